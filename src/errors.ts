@@ -1,0 +1,91 @@
+/**
+ * Every error memopt raises on purpose lives here, each with the exit code the CLI maps it to.
+ *
+ * Exit codes: 0 all targets met, 1 a target missed (not an error: see harness), 2 bad input
+ * (scenario file, CLI option, dataset or trace line), 3 an API or runtime failure during a run.
+ */
+export const ExitCode = {
+  ok: 0,
+  targetMissed: 1,
+  badInput: 2,
+  runFailed: 3,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Where bad input was found: a file, a field path inside it, a 1-based line number. */
+export interface InputLocation {
+  file?: string;
+  field?: string;
+  line?: number;
+}
+
+export class MemoptError extends Error {
+  readonly exitCode: ExitCode;
+  constructor(message: string, exitCode: ExitCode, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+function describeLocation(where: InputLocation): string {
+  const parts: string[] = [];
+  if (where.file) parts.push(where.line !== undefined ? `${where.file}:${where.line}` : where.file);
+  else if (where.line !== undefined) parts.push(`line ${where.line}`);
+  if (where.field) parts.push(`field '${where.field}'`);
+  return parts.join(', ');
+}
+
+/** Bad input from the user: exit code 2. The message names the file, field or line. */
+export class InputError extends MemoptError {
+  readonly where: InputLocation;
+  constructor(where: InputLocation, problem: string, options?: { cause?: unknown }) {
+    const loc = describeLocation(where);
+    super(loc ? `${loc}: ${problem}` : problem, ExitCode.badInput, options);
+    this.where = where;
+  }
+}
+
+/** A scenario file that does not load or does not validate. */
+export class ScenarioError extends InputError {}
+
+/** A dataset or trace file with a broken line. */
+export class DatasetError extends InputError {}
+
+/** An unknown or invalid CLI option. */
+export class UsageError extends InputError {}
+
+/** A run that failed for a reason other than bad input, e.g. the embeddings API kept failing: exit code 3. */
+export class RunError extends MemoptError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.runFailed, options);
+  }
+}
+
+/**
+ * An embeddings request that finally failed (after any retries). Carries the HTTP status when there was one.
+ * Only the callers whose texts were in the failed request are rejected with it.
+ */
+export class EmbeddingRequestError extends RunError {
+  readonly status: number | undefined;
+  readonly attempts: number;
+  constructor(message: string, status: number | undefined, attempts: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = status;
+    this.attempts = attempts;
+  }
+}
+
+/** A call on something already closed (an embedder, a pool). */
+export class ClosedError extends MemoptError {
+  constructor(what: string) {
+    super(`${what} is closed`, ExitCode.runFailed);
+  }
+}
+
+/** A constructor or function option outside its allowed range; thrown at construction, like lru-cache does. */
+export class OptionError extends MemoptError {
+  constructor(option: string, expected: string, found: unknown) {
+    super(`option '${option}': expected ${expected}, found ${JSON.stringify(found)}`, ExitCode.badInput);
+  }
+}

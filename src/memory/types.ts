@@ -1,0 +1,98 @@
+/**
+ * The narrow interfaces every optimization shares with its naive baseline, so a scenario swaps one part and
+ * nothing else: an Embedder (naive or batched), a VectorIndex (naive, flat or compressed), a result cache.
+ */
+
+/** An embedding as the openai SDK returns it (it decodes base64 into a plain array). */
+export type Embedding = number[];
+
+/** Counters every embedder keeps; exact, so scenarios can gate on them. */
+export interface EmbedderStats {
+  /** Texts callers asked to embed (embed + embedMany items). */
+  textsRequested: number;
+  /** HTTP requests sent to the API, retries included. */
+  requestsSent: number;
+  /** Requests that were retries of an earlier attempt. */
+  retries: number;
+  /** Requests that finally failed (after retries). */
+  failedRequests: number;
+  /** Inputs sent over all successful requests (after in-batch de-duplication). */
+  inputsSent: number;
+  /** Largest number of texts waiting in the embedder's queue at once (0 for embedders without a queue). */
+  peakQueueLength: number;
+}
+
+export interface Embedder {
+  readonly model: string;
+  /** Requested output width, when the model supports `dimensions`; undefined means the model's native width. */
+  readonly dimensions: number | undefined;
+  /** Embeds one text; resolves to this text's own vector. */
+  embed(text: string): Promise<Embedding>;
+  /** Embeds several texts; resolves to their vectors in input order. */
+  embedMany(texts: readonly string[]): Promise<Embedding[]>;
+  /** Resolves when every call made before it has settled. */
+  flush(): Promise<void>;
+  /** Flushes, then refuses further calls. */
+  close(): Promise<void>;
+  stats(): EmbedderStats;
+}
+
+export interface SearchHit {
+  id: string;
+  /** Cosine similarity (or its approximation for compressed indexes); higher is closer. */
+  score: number;
+}
+
+export interface VectorIndex {
+  /** Width of stored vectors; undefined until the first vector is added (or the index is fitted). */
+  readonly dimensions: number | undefined;
+  /** Number of stored vectors. */
+  readonly size: number;
+  /** Adds or replaces the vector stored under `id`. */
+  add(id: string, vector: ArrayLike<number>): void;
+  /** Removes `id`; returns whether it was there. */
+  remove(id: string): boolean;
+  /** The k nearest stored vectors by cosine similarity, best first; ties broken by id for determinism. */
+  search(vector: ArrayLike<number>, k: number): SearchHit[];
+  /** Bytes held by stored vectors and any model/side data (exact from the arrays held, not measured heap). */
+  memoryBytes(): number;
+}
+
+export interface MemoryRecord {
+  id: string;
+  text: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface MemoryResult extends MemoryRecord {
+  score: number;
+}
+
+export interface SearchOptions {
+  /** How many results; default 5. */
+  topK?: number;
+  /** Only records whose metadata has these exact values. */
+  filter?: Record<string, string | number | boolean>;
+}
+
+/** A change to the memory's contents; caches use it to never serve a result computed before it. */
+export type WriteEvent =
+  | { kind: 'add'; id: string; generation: number }
+  | { kind: 'update'; id: string; generation: number }
+  | { kind: 'delete'; id: string; generation: number };
+
+/**
+ * A search-result cache the memory system consults. `generation` is the memory's write counter when the search
+ * started; an implementation must never serve a result computed under an older generation than the current one
+ * unless it knows no write since then could change it.
+ */
+export interface SearchResultCache {
+  getOrCompute(
+    query: string,
+    options: SearchOptions,
+    generation: number,
+    compute: () => Promise<MemoryResult[]>,
+  ): Promise<MemoryResult[]>;
+  /** Called after every write, with the new generation. */
+  onWrite(event: WriteEvent): void;
+}
