@@ -1,0 +1,32 @@
+import { defineScenario, ingestDriver } from '../src/index.ts';
+
+/**
+ * Optimization 7.1 under a hostile API: the default paid-tier rate limits plus injected 500/503 answers and slow
+ * responses. The question here is correctness, not speed: every text must still get its own correct vector and
+ * none may be lost. The naive embedder relies on the openai SDK's default retries (2), as a naive user would.
+ */
+export default defineScenario({
+  name: 'batch-embeddings-faults',
+  description: '2,000 memories ingested under rate limits and 5% injected 5xx faults: naive vs batched correctness',
+  driver: ingestDriver,
+  seed: 7,
+  workload: {
+    dataset: 'datasets/memories.jsonl',
+    size: 2_000,
+    producers: 128,
+    arrival: { pattern: 'burst' },
+    model: 'text-embedding-3-small',
+    memoryCheckpoints: 4,
+    measureBatcherOverhead: false,
+  },
+  quick: { size: 1_000 },
+  mock: { timeScale: 0.1, faults: { serverErrorRate: 0.05, slowRate: 0.02, slowFactor: 5 } },
+  repetitions: { full: 1, quick: 1 },
+  baseline: { label: 'naive', params: { embedder: 'naive' } },
+  optimized: { label: 'batched', params: { embedder: 'batch', maxBatchSize: 64, maxWaitMs: 5, maxQueueSize: 256, maxConcurrentRequests: 4 } },
+  targets: [
+    { metric: 'texts_lost', kind: 'max', max: 0, note: 'every text stored despite 429s and 5xx' },
+    { metric: 'wrong_vectors', kind: 'max', max: 0, note: 'each text gets its own vector' },
+    { metric: 'api_requests', kind: 'reduction', atLeastPct: 50 },
+  ],
+});

@@ -1,0 +1,47 @@
+import { defineScenario, ingestDriver } from '../src/index.ts';
+
+/**
+ * Optimization 7.1: one API call per text vs a batching embedder, on the same ingest workload and the same mocked
+ * API (latency modelled, no rate limit, no faults: this isolates what batching itself changes).
+ *
+ * Memory stability is defined as: the batcher's queue never holds more than its bound (exact), and its heap after
+ * forced GC (peak and end, above the run's start) is no more than 10% above the naive embedder's for the same stored
+ * vectors - batching must not buy its request savings with a growing backlog.
+ */
+const MAX_QUEUE = 512;
+
+export default defineScenario({
+  name: 'batch-embeddings',
+  description: '10,000 memories ingested by 256 concurrent producers: naive (one request per text) vs batched',
+  driver: ingestDriver,
+  seed: 42,
+  workload: {
+    dataset: 'datasets/memories.jsonl',
+    size: 10_000,
+    producers: 256,
+    arrival: { pattern: 'burst' },
+    model: 'text-embedding-3-small',
+    memoryCheckpoints: 10,
+    measureBatcherOverhead: true,
+  },
+  quick: { size: 2_000 },
+  // Real latency compressed 10x in time (request counts and tokens are unaffected); no rate limit, no faults.
+  mock: { timeScale: 0.1, rateLimit: false },
+  repetitions: { full: 3, quick: 2 },
+  baseline: { label: 'naive', params: { embedder: 'naive' } },
+  optimized: {
+    label: 'batched',
+    params: { embedder: 'batch', maxBatchSize: 64, maxWaitMs: 5, maxQueueSize: MAX_QUEUE, maxConcurrentRequests: 4 },
+  },
+  targets: [
+    { metric: 'api_requests', kind: 'reduction', atLeastPct: 50, note: "the seed's target" },
+    { metric: 'requests_over_minimum_pct', kind: 'max', max: 1, note: 'producers outrun the API, so batches should be full' },
+    { metric: 'texts_lost', kind: 'max', max: 0 },
+    { metric: 'wrong_vectors', kind: 'max', max: 0 },
+    { metric: 'peak_queue_length', kind: 'max', max: MAX_QUEUE, note: 'memory stable: the queue is bounded' },
+    { metric: 'heap_peak_bytes', kind: 'not-worse', pct: 10, note: 'memory stable: no backlog on the heap' },
+    { metric: 'heap_end_bytes', kind: 'not-worse', pct: 10 },
+    { metric: 'wall_time_ms', kind: 'speedup', atLeast: 1, note: 'finishes faster under the same mocked latency' },
+    { metric: 'batcher_overhead_us_per_text', kind: 'max', max: 5, gate: 'advisory', note: 'absolute timing: reported, not gated' },
+  ],
+});

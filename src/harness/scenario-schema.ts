@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { ScenarioError } from '../errors.ts';
+import type { ScenarioDefinition, TargetSpec, WorkloadDriver } from './types.ts';
+
+/** Identity at run time; gives scenario files full type checking of workload, params and targets. */
+export function defineScenario<W, P, S>(definition: ScenarioDefinition<W, P, S>): ScenarioDefinition<W, P, S> {
+  return definition;
+}
+
+const finite = z.number().refine(Number.isFinite, 'expected a finite number');
+const nonNegative = finite.refine((n) => n >= 0, 'expected a number >= 0');
+const fraction = finite.refine((n) => n >= 0 && n <= 1, 'expected a fraction between 0 and 1');
+
+/** The mocked API's options a scenario may set; unknown keys are errors (a typo must not be silently ignored). */
+const mockSchema = z
+  .object({
+    seed: z.number().int().optional(),
+    baseURL: z.string().url().optional(),
+    timeScale: nonNegative.optional(),
+    latency: z
+      .object({ baseMs: nonNegative.optional(), perTokenMs: nonNegative.optional(), jitter: fraction.optional() })
+      .strict()
+      .optional(),
+    rateLimit: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            requestsPerMinute: finite.refine((n) => n > 0, 'expected a number > 0').optional(),
+            tokensPerMinute: finite.refine((n) => n > 0, 'expected a number > 0').optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
+    faults: z
+      .object({ serverErrorRate: fraction.optional(), slowRate: fraction.optional(), slowFactor: finite.refine((n) => n >= 1, 'expected a number >= 1').optional() })
+      .strict()
+      .optional(),
+    pricesUsdPerMillionTokens: z.record(z.string(), nonNegative).optional(),
+  })
+  .strict();
+
+const targetSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('reduction'), atLeastPct: finite }).loose(),
+  z.object({ kind: z.literal('max'), max: finite }).loose(),
+  z.object({ kind: z.literal('min'), min: finite }).loose(),
+  z.object({ kind: z.literal('not-worse'), pct: nonNegative }).loose(),
+  z.object({ kind: z.literal('speedup'), atLeast: finite.refine((n) => n > 0, 'expected a number > 0') }).loose(),
+]);
+
+const targetCommon = z.object({
+  metric: z.string().min(1),
+  gate: z.enum(['strict', 'advisory']).optional(),
+  note: z.string().optional(),
+});
+
+const driverSchema = z.custom<WorkloadDriver>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as WorkloadDriver).name === 'string' &&
+    typeof (value as WorkloadDriver).run === 'function' &&
+    typeof (value as WorkloadDriver).prepare === 'function' &&
+    Array.isArray((value as WorkloadDriver).metrics),
+  'expected a workload driver imported from memopt (e.g. ingestDriver)',
+);
+
+const definitionSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a kebab-case name (a-z, 0-9, -)'),
+    description: z.string().min(1),
+    driver: driverSchema,
+    seed: z.number().int().optional(),
+    workload: z.unknown(),
+    quick: z.record(z.string(), z.unknown()).optional(),
+    mock: mockSchema.optional(),
+    repetitions: z
+      .object({ full: z.number().int().min(1).max(50), quick: z.number().int().min(1).max(50) })
+      .strict()
+      .optional(),
+    baseline: z.object({ label: z.string().min(1), params: z.unknown() }).strict(),
+    optimized: z.object({ label: z.string().min(1), params: z.unknown() }).strict(),
+    targets: z.array(z.unknown()).min(1, 'expected at least one target'),
+  })
+  .strict();
+
+export interface ValidatedScenario {
+  file: string;
+  definition: ScenarioDefinition;
+  /** Workload for this run (quick overrides applied), parsed by the driver's schema. */
+  workload: unknown;
+  baselineParams: unknown;
+  optimizedParams: unknown;
+  targets: TargetSpec[];
+  seed: number;
+  repetitions: number;
+}
+
+/** Checks a loaded scenario module's default export; every failure names the file and the field. */
+export function validateScenario(
+  file: string,
+  exported: unknown,
+  options: { quick: boolean; seed?: number },
+): ValidatedScenario {
+  const top = definitionSchema.safeParse(exported);
+  if (!top.success) throw fromZod(file, '', top.error);
+  const definition = exported as ScenarioDefinition;
+  const driver = definition.driver;
+
+  const rawWorkload = options.quick && definition.quick ? mergeQuick(definition.workload, definition.quick) : definition.workload;
+  const workload = driver.workloadSchema.safeParse(rawWorkload);
+  if (!workload.success) throw fromZod(file, options.quick && definition.quick ? 'workload (with quick)' : 'workload', workload.error);
+
+  const params = (['baseline', 'optimized'] as const).map((side) => {
+    const parsed = driver.variantSchema.safeParse(definition[side].params);
+    if (!parsed.success) throw fromZod(file, `${side}.params`, parsed.error);
+    return parsed.data;
+  });
+
+  const metricNames = new Set(driver.metrics.map((m) => m.name));
+  const targets = definition.targets.map((target, i) => {
+    const common = targetCommon.safeParse(target);
+    if (!common.success) throw fromZod(file, `targets.${i}`, common.error);
+    const specific = targetSchema.safeParse(target);
+    if (!specific.success) throw fromZod(file, `targets.${i}`, specific.error);
+    if (!metricNames.has(common.data.metric)) {
+      throw new ScenarioError(
+        { file, field: `targets.${i}.metric` },
+        `unknown metric '${common.data.metric}' for driver '${driver.name}'; expected one of: ${[...metricNames].join(', ')}`,
+      );
+    }
+    return target as TargetSpec;
+  });
+
+  const reps = definition.repetitions ?? { full: 3, quick: 2 };
+  return {
+    file,
+    definition,
+    workload: workload.data,
+    baselineParams: params[0],
+    optimizedParams: params[1],
+    targets,
+    seed: options.seed ?? definition.seed ?? 42,
+    repetitions: options.quick ? reps.quick : reps.full,
+  };
+}
+
+function mergeQuick(workload: unknown, quick: Record<string, unknown>): unknown {
+  return typeof workload === 'object' && workload !== null ? { ...workload, ...quick } : workload;
+}
+
+/** Turns the first zod issue into a ScenarioError naming the file and the full field path. */
+function fromZod(file: string, prefix: string, error: z.ZodError): ScenarioError {
+  const issue = error.issues[0];
+  const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
+  return new ScenarioError({ file, field: path || undefined }, `${issue.message}${more}`);
+}

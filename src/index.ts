@@ -1,0 +1,11 @@
+/** memopt's public API: the memory system, each optimization beside its baseline, the mock API and the harness. */
+export * from './errors.ts';
+export type * from './memory/types.ts';
+export { MemorySystem, DEFAULT_TOP_K, type MemorySystemOptions } from './memory/memory-system.ts';
+export { NaiveIndex, compareHits } from './index/naive-index.ts';
+export * from './embeddings/index.ts';
+export * from './mock/index.ts';
+export { defineScenario } from './harness/scenario-schema.ts';
+export type * from './harness/types.ts';
+export { ingestDriver, type IngestWorkload, type IngestVariant } from './workloads/ingest.ts';
+export { createRng, type Rng } from './util/rng.ts';

@@ -1,0 +1,135 @@
+import { NaiveIndex } from '../index/naive-index.ts';
+import type {
+  Embedder,
+  MemoryRecord,
+  MemoryResult,
+  SearchOptions,
+  SearchResultCache,
+  VectorIndex,
+  WriteEvent,
+} from './types.ts';
+
+export interface MemorySystemOptions {
+  /** Turns texts into vectors: the naive one-request-per-text embedder or the batched one. Required. */
+  embedder: Embedder;
+  /** Stores vectors and answers nearest-neighbour queries. Default: a new NaiveIndex (exact scan). */
+  index?: VectorIndex;
+  /** Caches search results. Default: none (every search embeds the query and scans). */
+  cache?: SearchResultCache;
+  /** Prefix of generated ids; ids are `${prefix}${n}` with n counting calls to add(). Default 'm'. */
+  idPrefix?: string;
+}
+
+/** Default number of results of a search. */
+export const DEFAULT_TOP_K = 5;
+
+/**
+ * The semantic memory that memopt's optimizations modify: `add` embeds and stores a text, `search` embeds a query
+ * and returns the nearest stored texts with their scores. The embedder, index and cache are injected, so each
+ * scenario variant swaps exactly one part.
+ *
+ * Ids are assigned when `add` is called (not when its embedding arrives), so concurrent adds get the same ids in
+ * every run. A write takes effect when its vector is stored; `generation` counts writes that took effect, and every
+ * write tells the cache, so a cache can refuse results computed before it.
+ */
+export class MemorySystem {
+  readonly embedder: Embedder;
+  readonly index: VectorIndex;
+  readonly cache: SearchResultCache | undefined;
+  private readonly records = new Map<string, MemoryRecord>();
+  private readonly idPrefix: string;
+  private nextId = 0;
+  private writes = 0;
+
+  constructor(options: MemorySystemOptions) {
+    this.embedder = options.embedder;
+    this.index = options.index ?? new NaiveIndex();
+    this.cache = options.cache;
+    this.idPrefix = options.idPrefix ?? 'm';
+  }
+
+  /** Number of writes that have taken effect. */
+  get generation(): number {
+    return this.writes;
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  get(id: string): MemoryRecord | undefined {
+    return this.records.get(id);
+  }
+
+  /** Embeds and stores a text; resolves to its id once stored. */
+  async add(text: string, metadata?: Record<string, unknown>): Promise<string> {
+    const id = `${this.idPrefix}${this.nextId++}`;
+    const vector = await this.embedder.embed(text);
+    this.store({ id, text, metadata }, vector, 'add');
+    return id;
+  }
+
+  /** Adds several texts through the embedder's embedMany (which a batching embedder sends together). */
+  async addMany(texts: readonly string[]): Promise<string[]> {
+    const ids = texts.map(() => `${this.idPrefix}${this.nextId++}`);
+    const vectors = await this.embedder.embedMany(texts);
+    texts.forEach((text, i) => this.store({ id: ids[i], text }, vectors[i], 'add'));
+    return ids;
+  }
+
+  /** Replaces the text (and metadata) of an existing memory; rejects if the id is unknown. */
+  async update(id: string, text: string, metadata?: Record<string, unknown>): Promise<void> {
+    if (!this.records.has(id)) throw new RangeError(`MemorySystem.update: no memory with id '${id}'`);
+    const vector = await this.embedder.embed(text);
+    if (!this.records.has(id)) throw new RangeError(`MemorySystem.update: memory '${id}' was deleted while embedding`);
+    this.store({ id, text, metadata }, vector, 'update');
+  }
+
+  /** Deletes a memory; returns whether it existed. */
+  delete(id: string): boolean {
+    const existed = this.records.delete(id);
+    if (existed) {
+      this.index.remove(id);
+      this.notify({ kind: 'delete', id, generation: ++this.writes });
+    }
+    return existed;
+  }
+
+  /** The nearest memories to `query`, best first. */
+  search(query: string, options: SearchOptions = {}): Promise<MemoryResult[]> {
+    if (!this.cache) return this.searchUncached(query, options);
+    return this.cache.getOrCompute(query, options, this.writes, () => this.searchUncached(query, options));
+  }
+
+  /** Embeds the query and scans the index, bypassing any cache. */
+  async searchUncached(query: string, options: SearchOptions = {}): Promise<MemoryResult[]> {
+    const topK = options.topK ?? DEFAULT_TOP_K;
+    const vector = await this.embedder.embed(query);
+    const filter = options.filter;
+    // Without a filter the index returns exactly topK; with one, scan everything and filter (the simple, exact way).
+    const hits = this.index.search(vector, filter ? this.index.size : topK);
+    const results: MemoryResult[] = [];
+    for (const hit of hits) {
+      const record = this.records.get(hit.id);
+      if (!record || (filter && !matches(record, filter))) continue;
+      results.push({ ...record, score: hit.score });
+      if (results.length === topK) break;
+    }
+    return results;
+  }
+
+  private store(record: MemoryRecord, vector: ArrayLike<number>, kind: 'add' | 'update'): void {
+    this.index.add(record.id, vector);
+    this.records.set(record.id, record);
+    this.notify({ kind, id: record.id, generation: ++this.writes });
+  }
+
+  private notify(event: WriteEvent): void {
+    this.cache?.onWrite(event);
+  }
+}
+
+function matches(record: MemoryRecord, filter: NonNullable<SearchOptions['filter']>): boolean {
+  const metadata = record.metadata ?? {};
+  return Object.entries(filter).every(([key, value]) => metadata[key] === value);
+}

@@ -1,0 +1,87 @@
+import { stringify } from 'csv-stringify/sync';
+import type { DetailTable, EnvironmentInfo, ScenarioResult } from '../harness/types.ts';
+
+/** The summary's columns, exactly; tools downstream depend on them. */
+export const SUMMARY_COLUMNS = ['scenario', 'metric', 'unit', 'baseline', 'optimized', 'change_pct', 'target', 'passed'] as const;
+
+type Cell = string | number | boolean | null | undefined;
+
+/** Full precision in base units: CSV is for machines; only the console rounds. */
+function cell(value: Cell): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  return String(value);
+}
+
+export function toCsv(header: readonly string[], rows: readonly Cell[][]): string {
+  return stringify([header as string[], ...rows.map((row) => row.map(cell))]);
+}
+
+/**
+ * Environment rows open the summary: scenario `_run`, metric = the key, the value in `baseline`. They keep the
+ * seed, versions and machine inside the one file a user is most likely to keep, without changing its columns.
+ */
+export function environmentRows(env: EnvironmentInfo): Cell[][] {
+  const entries: Array<[string, Cell]> = [
+    ['run_id', env.runId],
+    ['started_at', env.startedAt],
+    ['seed', env.seed],
+    ['quick', env.quick],
+    ['node', env.node],
+    ['platform', env.platform],
+    ['cpu_model', env.cpuModel],
+    ['cpu_count', env.cpuCount],
+    ['total_memory_bytes', env.totalMemoryBytes],
+    ['git_commit', env.gitCommit],
+    ...Object.entries(env.packages).map(([name, version]): [string, Cell] => [`version:${name}`, version]),
+  ];
+  return entries.map(([key, value]) => ['_run', key, '', value, '', '', '', '']);
+}
+
+/** One row per scenario and metric; a metric with several targets gets one row per target. */
+export function summaryRows(results: readonly ScenarioResult[]): Cell[][] {
+  const rows: Cell[][] = [];
+  for (const result of results) {
+    if (result.status === 'errored') {
+      rows.push([result.name, 'error', '', '', '', '', result.error?.message ?? 'error', false]);
+      continue;
+    }
+    for (const metric of result.metrics) {
+      const base = [result.name, metric.name, metric.unit, metric.baseline, metric.optimized, metric.changePct];
+      if (metric.targets.length === 0) rows.push([...base, '', '']);
+      for (const target of metric.targets) {
+        const text = target.gate === 'advisory' ? `${target.text} (advisory)` : target.text;
+        rows.push([...base, text, target.passed]);
+      }
+    }
+  }
+  return rows;
+}
+
+export function summaryCsv(env: EnvironmentInfo, results: readonly ScenarioResult[]): string {
+  return toCsv(SUMMARY_COLUMNS, [...environmentRows(env), ...summaryRows(results)]);
+}
+
+/** Every repetition's value of every metric, long format, with the run's identity on each row. */
+export function scenarioSamplesCsv(env: EnvironmentInfo, result: ScenarioResult): string {
+  const header = ['run_id', 'seed', 'quick', 'scenario', 'metric', 'unit', 'kind', 'side', 'variant', 'repetition', 'value'];
+  const rows: Cell[][] = [];
+  for (const metric of result.metrics) {
+    for (const [side, samples, variant] of [
+      ['baseline', metric.baselineSamples, result.baselineLabel],
+      ['optimized', metric.optimizedSamples, result.optimizedLabel],
+    ] as const) {
+      samples.forEach((value, repetition) =>
+        rows.push([env.runId, result.seed, result.quick, result.name, metric.name, metric.unit, metric.kind, side, variant, repetition, value]),
+      );
+    }
+  }
+  return toCsv(header, rows);
+}
+
+export function detailTableCsv(env: EnvironmentInfo, result: ScenarioResult, table: DetailTable): string {
+  return toCsv(
+    ['run_id', 'seed', 'scenario', ...table.columns],
+    table.rows.map((row) => [env.runId, result.seed, result.name, ...row]),
+  );
+}
