@@ -16,6 +16,11 @@ export interface MemorySystemOptions {
   index?: VectorIndex;
   /** Caches search results. Default: none (every search embeds the query and scans). */
   cache?: SearchResultCache;
+  /**
+   * Embeds search queries (not stored texts). Default: `embedder`. Lets a query-side embedding cache or a query
+   * normalizer sit in front of the API without touching how memories are embedded.
+   */
+  queryEmbedder?: Embedder;
   /** Prefix of generated ids; ids are `${prefix}${n}` with n counting calls to add(). Default 'm'. */
   idPrefix?: string;
 }
@@ -34,6 +39,7 @@ export const DEFAULT_TOP_K = 5;
  */
 export class MemorySystem {
   readonly embedder: Embedder;
+  readonly queryEmbedder: Embedder;
   readonly index: VectorIndex;
   readonly cache: SearchResultCache | undefined;
   private readonly records = new Map<string, MemoryRecord>();
@@ -43,6 +49,7 @@ export class MemorySystem {
 
   constructor(options: MemorySystemOptions) {
     this.embedder = options.embedder;
+    this.queryEmbedder = options.queryEmbedder ?? options.embedder;
     this.index = options.index ?? new NaiveIndex();
     this.cache = options.cache;
     this.idPrefix = options.idPrefix ?? 'm';
@@ -103,8 +110,13 @@ export class MemorySystem {
 
   /** Embeds the query and scans the index, bypassing any cache. */
   async searchUncached(query: string, options: SearchOptions = {}): Promise<MemoryResult[]> {
+    const vector = await this.queryEmbedder.embed(query);
+    return this.searchByVector(vector, options);
+  }
+
+  /** The nearest memories to an already embedded query, now: no API call, no cache. */
+  searchByVector(vector: ArrayLike<number>, options: SearchOptions = {}): MemoryResult[] {
     const topK = options.topK ?? DEFAULT_TOP_K;
-    const vector = await this.embedder.embed(query);
     const filter = options.filter;
     // Without a filter the index returns exactly topK; with one, scan everything and filter (the simple, exact way).
     const hits = this.index.search(vector, filter ? this.index.size : topK);
