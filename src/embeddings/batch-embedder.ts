@@ -57,7 +57,7 @@ export interface BatchEmbedderOptions extends EmbedderBaseOptions {
    * each retry up to `maxBackoffMs`, minus up to 25% seeded jitter. Default 500 (the SDK's value).
    */
   initialBackoffMs?: number;
-  /** Cap on the computed backoff, in ms. Default 8000 (the SDK's value). Must be >= `initialBackoffMs`. */
+  /** Cap on the computed backoff, in ms. Default 8000 (the SDK's value), or `initialBackoffMs` if larger; must be >= it. */
   maxBackoffMs?: number;
   /** Source of jitter, uniform in [0, 1). Default: a seeded memopt rng, so runs are reproducible. */
   random?: () => number;
@@ -67,6 +67,19 @@ export interface BatchEmbedderOptions extends EmbedderBaseOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Current time in ms, for `retry-after` given as an HTTP date. Default `Date.now`. */
   now?: () => number;
+}
+
+/** The options a BatchEmbedder runs with, defaults filled in (see BatchEmbedderOptions for each one's meaning). */
+export interface BatchEmbedderSettings {
+  readonly maxBatchSize: number;
+  readonly maxWaitMs: number;
+  readonly maxBatchTokens: number;
+  readonly maxInputTokens: number;
+  readonly maxQueueSize: number;
+  readonly maxConcurrentRequests: number;
+  readonly maxRetries: number;
+  readonly initialBackoffMs: number;
+  readonly maxBackoffMs: number;
 }
 
 export interface BatchEmbedderStats extends EmbedderStats {
@@ -164,15 +177,19 @@ type Outcome = Embedding[] | { error: EmbeddingRequestError };
 export class BatchEmbedder implements Embedder {
   readonly model: string;
   readonly dimensions: number | undefined;
-  readonly maxBatchSize: number;
-  readonly maxWaitMs: number;
-  readonly maxBatchTokens: number;
-  readonly maxInputTokens: number;
-  readonly maxQueueSize: number;
-  readonly maxConcurrentRequests: number;
-  readonly maxRetries: number;
-  readonly initialBackoffMs: number;
-  readonly maxBackoffMs: number;
+  /** The options in effect, defaults filled in; frozen. */
+  readonly options: BatchEmbedderSettings;
+
+  // The same values as `options`, as fields: read on every text.
+  readonly #maxBatchSize: number;
+  readonly #maxWaitMs: number;
+  readonly #maxBatchTokens: number;
+  readonly #maxInputTokens: number;
+  readonly #maxQueueSize: number;
+  readonly #maxConcurrentRequests: number;
+  readonly #maxRetries: number;
+  readonly #initialBackoffMs: number;
+  readonly #maxBackoffMs: number;
 
   readonly #client: OpenAI;
   readonly #random: () => number;
@@ -223,39 +240,50 @@ export class BatchEmbedder implements Embedder {
     this.#client = client;
     this.model = model;
     this.dimensions = dimensions;
-    this.maxBatchSize = integer('maxBatchSize', options.maxBatchSize, 256, 1, API_MAX_INPUTS, 'the API limit');
-    this.maxWaitMs = finite('maxWaitMs', options.maxWaitMs, 5, 0, 2 ** 31 - 1);
-    this.maxInputTokens = integer('maxInputTokens', options.maxInputTokens, 8192, 1);
-    this.maxBatchTokens = integer(
+    this.#maxBatchSize = integer('maxBatchSize', options.maxBatchSize, 256, 1, API_MAX_INPUTS, 'the API limit');
+    this.#maxWaitMs = finite('maxWaitMs', options.maxWaitMs, 5, 0, 2 ** 31 - 1);
+    this.#maxInputTokens = integer('maxInputTokens', options.maxInputTokens, 8192, 1);
+    this.#maxBatchTokens = integer(
       'maxBatchTokens',
       options.maxBatchTokens,
       300_000,
-      this.maxInputTokens,
+      this.#maxInputTokens,
       Number.MAX_SAFE_INTEGER,
       `>= maxInputTokens, so any accepted text fits a batch`,
     );
-    if (options.maxBatchTokens === undefined && this.maxInputTokens > 300_000) {
-      throw new OptionError('maxInputTokens', 'an integer <= maxBatchTokens (default 300000)', this.maxInputTokens);
+    if (options.maxBatchTokens === undefined && this.#maxInputTokens > 300_000) {
+      throw new OptionError('maxInputTokens', 'an integer <= maxBatchTokens (default 300000)', this.#maxInputTokens);
     }
-    this.maxQueueSize = integer(
+    this.#maxQueueSize = integer(
       'maxQueueSize',
       options.maxQueueSize,
-      4 * this.maxBatchSize,
-      this.maxBatchSize,
+      4 * this.#maxBatchSize,
+      this.#maxBatchSize,
       Number.MAX_SAFE_INTEGER,
-      `>= maxBatchSize (${this.maxBatchSize}), so a batch can fill`,
+      `>= maxBatchSize (${this.#maxBatchSize}), so a batch can fill`,
     );
-    this.maxConcurrentRequests = integer('maxConcurrentRequests', options.maxConcurrentRequests, 4, 1);
-    this.maxRetries = integer('maxRetries', options.maxRetries, 6, 0);
-    this.initialBackoffMs = finite('initialBackoffMs', options.initialBackoffMs, 500, 0);
-    this.maxBackoffMs = finite(
+    this.#maxConcurrentRequests = integer('maxConcurrentRequests', options.maxConcurrentRequests, 4, 1);
+    this.#maxRetries = integer('maxRetries', options.maxRetries, 6, 0);
+    this.#initialBackoffMs = finite('initialBackoffMs', options.initialBackoffMs, 500, 0);
+    this.#maxBackoffMs = finite(
       'maxBackoffMs',
       options.maxBackoffMs,
-      Math.max(8000, this.initialBackoffMs),
-      this.initialBackoffMs,
+      Math.max(8000, this.#initialBackoffMs),
+      this.#initialBackoffMs,
       Number.MAX_VALUE,
       '>= initialBackoffMs',
     );
+    this.options = Object.freeze({
+      maxBatchSize: this.#maxBatchSize,
+      maxWaitMs: this.#maxWaitMs,
+      maxBatchTokens: this.#maxBatchTokens,
+      maxInputTokens: this.#maxInputTokens,
+      maxQueueSize: this.#maxQueueSize,
+      maxConcurrentRequests: this.#maxConcurrentRequests,
+      maxRetries: this.#maxRetries,
+      initialBackoffMs: this.#initialBackoffMs,
+      maxBackoffMs: this.#maxBackoffMs,
+    });
     this.#random = fn('random', options.random, createRng(DEFAULT_SEED).next);
     const timers = options.timers ?? realTimers;
     if (typeof timers?.setTimeout !== 'function' || typeof timers?.clearTimeout !== 'function') {
@@ -352,11 +380,11 @@ export class BatchEmbedder implements Embedder {
       return new EmbeddingRequestError('empty text: the embeddings API rejects empty input; not sent', undefined, 0);
     }
     const bytes = tokenUpperBound(text);
-    if (bytes <= this.maxInputTokens) return bytes;
-    const tokens = tokensWithin(text, this.maxInputTokens);
+    if (bytes <= this.#maxInputTokens) return bytes;
+    const tokens = tokensWithin(text, this.#maxInputTokens);
     if (tokens === false) {
       return new EmbeddingRequestError(
-        `text has more than maxInputTokens (${this.maxInputTokens}) tokens; not sent`,
+        `text has more than maxInputTokens (${this.#maxInputTokens}) tokens; not sent`,
         undefined,
         0,
       );
@@ -382,7 +410,7 @@ export class BatchEmbedder implements Embedder {
   /** Enqueues the call's remaining texts while the queue has room. */
   #admit(call: Call): void {
     const texts = call.texts;
-    while (call.next < texts.length && this.#queueLength < this.maxQueueSize) {
+    while (call.next < texts.length && this.#queueLength < this.#maxQueueSize) {
       this.#enqueue(call, call.next++);
     }
   }
@@ -394,14 +422,14 @@ export class BatchEmbedder implements Embedder {
     if (slot === undefined) {
       let bound = call.bounds[index];
       let exact = call.exact?.[index] === true;
-      if (batch.inputs.length > 0 && batch.tokenBound + bound > this.maxBatchTokens) {
+      if (batch.inputs.length > 0 && batch.tokenBound + bound > this.#maxBatchTokens) {
         // The byte bound says it might not fit: count real tokens (once per input) before deciding.
         this.#countExactly(batch);
         if (!exact) {
           bound = call.bounds[index] = exactTokens(text);
           exact = true;
         }
-        if (batch.tokenBound + bound > this.maxBatchTokens) {
+        if (batch.tokenBound + bound > this.#maxBatchTokens) {
           this.#makeFull(batch);
           batch = this.#newBatch();
         }
@@ -419,8 +447,8 @@ export class BatchEmbedder implements Embedder {
     batch.indexInCall.push(index);
     batch.inputOf.push(slot);
     if (++this.#queueLength > this.#stats.peakQueueLength) this.#stats.peakQueueLength = this.#queueLength;
-    if (batch.inputs.length >= this.maxBatchSize) this.#makeFull(batch);
-    else if (this.#queueLength >= this.maxQueueSize || call.epoch <= this.#flushUpTo) this.#makeDue(batch);
+    if (batch.inputs.length >= this.#maxBatchSize) this.#makeFull(batch);
+    else if (this.#queueLength >= this.#maxQueueSize || call.epoch <= this.#flushUpTo) this.#makeDue(batch);
   }
 
   #countExactly(batch: Batch): void {
@@ -441,7 +469,7 @@ export class BatchEmbedder implements Embedder {
       batch.timer = undefined;
       batch.due = true;
       this.#pump();
-    }, this.maxWaitMs);
+    }, this.#maxWaitMs);
     return batch;
   }
 
@@ -469,11 +497,11 @@ export class BatchEmbedder implements Embedder {
     this.#pumping = true;
     try {
       for (;;) {
-        while (this.#inFlight < this.maxConcurrentRequests && this.#queue.length > 0 && this.#queue[0].due) {
+        while (this.#inFlight < this.#maxConcurrentRequests && this.#queue.length > 0 && this.#queue[0].due) {
           this.#dispatch(this.#queue.shift()!);
         }
-        if (this.#waitingHead === this.#waiting.length || this.#queueLength >= this.maxQueueSize) break;
-        while (this.#waitingHead < this.#waiting.length && this.#queueLength < this.maxQueueSize) {
+        if (this.#waitingHead === this.#waiting.length || this.#queueLength >= this.#maxQueueSize) break;
+        while (this.#waitingHead < this.#waiting.length && this.#queueLength < this.#maxQueueSize) {
           const call = this.#waiting[this.#waitingHead];
           this.#admit(call);
           if (call.next < call.texts.length) break;
@@ -627,10 +655,10 @@ export class BatchEmbedder implements Embedder {
         );
       } catch (err) {
         const status = statusOf(err);
-        if (attempt < this.maxRetries && isRetryable(err)) {
+        if (attempt < this.#maxRetries && isRetryable(err)) {
           const delay =
             serverRetryDelayMs(err, this.#now()) ??
-            backoffDelayMs(attempt + 1, this.initialBackoffMs, this.maxBackoffMs, this.#random);
+            backoffDelayMs(attempt + 1, this.#initialBackoffMs, this.#maxBackoffMs, this.#random);
           await this.#sleep(delay);
           continue;
         }
