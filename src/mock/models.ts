@@ -1,0 +1,40 @@
+/**
+ * The embedding models the mock serves, the limits the real endpoint enforces, and list prices.
+ *
+ * Sources (checked 2025/2026, see README.md): OpenAI's embeddings API reference (input limits, `dimensions`),
+ * the models pages (dimensions, prices), and error bodies reported in public issue threads.
+ */
+
+export interface ModelInfo {
+  /** Width of the full vector the model returns. */
+  dimensions: number;
+  /** Whether the request may ask for a shorter vector with `dimensions` (text-embedding-3 only). */
+  supportsDimensions: boolean;
+  /** Largest single input, in cl100k_base tokens. */
+  maxInputTokens: number;
+}
+
+export const MODELS: Record<string, ModelInfo> = {
+  'text-embedding-3-small': { dimensions: 1536, supportsDimensions: true, maxInputTokens: 8192 },
+  'text-embedding-3-large': { dimensions: 3072, supportsDimensions: true, maxInputTokens: 8192 },
+  'text-embedding-ada-002': { dimensions: 1536, supportsDimensions: false, maxInputTokens: 8192 },
+};
+
+export const DEFAULT_MODEL = 'text-embedding-3-small';
+
+/** At most this many inputs in one request ("any array must be 2048 dimensions or less"). */
+export const MAX_INPUTS_PER_REQUEST = 2048;
+
+/** "All embedding models enforce a maximum of 300,000 tokens summed across all inputs in a single request." */
+export const MAX_TOKENS_PER_REQUEST = 300_000;
+
+/** List prices in USD per million input tokens (standard, not Batch API). */
+export const LIST_PRICES_USD_PER_MILLION_TOKENS: Readonly<Record<string, number>> = {
+  'text-embedding-3-small': 0.02,
+  'text-embedding-3-large': 0.13,
+  'text-embedding-ada-002': 0.1,
+};
+
+export function modelInfo(model: string): ModelInfo | undefined {
+  return Object.hasOwn(MODELS, model) ? MODELS[model] : undefined;
+}

@@ -1,0 +1,103 @@
+/**
+ * Every public type of the mocked OpenAI embeddings API, in one place (re-exported by index.ts).
+ */
+import type OpenAI from 'openai';
+import type { ClientOptions } from 'openai';
+
+/** Deterministic counters of one mock's traffic; the backbone of every verdict on requests, tokens and cost. */
+export interface LedgerSnapshot {
+  /** Every POST /embeddings received, rejected ones included. */
+  requests: number;
+  /** Answered 200. */
+  succeeded: number;
+  /** Inputs embedded in successful requests. */
+  inputs: number;
+  /** usage.prompt_tokens summed over successful requests. */
+  tokens: number;
+  /** Tokens x list price of the model, summed (USD). */
+  costUsd: number;
+  /** Answered 429. */
+  rateLimited: number;
+  /** Answered 5xx (injected faults). */
+  serverErrors: number;
+  /** Answered 4xx other than 429 (validation, unknown model). */
+  clientErrors: number;
+  /** Requests whose x-stainless-retry-count header is > 0. */
+  retriesSeen: number;
+  /** Injected slow responses. */
+  slowResponses: number;
+}
+
+/**
+ * Modelled response time: `(baseMs + perTokenMs x prompt tokens) x (1 +- jitter) x timeScale`.
+ * Successful and 5xx responses wait it out; 4xx and 429 answers are immediate.
+ */
+export interface LatencyConfig {
+  /** Fixed part of every response, ms. Default 200. */
+  baseMs: number;
+  /** Added per prompt token of the request, ms. Default 0.005 (8,192 tokens: +41 ms; 300,000 tokens: +1.5 s). */
+  perTokenMs: number;
+  /** Fraction, e.g. 0.2 = +-20% seeded uniform jitter. Default 0.2. */
+  jitter: number;
+}
+
+/**
+ * Per-minute limits, enforced like the real API: two token buckets (requests, tokens) that refill continuously,
+ * each holding at most one minute's allowance. A 429 consumes nothing. The minute is scaled by `timeScale`.
+ */
+export interface RateLimitConfig {
+  /** Default 3,000 (tier 1, text-embedding-3-small). */
+  requestsPerMinute: number;
+  /** Default 1,000,000 (tier 1, text-embedding-3-small). */
+  tokensPerMinute: number;
+}
+
+/** Seeded fault injection; drawn once per request admitted by the rate limiter. Defaults: all 0 (no faults). */
+export interface FaultConfig {
+  /** Fraction of requests answered 500 or 503 (half each). */
+  serverErrorRate: number;
+  /** Fraction answered slowly. */
+  slowRate: number;
+  /** Slow = latency x this (>= 1). */
+  slowFactor: number;
+}
+
+export interface MockApiConfig {
+  /** Drives jitter, faults and request ids (never the vectors); default 1. */
+  seed: number;
+  /** Where the mock answers; default 'https://mock.memopt.invalid/v1'. */
+  baseURL: string;
+  /** Multiplies every modelled delay AND rate-limit window; 1 = real time (default), 0.05 = 20x faster, 0 = no waiting (and no rate limiting: a zero-length window refills at once). */
+  timeScale: number;
+  /** Defaults: realistic for text-embedding-3-small, see README.md. */
+  latency: LatencyConfig;
+  /** Default: a typical paid tier (tier 1: 3,000 RPM, 1,000,000 TPM); false turns limiting off. */
+  rateLimit: RateLimitConfig | false;
+  /** Default all 0. */
+  faults: FaultConfig;
+  /** List prices, USD per million tokens; defaults: 3-small 0.02, 3-large 0.13, ada-002 0.10. Entries given replace those models' prices only. */
+  pricesUsdPerMillionTokens: Record<string, number>;
+  /** Clock in ms for rate limiting; default performance.now(); tests inject one. */
+  now?: () => number;
+}
+
+/** Any field, at any depth, may be left out and takes its default. (Not exported: the harness has its own.) */
+type DeepPartial<T> = { [K in keyof T]?: DeepPartialValue<T[K]> };
+type DeepPartialValue<V> = V extends (...args: never[]) => unknown ? V : V extends object ? DeepPartial<V> : V;
+
+/** What startMockApi accepts: a deep-partial MockApiConfig (`rateLimit: false` or any subset of its fields). */
+export type MockApiConfigInput = DeepPartial<MockApiConfig>;
+
+export interface MockApi {
+  /** The resolved configuration (defaults filled in). */
+  readonly config: MockApiConfig;
+  readonly baseURL: string;
+  readonly ledger: { snapshot(): LedgerSnapshot; reset(): void };
+  /**
+   * An `openai` client pointed at the mock (apiKey dummy); options pass through, e.g. { maxRetries: 0 }.
+   * Create clients after starting the mock: the SDK captures the global fetch that msw patches.
+   */
+  createClient(options?: ClientOptions): OpenAI;
+  /** Stops intercepting; idempotent. */
+  close(): void;
+}
