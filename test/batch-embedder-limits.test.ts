@@ -107,6 +107,17 @@ describe('BatchEmbedder backpressure and concurrency', () => {
     expect(fake.peakInFlight).toBe(3);
   });
 
+  it('a full queue of identical texts does not wait for maxWaitMs (it could never fill its batch)', async () => {
+    const { clock, fake, embedder } = setup({ maxBatchSize: 4, maxQueueSize: 4, maxWaitMs: 10_000 });
+    // 12 callers of one text: each group of 4 fills the queue but holds a single input.
+    const vectors = await clock.run(Promise.all(Array.from({ length: 12 }, () => embedder.embed('same'))));
+    expect(vectors).toEqual(Array.from({ length: 12 }, () => fakeVector('same')));
+    expect(clock.now).toBe(0);
+    expect(fake.requests).toHaveLength(3);
+    expect(embedder.stats().peakQueueLength).toBe(4);
+    expect(fake.requests.every((r) => r.input.length === 1)).toBe(true);
+  });
+
   it('never has more than maxConcurrentRequests requests in flight, retries included', async () => {
     let failures = 0;
     const { clock, fake, embedder } = setup(

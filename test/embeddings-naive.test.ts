@@ -14,7 +14,7 @@ describe('NaiveEmbedder (the baseline)', () => {
   });
 
   it('embedMany sends every text at once and resolves in input order', async () => {
-    const fake = createFakeClient({ latency: (req) => new Promise((r) => setImmediate(r, req.seq)) });
+    const fake = createFakeClient({ latency: () => new Promise<void>((r) => setImmediate(r)) });
     const embedder = new NaiveEmbedder({ client: fake.client, model: 'm' });
     const texts = Array.from({ length: 20 }, (_, i) => `t${i % 7}`);
     expect(await embedder.embedMany(texts)).toEqual(texts.map((t) => fakeVector(t)));

@@ -158,8 +158,9 @@ type Outcome = Embedding[] | { error: EmbeddingRequestError };
  * of an earlier call, or when the queue is full (no more texts could join it until something is sent). The
  * oldest batch is sent the moment it is due and fewer than `maxConcurrentRequests` requests are in flight;
  * batches are always sent in queue order. A due batch that waits for a request slot keeps accepting texts until
- * it is full. Sending removes the batch's texts from the queue, which wakes producers waiting for room, in call
- * order; a request waiting to retry keeps its slot.
+ * it is full. Sending removes the batch's texts from the queue, which admits producers waiting for room, in call
+ * order, before the next batch is sent (so a due batch that is not full is topped up first). A request waiting
+ * to retry keeps its slot.
  *
  * So: a lone text waits `maxWaitMs`; producers that outrun the API get full batches; at most
  * `maxConcurrentRequests` requests and `maxQueueSize` queued texts exist at any time, however fast texts arrive.
@@ -497,26 +498,29 @@ export class BatchEmbedder implements Embedder {
     this.#pumping = true;
     try {
       for (;;) {
-        while (this.#inFlight < this.#maxConcurrentRequests && this.#queue.length > 0 && this.#queue[0].due) {
-          this.#dispatch(this.#queue.shift()!);
-        }
-        if (this.#waitingHead === this.#waiting.length || this.#queueLength >= this.#maxQueueSize) break;
-        while (this.#waitingHead < this.#waiting.length && this.#queueLength < this.#maxQueueSize) {
-          const call = this.#waiting[this.#waitingHead];
-          this.#admit(call);
-          if (call.next < call.texts.length) break;
-          this.#waiting[this.#waitingHead++] = undefined as never;
-        }
-        if (this.#waitingHead === this.#waiting.length) {
-          this.#waiting.length = 0;
-          this.#waitingHead = 0;
-        } else if (this.#waitingHead >= 1024 && this.#waitingHead * 2 >= this.#waiting.length) {
-          this.#waiting.splice(0, this.#waitingHead); // keep the array from growing under a steady stream of waiters
-          this.#waitingHead = 0;
-        }
+        // Admit waiting producers first, so a due batch that is not full is topped up before it is sent.
+        if (this.#waitingHead < this.#waiting.length && this.#queueLength < this.#maxQueueSize) this.#admitWaiting();
+        if (this.#inFlight >= this.#maxConcurrentRequests || this.#queue.length === 0 || !this.#queue[0].due) break;
+        this.#dispatch(this.#queue.shift()!);
       }
     } finally {
       this.#pumping = false;
+    }
+  }
+
+  #admitWaiting(): void {
+    while (this.#waitingHead < this.#waiting.length && this.#queueLength < this.#maxQueueSize) {
+      const call = this.#waiting[this.#waitingHead];
+      this.#admit(call);
+      if (call.next < call.texts.length) break;
+      this.#waiting[this.#waitingHead++] = undefined as never;
+    }
+    if (this.#waitingHead === this.#waiting.length) {
+      this.#waiting.length = 0;
+      this.#waitingHead = 0;
+    } else if (this.#waitingHead >= 1024 && this.#waitingHead * 2 >= this.#waiting.length) {
+      this.#waiting.splice(0, this.#waitingHead); // keep the array from growing under a steady stream of waiters
+      this.#waitingHead = 0;
     }
   }
 
