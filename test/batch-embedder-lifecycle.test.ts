@@ -121,3 +121,13 @@ describe('BatchEmbedder close()', () => {
     expect(clock.pending).toBe(0);
   });
 });
+
+describe('BatchEmbedder embedMany input', () => {
+  it('embeds the texts as they were at the call, even if the caller reuses its array', async () => {
+    const { clock, embedder } = setup({ maxBatchSize: 2, maxQueueSize: 2 });
+    const buffer = ['a', 'b', 'c', 'd', 'e'];
+    const call = embedder.embedMany(buffer);
+    buffer.fill('changed'); // 'c', 'd', 'e' are still waiting for room
+    expect(await clock.run(call)).toEqual(['a', 'b', 'c', 'd', 'e'].map((t) => fakeVector(t)));
+  });
+});

@@ -44,6 +44,20 @@ describe('NaiveEmbedder (the baseline)', () => {
     await expect(embedder.embed('x')).rejects.toThrow(/0 embeddings for 1 inputs/);
   });
 
+  it('flush does not wait for calls made after it', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const fake = createFakeClient({ latency: (req) => (req.input[0] === 'late' ? gate : undefined) });
+    const embedder = new NaiveEmbedder({ client: fake.client, model: 'm' });
+    const early = embedder.embed('early');
+    const flushed = embedder.flush();
+    const late = embedder.embed('late');
+    await flushed;
+    await early;
+    release();
+    expect(await late).toEqual(fakeVector('late'));
+  });
+
   it('flush waits for pending calls; close rejects later calls', async () => {
     const fake = createFakeClient({ latency: () => new Promise((r) => setImmediate(r)) });
     const embedder = new NaiveEmbedder({ client: fake.client, model: 'm' });

@@ -319,10 +319,12 @@ export class BatchEmbedder implements Embedder {
    * once and nothing is sent; if a request fails, the call rejects with the error of its first failed text, after
    * all of its texts have settled (so `flush()` after a failed call leaves nothing in flight).
    */
-  embedMany(texts: readonly string[]): Promise<Embedding[]> {
-    this.#stats.textsRequested += texts.length;
+  embedMany(list: readonly string[]): Promise<Embedding[]> {
+    this.#stats.textsRequested += list.length;
     if (this.#closed) return Promise.reject(new ClosedError('BatchEmbedder'));
-    if (texts.length === 0) return Promise.resolve([]);
+    if (list.length === 0) return Promise.resolve([]);
+    // Texts are admitted over time; a copy keeps a caller who reuses its array from changing what is embedded.
+    const texts = list.slice();
     const bounds = new Array<number>(texts.length);
     let exact: boolean[] | undefined;
     for (let i = 0; i < texts.length; i++) {
@@ -354,7 +356,10 @@ export class BatchEmbedder implements Embedder {
     return done;
   }
 
-  /** Flushes, then rejects every later call with ClosedError. Idempotent. Leaves no timer behind. */
+  /**
+   * Rejects every call made from now on with ClosedError, flushes the earlier ones and resolves when they have
+   * settled. Idempotent (returns the same promise). Leaves no timer behind, so the process can exit.
+   */
   close(): Promise<void> {
     this.#closed = true;
     this.#closing ??= this.flush().then(() => {

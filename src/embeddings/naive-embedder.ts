@@ -74,8 +74,9 @@ export class NaiveEmbedder implements Embedder {
     return Promise.all(texts.map((text) => this.embed(text)));
   }
 
+  /** Resolves when every call made before it has settled (the tracked promises never reject). */
   async flush(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all(this.#pending);
+    if (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
   async close(): Promise<void> {
