@@ -1,0 +1,27 @@
+/**
+ * Search caching (issue 3): memopt's SearchCache (LRU + TTL on lru-cache, canonical keys, in-flight sharing, never
+ * stale) beside the seed's naive cache, the query embedding cache, and the offline bounds (infinite cache,
+ * Belady's MIN) that a measured hit rate is compared with.
+ */
+export {
+  SearchCache,
+  cosine,
+  estimateEntryBytes,
+  type SearchCacheOptions,
+  type EntryOptions,
+  type InvalidationPolicy,
+  type CacheInspector,
+} from './search-cache.ts';
+export { NaiveSearchCache, type NaiveSearchCacheOptions, type NaiveSearchCacheStats } from './naive-cache.ts';
+export { EmbeddingCache, QueryNormalizingEmbedder, type EmbeddingCacheOptions } from './embedding-cache.ts';
+export { createCachedMemory, type CachedMemory, type CachedMemoryOptions, type InspectableIndex } from './cached-memory.ts';
+export { canonicalKey, canonicalOptions, normalizeQuery, parseKey, stableStringify, type QueryNormalization } from './keys.ts';
+export {
+  beladyBound,
+  infiniteCacheBound,
+  lruHits,
+  versionedRequests,
+  type BoundResult,
+  type CacheTraceEvent,
+} from './belady.ts';
+export type { SearchCacheStats, EmbeddingCacheStats } from './stats.ts';

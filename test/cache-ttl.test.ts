@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { EmbeddingCache } from '../src/cache/embedding-cache.ts';
+import { NaiveSearchCache } from '../src/cache/naive-cache.ts';
+import { SearchCache } from '../src/cache/search-cache.ts';
+import { OptionError } from '../src/errors.ts';
+import { InstantEmbedder, manualClock } from './helpers/cache-fakes.ts';
+
+const result = [{ id: 'm0', text: 'x', score: 0.9 }];
+
+function counter() {
+  const calls = { n: 0 };
+  return { calls, compute: async () => (calls.n++, result.map((r) => ({ ...r }))) };
+}
+
+describe('SearchCache TTL, with a controlled clock', () => {
+  it('serves an entry up to its TTL inclusive and expires it one ms later', async () => {
+    const clock = manualClock(0); // a clock starting at 0 must work too (lru-cache reads start 0 as "no TTL")
+    const cache = new SearchCache({ ttlMs: 100, now: clock.now });
+    const { calls, compute } = counter();
+    await cache.getOrCompute('q', {}, 0, compute);
+    clock.advance(100);
+    await cache.getOrCompute('q', {}, 0, compute);
+    expect(calls.n).toBe(1);
+    clock.advance(1);
+    await cache.getOrCompute('q', {}, 0, compute);
+    expect(calls.n).toBe(2);
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 2, expirations: 1 });
+  });
+
+  it('honours a per-entry TTL over the cache default, both shorter and longer', async () => {
+    const clock = manualClock();
+    const cache = new SearchCache({ ttlMs: 1_000, now: clock.now });
+    const { calls, compute } = counter();
+    await cache.getOrCompute('short', {}, 0, compute, { ttlMs: 10 });
+    await cache.getOrCompute('long', {}, 0, compute, { ttlMs: 5_000 });
+    await cache.getOrCompute('default', {}, 0, compute);
+    clock.advance(11);
+    expect(cache.peek('short')).toBeUndefined();
+    expect(cache.peek('long')).toBeDefined();
+    expect(cache.peek('default')).toBeDefined();
+    clock.advance(1_000);
+    expect(cache.peek('default')).toBeUndefined();
+    expect(cache.peek('long')).toBeDefined();
+    clock.advance(4_000);
+    expect(cache.peek('long')).toBeUndefined();
+    expect(calls.n).toBe(3);
+  });
+
+  it('never expires with ttlMs 0, unless an entry asks for a TTL', async () => {
+    const clock = manualClock();
+    const cache = new SearchCache({ now: clock.now });
+    const { compute } = counter();
+    await cache.getOrCompute('forever', {}, 0, compute);
+    await cache.getOrCompute('brief', {}, 0, compute, { ttlMs: 5 });
+    clock.advance(10_000_000);
+    expect(cache.peek('forever')).toBeDefined();
+    expect(cache.peek('brief')).toBeUndefined();
+  });
+
+  it('rejects a TTL that is not a non-negative integer, at construction and per entry', async () => {
+    expect(() => new SearchCache({ ttlMs: -1 })).toThrow(OptionError);
+    expect(() => new SearchCache({ ttlMs: 1.5 })).toThrow(/non-negative integer/);
+    const cache = new SearchCache();
+    expect(() => cache.getOrCompute('q', {}, 0, async () => [], { ttlMs: Number.NaN })).toThrow(OptionError);
+  });
+});
+
+describe('EmbeddingCache and NaiveSearchCache TTL', () => {
+  it('re-embeds a text once its vector has expired', async () => {
+    const clock = manualClock();
+    const inner = new InstantEmbedder();
+    const cache = new EmbeddingCache(inner, { ttlMs: 50, now: clock.now });
+    await cache.embed('a');
+    clock.advance(50);
+    await cache.embed('a');
+    expect(inner.calls).toBe(1);
+    clock.advance(1);
+    await cache.embed('a');
+    expect(inner.calls).toBe(2);
+  });
+
+  it('gives the naive cache its one fixed TTL', async () => {
+    const clock = manualClock();
+    const cache = new NaiveSearchCache({ ttlMs: 100, now: clock.now });
+    const { calls, compute } = counter();
+    await cache.getOrCompute('q', {}, 0, compute);
+    clock.advance(99);
+    await cache.getOrCompute('q', {}, 0, compute);
+    clock.advance(1);
+    await cache.getOrCompute('q', {}, 0, compute);
+    expect(calls.n).toBe(2);
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 2, expirations: 1 });
+  });
+});
