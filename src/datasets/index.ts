@@ -18,6 +18,7 @@ export {
   MEMORY_WORDS,
   NEAR_DUPLICATE_SHARE,
   TOPIC_NAMES,
+  validateTopics,
   type CorpusQuery,
   type CorpusRecord,
   type GeneratedMemory,
