@@ -89,3 +89,15 @@ export class OptionError extends MemoptError {
     super(`option '${option}': expected ${expected}, found ${JSON.stringify(found)}`, ExitCode.badInput);
   }
 }
+
+/** An add to a SharedVectorIndex whose preallocated slots are all used (replacements take a slot too). */
+export class IndexCapacityError extends MemoptError {
+  readonly capacity: number;
+  constructor(capacity: number, id: string) {
+    super(
+      `SharedVectorIndex.add('${id}'): all ${capacity} slots are used (each add or replacement takes one; removals do not free one); create the index with a larger capacity`,
+      ExitCode.runFailed,
+    );
+    this.capacity = capacity;
+  }
+}

@@ -5,6 +5,7 @@ export { MemorySystem, DEFAULT_TOP_K, type MemorySystemOptions } from './memory/
 export { NaiveIndex, compareHits } from './index/naive-index.ts';
 export * from './embeddings/index.ts';
 export * from './mock/index.ts';
+export * from './parallel/index.ts';
 export { defineScenario } from './harness/scenario-schema.ts';
 export type * from './harness/types.ts';
 export { ingestDriver, type IngestWorkload, type IngestVariant } from './workloads/ingest.ts';
