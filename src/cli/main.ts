@@ -27,6 +27,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   const parser = yargs()
     .scriptName('memopt')
     .usage('$0 <command> [options]')
+    // Options are single words; without camel-case expansion an unknown --foo-bar is reported once, not twice.
+    .parserConfiguration({ 'camel-case-expansion': false })
     .command(
       'run [files..]',
       'Run scenarios (default: every file in scenarios/), print a table, write CSV reports, exit 1 if a target is missed',

@@ -3,7 +3,9 @@ import { ScenarioError } from '../errors.ts';
 import type { ScenarioDefinition, TargetSpec, WorkloadDriver } from './types.ts';
 
 /** Identity at run time; gives scenario files full type checking of workload, params and targets. */
-export function defineScenario<W, P, S>(definition: ScenarioDefinition<W, P, S>): ScenarioDefinition<W, P, S> {
+export function defineScenario<W, P, S, WIn, PIn>(
+  definition: ScenarioDefinition<W, P, S, WIn, PIn>,
+): ScenarioDefinition<W, P, S, WIn, PIn> {
   return definition;
 }
 

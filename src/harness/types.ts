@@ -73,12 +73,12 @@ export interface MemoryProbe {
  * A workload driver knows how to run one kind of workload (ingest, search trace, index build, batch operations)
  * against one variant's parts. Scenario files choose a driver and give it data that its schemas validate.
  */
-export interface WorkloadDriver<W = unknown, P = unknown, S = unknown> {
+export interface WorkloadDriver<W = unknown, P = unknown, S = unknown, WIn = W, PIn = P> {
   name: string;
-  /** Validates the scenario's `workload` (after --quick overrides are applied). */
-  workloadSchema: z.ZodType<W>;
-  /** Validates each variant's `params`. */
-  variantSchema: z.ZodType<P>;
+  /** Validates the scenario's `workload` (after --quick overrides are applied); fills its defaults. */
+  workloadSchema: z.ZodType<W, WIn>;
+  /** Validates each variant's `params`; fills their defaults. */
+  variantSchema: z.ZodType<P, PIn>;
   metrics: readonly MetricSpec[];
   /** Work shared by every run (load the dataset, ...); not timed. */
   prepare(workload: W, context: { seed: number; quick: boolean; file: string }): Promise<S>;
@@ -109,22 +109,23 @@ export type TargetSpec = {
   | { /** median over repetitions of baseline/optimized for this timing metric >= atLeast */ kind: 'speedup'; atLeast: number }
 );
 
-export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown> {
+/** W/P are what the driver receives; WIn/PIn what a scenario file writes (fields with defaults may be left out). */
+export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown, WIn = W, PIn = P> {
   /** Unique kebab-case name; reports are named after it. */
   name: string;
   description: string;
-  driver: WorkloadDriver<W, P, S>;
+  driver: WorkloadDriver<W, P, S, WIn, PIn>;
   /** Default 42; `--seed` overrides. */
   seed?: number;
-  workload: W;
+  workload: WIn;
   /** Fields of `workload` replaced under --quick (CI): smaller, still meaningful. */
-  quick?: Partial<W>;
+  quick?: Partial<WIn>;
   /** The mocked API's configuration for every run of this scenario. */
   mock?: DeepPartial<MockApiConfig>;
   /** Interleaved baseline/optimized repetitions; default { full: 3, quick: 2 }. */
   repetitions?: { full: number; quick: number };
-  baseline: VariantSpec<P>;
-  optimized: VariantSpec<P>;
+  baseline: VariantSpec<PIn>;
+  optimized: VariantSpec<PIn>;
   targets: TargetSpec[];
 }
 

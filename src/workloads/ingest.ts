@@ -54,8 +54,8 @@ const variantSchema = z.discriminatedUnion('embedder', [
     .strict(),
 ]);
 
-export type IngestWorkload = z.infer<typeof workloadSchema>;
-export type IngestVariant = z.infer<typeof variantSchema>;
+export type IngestWorkload = z.output<typeof workloadSchema>;
+export type IngestVariant = z.output<typeof variantSchema>;
 
 const metrics: MetricSpec[] = [
   { name: 'api_requests', unit: 'requests', kind: 'counter', better: 'lower', description: 'HTTP requests the mocked API received, retries included' },
@@ -85,9 +85,9 @@ interface PreparedIngest {
   arrivalsMs: Float64Array;
 }
 
-export const ingestDriver: WorkloadDriver<IngestWorkload, IngestVariant, PreparedIngest> = {
+export const ingestDriver: WorkloadDriver<IngestWorkload, IngestVariant, PreparedIngest, z.input<typeof workloadSchema>, z.input<typeof variantSchema>> = {
   name: 'ingest',
-  workloadSchema: workloadSchema as z.ZodType<IngestWorkload>,
+  workloadSchema,
   variantSchema,
   metrics,
 
