@@ -5,7 +5,7 @@
  * from the real service.
  */
 import OpenAI, { type ClientOptions } from 'openai';
-import { setupServer } from 'msw/node';
+import { setupServer, type SetupServer } from 'msw/node';
 import { ClosedError, RunError } from '../errors.ts';
 import { resolveMockConfig } from './config.ts';
 import { preallocateModel } from './embedding-model.ts';
@@ -32,6 +32,18 @@ export { createMockState, type MockState } from './state.ts';
 export { formatDuration } from './rate-limiter.ts';
 export type { ApiError } from './api-errors.ts';
 
+/**
+ * msw hands its listeners a clone of each mocked response (a tee of the body). Until that clone is read, cancelling
+ * the client's copy never settles (mswjs/interceptors#712, #799), and the openai SDK cancels the body of every
+ * response it is about to retry: without this, any SDK retry against msw hangs forever. Call it on any server that
+ * serves createEmbeddingHandlers to an SDK client.
+ */
+export function readMockedResponseClones(server: Pick<SetupServer, 'events'>): void {
+  server.events.on('response:mocked', ({ response }) => {
+    response.arrayBuffer().catch(() => undefined);
+  });
+}
+
 /** The dummy key every client of the mock sends. */
 export const MOCK_API_KEY = 'sk-memopt-mock';
 
@@ -50,6 +62,7 @@ export function startMockApi(config?: MockApiConfigInput): MockApi {
   const state = createMockState(resolved);
   const server = setupServer(...createEmbeddingHandlers(state));
   server.listen({ onUnhandledRequest: 'error' });
+  readMockedResponseClones(server);
   let closed = false;
   const mock: MockApi = {
     config: resolved,
