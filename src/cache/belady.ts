@@ -7,7 +7,8 @@
  *   miss, drop the entry whose next use is farthest in the future. This version may also decline to store the
  *   missed object when its own next use is the farthest ("bypass"), so it bounds caches with admission policies
  *   too; it is never below demand-fetch MIN.
- * - `lruHits`: plain LRU on the same sequence, to check an implementation against a simulation.
+ * - `lruHits`: plain LRU on the same sequence; `lruHitsForEvents`: LRU that drops invalidated entries, which is what
+ *   SearchCache does on a sequential replay (a test checks it hit for hit).
  *
  * Invalidations: a cache that drops an entry when a write could change it never hits that entry again; its next
  * request is for a new object. `versionedRequests` renames each key after every invalidation (`key`, `key#1`, ...),
@@ -118,6 +119,27 @@ export function lruHits(requests: ArrayLike<number>, capacity: number): BoundRes
     order.set(object, true);
   }
   return result(requests.length, hits);
+}
+
+/**
+ * LRU over a cache's events, dropping an entry when it is invalidated (as SearchCache does): what SearchCache's hit
+ * count is on a sequential replay of the same trace.
+ */
+export function lruHitsForEvents(events: Iterable<CacheTraceEvent>, capacity: number): BoundResult {
+  checkCapacity(capacity);
+  const order = new Map<string, true>();
+  let requests = 0;
+  let hits = 0;
+  for (const event of events) {
+    if (event.kind === 'get') {
+      requests++;
+      if (order.delete(event.key)) hits++;
+      else if (order.size >= capacity) order.delete(order.keys().next().value as string);
+      order.set(event.key, true);
+    } else if (event.kind === 'invalidate') order.delete(event.key);
+    else order.clear();
+  }
+  return result(requests, hits);
 }
 
 /** next[t] = index of the next request for the same object after t, or `never`. */

@@ -206,7 +206,8 @@ export class EmbeddingCache implements Embedder {
     const shared = promise.then(
       (vector) => {
         if (this.inflight.get(key) === shared) this.inflight.delete(key);
-        const frozen = Object.isFrozen(vector) ? vector : (Object.freeze(vector) as Embedding);
+        // Typed arrays cannot be frozen; plain arrays (what the SDK returns) are.
+        const frozen = Array.isArray(vector) && !Object.isFrozen(vector) ? (Object.freeze(vector) as Embedding) : vector;
         this.lru.set(key, frozen);
         return frozen;
       },

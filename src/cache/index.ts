@@ -20,8 +20,10 @@ export {
   beladyBound,
   infiniteCacheBound,
   lruHits,
+  lruHitsForEvents,
   versionedRequests,
   type BoundResult,
   type CacheTraceEvent,
 } from './belady.ts';
+export { cacheEventsForTrace, type TraceEventOp, type TraceEventsOptions } from './trace-events.ts';
 export type { SearchCacheStats, EmbeddingCacheStats } from './stats.ts';
