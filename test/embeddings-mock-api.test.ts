@@ -102,6 +102,24 @@ describe('embedders against the mocked API', () => {
     expect(ledger.inputs).toBe(400);
   });
 
+  it('BatchEmbedder under a tight token-per-minute limit: batches queue behind the rate limit, none is lost', async () => {
+    const api = start({
+      timeScale: 0.01, // a "minute" is 600 ms
+      rateLimit: { requestsPerMinute: 600, tokensPerMinute: 4_000 },
+      faults: { serverErrorRate: 0.05, slowRate: 0, slowFactor: 1 },
+    });
+    const embedder = new BatchEmbedder({ client: api.createClient(), model: MODEL, maxBatchSize: 32 });
+    const texts = textsOf(900, 'tpm');
+    const results = await Promise.all(texts.map((t) => embedder.embed(t)));
+    await embedder.close();
+    expect(wrongOrMissing(texts, results)).toBe(0);
+    const ledger = api.ledger.snapshot();
+    expect(ledger.tokens).toBeGreaterThan(2 * 4_000); // needed several refills
+    expect(ledger.rateLimited).toBeGreaterThan(0);
+    expect(ledger.rateLimited).toBe(embedder.stats().rateLimitedResponses);
+    expect(embedder.stats().failedRequests).toBe(0);
+  });
+
   it('BatchEmbedder: a burst that outruns the API costs exactly ceil(N / maxBatchSize) requests', async () => {
     const api = start({ timeScale: 0, rateLimit: false });
     const embedder = new BatchEmbedder({ client: api.createClient(), model: MODEL, maxBatchSize: 64 });

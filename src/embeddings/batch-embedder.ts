@@ -99,6 +99,8 @@ export interface BatchEmbedderStats extends EmbedderStats {
   requestsInFlight: number;
   /** Most requests in flight at once. */
   peakRequestsInFlight: number;
+  /** 429 answers received (each one closes the rate-limit gate; see the class comment). */
+  rateLimitedResponses: number;
 }
 
 const DEFAULT_SEED = 0x6d656d6f; // "memo"
@@ -142,6 +144,8 @@ class Batch {
   full = false;
   due = false;
   timer: unknown = undefined;
+  /** Dispatch order, from 0; the older batch goes first through the rate-limit gate. */
+  seq = 0;
 }
 
 type Outcome = Embedding[] | { error: EmbeddingRequestError };
@@ -160,7 +164,8 @@ type Outcome = Embedding[] | { error: EmbeddingRequestError };
  * batches are always sent in queue order. A due batch that waits for a request slot keeps accepting texts until
  * it is full. Sending removes the batch's texts from the queue, which admits producers waiting for room, in call
  * order, before the next batch is sent (so a due batch that is not full is topped up first). A request waiting
- * to retry keeps its slot.
+ * to retry keeps its slot. After a 429, requests go out one at a time, oldest batch first, until one ends with
+ * no other waiting (the rate-limit gate, described where it is implemented).
  *
  * So: a lone text waits `maxWaitMs`; producers that outrun the API get full batches; at most
  * `maxConcurrentRequests` requests and `maxQueueSize` queued texts exist at any time, however fast texts arrive.
@@ -219,6 +224,12 @@ export class BatchEmbedder implements Embedder {
   #closed = false;
   #closing: Promise<void> | undefined;
 
+  // The rate-limit gate (see #onRateLimited): closed after a 429 until a request ends with nobody waiting.
+  #rateLimited = false;
+  #turnHolder: number | undefined;
+  readonly #gateQueue: { id: number; seq: number; resolve: () => void }[] = [];
+  #requestIds = 0;
+
   readonly #stats: BatchEmbedderStats = {
     textsRequested: 0,
     requestsSent: 0,
@@ -234,6 +245,7 @@ export class BatchEmbedder implements Embedder {
     waitingProducers: 0,
     requestsInFlight: 0,
     peakRequestsInFlight: 0,
+    rateLimitedResponses: 0,
   };
 
   constructor(options: BatchEmbedderOptions) {
@@ -535,13 +547,13 @@ export class BatchEmbedder implements Embedder {
     this.#queueLength -= batch.calls.length;
     this.#inFlight++;
     if (this.#inFlight > this.#stats.peakRequestsInFlight) this.#stats.peakRequestsInFlight = this.#inFlight;
-    this.#stats.batchesSent++;
+    batch.seq = this.#stats.batchesSent++;
     void this.#run(batch);
   }
 
   async #run(batch: Batch): Promise<void> {
     try {
-      const outcome = await this.#embedInputs(batch.inputs);
+      const outcome = await this.#embedInputs(batch.inputs, batch.seq);
       this.#deliver(batch, outcome);
     } catch (err) {
       // Only a bug gets here; reject everyone in the batch so nothing hangs.
@@ -615,19 +627,23 @@ export class BatchEmbedder implements Embedder {
   }
 
   /** One vector or error per input; bisects a non-retryable 400 (see the class comment). Never throws. */
-  async #embedInputs(inputs: string[]): Promise<(Embedding | EmbeddingRequestError)[]> {
-    const outcome = await this.#request(inputs);
+  async #embedInputs(inputs: string[], seq: number): Promise<(Embedding | EmbeddingRequestError)[]> {
+    const outcome = await this.#request(inputs, seq);
     if (!('error' in outcome)) return outcome;
-    if (outcome.error.status === 400 && inputs.length > 1) return this.#isolate(inputs, outcome.error);
+    if (outcome.error.status === 400 && inputs.length > 1) return this.#isolate(inputs, outcome.error, seq);
     return new Array(inputs.length).fill(outcome.error);
   }
 
-  async #isolate(inputs: string[], error: EmbeddingRequestError): Promise<(Embedding | EmbeddingRequestError)[]> {
+  async #isolate(
+    inputs: string[],
+    error: EmbeddingRequestError,
+    seq: number,
+  ): Promise<(Embedding | EmbeddingRequestError)[]> {
     if (inputs.length === 1) return [error];
     const mid = inputs.length >>> 1;
     const halves = [inputs.slice(0, mid), inputs.slice(mid)];
     const outcomes: Outcome[] = [];
-    for (const half of halves) outcomes.push(await this.#request(half));
+    for (const half of halves) outcomes.push(await this.#request(half, seq));
     const is400 = (o: Outcome) => 'error' in o && o.error.status === 400;
     if (is400(outcomes[0]) && is400(outcomes[1])) {
       // Both halves fail: most likely the request itself is bad, not one input. Stop here.
@@ -637,66 +653,116 @@ export class BatchEmbedder implements Embedder {
     for (let h = 0; h < 2; h++) {
       const o = outcomes[h];
       if (!('error' in o)) parts.push(o);
-      else if (o.error.status === 400) parts.push(await this.#isolate(halves[h], o.error));
+      else if (o.error.status === 400) parts.push(await this.#isolate(halves[h], o.error, seq));
       else parts.push(new Array(halves[h].length).fill(o.error));
     }
     return parts[0].concat(parts[1]);
   }
 
-  /** One request for `inputs`, with retries. Resolves to the vectors in input order or the final error. */
-  async #request(inputs: string[]): Promise<Outcome> {
+  /**
+   * One request for `inputs`, with retries. Resolves to the vectors in input order or the final error. `seq` is
+   * the batch's dispatch order, its priority at the rate-limit gate.
+   */
+  async #request(inputs: string[], seq: number): Promise<Outcome> {
     const body = {
       model: this.model,
       input: inputs,
       ...(this.dimensions !== undefined && { dimensions: this.dimensions }),
     };
     const stats = this.#stats;
-    for (let attempt = 0; ; attempt++) {
-      stats.requestsSent++;
-      if (attempt > 0) stats.retries++;
-      let response: unknown;
-      try {
-        response = await this.#client.embeddings.create(
-          body,
-          attempt === 0
-            ? { maxRetries: 0 }
-            : { maxRetries: 0, headers: { 'x-stainless-retry-count': String(attempt) } },
-        );
-      } catch (err) {
-        const status = statusOf(err);
-        if (attempt < this.#maxRetries && isRetryable(err)) {
-          const delay =
-            serverRetryDelayMs(err, this.#now()) ??
-            backoffDelayMs(attempt + 1, this.#initialBackoffMs, this.#maxBackoffMs, this.#random);
-          await this.#sleep(delay);
-          continue;
+    const id = ++this.#requestIds;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        if (this.#rateLimited) await this.#takeTurn(id, seq);
+        stats.requestsSent++;
+        if (attempt > 0) stats.retries++;
+        let response: unknown;
+        try {
+          response = await this.#client.embeddings.create(
+            body,
+            attempt === 0
+              ? { maxRetries: 0 }
+              : { maxRetries: 0, headers: { 'x-stainless-retry-count': String(attempt) } },
+          );
+        } catch (err) {
+          const status = statusOf(err);
+          if (status === 429) this.#onRateLimited(id);
+          else this.#releaseTurn(id); // do not hold up everyone through a backoff that is not about the rate limit
+          if (attempt < this.#maxRetries && isRetryable(err)) {
+            const delay =
+              serverRetryDelayMs(err, this.#now()) ??
+              backoffDelayMs(attempt + 1, this.#initialBackoffMs, this.#maxBackoffMs, this.#random);
+            await this.#sleep(delay);
+            continue;
+          }
+          stats.failedRequests++;
+          const what = status === undefined ? 'no status (connection or client error)' : `status ${status}`;
+          return {
+            error: new EmbeddingRequestError(
+              `embeddings request for ${inputs.length} input(s) failed with ${what} after ${attempt + 1} ` +
+                `attempt(s): ${(err as Error)?.message ?? String(err)}`,
+              status,
+              attempt + 1,
+              { cause: err },
+            ),
+          };
         }
-        stats.failedRequests++;
-        const what = status === undefined ? 'no status (connection or client error)' : `status ${status}`;
-        return {
-          error: new EmbeddingRequestError(
-            `embeddings request for ${inputs.length} input(s) failed with ${what} after ${attempt + 1} ` +
-              `attempt(s): ${(err as Error)?.message ?? String(err)}`,
-            status,
-            attempt + 1,
-            { cause: err },
-          ),
-        };
+        this.#releaseTurn(id);
+        const vectors = readEmbeddings(response, inputs.length, this.dimensions);
+        if (typeof vectors === 'string') {
+          stats.failedRequests++;
+          return {
+            error: new EmbeddingRequestError(
+              `malformed embeddings response for ${inputs.length} input(s) (attempt ${attempt + 1}): ${vectors}; ` +
+                `its callers are rejected rather than risk a wrong assignment`,
+              undefined,
+              attempt + 1,
+            ),
+          };
+        }
+        stats.inputsSent += inputs.length;
+        return vectors;
       }
-      const vectors = readEmbeddings(response, inputs.length, this.dimensions);
-      if (typeof vectors === 'string') {
-        stats.failedRequests++;
-        return {
-          error: new EmbeddingRequestError(
-            `malformed embeddings response for ${inputs.length} input(s) (attempt ${attempt + 1}): ${vectors}; ` +
-              `its callers are rejected rather than risk a wrong assignment`,
-            undefined,
-            attempt + 1,
-          ),
-        };
-      }
-      stats.inputsSent += inputs.length;
-      return vectors;
+    } finally {
+      this.#releaseTurn(id);
     }
+  }
+
+  // THE RATE-LIMIT GATE. A 429 means the account's shared budget is spent, so every request would meet it, not
+  // just the one that did. Without coordination, the requests in flight all wait out their retry-after and race
+  // for the refill; one wins and the others burn another attempt each time, so under a tight limit a batch can
+  // lose every race and exhaust its retries. So after a 429 the batcher sends one request at a time: the request
+  // that met the 429 holds the *turn*, waits out its delay and resends; every other request (new batches and
+  // retries alike) waits for the turn before sending. When the holder's request ends, the turn passes to the
+  // waiting request of the oldest batch; when nobody is waiting, the gate opens and full concurrency resumes. Each
+  // request thus meets about one 429 per rate-limited episode, and the oldest batches finish first.
+
+  #onRateLimited(id: number): void {
+    this.#stats.rateLimitedResponses++;
+    this.#rateLimited = true;
+    this.#turnHolder ??= id;
+  }
+
+  #takeTurn(id: number, seq: number): Promise<void> | void {
+    if (this.#turnHolder === undefined) this.#turnHolder = id;
+    if (this.#turnHolder === id) return;
+    return new Promise<void>((resolve) => this.#gateQueue.push({ id, seq, resolve }));
+  }
+
+  #releaseTurn(id: number): void {
+    if (this.#turnHolder !== id) return;
+    this.#turnHolder = undefined;
+    const queue = this.#gateQueue;
+    if (queue.length === 0) {
+      this.#rateLimited = false;
+      return;
+    }
+    let next = 0;
+    for (let i = 1; i < queue.length; i++) {
+      if (queue[i].seq < queue[next].seq || (queue[i].seq === queue[next].seq && queue[i].id < queue[next].id)) next = i;
+    }
+    const [waiter] = queue.splice(next, 1);
+    this.#turnHolder = waiter.id;
+    waiter.resolve();
   }
 }
