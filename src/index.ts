@@ -2,7 +2,7 @@
 export * from './errors.ts';
 export type * from './memory/types.ts';
 export { MemorySystem, DEFAULT_TOP_K, type MemorySystemOptions } from './memory/memory-system.ts';
-export { NaiveIndex, compareHits } from './index/naive-index.ts';
+export * from './index/index.ts';
 export * from './embeddings/index.ts';
 export * from './mock/index.ts';
 export * from './parallel/index.ts';

@@ -1,0 +1,465 @@
+import { OptionError, RunError } from '../errors.ts';
+import type { SearchHit, VectorIndex } from '../memory/types.ts';
+import { assertFinite, dotRowFloat32, dotRowInt8, dotRowsFloat32, dotRowsInt8, writeNormalized } from './kernels.ts';
+import { PCA_METHODS, explainedVariance, fitPca, modelBytes, truncateModel, type PcaMethod, type PcaModel } from './pca.ts';
+import { loadCompressedIndex, saveCompressedIndex } from './persistence.ts';
+import { ScalarQuantizer } from './quantize.ts';
+import { selectTopK, toHits } from './top-k.ts';
+
+/** How the projected vectors are stored. */
+export type Precision = 'float32' | 'int8';
+
+export interface RerankOptions {
+  /**
+   * The shortlist is `oversample x k` candidates by projected score; each is then re-scored against the full-width
+   * vector kept for this purpose, and the best k of the shortlist are returned with those scores. Default 4.
+   */
+  oversample?: number;
+  /**
+   * How the full-width vectors are kept: 'int8' (1 byte per dimension, per-dimension scale and offset fitted on the
+   * sample) or 'float32' (4 bytes, exact). Default 'int8'. Counted in memoryBytes() either way.
+   */
+  precision?: Precision;
+}
+
+export interface CompressedIndexOptions {
+  /** Width after projection. Default 256. At most the input width, and below the fit sample's row count. */
+  components?: number;
+  /**
+   * Storage of the projected vectors: 'float32' (4 bytes per component) or 'int8' (1 byte, per-dimension scale and
+   * offset fitted on the projected sample; another 4x smaller, scores change by at most half a step per component).
+   * Default 'float32'.
+   */
+  precision?: Precision;
+  /** Re-rank an oversampled shortlist with full-width vectors (costs their memory). Default: off. */
+  rerank?: RerankOptions | false;
+  /** PCA method used by fit(). Default 'subspace' (the fastest at equal quality on this repo's machine; README.md). */
+  fitMethod?: PcaMethod;
+  /**
+   * Most rows fit() uses: a larger sample is thinned to this many, evenly spaced (deterministic). Fit time grows
+   * linearly with it (the covariance) plus a fixed part (the iteration). Default 5000.
+   */
+  fitSampleSize?: number;
+  /** Seed of the subspace iteration's random start. Default 1. */
+  seed?: number;
+  /** Vectors to allocate room for up front; doubles when full (empty rows are counted: they are held). Default 1024. */
+  initialCapacity?: number;
+}
+
+/** What fit() did. */
+export interface FitReport {
+  method: PcaMethod;
+  /** Rows of the sample actually used (after thinning to `fitSampleSize`). */
+  sampleRows: number;
+  components: number;
+  /** Share of the sample's variance kept by the projection, in [0, 1]. */
+  explainedVariance: number;
+  /** Subspace iterations run (0 for direct methods, or when a model was given). */
+  iterations: number;
+  converged: boolean;
+}
+
+/** The fitted state every stored row depends on; saved and loaded as a unit (persistence.ts). */
+export interface CompressedState {
+  model: PcaModel;
+  /** Set when projected vectors are int8. */
+  quantizer: ScalarQuantizer | undefined;
+  /** Set when re-rank vectors are int8. */
+  rerankQuantizer: ScalarQuantizer | undefined;
+}
+
+const DEFAULTS = { components: 256, precision: 'float32', fitMethod: 'subspace', fitSampleSize: 5000, seed: 1, initialCapacity: 1024 } as const;
+const RERANK_DEFAULTS = { oversample: 4, precision: 'int8' } as const;
+
+/**
+ * A cosine index over PCA-projected vectors: `fit(sample)` learns the projection, then `add` stores each vector's
+ * projection contiguously (float32 or int8) and `search` scans the projections.
+ *
+ * Scores approximate the original cosine, not a cosine in the projected space. Vectors are normalized first (x̂ =
+ * x/|x|), and with mean μ and axes P (x̂ ≈ μ + Pᵀ y, y = P (x̂ - μ)):
+ *
+ *     cos(q, x) = q̂ · x̂ ≈ q̂ · μ + (P q̂) · y
+ *
+ * The query is projected *uncentred* (P q̂, not P (q̂ - μ)): ranking by P(q̂ - μ) · y would subtract (P μ) · y, a
+ * term that differs per stored vector, and reorder results. q̂ · μ is the same for every stored vector, so it does
+ * not change the ranking, but it is added so the score estimates the cosine itself. The error is the dot product of
+ * the parts of q̂ and x̂ the axes miss (bounded by the product of their residual norms).
+ *
+ * With re-rank, the best `oversample x k` by that estimate are re-scored against full-width vectors (int8 or
+ * float32), which removes the projection's error for the results returned.
+ */
+export class CompressedIndex implements VectorIndex {
+  /** Options with defaults applied. */
+  readonly options: {
+    components: number;
+    precision: Precision;
+    rerank: { oversample: number; precision: Precision } | undefined;
+    fitMethod: PcaMethod;
+    fitSampleSize: number;
+    seed: number;
+    initialCapacity: number;
+  };
+  private state: CompressedState | undefined;
+  private codes: Float32Array | Int8Array = new Float32Array(0);
+  private full: Float32Array | Int8Array | undefined;
+  private capacity = 0;
+  private readonly ids: string[] = [];
+  private readonly rowOf = new Map<string, number>();
+
+  constructor(options: CompressedIndexOptions = {}) {
+    const components = options.components ?? DEFAULTS.components;
+    if (!Number.isInteger(components) || components < 1) throw new OptionError('components', 'an integer >= 1', components);
+    const precision = options.precision ?? DEFAULTS.precision;
+    if (precision !== 'float32' && precision !== 'int8') throw new OptionError('precision', "'float32' or 'int8'", precision);
+    let rerank: CompressedIndex['options']['rerank'];
+    if (options.rerank) {
+      const oversample = options.rerank.oversample ?? RERANK_DEFAULTS.oversample;
+      if (!Number.isInteger(oversample) || oversample < 1) throw new OptionError('rerank.oversample', 'an integer >= 1', oversample);
+      const rerankPrecision = options.rerank.precision ?? RERANK_DEFAULTS.precision;
+      if (rerankPrecision !== 'float32' && rerankPrecision !== 'int8') {
+        throw new OptionError('rerank.precision', "'float32' or 'int8'", rerankPrecision);
+      }
+      rerank = { oversample, precision: rerankPrecision };
+    }
+    const fitMethod = options.fitMethod ?? DEFAULTS.fitMethod;
+    if (!(PCA_METHODS as readonly string[]).includes(fitMethod)) throw new OptionError('fitMethod', `one of ${PCA_METHODS.join(', ')}`, fitMethod);
+    const fitSampleSize = options.fitSampleSize ?? DEFAULTS.fitSampleSize;
+    if (!Number.isInteger(fitSampleSize) || fitSampleSize < 2) throw new OptionError('fitSampleSize', 'an integer >= 2', fitSampleSize);
+    const initialCapacity = options.initialCapacity ?? DEFAULTS.initialCapacity;
+    if (!Number.isInteger(initialCapacity) || initialCapacity < 1) throw new OptionError('initialCapacity', 'an integer >= 1', initialCapacity);
+    this.options = { components, precision, rerank, fitMethod, fitSampleSize, seed: options.seed ?? DEFAULTS.seed, initialCapacity };
+  }
+
+  /** Input width; undefined until fitted. */
+  get dimensions(): number | undefined {
+    return this.state?.model.dims;
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  get fitted(): boolean {
+    return this.state !== undefined;
+  }
+
+  /** The fitted PCA model (shared, do not modify); undefined until fitted. */
+  get model(): PcaModel | undefined {
+    return this.state?.model;
+  }
+
+  /**
+   * Learns the projection from `sample` (normalized first, thinned to `fitSampleSize` rows), and, for int8
+   * storage, each dimension's range from the sample's projections. With `model`, that model (truncated to
+   * `components`) is used instead of fitting one: a width sweep fits once at its widest.
+   *
+   * Must be called once, on an empty index: stored projections cannot be recomputed without the vectors they came
+   * from, so refitting means building a new index.
+   */
+  fit(sample: readonly ArrayLike<number>[], options: { model?: PcaModel } = {}): FitReport {
+    if (this.state) throw new RunError('CompressedIndex.fit: already fitted; build a new index to refit');
+    if (sample.length === 0) throw new RangeError('CompressedIndex.fit: expected a sample of at least 2 vectors, found 0');
+    const dims = sample[0].length;
+    if (dims === 0) throw new RangeError('CompressedIndex.fit: expected vectors of at least 1 dimension, found 0');
+    const { components, fitSampleSize, fitMethod, seed } = this.options;
+    if (components > dims) throw new OptionError('components', `at most the input width ${dims}`, components);
+    const picked = thin(sample.length, fitSampleSize);
+    const rows = new Float64Array(picked.length * dims);
+    picked.forEach((index, r) => {
+      const vector = sample[index];
+      if (vector.length !== dims) {
+        throw new RangeError(`CompressedIndex.fit: sample[${index}]: expected a vector of ${dims} dimensions, found ${vector.length}`);
+      }
+      assertFinite(vector, `CompressedIndex.fit: sample[${index}]`);
+      writeNormalized(vector, rows, r * dims);
+    });
+
+    let model: PcaModel;
+    let iterations = 0;
+    let converged = true;
+    let method: PcaMethod = fitMethod;
+    if (options.model) {
+      if (options.model.dims !== dims) {
+        throw new RangeError(`CompressedIndex.fit: the given model takes ${options.model.dims} dimensions, the sample has ${dims}`);
+      }
+      model = options.model.components === components ? options.model : truncateModel(options.model, components);
+    } else {
+      if (picked.length <= components) {
+        throw new RangeError(
+          `CompressedIndex.fit: ${components} components need a sample of at least ${components + 1} vectors, found ${picked.length}`,
+        );
+      }
+      const result = fitPca(rows, dims, picked.length, { components, method: fitMethod, seed });
+      ({ model, iterations, converged, method } = result);
+    }
+
+    let quantizer: ScalarQuantizer | undefined;
+    if (this.options.precision === 'int8') {
+      const projected = new Float32Array(picked.length * components);
+      const centred = new Float64Array(dims);
+      for (let r = 0; r < picked.length; r++) {
+        for (let j = 0; j < dims; j++) centred[j] = rows[r * dims + j] - model.mean[j];
+        project(model, centred, projected, r * components);
+      }
+      quantizer = ScalarQuantizer.fit(projected, components, picked.length);
+    }
+    const rerankQuantizer = this.options.rerank?.precision === 'int8' ? ScalarQuantizer.fit(rows, dims, picked.length) : undefined;
+    this.install({ model, quantizer, rerankQuantizer });
+    return {
+      method,
+      sampleRows: picked.length,
+      components,
+      explainedVariance: explainedVariance(model),
+      iterations,
+      converged,
+    };
+  }
+
+  add(id: string, vector: ArrayLike<number>): void {
+    const state = this.requireFitted('add');
+    const dims = state.model.dims;
+    if (vector.length !== dims) throw new RangeError(`CompressedIndex.add('${id}'): expected a vector of ${dims} dimensions, found ${vector.length}`);
+    assertFinite(vector, `CompressedIndex.add('${id}')`);
+    let row = this.rowOf.get(id);
+    if (row === undefined) {
+      this.reserve(this.ids.length + 1, true);
+      row = this.ids.length;
+      this.ids.push(id);
+      this.rowOf.set(id, row);
+    }
+    this.store(row, vector);
+  }
+
+  /** Adds several vectors, growing the store once to exactly the room they need. */
+  addMany(entries: Iterable<readonly [string, ArrayLike<number>]>): void {
+    this.requireFitted('addMany');
+    const list = Array.isArray(entries) ? (entries as ReadonlyArray<readonly [string, ArrayLike<number>]>) : [...entries];
+    const fresh = new Set<string>();
+    for (const [id] of list) if (!this.rowOf.has(id)) fresh.add(id);
+    this.reserve(this.ids.length + fresh.size);
+    for (const [id, vector] of list) this.add(id, vector);
+  }
+
+  has(id: string): boolean {
+    return this.rowOf.has(id);
+  }
+
+  remove(id: string): boolean {
+    const row = this.rowOf.get(id);
+    if (row === undefined) return false;
+    const last = this.ids.length - 1;
+    if (row !== last) {
+      const k = this.options.components;
+      this.codes.copyWithin(row * k, last * k, (last + 1) * k);
+      if (this.full) {
+        const d = this.state!.model.dims;
+        this.full.copyWithin(row * d, last * d, (last + 1) * d);
+      }
+      const moved = this.ids[last];
+      this.ids[row] = moved;
+      this.rowOf.set(moved, row);
+    }
+    this.ids.pop();
+    this.rowOf.delete(id);
+    return true;
+  }
+
+  search(vector: ArrayLike<number>, k: number): SearchHit[] {
+    const state = this.requireFitted('search');
+    const { model, quantizer } = state;
+    const dims = model.dims;
+    if (vector.length !== dims) throw new RangeError(`CompressedIndex.search: expected a query of ${dims} dimensions, found ${vector.length}`);
+    const n = this.ids.length;
+    const components = this.options.components;
+    // Per-query scratch is allocated here, not held: memoryBytes() is then all the index keeps.
+    const query = new Float64Array(dims);
+    writeNormalized(vector, query);
+    let constant = 0;
+    for (let j = 0; j < dims; j++) constant += query[j] * model.mean[j];
+    const projected = new Float64Array(components);
+    project(model, query, projected, 0);
+    const weights = new Float32Array(components);
+    if (quantizer) constant += quantizer.queryWeights(projected, weights);
+    else weights.set(projected);
+
+    const scores = new Float64Array(n);
+    if (this.codes instanceof Int8Array) dotRowsInt8(this.codes, components, n, weights, scores);
+    else dotRowsFloat32(this.codes, components, n, weights, scores);
+    if (constant !== 0) for (let r = 0; r < n; r++) scores[r] += constant;
+
+    const rerank = this.options.rerank;
+    if (!rerank || !this.full) return toHits(selectTopK(scores, n, this.ids, k), scores, this.ids);
+    const shortlist = Int32Array.from(selectTopK(scores, n, this.ids, k * rerank.oversample));
+    const full = this.full;
+    if (full instanceof Int8Array) {
+      const fullWeights = new Float32Array(dims);
+      const fullConstant = state.rerankQuantizer!.queryWeights(query, fullWeights);
+      for (const row of shortlist) scores[row] = fullConstant + dotRowInt8(full, dims, row, fullWeights);
+    } else {
+      const query32 = Float32Array.from(query);
+      for (const row of shortlist) scores[row] = dotRowFloat32(full, dims, row, query32);
+    }
+    return toHits(selectTopK(scores, n, this.ids, k, shortlist), scores, this.ids);
+  }
+
+  /**
+   * Everything the index holds for its vectors and model, exactly: projected codes, re-rank vectors (when on),
+   * empty rows included (they are allocated), the PCA model (mean, axes, eigenvalues) and quantizer ranges. Ids are
+   * not counted, as NaiveIndex does not count them: every index keeps the same ids.
+   */
+  memoryBytes(): number {
+    if (!this.state) return 0;
+    const { model, quantizer, rerankQuantizer } = this.state;
+    return (
+      this.codes.byteLength +
+      (this.full?.byteLength ?? 0) +
+      modelBytes(model) +
+      (quantizer?.memoryBytes() ?? 0) +
+      (rerankQuantizer?.memoryBytes() ?? 0)
+    );
+  }
+
+  /** Bytes stored per vector, model excluded: the marginal cost of one more vector. */
+  bytesPerVector(): number {
+    const k = this.options.components;
+    const perCode = this.options.precision === 'int8' ? 1 : 4;
+    const rerank = this.options.rerank;
+    const perFull = rerank ? (rerank.precision === 'int8' ? 1 : 4) : 0;
+    return k * perCode + (this.state?.model.dims ?? 0) * perFull;
+  }
+
+  /** Makes room for at least `count` vectors (exactly `count`, or doubling with `grow`). */
+  reserve(count: number, grow = false): void {
+    this.requireFitted('reserve');
+    if (count <= this.capacity) return;
+    this.resize(grow ? Math.max(count, this.options.initialCapacity, 2 * this.capacity) : count);
+  }
+
+  /** Releases the empty rows at the end of the store. */
+  trim(): void {
+    if (this.state && this.capacity > this.ids.length) this.resize(this.ids.length);
+  }
+
+  /** Saves model and vectors to `file` (atomically; format in persistence.ts). */
+  save(file: string): Promise<void> {
+    return saveCompressedIndex(this, file);
+  }
+
+  /** Loads an index saved with save(); a truncated, corrupt or foreign file is an InputError naming the file. */
+  static load(file: string): Promise<CompressedIndex> {
+    return loadCompressedIndex(file);
+  }
+
+  /** Ids in row order (a copy). */
+  storedIds(): string[] {
+    return [...this.ids];
+  }
+
+  /** The fitted state and the stored rows, for persistence (shared arrays, trimmed to `size` rows; do not modify). */
+  snapshot(): { state: CompressedState; ids: readonly string[]; codes: Float32Array | Int8Array; full: Float32Array | Int8Array | undefined } {
+    const state = this.requireFitted('snapshot');
+    const n = this.ids.length;
+    return {
+      state,
+      ids: this.ids,
+      codes: this.codes.subarray(0, n * this.options.components),
+      full: this.full?.subarray(0, n * state.model.dims),
+    };
+  }
+
+  /**
+   * Rebuilds an index from saved parts (persistence.ts checks them first). The arrays are taken over, not copied.
+   * @internal
+   */
+  static restore(
+    options: CompressedIndexOptions,
+    state: CompressedState,
+    ids: readonly string[],
+    codes: Float32Array | Int8Array,
+    full: Float32Array | Int8Array | undefined,
+  ): CompressedIndex {
+    const index = new CompressedIndex(options);
+    index.state = state;
+    index.codes = codes;
+    index.full = full;
+    index.capacity = ids.length;
+    ids.forEach((id, row) => {
+      index.ids.push(id);
+      index.rowOf.set(id, row);
+    });
+    return index;
+  }
+
+  private install(state: CompressedState): void {
+    this.state = state;
+    this.capacity = 0;
+    this.resize(this.options.initialCapacity);
+  }
+
+  private resize(rows: number): void {
+    const { components, precision, rerank } = this.options;
+    const n = this.ids.length;
+    const codes = precision === 'int8' ? new Int8Array(rows * components) : new Float32Array(rows * components);
+    codes.set(this.codes.subarray(0, n * components) as never);
+    this.codes = codes;
+    if (rerank) {
+      const d = this.state!.model.dims;
+      const full = rerank.precision === 'int8' ? new Int8Array(rows * d) : new Float32Array(rows * d);
+      if (this.full) full.set(this.full.subarray(0, n * d) as never);
+      this.full = full;
+    }
+    this.capacity = rows;
+  }
+
+  /** Normalizes, projects and writes one vector into `row`. */
+  private store(row: number, vector: ArrayLike<number>): void {
+    const { model, quantizer, rerankQuantizer } = this.state!;
+    const dims = model.dims;
+    const k = this.options.components;
+    const unit = new Float64Array(dims);
+    writeNormalized(vector, unit);
+    const centred = new Float64Array(dims);
+    for (let j = 0; j < dims; j++) centred[j] = unit[j] - model.mean[j];
+    if (quantizer) {
+      const projected = new Float64Array(k);
+      project(model, centred, projected, 0);
+      quantizer.encode(projected, 0, this.codes as Int8Array, row * k);
+    } else {
+      project(model, centred, this.codes as Float32Array, row * k);
+    }
+    if (this.full) {
+      if (rerankQuantizer) rerankQuantizer.encode(unit, 0, this.full as Int8Array, row * dims);
+      else (this.full as Float32Array).set(unit, row * dims);
+    }
+  }
+
+  private requireFitted(operation: string): CompressedState {
+    if (!this.state) {
+      throw new RunError(`CompressedIndex.${operation}: the index is not fitted; call fit(sample) before ${operation}`);
+    }
+    return this.state;
+  }
+}
+
+/** out[at + c] = axes_c · vector for each axis c. */
+function project(model: PcaModel, vector: Float64Array, out: Float32Array | Float64Array, at: number): void {
+  const { axes, dims, components } = model;
+  for (let c = 0; c < components; c++) {
+    const base = c * dims;
+    let s0 = 0;
+    let s1 = 0;
+    let j = 0;
+    for (; j + 2 <= dims; j += 2) {
+      s0 += axes[base + j] * vector[j];
+      s1 += axes[base + j + 1] * vector[j + 1];
+    }
+    if (j < dims) s0 += axes[base + j] * vector[j];
+    out[at + c] = s0 + s1;
+  }
+}
+
+/** `count` indexes spread evenly over [0, total): all of them when total <= count. */
+function thin(total: number, count: number): number[] {
+  if (total <= count) return Array.from({ length: total }, (_, i) => i);
+  return Array.from({ length: count }, (_, i) => Math.floor((i * total) / count));
+}

@@ -1,0 +1,145 @@
+import { OptionError } from '../errors.ts';
+import type { SearchHit, VectorIndex } from '../memory/types.ts';
+import { assertFinite, dotRowsFloat32, writeNormalized } from './kernels.ts';
+import { selectTopK, toHits } from './top-k.ts';
+
+export interface FlatIndexOptions {
+  /**
+   * Vectors to allocate room for up front. Default 1024. When full, the store doubles (so up to half of it can be
+   * empty, and `memoryBytes()` counts all of it: it is held). `reserve()` and `trim()` adjust it exactly.
+   */
+  initialCapacity?: number;
+}
+
+/**
+ * Exact cosine search over one contiguous `Float32Array`: the same answers as NaiveIndex (up to float32 rounding of
+ * the stored values), with none of its per-vector objects. It shows how much of a compressed index's saving comes
+ * from typed, contiguous storage alone.
+ *
+ * Vectors are stored normalized (cosine becomes a dot product, and no norm is kept per vector); row r holds the
+ * vector of `ids[r]`. Removing a vector moves the last row into its place, so the store stays dense.
+ */
+export class FlatIndex implements VectorIndex {
+  private dims: number | undefined;
+  private data: Float32Array = new Float32Array(0);
+  private capacity: number;
+  private readonly ids: string[] = [];
+  private readonly rowOf = new Map<string, number>();
+
+  constructor(options: FlatIndexOptions = {}) {
+    const capacity = options.initialCapacity ?? 1024;
+    if (!Number.isInteger(capacity) || capacity < 1) throw new OptionError('initialCapacity', 'an integer >= 1', capacity);
+    this.capacity = capacity;
+  }
+
+  get dimensions(): number | undefined {
+    return this.dims;
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  add(id: string, vector: ArrayLike<number>): void {
+    this.checkWidth(vector, `FlatIndex.add('${id}')`, 'a vector');
+    assertFinite(vector, `FlatIndex.add('${id}')`);
+    let row = this.rowOf.get(id);
+    if (row === undefined) {
+      this.reserve(this.ids.length + 1, true);
+      row = this.ids.length;
+      this.ids.push(id);
+      this.rowOf.set(id, row);
+    }
+    writeNormalized(vector, this.data, row * this.dims!);
+  }
+
+  /** Adds several vectors, growing the store once to exactly the room they need. */
+  addMany(entries: Iterable<readonly [string, ArrayLike<number>]>): void {
+    const list = Array.isArray(entries) ? (entries as ReadonlyArray<readonly [string, ArrayLike<number>]>) : [...entries];
+    const fresh = new Set<string>();
+    for (const [id] of list) if (!this.rowOf.has(id)) fresh.add(id);
+    if (list.length > 0) {
+      this.checkWidth(list[0][1], `FlatIndex.addMany('${list[0][0]}')`, 'a vector');
+      this.reserve(this.ids.length + fresh.size);
+    }
+    for (const [id, vector] of list) this.add(id, vector);
+  }
+
+  /** The stored (normalized) vector, a copy; undefined if absent. */
+  get(id: string): Float32Array | undefined {
+    const row = this.rowOf.get(id);
+    if (row === undefined) return undefined;
+    return this.data.slice(row * this.dims!, (row + 1) * this.dims!);
+  }
+
+  has(id: string): boolean {
+    return this.rowOf.has(id);
+  }
+
+  remove(id: string): boolean {
+    const row = this.rowOf.get(id);
+    if (row === undefined) return false;
+    const last = this.ids.length - 1;
+    const d = this.dims!;
+    if (row !== last) {
+      this.data.copyWithin(row * d, last * d, (last + 1) * d);
+      const moved = this.ids[last];
+      this.ids[row] = moved;
+      this.rowOf.set(moved, row);
+    }
+    this.ids.pop();
+    this.rowOf.delete(id);
+    return true;
+  }
+
+  search(vector: ArrayLike<number>, k: number): SearchHit[] {
+    if (this.dims === undefined) return [];
+    this.checkWidth(vector, 'FlatIndex.search', 'a query');
+    const n = this.ids.length;
+    // Per-query scratch is allocated here, not held: memoryBytes() is then all the index keeps.
+    const query = new Float32Array(this.dims);
+    const scores = new Float64Array(n);
+    writeNormalized(vector, query);
+    dotRowsFloat32(this.data, this.dims, n, query, scores);
+    return toHits(selectTopK(scores, n, this.ids, k), scores, this.ids);
+  }
+
+  /**
+   * Bytes of the vector store, empty rows included (they are allocated). Ids are not counted, as NaiveIndex does
+   * not count them: every index keeps the same ids.
+   */
+  memoryBytes(): number {
+    return this.data.byteLength;
+  }
+
+  /** Makes room for at least `count` vectors (the store grows to exactly `count`, or doubles with `grow`). */
+  reserve(count: number, grow = false): void {
+    if (this.dims === undefined || count * this.dims <= this.data.length) return;
+    const rows = grow ? Math.max(count, this.capacity, 2 * (this.data.length / this.dims)) : count;
+    this.resize(rows);
+  }
+
+  /** Releases the empty rows at the end of the store. */
+  trim(): void {
+    if (this.dims !== undefined && this.data.length > this.ids.length * this.dims) this.resize(this.ids.length);
+  }
+
+  private resize(rows: number): void {
+    const d = this.dims!;
+    const next = new Float32Array(rows * d);
+    next.set(this.data.subarray(0, Math.min(this.data.length, this.ids.length * d)));
+    this.data = next;
+  }
+
+  private checkWidth(vector: ArrayLike<number>, where: string, what: string): void {
+    if (this.dims === undefined) {
+      if (vector.length === 0) throw new RangeError(`${where}: expected ${what} of at least 1 dimension, found 0`);
+      this.dims = vector.length;
+      this.data = new Float32Array(this.capacity * this.dims);
+      return;
+    }
+    if (vector.length !== this.dims) {
+      throw new RangeError(`${where}: expected ${what} of ${this.dims} dimensions, found ${vector.length}`);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/** Vector indexes: the naive baseline, exact flat storage, and the PCA-compressed index, with their tools. */
+export { NaiveIndex, compareHits } from './naive-index.ts';
+export { FlatIndex, type FlatIndexOptions } from './flat-index.ts';
+export {
+  CompressedIndex,
+  type CompressedIndexOptions,
+  type CompressedState,
+  type FitReport,
+  type Precision,
+  type RerankOptions,
+} from './compressed-index.ts';
+export {
+  PCA_METHODS,
+  explainedVariance,
+  fitPca,
+  modelBytes,
+  truncateModel,
+  type PcaFitOptions,
+  type PcaFitResult,
+  type PcaMethod,
+  type PcaModel,
+} from './pca.ts';
+export { ScalarQuantizer } from './quantize.ts';
+export {
+  INDEX_FILE_VERSION,
+  deserializeCompressedIndex,
+  loadCompressedIndex,
+  saveCompressedIndex,
+  serializeCompressedIndex,
+} from './persistence.ts';
+export { exactTopK, queryRecall, recallAtK, type Ranking } from './recall.ts';
