@@ -75,8 +75,10 @@ describe('embedders against the mocked API', () => {
 
   it('BatchEmbedder under rate limiting and server faults: no caller loses or swaps its vector', async () => {
     const api = start({
-      timeScale: 0.002, // a "minute" is 120 ms; base latency 0.4 ms
-      rateLimit: { requestsPerMinute: 10, tokensPerMinute: 1_000_000 },
+      // A "minute" is 120 ms: 3 requests at once, then one per 40 ms. The first four batches leave together, so
+      // the fourth meets a 429 however slow the machine is.
+      timeScale: 0.002,
+      rateLimit: { requestsPerMinute: 3, tokensPerMinute: 1_000_000 },
       faults: { serverErrorRate: 0.2, slowRate: 0.1, slowFactor: 3 },
     });
     const embedder = new BatchEmbedder({
