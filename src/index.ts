@@ -5,6 +5,7 @@ export { MemorySystem, DEFAULT_TOP_K, type MemorySystemOptions } from './memory/
 export * from './index/index.ts';
 export * from './embeddings/index.ts';
 export * from './mock/index.ts';
+export * from './cache/index.ts';
 export * from './parallel/index.ts';
 export { defineScenario } from './harness/scenario-schema.ts';
 export type * from './harness/types.ts';

@@ -6,7 +6,7 @@
 import { OptionError } from '../errors.ts';
 import { NaiveIndex } from '../index/naive-index.ts';
 import { MemorySystem } from '../memory/memory-system.ts';
-import type { Embedder, VectorIndex } from '../memory/types.ts';
+import type { Embedder, MemoryRecord, VectorIndex } from '../memory/types.ts';
 import { EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.ts';
 import type { QueryNormalization } from './keys.ts';
 import { SearchCache, type SearchCacheOptions } from './search-cache.ts';
@@ -36,15 +36,31 @@ export interface CachedMemory {
 
 export function createCachedMemory(options: CachedMemoryOptions): CachedMemory {
   const index = options.index ?? new NaiveIndex();
+  // The inspector reads the memory lazily, so the caches can be created before the memory they inspect.
+  let memory: MemorySystem | undefined;
+  const { cache, embeddings } = createSearchCaches({ ...options, index, record: (id) => memory?.get(id) });
+  memory = new MemorySystem({ embedder: options.embedder, queryEmbedder: embeddings, index, cache, idPrefix: options.idPrefix });
+  return { memory, cache, embeddings };
+}
+
+export interface SearchCachesOptions extends Omit<CachedMemoryOptions, 'idPrefix' | 'index'> {
+  index: VectorIndex;
+  /** The memory's record for an id (targeted invalidation reads filters' metadata from it). */
+  record: (id: string) => MemoryRecord | undefined;
+}
+
+/**
+ * The two caches without the memory system, for callers that build the memory themselves (e.g. to wrap the cache):
+ * pass `embeddings` as the memory's `queryEmbedder` and `cache` (or a wrapper of it) as its `cache`.
+ */
+export function createSearchCaches(options: SearchCachesOptions): { cache: SearchCache; embeddings: EmbeddingCache } {
+  const index = options.index;
   const normalization = { caseFold: options.normalization?.caseFold ?? false };
   const embeddings = new EmbeddingCache(options.embedder, { ...options.embeddingCache, normalization });
   const targeted = options.cache?.invalidation === 'targeted';
-  const inspectable = typeof (index as Partial<InspectableIndex>).get === 'function';
-  if (targeted && !inspectable) {
+  if (targeted && typeof (index as Partial<InspectableIndex>).get !== 'function') {
     throw new OptionError('cache.invalidation', "'generation' for an index without get(id)", 'targeted');
   }
-  // The inspector reads the memory lazily, so it can be created before the memory it inspects.
-  let memory: MemorySystem | undefined;
   const cache = new SearchCache({
     ...options.cache,
     normalization,
@@ -52,10 +68,9 @@ export function createCachedMemory(options: CachedMemoryOptions): CachedMemory {
       ? {
           queryVector: (normalized) => embeddings.peekNormalized(normalized),
           memoryVector: (id) => (index as InspectableIndex).get(id),
-          record: (id) => memory?.get(id),
+          record: options.record,
         }
       : undefined,
   });
-  memory = new MemorySystem({ embedder: options.embedder, queryEmbedder: embeddings, index, cache, idPrefix: options.idPrefix });
-  return { memory, cache, embeddings };
+  return { cache, embeddings };
 }

@@ -61,8 +61,10 @@ export interface EmbeddingCacheOptions {
 
 /**
  * An Embedder that remembers vectors by normalized text. Concurrent calls for the same text share one request to
- * the wrapped embedder; a failed request rejects its callers and caches nothing. Returned vectors are frozen (every
- * caller of a text shares one array).
+ * the wrapped embedder; a failed request rejects its callers and caches nothing.
+ *
+ * Every caller of a text shares one vector array: do not mutate it. It is deliberately not frozen: V8 keeps a frozen
+ * number[] with boxed elements, and a NaiveIndex scan with a frozen query vector measured 8x slower.
  */
 export class EmbeddingCache implements Embedder {
   readonly inner: Embedder;
@@ -206,10 +208,8 @@ export class EmbeddingCache implements Embedder {
     const shared = promise.then(
       (vector) => {
         if (this.inflight.get(key) === shared) this.inflight.delete(key);
-        // Typed arrays cannot be frozen; plain arrays (what the SDK returns) are.
-        const frozen = Array.isArray(vector) && !Object.isFrozen(vector) ? (Object.freeze(vector) as Embedding) : vector;
-        this.lru.set(key, frozen);
-        return frozen;
+        this.lru.set(key, vector);
+        return vector;
       },
       (error: unknown) => {
         if (this.inflight.get(key) === shared) this.inflight.delete(key);

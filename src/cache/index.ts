@@ -14,7 +14,15 @@ export {
 } from './search-cache.ts';
 export { NaiveSearchCache, type NaiveSearchCacheOptions, type NaiveSearchCacheStats } from './naive-cache.ts';
 export { EmbeddingCache, QueryNormalizingEmbedder, type EmbeddingCacheOptions } from './embedding-cache.ts';
-export { createCachedMemory, type CachedMemory, type CachedMemoryOptions, type InspectableIndex } from './cached-memory.ts';
+export {
+  createCachedMemory,
+  createSearchCaches,
+  type CachedMemory,
+  type CachedMemoryOptions,
+  type SearchCachesOptions,
+  type InspectableIndex,
+} from './cached-memory.ts';
+export { measureHitCost, type HitCostOptions, type HitCostResult } from './hit-bench.ts';
 export { canonicalKey, canonicalOptions, normalizeQuery, parseKey, stableStringify, type QueryNormalization } from './keys.ts';
 export {
   beladyBound,

@@ -1,0 +1,41 @@
+import { defineScenario } from '../src/index.ts';
+import { searchTraceDriver } from '../src/workloads/search-trace.ts';
+
+/**
+ * Issue 3, second half: the seed's naive cache (MD5 of JSON.stringify({query, options}), oldest insert evicted, one
+ * fixed TTL, no invalidation on writes) vs memopt's SearchCache, same capacity and TTL, on the same trace and mock
+ * as scenarios/search-cache.ts. The naive cache misses near-duplicates and reordered options, runs N identical
+ * concurrent misses N times, and serves results that a write has changed: `stale_results` counts them (the
+ * baseline's count is reported, the target is on SearchCache's).
+ */
+export default defineScenario({
+  name: 'search-cache-vs-naive',
+  description: "same trace and capacity: the seed's naive cache (MD5 key, FIFO, no invalidation) vs SearchCache",
+  driver: searchTraceDriver,
+  seed: 42,
+  workload: {
+    trace: 'datasets/traces/search-default.jsonl',
+    dataset: 'datasets/memories.jsonl',
+    preload: 1_000,
+    clients: 8,
+    model: 'text-embedding-3-small',
+    dimensions: 256,
+    caseFold: true,
+    measureHitCost: false,
+  },
+  quick: { trace: 'datasets/traces/search-quick.jsonl' },
+  mock: { timeScale: 0.05, rateLimit: false },
+  repetitions: { full: 3, quick: 2 },
+  baseline: { label: 'naive-cache', params: { cache: 'naive', maxEntries: 500, ttlMs: 60_000 } },
+  optimized: {
+    label: 'search-cache',
+    params: { cache: 'search-cache', maxEntries: 500, ttlMs: 60_000, invalidation: 'targeted' },
+  },
+  targets: [
+    { metric: 'stale_results', kind: 'max', max: 0, note: 'the naive cache serves stale results; SearchCache must not' },
+    { metric: 'hit_rate', kind: 'min', min: 0.3 },
+    { metric: 'api_requests', kind: 'not-worse', pct: 0, note: 'correct and no more requests than the naive cache' },
+    { metric: 'ttl_violations', kind: 'max', max: 0 },
+    { metric: 'wall_time_ms', kind: 'speedup', atLeast: 1, gate: 'advisory' },
+  ],
+});
