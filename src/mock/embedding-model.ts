@@ -223,14 +223,23 @@ class ModelSpace {
     this.generate(`w:${w}`, feature);
     const ce = Math.sqrt(EXACT_SHARE);
     for (let i = 0; i < d; i++) acc[i] += ce * feature[i];
-    // '^' and '$' mark the word's ends, so every word (even one letter) has at least one trigram.
+    // '^' and '$' mark the word's ends, so every word (even one letter) has at least one trigram. Repeated trigrams
+    // are added once with their count (a 40,000-letter "word" costs a few vector additions, not 40,000), and the sum
+    // is scaled to carry exactly TRIGRAM_SHARE of the energy.
     const padded = `^${w}$`;
-    const count = padded.length - 2;
-    const ct = Math.sqrt(TRIGRAM_SHARE / count);
+    const trigramCounts = new Map<string, number>();
+    for (let k = 0; k + 3 <= padded.length; k++) {
+      const t = padded.slice(k, k + 3);
+      trigramCounts.set(t, (trigramCounts.get(t) ?? 0) + 1);
+    }
+    let countSquares = 0;
+    for (const n of trigramCounts.values()) countSquares += n * n;
+    const ct = Math.sqrt(TRIGRAM_SHARE / countSquares);
     const trigramSlab = this.trigrams.slab;
-    for (let k = 0; k < count; k++) {
-      const base = this.trigramSlot(padded.slice(k, k + 3)) * d;
-      for (let i = 0; i < d; i++) acc[i] += ct * trigramSlab[base + i];
+    for (const [t, n] of trigramCounts) {
+      const base = this.trigramSlot(t) * d;
+      const weight = ct * n;
+      for (let i = 0; i < d; i++) acc[i] += weight * trigramSlab[base + i];
     }
     const slot = this.words.claim(w);
     this.words.slab.set(acc, slot * d);
@@ -280,16 +289,20 @@ class ModelSpace {
   }
 }
 
-/** acc[0..width) += weight * source[base..base+width), unrolled by four (the hot loop of every embedding). */
+/** acc[0..width) += weight * source[base..base+width), unrolled by eight (the hot loop of every embedding). */
 function addScaled(acc: Float64Array, source: Float32Array, base: number, weight: number, width: number): void {
-  const whole = width & ~3;
+  const whole = width & ~7;
   let i = 0;
-  for (; i < whole; i += 4) {
+  for (; i < whole; i += 8) {
     const j = base + i;
     acc[i] += weight * source[j];
     acc[i + 1] += weight * source[j + 1];
     acc[i + 2] += weight * source[j + 2];
     acc[i + 3] += weight * source[j + 3];
+    acc[i + 4] += weight * source[j + 4];
+    acc[i + 5] += weight * source[j + 5];
+    acc[i + 6] += weight * source[j + 6];
+    acc[i + 7] += weight * source[j + 7];
   }
   for (; i < width; i++) acc[i] += weight * source[base + i];
 }
