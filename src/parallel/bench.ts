@@ -1,0 +1,188 @@
+/**
+ * Micro-benchmark of the search kernel (tinybench): a batch of queries over a large SharedVectorIndex, scored
+ *   - one query at a time on the main thread (what a loop over `search` does),
+ *   - batched on the main thread (`searchBatch`: blocks of 8 queries per pass over the vectors),
+ *   - batched in worker pools of 1, 2, ... threads (WorkerPoolSearcher), up to the core count.
+ *
+ *   npx tsx src/parallel/bench.ts                      # 100,000 x 1536, 32 queries
+ *   npx tsx src/parallel/bench.ts --vectors 20000 --iterations 3 --workers 1,2,4
+ *
+ * Vectors are seeded synthetic float32 values with a decaying spectrum (the kernel's speed does not depend on the
+ * values; `--mock` uses the mock's embeddings instead, slower to build). Like lru-cache's benchmark, it refuses to
+ * time variants whose answers differ: every variant's answers are checked against one-at-a-time first.
+ */
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Bench } from 'tinybench';
+import { embeddingFor } from '../mock/index.ts';
+import type { SearchHit } from '../memory/types.ts';
+import { createRng } from '../util/rng.ts';
+import { SharedVectorIndex } from './shared-index.ts';
+import { WorkerPoolSearcher } from './worker-searcher.ts';
+
+export interface ParallelBenchOptions {
+  /** Stored vectors; default 100,000. */
+  vectors?: number;
+  /** Queries per batch; default 32. */
+  queries?: number;
+  /** Width; default 1536. */
+  dimensions?: number;
+  topK?: number;
+  /** Worker counts to time; default 1, 2, 4, ... up to os.availableParallelism(). */
+  workers?: number[];
+  /** Timed iterations per task (each is a whole batch); default 5. */
+  iterations?: number;
+  /** Use the mock's embeddings of generated texts instead of synthetic vectors. Default false. */
+  mock?: boolean;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+export interface ParallelBenchRow {
+  task: string;
+  /** 0 for the main thread. */
+  workers: number;
+  meanMs: number;
+  /** Relative margin of error of the mean, %. */
+  rme: number;
+  samples: number;
+  speedupVsOneAtATime: number;
+  speedupVsBatched: number;
+}
+
+export interface ParallelBenchResult {
+  vectors: number;
+  queries: number;
+  dimensions: number;
+  cores: number;
+  rows: ParallelBenchRow[];
+}
+
+export async function runParallelBench(options: ParallelBenchOptions = {}): Promise<ParallelBenchResult> {
+  const vectors = options.vectors ?? 100_000;
+  const queryCount = options.queries ?? 32;
+  const dims = options.dimensions ?? 1536;
+  const topK = options.topK ?? 10;
+  const cores = availableParallelism();
+  const workerCounts = options.workers ?? powersUpTo(cores);
+  const log = options.log ?? (() => {});
+
+  log(`building ${vectors} x ${dims} (${options.mock ? 'mock embeddings' : 'synthetic'}) ...`);
+  const index = new SharedVectorIndex({ dimensions: dims, capacity: vectors });
+  const rng = createRng(options.seed ?? 42);
+  const row = new Float32Array(dims);
+  const scale = Float64Array.from({ length: dims }, (_, i) => 1 / Math.sqrt(i + 1));
+  for (let s = 0; s < vectors; s++) {
+    if (options.mock) index.add(`v${s}`, embeddingFor(`memory number ${s} about topic ${s % 97}`, 'text-embedding-3-small', dims));
+    else {
+      for (let i = 0; i < dims; i++) row[i] = rng.normal() * scale[i];
+      index.add(`v${s}`, row);
+    }
+  }
+  const queries = Array.from({ length: queryCount }, () => Float32Array.from({ length: dims }, (_, i) => rng.normal() * scale[i]));
+
+  // Correctness first: every variant must give one-at-a-time's answers.
+  const reference = queries.map((q) => index.search(q, topK));
+  assertSame('batched (main thread)', index.searchBatch(queries, topK), reference);
+  const searchers = new Map<number, WorkerPoolSearcher>();
+  try {
+    for (const n of workerCounts) {
+      const searcher = new WorkerPoolSearcher(index, { workers: n });
+      searchers.set(n, searcher);
+      await searcher.start();
+      assertSame(`${n} worker(s)`, await searcher.searchBatch(queries, topK), reference);
+    }
+
+    const bench = new Bench({ name: 'parallel search', iterations: options.iterations ?? 5, time: 0, warmupIterations: 1, warmupTime: 0 });
+    bench.add('one query at a time (main thread)', () => {
+      for (const q of queries) index.search(q, topK);
+    });
+    bench.add('batched (main thread)', () => {
+      index.searchBatch(queries, topK);
+    });
+    for (const [n, searcher] of searchers) {
+      bench.add(`batched, ${n} worker(s)`, async () => {
+        await searcher.searchBatch(queries, topK);
+      });
+    }
+    log(`timing ${bench.tasks.length} tasks x ${options.iterations ?? 5} iterations ...`);
+    await bench.run();
+
+    const stats = bench.tasks.map((task) => {
+      const result = task.result;
+      if (result?.state !== 'completed') throw new Error(`bench task '${task.name}' did not complete (${result?.state})`);
+      return { name: task.name, latency: result.latency };
+    });
+    const single = stats[0].latency.mean;
+    const batched = stats[1].latency.mean;
+    const rows = stats.map(({ name, latency }, i) => ({
+      task: name,
+      workers: i < 2 ? 0 : workerCounts[i - 2],
+      meanMs: latency.mean,
+      rme: latency.rme,
+      samples: latency.samplesCount,
+      speedupVsOneAtATime: single / latency.mean,
+      speedupVsBatched: batched / latency.mean,
+    }));
+    return { vectors, queries: queryCount, dimensions: dims, cores, rows };
+  } finally {
+    await Promise.all([...searchers.values()].map((s) => s.close({ force: true })));
+  }
+}
+
+function assertSame(what: string, answers: SearchHit[][], reference: SearchHit[][]): void {
+  answers.forEach((hits, q) => {
+    const expected = reference[q];
+    const same = hits.length === expected.length && hits.every((h, i) => h.id === expected[i].id && Object.is(h.score, expected[i].score));
+    if (!same) throw new Error(`${what}: query ${q} answers differ from one-at-a-time; refusing to time an incorrect search`);
+  });
+}
+
+function powersUpTo(cores: number): number[] {
+  const counts: number[] = [];
+  for (let n = 1; n < cores; n *= 2) counts.push(n);
+  counts.push(cores);
+  return counts;
+}
+
+function parseArgs(argv: readonly string[]): ParallelBenchOptions {
+  const options: ParallelBenchOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new RangeError(`${arg}: expected a value`);
+      return v;
+    };
+    const int = () => {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new RangeError(`${arg}: expected a positive integer, found '${v}'`);
+      return n;
+    };
+    if (arg === '--vectors') options.vectors = int();
+    else if (arg === '--queries') options.queries = int();
+    else if (arg === '--dims') options.dimensions = int();
+    else if (arg === '--iterations') options.iterations = int();
+    else if (arg === '--workers') options.workers = value().split(',').map(Number);
+    else if (arg === '--mock') options.mock = true;
+    else throw new RangeError(`unknown option '${arg}'; expected --vectors N, --queries N, --dims N, --iterations N, --workers 1,2, --mock`);
+  }
+  return options;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const options = parseArgs(process.argv.slice(2));
+  const result = await runParallelBench({ ...options, log: (line) => console.error(line) });
+  console.log(`${result.queries} queries, top-10, over ${result.vectors} x ${result.dimensions}; ${result.cores} core(s) available`);
+  console.table(
+    result.rows.map((r) => ({
+      task: r.task,
+      'mean ms': r.meanMs.toFixed(1),
+      'rme %': r.rme.toFixed(1),
+      samples: r.samples,
+      'x vs one-at-a-time': r.speedupVsOneAtATime.toFixed(2),
+      'x vs batched main thread': r.speedupVsBatched.toFixed(2),
+    })),
+  );
+}

@@ -1,0 +1,231 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { generateCorpus, generateQueries } from '../datasets/index.ts';
+import { compareHits } from '../index/naive-index.ts';
+import type { SearchHit } from '../memory/types.ts';
+import { embeddingFor } from '../mock/index.ts';
+import type { DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
+import { SharedVectorIndex } from '../parallel/shared-index.ts';
+import { WorkerPoolSearcher } from '../parallel/worker-searcher.ts';
+
+/**
+ * The CPU-bound batch: exact top-k search of a batch of query vectors over a large index of the mock's embeddings
+ * (no API in the timed part). The baseline scans on the main thread with the batched kernel (blocks of 8 queries
+ * per pass over the vectors); the optimized side splits the slots between worker threads (WorkerPoolSearcher over
+ * the same SharedVectorIndex: the workers map its SharedArrayBuffers, a task carries only the queries, a reply
+ * only each range's top-k). Both run the same kernel, so their ratio is the parallel speedup alone, to be read
+ * next to the machine's core count, its physical limit.
+ *
+ * Per optimized run, the detail table `worker_scaling` times the same batch one query at a time on the main thread
+ * (first repetition only: it is the slow one), batched on the main thread, and in pools of each worker count.
+ * Answers are checked in every run against the main-thread kernel's, and in prepare against a plain re-statement
+ * of NaiveIndex's algorithm for a few queries (a NaiveIndex of 100,000 x 1536 doubles would need 1.2 GB).
+ */
+const workloadSchema = z
+  .object({
+    /** Stored vectors: the mock's embeddings of this many generated memories. */
+    vectors: z.number().int().min(1),
+    /** Queries per batch. */
+    queries: z.number().int().min(1).default(32),
+    topK: z.number().int().min(1).default(10),
+    model: z.string().default('text-embedding-3-small'),
+    dimensions: z.number().int().positive().optional(),
+    /**
+     * Worker counts of the scaling table; 'auto' = 1, 2, 4, ... up to and including os.availableParallelism().
+     */
+    workerCounts: z.union([z.literal('auto'), z.array(z.number().int().min(1).max(256)).min(1)]).default('auto'),
+    /** Time the batch one query at a time on the main thread (first repetition, optimized side). */
+    measureOneAtATime: z.boolean().default(true),
+    /** Queries checked in prepare against NaiveIndex's algorithm restated over the shared buffers. */
+    referenceQueries: z.number().int().min(0).default(2),
+  })
+  .strict();
+
+const variantSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('main-thread') }).strict(),
+  z.object({ mode: z.literal('workers'), workers: z.number().int().min(1).max(256) }).strict(),
+]);
+
+export type ParallelSearchWorkload = z.output<typeof workloadSchema>;
+export type ParallelSearchVariant = z.output<typeof variantSchema>;
+
+const metrics: MetricSpec[] = [
+  { name: 'batch_search_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'exact top-k of the whole query batch (pool started beforehand)' },
+  { name: 'queries_per_s', unit: 'queries/s', kind: 'timing', better: 'higher', description: 'queries answered per second of batch time' },
+  { name: 'wrong_results', unit: 'queries', kind: 'counter', better: 'lower', description: "answers differing from the main-thread kernel's (ids, scores to the bit, order)" },
+  { name: 'reference_mismatches', unit: 'queries', kind: 'counter', better: 'lower', description: "prepare: kernel answers differing from NaiveIndex's algorithm restated" },
+  { name: 'available_cores', unit: 'cores', kind: 'counter', better: 'higher', description: 'os.availableParallelism(): the ceiling of any parallel speedup here' },
+  { name: 'workers', unit: 'threads', kind: 'counter', better: 'lower', description: 'worker threads searching (0 = main thread)' },
+  { name: 'index_bytes', unit: 'bytes', kind: 'memory', better: 'lower', description: 'shared buffers of the index, mapped (not copied) by every worker' },
+  { name: 'threads_left_after_close', unit: 'threads', kind: 'counter', better: 'lower', description: 'worker threads still alive after the pool closed' },
+  { name: 'batched_speedup_vs_single', unit: 'x', kind: 'ratio', better: 'higher', only: 'optimized', description: 'main thread: one-query-at-a-time time / batched time (first repetition)' },
+];
+
+interface PreparedSearch {
+  workload: ParallelSearchWorkload;
+  index: SharedVectorIndex;
+  queries: Float32Array[];
+  /** The main-thread kernel's answers, the reference of every run. */
+  expected: SearchHit[][];
+  referenceMismatches: number;
+}
+
+export const parallelSearchDriver: WorkloadDriver<
+  ParallelSearchWorkload,
+  ParallelSearchVariant,
+  PreparedSearch,
+  z.input<typeof workloadSchema>,
+  z.input<typeof variantSchema>
+> = {
+  name: 'parallel-search',
+  workloadSchema,
+  variantSchema,
+  metrics,
+
+  async prepare(workload, { seed }) {
+    const texts = generateCorpus({ size: workload.vectors, seed }).map((r) => r.text);
+    const dims = embeddingFor('probe', workload.model, workload.dimensions).length;
+    const index = new SharedVectorIndex({ dimensions: dims, capacity: workload.vectors });
+    texts.forEach((text, i) => index.add(`m${i}`, embeddingFor(text, workload.model, workload.dimensions)));
+    const queries = generateQueries({ size: workload.queries, seed }).map((q) => embeddingFor(q.text, workload.model, workload.dimensions));
+    const expected = index.searchBatch(queries, workload.topK);
+    let referenceMismatches = 0;
+    for (let q = 0; q < Math.min(workload.referenceQueries, queries.length); q++) {
+      if (!sameHits(naiveSearch(index, queries[q], workload.topK), expected[q])) referenceMismatches++;
+    }
+    return { workload, index, queries, expected, referenceMismatches };
+  },
+
+  async run(prepared, params, context) {
+    const { workload, index, queries, expected } = prepared;
+    const cores = availableParallelism();
+    const result: MetricValues = {
+      available_cores: cores,
+      index_bytes: index.memoryBytes(),
+      reference_mismatches: prepared.referenceMismatches,
+    };
+    if (params.mode === 'main-thread') {
+      const t0 = performance.now();
+      const answers = index.searchBatch(queries, workload.topK);
+      const ms = performance.now() - t0;
+      Object.assign(result, {
+        batch_search_ms: ms,
+        queries_per_s: queries.length / (ms / 1000),
+        wrong_results: countWrong(answers, expected),
+        workers: 0,
+        threads_left_after_close: 0,
+      });
+      return { metrics: result };
+    }
+
+    const run = await timeWorkers(prepared, params.workers);
+    Object.assign(result, {
+      batch_search_ms: run.ms,
+      queries_per_s: queries.length / (run.ms / 1000),
+      wrong_results: run.wrong,
+      workers: params.workers,
+      threads_left_after_close: run.threadsLeft,
+    });
+    const details = [await scalingTable(prepared, context, cores, result)];
+    return { metrics: result, details };
+  },
+};
+
+/** Starts a pool (untimed), times one batch, closes the pool; never leaves a worker behind. */
+async function timeWorkers(prepared: PreparedSearch, workers: number): Promise<{ ms: number; wrong: number; threadsLeft: number }> {
+  const searcher = new WorkerPoolSearcher(prepared.index, { workers });
+  let ms: number;
+  let wrong: number;
+  try {
+    await searcher.start();
+    const t0 = performance.now();
+    const answers = await searcher.searchBatch(prepared.queries, prepared.workload.topK);
+    ms = performance.now() - t0;
+    wrong = countWrong(answers, prepared.expected);
+  } finally {
+    await searcher.close({ force: true });
+  }
+  return { ms, wrong, threadsLeft: searcher.threads };
+}
+
+/** The scaling table of one optimized run: one-at-a-time, batched, then each worker count. */
+async function scalingTable(prepared: PreparedSearch, context: RunContext, cores: number, result: MetricValues): Promise<DetailTable> {
+  const { workload, index, queries, expected } = prepared;
+  const rows: DetailTable['rows'] = [];
+  let singleMs: number | null = null;
+  if (workload.measureOneAtATime && context.repetition === 0) {
+    const t0 = performance.now();
+    const answers = queries.map((q) => index.search(q, workload.topK));
+    singleMs = performance.now() - t0;
+    rows.push(['main thread, one query at a time', 0, cores, singleMs, null, 1, countWrong(answers, expected)]);
+  }
+  const t0 = performance.now();
+  const answers = index.searchBatch(queries, workload.topK);
+  const batchedMs = performance.now() - t0;
+  if (singleMs !== null) {
+    result.batched_speedup_vs_single = singleMs / batchedMs;
+    context.log(`parallel-search: batched ${batchedMs.toFixed(0)} ms vs one at a time ${singleMs.toFixed(0)} ms`);
+  }
+  rows.push(['main thread, batched', 0, cores, batchedMs, 1, singleMs === null ? null : singleMs / batchedMs, countWrong(answers, expected)]);
+  for (const workers of workerCounts(workload.workerCounts, cores)) {
+    const run = await timeWorkers(prepared, workers);
+    context.log(`parallel-search: ${workers} worker(s): ${run.ms.toFixed(0)} ms (main thread batched: ${batchedMs.toFixed(0)} ms)`);
+    rows.push([`workers`, workers, cores, run.ms, batchedMs / run.ms, singleMs === null ? null : singleMs / run.ms, run.wrong]);
+  }
+  return {
+    name: 'worker_scaling',
+    columns: ['mode', 'workers', 'cores', 'batch_ms', 'speedup_vs_main_thread_batched', 'speedup_vs_one_at_a_time', 'wrong_results'],
+    rows,
+  };
+}
+
+/** 1, 2, 4, ... up to `cores`, and `cores` itself ('auto'); or the given counts. */
+export function workerCounts(setting: 'auto' | number[], cores: number): number[] {
+  if (setting !== 'auto') return [...new Set(setting)].sort((a, b) => a - b);
+  const counts: number[] = [];
+  for (let n = 1; n < cores; n *= 2) counts.push(n);
+  counts.push(cores);
+  return counts;
+}
+
+/**
+ * NaiveIndex.search restated over the shared buffers, without storing doubles: every slot scored with the same
+ * operations in the same order (dot in coordinate order, norms recomputed), all hits sorted by compareHits. The
+ * prepared index is add-only with distinct ids, so every slot is visible.
+ */
+function naiveSearch(index: SharedVectorIndex, query: ArrayLike<number>, k: number): SearchHit[] {
+  if (index.slotsUsed !== index.size) throw new RangeError('naiveSearch: expected an add-only index with distinct ids');
+  const { vectors } = index.sharedBuffers();
+  const data = new Float32Array(vectors);
+  const dims = index.dimensions;
+  const queryNorm = norm(query, 0, dims);
+  const hits: SearchHit[] = [];
+  for (let slot = 0; slot < index.slotsUsed; slot++) {
+    const id = index.idAt(slot);
+    const base = slot * dims;
+    let dot = 0;
+    for (let i = 0; i < dims; i++) dot += data[base + i] * query[i];
+    const denominator = norm(data, base, dims) * queryNorm;
+    hits.push({ id, score: denominator === 0 ? 0 : dot / denominator });
+  }
+  hits.sort(compareHits);
+  return hits.slice(0, k);
+}
+
+function norm(values: ArrayLike<number>, offset: number, dims: number): number {
+  let sum = 0;
+  for (let i = 0; i < dims; i++) sum += values[offset + i] * values[offset + i];
+  return Math.sqrt(sum);
+}
+
+function sameHits(a: readonly SearchHit[], b: readonly SearchHit[]): boolean {
+  return a.length === b.length && a.every((hit, i) => hit.id === b[i].id && Object.is(hit.score, b[i].score));
+}
+
+function countWrong(answers: readonly SearchHit[][], expected: readonly SearchHit[][]): number {
+  let wrong = 0;
+  answers.forEach((hits, q) => {
+    if (!sameHits(hits, expected[q])) wrong++;
+  });
+  return wrong + Math.abs(answers.length - expected.length);
+}
