@@ -1,4 +1,5 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
+import { cpuUsage } from 'node:process';
 import { z } from 'zod';
 import { generateCorpus, generateQueries } from '../datasets/index.ts';
 import { compareHits } from '../index/naive-index.ts';
@@ -55,6 +56,8 @@ const metrics: MetricSpec[] = [
   { name: 'wrong_results', unit: 'queries', kind: 'counter', better: 'lower', description: "answers differing from the main-thread kernel's (ids, scores to the bit, order)" },
   { name: 'reference_mismatches', unit: 'queries', kind: 'counter', better: 'lower', description: "prepare: kernel answers differing from NaiveIndex's algorithm restated" },
   { name: 'available_cores', unit: 'cores', kind: 'counter', better: 'higher', description: 'os.availableParallelism(): the ceiling of any parallel speedup here' },
+  { name: 'cores_used', unit: 'cores', kind: 'ratio', better: 'higher', description: "this process's CPU time during the batch / its wall time (all threads): how much of the machine the run got" },
+  { name: 'load_average_1m', unit: 'load', kind: 'ratio', better: 'lower', description: 'os.loadavg()[0] when the run started: other work competing for the cores' },
   { name: 'workers', unit: 'threads', kind: 'counter', better: 'lower', description: 'worker threads searching (0 = main thread)' },
   { name: 'index_bytes', unit: 'bytes', kind: 'memory', better: 'lower', description: 'shared buffers of the index, mapped (not copied) by every worker' },
   { name: 'threads_left_after_close', unit: 'threads', kind: 'counter', better: 'lower', description: 'worker threads still alive after the pool closed' },
@@ -101,15 +104,18 @@ export const parallelSearchDriver: WorkloadDriver<
     const cores = availableParallelism();
     const result: MetricValues = {
       available_cores: cores,
+      load_average_1m: loadavg()[0],
       index_bytes: index.memoryBytes(),
       reference_mismatches: prepared.referenceMismatches,
     };
     if (params.mode === 'main-thread') {
+      const cpu0 = cpuUsage();
       const t0 = performance.now();
       const answers = index.searchBatch(queries, workload.topK);
       const ms = performance.now() - t0;
       Object.assign(result, {
         batch_search_ms: ms,
+        cores_used: cpuMs(cpu0) / ms,
         queries_per_s: queries.length / (ms / 1000),
         wrong_results: countWrong(answers, expected),
         workers: 0,
@@ -121,6 +127,7 @@ export const parallelSearchDriver: WorkloadDriver<
     const run = await timeWorkers(prepared, params.workers);
     Object.assign(result, {
       batch_search_ms: run.ms,
+      cores_used: run.coresUsed,
       queries_per_s: queries.length / (run.ms / 1000),
       wrong_results: run.wrong,
       workers: params.workers,
@@ -132,20 +139,32 @@ export const parallelSearchDriver: WorkloadDriver<
 };
 
 /** Starts a pool (untimed), times one batch, closes the pool; never leaves a worker behind. */
-async function timeWorkers(prepared: PreparedSearch, workers: number): Promise<{ ms: number; wrong: number; threadsLeft: number }> {
+async function timeWorkers(
+  prepared: PreparedSearch,
+  workers: number,
+): Promise<{ ms: number; coresUsed: number; wrong: number; threadsLeft: number }> {
   const searcher = new WorkerPoolSearcher(prepared.index, { workers });
   let ms: number;
+  let coresUsed: number;
   let wrong: number;
   try {
     await searcher.start();
+    const cpu0 = cpuUsage();
     const t0 = performance.now();
     const answers = await searcher.searchBatch(prepared.queries, prepared.workload.topK);
     ms = performance.now() - t0;
+    coresUsed = cpuMs(cpu0) / ms;
     wrong = countWrong(answers, prepared.expected);
   } finally {
     await searcher.close({ force: true });
   }
-  return { ms, wrong, threadsLeft: searcher.threads };
+  return { ms, coresUsed, wrong, threadsLeft: searcher.threads };
+}
+
+/** CPU ms of every thread of this process since `since`. */
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const used = cpuUsage(since);
+  return (used.user + used.system) / 1000;
 }
 
 /** The scaling table of one optimized run: one-at-a-time, batched, then each worker count. */
@@ -154,27 +173,41 @@ async function scalingTable(prepared: PreparedSearch, context: RunContext, cores
   const rows: DetailTable['rows'] = [];
   let singleMs: number | null = null;
   if (workload.measureOneAtATime && context.repetition === 0) {
+    const cpu0 = cpuUsage();
     const t0 = performance.now();
     const answers = queries.map((q) => index.search(q, workload.topK));
     singleMs = performance.now() - t0;
-    rows.push(['main thread, one query at a time', 0, cores, singleMs, null, 1, countWrong(answers, expected)]);
+    rows.push(['main thread, one query at a time', 0, cores, singleMs, cpuMs(cpu0) / singleMs, null, 1, countWrong(answers, expected)]);
   }
+  const cpu0 = cpuUsage();
   const t0 = performance.now();
   const answers = index.searchBatch(queries, workload.topK);
   const batchedMs = performance.now() - t0;
+  const batchedCores = cpuMs(cpu0) / batchedMs;
   if (singleMs !== null) {
     result.batched_speedup_vs_single = singleMs / batchedMs;
     context.log(`parallel-search: batched ${batchedMs.toFixed(0)} ms vs one at a time ${singleMs.toFixed(0)} ms`);
   }
-  rows.push(['main thread, batched', 0, cores, batchedMs, 1, singleMs === null ? null : singleMs / batchedMs, countWrong(answers, expected)]);
+  rows.push(['main thread, batched', 0, cores, batchedMs, batchedCores, 1, singleMs === null ? null : singleMs / batchedMs, countWrong(answers, expected)]);
   for (const workers of workerCounts(workload.workerCounts, cores)) {
     const run = await timeWorkers(prepared, workers);
-    context.log(`parallel-search: ${workers} worker(s): ${run.ms.toFixed(0)} ms (main thread batched: ${batchedMs.toFixed(0)} ms)`);
-    rows.push([`workers`, workers, cores, run.ms, batchedMs / run.ms, singleMs === null ? null : singleMs / run.ms, run.wrong]);
+    context.log(
+      `parallel-search: ${workers} worker(s): ${run.ms.toFixed(0)} ms using ${run.coresUsed.toFixed(2)} cores (main thread batched: ${batchedMs.toFixed(0)} ms)`,
+    );
+    rows.push([`workers`, workers, cores, run.ms, run.coresUsed, batchedMs / run.ms, singleMs === null ? null : singleMs / run.ms, run.wrong]);
   }
   return {
     name: 'worker_scaling',
-    columns: ['mode', 'workers', 'cores', 'batch_ms', 'speedup_vs_main_thread_batched', 'speedup_vs_one_at_a_time', 'wrong_results'],
+    columns: [
+      'mode',
+      'workers',
+      'cores',
+      'batch_ms',
+      'cores_used',
+      'speedup_vs_main_thread_batched',
+      'speedup_vs_one_at_a_time',
+      'wrong_results',
+    ],
     rows,
   };
 }
