@@ -9,6 +9,8 @@ import { runMemoryStress, stressSeedCount } from '../src/parallel/stress.ts';
  * Quick by default; `MEMOPT_STRESS_SEEDS=500 npx vitest run test/race-` runs 500 seeds per configuration.
  */
 const SEEDS = stressSeedCount(40);
+/** Generous on a shared 2-core machine: ~40 ms per seed when idle. */
+const TIMEOUT_MS = Math.max(30_000, SEEDS * 250);
 
 const configurations = [
   { index: 'shared', cache: 'none' },
@@ -31,7 +33,7 @@ describe('memory race stress', () => {
       // The runs did real work: searches checked and writes applied in every configuration.
       expect(searches).toBeGreaterThan(SEEDS * 10);
       expect(writes).toBeGreaterThan(SEEDS * 10);
-    });
+    }, TIMEOUT_MS);
   }
 
   it('the same seed gives the same interleaving (reproducible failures)', async () => {

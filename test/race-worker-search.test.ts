@@ -8,6 +8,8 @@ import { runSearcherStress, stressSeedCount } from '../src/parallel/stress.ts';
  * in-process stress; `MEMOPT_STRESS_SEEDS=500` runs more.
  */
 const SEEDS = Math.max(1, Math.ceil(stressSeedCount(40) / 4));
+/** Each seed starts a pool: ~100-300 ms on a shared 2-core machine. */
+const TIMEOUT_MS = Math.max(30_000, SEEDS * 1_500);
 
 describe('worker search race stress', () => {
   it(`no race over ${SEEDS} seeded interleavings of worker searches and main-thread writes`, async () => {
@@ -18,5 +20,5 @@ describe('worker search race stress', () => {
       searches += report.searchesChecked;
     }
     expect(searches).toBeGreaterThan(SEEDS * 20);
-  });
+  }, TIMEOUT_MS);
 });

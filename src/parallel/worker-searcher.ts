@@ -144,6 +144,7 @@ export class WorkerPoolSearcher {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (queries.length === 0) return Promise.resolve([]);
     // The snapshot is taken now, synchronously: this is the moment the search takes effect.
     const snapshot = this.index.snapshot();
     const search = this.runSearch(prepared.queries, prepared.queryNorms, k, snapshot, signal);
