@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClosedError, OptionError } from '../src/errors.ts';
 import { NaiveIndex } from '../src/index/naive-index.ts';
 import { SharedVectorIndex, WorkerPoolSearcher } from '../src/parallel/index.ts';
+import { splitRanges } from '../src/parallel/worker-searcher.ts';
 import { createRng, type Rng } from '../src/util/rng.ts';
 
 function vector(rng: Rng, dims: number): number[] {
@@ -75,9 +76,27 @@ describe('WorkerPoolSearcher', () => {
     expect(await searcher.search(q, 3)).toEqual(naive.search(q, 3));
   });
 
+  it('answers an empty batch with an empty list, without a task', async () => {
+    const before = searcher.stats().tasks;
+    expect(await searcher.searchBatch([], 5)).toEqual([]);
+    expect(searcher.stats().tasks).toBe(before);
+  });
+
   it('refuses queries of the wrong width and bad options', async () => {
     await expect(searcher.search([1, 2, 3], 3)).rejects.toThrow(/expected a query of 32 dimensions, found 3/);
     expect(() => new WorkerPoolSearcher(shared, { workers: 0 })).toThrow(OptionError);
+  });
+});
+
+describe('splitRanges', () => {
+  it('covers every slot once in near-equal contiguous ranges, never an empty one', () => {
+    expect(splitRanges(10, 3)).toEqual([
+      [0, 3],
+      [3, 6],
+      [6, 10],
+    ]);
+    expect(splitRanges(1, 4)).toEqual([[0, 1]]);
+    expect(splitRanges(0, 2)).toEqual([[0, 0]]);
   });
 });
 
