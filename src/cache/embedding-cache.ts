@@ -14,6 +14,7 @@ import { LRUCache } from 'lru-cache';
 import { OptionError } from '../errors.ts';
 import type { Embedder, EmbedderStats, Embedding } from '../memory/types.ts';
 import { normalizeQuery, type QueryNormalization } from './keys.ts';
+import { ttlClock } from './search-cache.ts';
 import { ratio, type EmbeddingCacheStats } from './stats.ts';
 
 /** Embeds the normalized text through another embedder; no cache. Stats are the wrapped embedder's. */
@@ -84,17 +85,10 @@ export class EmbeddingCache implements Embedder {
       throw new OptionError('ttlMs', 'a non-negative integer number of milliseconds (0 = no expiry)', options.ttlMs);
     }
     this.normalization = { caseFold: options.normalization?.caseFold ?? false };
-    let perf: { now: () => number } | undefined;
-    if (options.now) {
-      // Shifted to start at 1 ms: lru-cache reads a start time of 0 as "no TTL".
-      const now = options.now;
-      const origin = now();
-      perf = { now: () => now() - origin + 1 };
-    }
     this.lru = new LRUCache<string, Embedding>({
       max: maxEntries,
       ttl: ttlMs,
-      ...(perf ? { perf, ttlResolution: 0 } : {}),
+      ...ttlClock(options.now),
       dispose: (_vector, _key, reason) => {
         if (reason === 'evict') this.counts.evictions++;
       },

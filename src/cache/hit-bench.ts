@@ -17,6 +17,8 @@ export interface HitCostOptions {
   /** The searches to look up (e.g. a trace's distinct searches). Required, non-empty. */
   searches: ReadonlyArray<{ text: string; options?: SearchOptions }>;
   normalization?: QueryNormalization;
+  /** The cache's TTL (ms, 0 = none): with one, every hit also reads the clock. Default 0. */
+  ttlMs?: number;
   /** tinybench time budget, ms. Default 300. */
   timeMs?: number;
 }
@@ -34,7 +36,7 @@ export interface HitCostResult {
 export async function measureHitCost(options: HitCostOptions): Promise<HitCostResult> {
   const searches = options.searches;
   if (searches.length === 0) throw new RangeError('measureHitCost: no searches');
-  const cache = new SearchCache({ maxEntries: searches.length, normalization: options.normalization });
+  const cache = new SearchCache({ maxEntries: searches.length, normalization: options.normalization, ttlMs: options.ttlMs ?? 0 });
   const result: MemoryResult[] = [{ id: 'm0', text: 'a stored memory', score: 0.5 }];
   const compute = () => Promise.resolve(result.map((r) => ({ ...r })));
   for (const s of searches) await cache.getOrCompute(s.text, s.options ?? {}, 0, compute);

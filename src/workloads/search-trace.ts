@@ -256,6 +256,7 @@ export const searchTraceDriver: WorkloadDriver<
     let errors = 0;
     let firstError: unknown;
     let ttlViolations = 0;
+    let worstOverrunMs = 0;
     const t0 = performance.now();
     const worker = async () => {
       while (cursor < ops.length) {
@@ -274,7 +275,10 @@ export const searchTraceDriver: WorkloadDriver<
           served[i] = { results, generationAtCall, generationAtReturn: memory!.generation };
           const bornAt = audit.bornAt.get(results);
           // Computed before this search began: it was served from the cache (a join finishes after its call).
-          if (ttlMs > 0 && bornAt !== undefined && bornAt < began && began - bornAt > ttlMs + 1) ttlViolations++;
+          if (ttlMs > 0 && bornAt !== undefined && bornAt < began && began - bornAt > ttlMs + 1) {
+            ttlViolations++;
+            worstOverrunMs = Math.max(worstOverrunMs, began - bornAt - ttlMs);
+          }
         } catch (error) {
           errors++;
           firstError ??= error;
@@ -285,6 +289,7 @@ export const searchTraceDriver: WorkloadDriver<
     const wallMs = performance.now() - t0;
     await api.close();
     if (errors > 0) context.log(`${errors} search(es) failed; first: ${(firstError as Error)?.message}`);
+    if (ttlViolations > 0) context.log(`${ttlViolations} result(s) served past their TTL, the worst by ${worstOverrunMs.toFixed(1)} ms`);
 
     // Verification, outside the timed replay.
     const stale = countStale(prepared, served, audit.addedAt, normalization);
@@ -332,7 +337,7 @@ export const searchTraceDriver: WorkloadDriver<
         details.push(boundsTable(prepared, params.invalidation, params.maxEntries));
         if (workload.measureHitCost) {
           const distinct = distinctSearches(ops);
-          prepared.hitCostUs ??= (await measureHitCost({ searches: distinct, normalization })).usPerHit;
+          prepared.hitCostUs ??= (await measureHitCost({ searches: distinct, normalization, ttlMs: params.ttlMs })).usPerHit;
         }
       }
       if (prepared.hitCostUs !== undefined) result.hit_cost_us = prepared.hitCostUs;
