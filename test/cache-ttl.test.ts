@@ -57,6 +57,19 @@ describe('SearchCache TTL, with a controlled clock', () => {
     expect(cache.peek('brief')).toBeUndefined();
   });
 
+  it('honours the TTL with the real clock while the event loop is busy (no cached time reset by a late timer)', async () => {
+    const cache = new SearchCache({ ttlMs: 5 });
+    const { calls, compute } = counter();
+    await cache.getOrCompute('q', {}, 0, compute);
+    cache.peek('q'); // a staleness check: lru-cache's default would cache the time here until a 1 ms timer ran
+    const until = performance.now() + 15;
+    while (performance.now() < until) {
+      // Busy: no timer can run until this returns.
+    }
+    await cache.getOrCompute('q', {}, 0, compute);
+    expect(calls.n).toBe(2);
+  });
+
   it('rejects a TTL that is not a non-negative integer, at construction and per entry', async () => {
     expect(() => new SearchCache({ ttlMs: -1 })).toThrow(OptionError);
     expect(() => new SearchCache({ ttlMs: 1.5 })).toThrow(/non-negative integer/);
