@@ -31,6 +31,27 @@ describe('CompressedIndex lifecycle', () => {
     }
   });
 
+  it('stores the same codes through addMany as through add, and checks every vector before storing any', () => {
+    for (const options of [{}, { precision: 'int8' as const, rerank: { precision: 'int8' as const } }]) {
+      const one = new CompressedIndex({ components: 8, ...options });
+      const many = new CompressedIndex({ components: 8, ...options });
+      one.fit(vectors);
+      many.fit(vectors);
+      const entries = vectors.slice(0, 150).map((v, i) => [`v${i % 140}`, v] as const); // ten ids repeat: last wins
+      for (const [id, v] of entries) one.add(id, v);
+      many.addMany(entries);
+      expect(many.size).toBe(140);
+      for (const query of vectors.slice(200, 205)) {
+        const expected = one.search(query, 10);
+        const found = many.search(query, 10);
+        expect(found.map((h) => h.id)).toEqual(expected.map((h) => h.id));
+        found.forEach((hit, i) => expect(hit.score).toBeCloseTo(expected[i].score, 5));
+      }
+      expect(() => many.addMany([['ok', vectors[0]], ['bad', vectors[1].slice(3)]])).toThrow(/addMany\('bad'\): expected a vector of 32/);
+      expect(many.has('ok')).toBe(false);
+    }
+  });
+
   it('thins a large sample to fitSampleSize rows', () => {
     const index = new CompressedIndex({ components: 4, fitSampleSize: 50 });
     const report = index.fit(vectors);

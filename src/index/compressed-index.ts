@@ -1,5 +1,6 @@
 import { OptionError, RunError } from '../errors.ts';
 import type { SearchHit, VectorIndex } from '../memory/types.ts';
+import { crossDots } from './linalg.ts';
 import { assertFinite, dotRowFloat32, dotRowInt8, dotRowsFloat32, dotRowsInt8, writeNormalized } from './kernels.ts';
 import { PCA_METHODS, explainedVariance, fitPca, modelBytes, truncateModel, type PcaMethod, type PcaModel } from './pca.ts';
 import { loadCompressedIndex, saveCompressedIndex } from './persistence.ts';
@@ -193,17 +194,19 @@ export class CompressedIndex implements VectorIndex {
       ({ model, iterations, converged, method } = result);
     }
 
+    // Ranges for int8 storage come from the sample itself: its projections, then the residuals they leave.
+    const encoder = new BlockEncoder(model, undefined, picked.length);
+    const unit = rows; // already normalized
     let quantizer: ScalarQuantizer | undefined;
     if (this.options.precision === 'int8') {
-      const projected = new Float32Array(picked.length * components);
-      const centred = new Float64Array(dims);
-      for (let r = 0; r < picked.length; r++) {
-        for (let j = 0; j < dims; j++) centred[j] = rows[r * dims + j] - model.mean[j];
-        project(model, centred, projected, r * components);
-      }
-      quantizer = ScalarQuantizer.fit(projected, components, picked.length);
+      quantizer = ScalarQuantizer.fit(encoder.project(unit, picked.length), components, picked.length);
     }
-    const rerankQuantizer = this.options.rerank?.precision === 'int8' ? ScalarQuantizer.fit(rows, dims, picked.length) : undefined;
+    let rerankQuantizer: ScalarQuantizer | undefined;
+    if (this.options.rerank && this.options.rerank.precision === 'int8') {
+      const withCodes = new BlockEncoder(model, quantizer, picked.length);
+      withCodes.encode(unit, picked.length, true);
+      rerankQuantizer = ScalarQuantizer.fit(withCodes.residual, dims, picked.length);
+    }
     this.install({ model, quantizer, rerankQuantizer });
     return {
       method,
@@ -230,14 +233,44 @@ export class CompressedIndex implements VectorIndex {
     this.store(row, vector);
   }
 
-  /** Adds several vectors, growing the store once to exactly the room they need. */
+  /**
+   * Adds several vectors, growing the store once to exactly the room they need. Every vector is checked before any
+   * is stored, so a bad one adds nothing. Projection runs in blocks of 64 vectors through the blocked kernel, about
+   * twice as fast per vector as add().
+   */
   addMany(entries: Iterable<readonly [string, ArrayLike<number>]>): void {
-    this.requireFitted('addMany');
+    const state = this.requireFitted('addMany');
+    const { model, quantizer, rerankQuantizer } = state;
+    const dims = model.dims;
+    const k = this.options.components;
     const list = Array.isArray(entries) ? (entries as ReadonlyArray<readonly [string, ArrayLike<number>]>) : [...entries];
+    for (const [id, vector] of list) {
+      if (vector.length !== dims) {
+        throw new RangeError(`CompressedIndex.addMany('${id}'): expected a vector of ${dims} dimensions, found ${vector.length}`);
+      }
+      assertFinite(vector, `CompressedIndex.addMany('${id}')`);
+    }
     const fresh = new Set<string>();
     for (const [id] of list) if (!this.rowOf.has(id)) fresh.add(id);
     this.reserve(this.ids.length + fresh.size);
-    for (const [id, vector] of list) this.add(id, vector);
+    const rowFor = list.map(([id]) => {
+      let row = this.rowOf.get(id);
+      if (row === undefined) {
+        row = this.ids.length;
+        this.ids.push(id);
+        this.rowOf.set(id, row);
+      }
+      return row;
+    });
+    const block = 64;
+    const encoder = new BlockEncoder(model, quantizer, block);
+    const unit = new Float64Array(block * dims);
+    for (let start = 0; start < list.length; start += block) {
+      const count = Math.min(block, list.length - start);
+      for (let v = 0; v < count; v++) writeNormalized(list[start + v][1], unit, v * dims);
+      encoder.encode(unit, count, this.full !== undefined);
+      for (let v = 0; v < count; v++) this.write(rowFor[start + v], encoder, v, rerankQuantizer);
+    }
   }
 
   has(id: string): boolean {
@@ -290,14 +323,15 @@ export class CompressedIndex implements VectorIndex {
     const rerank = this.options.rerank;
     if (!rerank || !this.full) return toHits(selectTopK(scores, n, this.ids, k), scores, this.ids);
     const shortlist = Int32Array.from(selectTopK(scores, n, this.ids, k * rerank.oversample));
+    // The stored residual r = x̂ - μ - Pᵀŷ completes the first-stage score: q̂·μ + (P q̂)·ŷ + q̂·r = q̂·x̂.
     const full = this.full;
     if (full instanceof Int8Array) {
       const fullWeights = new Float32Array(dims);
       const fullConstant = state.rerankQuantizer!.queryWeights(query, fullWeights);
-      for (const row of shortlist) scores[row] = fullConstant + dotRowInt8(full, dims, row, fullWeights);
+      for (const row of shortlist) scores[row] += fullConstant + dotRowInt8(full, dims, row, fullWeights);
     } else {
       const query32 = Float32Array.from(query);
-      for (const row of shortlist) scores[row] = dotRowFloat32(full, dims, row, query32);
+      for (const row of shortlist) scores[row] += dotRowFloat32(full, dims, row, query32);
     }
     return toHits(selectTopK(scores, n, this.ids, k, shortlist), scores, this.ids);
   }
@@ -414,22 +448,21 @@ export class CompressedIndex implements VectorIndex {
   /** Normalizes, projects and writes one vector into `row`. */
   private store(row: number, vector: ArrayLike<number>): void {
     const { model, quantizer, rerankQuantizer } = this.state!;
-    const dims = model.dims;
-    const k = this.options.components;
-    const unit = new Float64Array(dims);
+    const encoder = new BlockEncoder(model, quantizer, 1);
+    const unit = new Float64Array(model.dims);
     writeNormalized(vector, unit);
-    const centred = new Float64Array(dims);
-    for (let j = 0; j < dims; j++) centred[j] = unit[j] - model.mean[j];
-    if (quantizer) {
-      const projected = new Float64Array(k);
-      project(model, centred, projected, 0);
-      quantizer.encode(projected, 0, this.codes as Int8Array, row * k);
-    } else {
-      project(model, centred, this.codes as Float32Array, row * k);
-    }
+    encoder.encode(unit, 1, this.full !== undefined);
+    this.write(row, encoder, 0, rerankQuantizer);
+  }
+
+  /** Copies block row `v` of an encoder's output into store row `row`. */
+  private write(row: number, encoder: BlockEncoder, v: number, rerankQuantizer: ScalarQuantizer | undefined): void {
+    const k = this.options.components;
+    this.codes.set(encoder.codes.subarray(v * k, (v + 1) * k) as never, row * k);
     if (this.full) {
-      if (rerankQuantizer) rerankQuantizer.encode(unit, 0, this.full as Int8Array, row * dims);
-      else (this.full as Float32Array).set(unit, row * dims);
+      const d = encoder.dims;
+      if (rerankQuantizer) rerankQuantizer.encode(encoder.residual, v * d, this.full as Int8Array, row * d);
+      else (this.full as Float32Array).set(encoder.residual.subarray(v * d, (v + 1) * d), row * d);
     }
   }
 
@@ -441,7 +474,7 @@ export class CompressedIndex implements VectorIndex {
   }
 }
 
-/** out[at + c] = axes_c · vector for each axis c. */
+/** out[at + c] = axes_c · vector for each axis c (one query; blocks of stored vectors go through BlockEncoder). */
 function project(model: PcaModel, vector: Float64Array, out: Float32Array | Float64Array, at: number): void {
   const { axes, dims, components } = model;
   for (let c = 0; c < components; c++) {
@@ -455,6 +488,80 @@ function project(model: PcaModel, vector: Float64Array, out: Float32Array | Floa
     }
     if (j < dims) s0 += axes[base + j] * vector[j];
     out[at + c] = s0 + s1;
+  }
+}
+
+/**
+ * Encodes blocks of unit vectors: codes (the projection, rounded to float32 or quantized to int8) and, for re-rank,
+ * the residual each leaves, r = (x̂ - μ) - Pᵀ ŷ with ŷ the projection as stored (dequantized). Storing r rather than
+ * x̂ makes re-rank exact up to r's own rounding: the first-stage score q̂·μ + (P q̂)·ŷ plus q̂·r is q̂·x̂. And r is
+ * small (the variance the axes miss, plus the codes' rounding), so int8 steps over its range are fine.
+ *
+ * Both products run through the blocked kernel: Y = X̃ Pᵀ (block x k) and Pᵀ Ŷ (block x d, as dot products with
+ * the transposed axes).
+ */
+class BlockEncoder {
+  readonly dims: number;
+  readonly components: number;
+  /** Codes of the last block (block x k). */
+  readonly codes: Float32Array | Int8Array;
+  /** Residuals of the last block (block x d); filled by encode(..., true). */
+  readonly residual: Float64Array;
+  private readonly axes: Float64Array;
+  private axesTransposed: Float64Array | undefined;
+  private readonly centred: Float64Array;
+  private readonly projected: Float64Array;
+  private readonly reconstructed: Float64Array;
+
+  constructor(
+    private readonly model: PcaModel,
+    private readonly quantizer: ScalarQuantizer | undefined,
+    block: number,
+  ) {
+    this.dims = model.dims;
+    this.components = model.components;
+    this.axes = Float64Array.from(model.axes);
+    this.codes = quantizer ? new Int8Array(block * this.components) : new Float32Array(block * this.components);
+    this.centred = new Float64Array(block * this.dims);
+    this.residual = this.centred;
+    this.projected = new Float64Array(block * this.components);
+    this.reconstructed = new Float64Array(block * this.dims);
+  }
+
+  /** The exact projections P (x̂ - μ) of `count` unit rows (block x k, float64); `unit` is not modified. */
+  project(unit: Float64Array, count: number): Float64Array {
+    const { dims, components } = this;
+    const mean = this.model.mean;
+    for (let v = 0; v < count; v++) for (let j = 0; j < dims; j++) this.centred[v * dims + j] = unit[v * dims + j] - mean[j];
+    crossDots(this.centred, count, this.axes, components, dims, this.projected);
+    return this.projected;
+  }
+
+  /** Codes (and, with `residuals`, residuals) of `count` unit rows. */
+  encode(unit: Float64Array, count: number, residuals: boolean): void {
+    const { dims, components, quantizer } = this;
+    const projected = this.project(unit, count);
+    for (let v = 0; v < count; v++) {
+      if (quantizer) {
+        const codes = this.codes as Int8Array;
+        quantizer.encode(projected, v * components, codes, v * components);
+        for (let c = 0; c < components; c++) projected[v * components + c] = quantizer.decode(codes[v * components + c], c);
+      } else {
+        for (let c = 0; c < components; c++) {
+          const value = Math.fround(projected[v * components + c]);
+          this.codes[v * components + c] = value;
+          projected[v * components + c] = value;
+        }
+      }
+    }
+    if (!residuals) return;
+    if (!this.axesTransposed) {
+      const t = new Float64Array(dims * components);
+      for (let c = 0; c < components; c++) for (let j = 0; j < dims; j++) t[j * components + c] = this.axes[c * dims + j];
+      this.axesTransposed = t;
+    }
+    crossDots(projected, count, this.axesTransposed, dims, components, this.reconstructed);
+    for (let i = 0; i < count * dims; i++) this.centred[i] -= this.reconstructed[i];
   }
 }
 

@@ -87,7 +87,7 @@ export function serializeCompressedIndex(index: CompressedIndex): Uint8Array {
     );
   }
   sections.push({ name: 'codes', type: codes instanceof Int8Array ? 'i8' : 'f32', data: codes });
-  if (full) sections.push({ name: 'full', type: full instanceof Int8Array ? 'i8' : 'f32', data: full });
+  if (full) sections.push({ name: 'residual', type: full instanceof Int8Array ? 'i8' : 'f32', data: full });
 
   const { options } = index;
   const header: Header = {
@@ -192,7 +192,7 @@ export function deserializeCompressedIndex(bytes: Uint8Array, file = '<buffer>')
     expected.push({ name: 'rerankQuantizer.offset', type: 'f32', length: dims }, { name: 'rerankQuantizer.scale', type: 'f32', length: dims });
   }
   expected.push({ name: 'codes', type: options.precision === 'int8' ? 'i8' : 'f32', length: count * components });
-  if (options.rerank) expected.push({ name: 'full', type: options.rerank.precision === 'int8' ? 'i8' : 'f32', length: count * dims });
+  if (options.rerank) expected.push({ name: 'residual', type: options.rerank.precision === 'int8' ? 'i8' : 'f32', length: count * dims });
   const describe = (list: ReadonlyArray<{ name: string; type: string; length: number }>) =>
     list.map((s) => `${s.name}:${s.type}[${s.length}]`).join(', ');
   if (describe(expected) !== describe(header.sections)) {
@@ -238,7 +238,7 @@ export function deserializeCompressedIndex(bytes: Uint8Array, file = '<buffer>')
     state,
     header.ids,
     arrays.get('codes') as Float32Array | Int8Array,
-    arrays.get('full') as Float32Array | Int8Array | undefined,
+    arrays.get('residual') as Float32Array | Int8Array | undefined,
   );
 }
 
