@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, platform, release, totalmem, arch } from 'node:os';
+import { arch, availableParallelism, cpus, freemem, platform, release, totalmem, type as osType, version as osVersion } from 'node:os';
 import type { EnvironmentInfo } from './types.ts';
 
 /** Packages whose versions every report records, because they shape what is measured. */
@@ -32,15 +32,38 @@ export function packageVersion(name: string): string {
   return 'unknown';
 }
 
-function gitCommit(): string | null {
+function git(args: string[]): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || null;
+    return execFileSync('git', args, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
   } catch {
     return null;
   }
 }
 
-export function describeEnvironment(options: { seed: number | undefined; quick: boolean }): EnvironmentInfo {
+function gitCommit(): string | null {
+  return git(['rev-parse', 'HEAD']) || null;
+}
+
+/** Uncommitted changes to tracked files (untracked files are ignored: reports and scratch files do not count). */
+function gitDirty(): boolean | null {
+  const status = git(['status', '--porcelain', '--untracked-files=no']);
+  return status === null ? null : status.length > 0;
+}
+
+export interface EnvironmentOptions {
+  seed: number | undefined;
+  quick: boolean;
+  /** --repetitions, when it replaced every scenario's own count. */
+  repetitions?: number;
+  /** The command line (without node and the script). */
+  argv?: readonly string[];
+}
+
+/**
+ * The run manifest's machine half: run id, versions, machine, git state and options. Each scenario's half (file
+ * hash, resolved workload, params and mock, notes such as tinybench options) is in its result's `manifest`.
+ */
+export function describeEnvironment(options: EnvironmentOptions): EnvironmentInfo {
   const cpuList = cpus();
   return {
     runId: randomUUID(),
@@ -54,5 +77,11 @@ export function describeEnvironment(options: { seed: number | undefined; quick: 
     totalMemoryBytes: totalmem(),
     packages: Object.fromEntries(RECORDED_PACKAGES.map((name) => [name, packageVersion(name)])),
     gitCommit: gitCommit(),
+    gitDirty: gitDirty(),
+    os: `${osType()} ${release()} (${osVersion()})`,
+    availableParallelism: availableParallelism(),
+    freeMemoryBytes: freemem(),
+    argv: options.argv ? [...options.argv] : [],
+    repetitions: options.repetitions ?? null,
   };
 }

@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ScenarioError, UsageError } from '../errors.ts';
@@ -29,8 +30,15 @@ export async function findScenarioFiles(paths: readonly string[], defaultDir: st
   return [...files].sort();
 }
 
-/** Imports one scenario module and validates its default export. */
-export async function loadScenario(file: string, options: { quick: boolean; seed?: number }): Promise<ValidatedScenario> {
+export interface LoadOptions {
+  quick: boolean;
+  seed?: number;
+  /** Replaces every scenario's repetition count (--repetitions). */
+  repetitions?: number;
+}
+
+/** Imports one scenario module and validates its default export; records the file's sha256 for the manifest. */
+export async function loadScenario(file: string, options: LoadOptions): Promise<ValidatedScenario> {
   let module: Record<string, unknown>;
   try {
     module = await import(pathToFileURL(file).href);
@@ -40,13 +48,15 @@ export async function loadScenario(file: string, options: { quick: boolean; seed
   if (!('default' in module)) {
     throw new ScenarioError({ file, field: 'default' }, 'expected `export default defineScenario({...})`');
   }
-  return validateScenario(file, module.default, options);
+  const validated = validateScenario(file, module.default, options);
+  validated.fileSha256 = createHash('sha256').update(await readFile(file)).digest('hex');
+  return validated;
 }
 
 /** Loads every file first, so a bad one fails the run (exit 2) before any scenario runs or writes anything. */
 export async function loadScenarios(
   files: readonly string[],
-  options: { quick: boolean; seed?: number; filter?: string },
+  options: LoadOptions & { filter?: string },
 ): Promise<ValidatedScenario[]> {
   const loaded: ValidatedScenario[] = [];
   const names = new Map<string, string>();

@@ -1,15 +1,30 @@
 import { MemoptError, ExitCode } from '../errors.ts';
-import { startMockApi, type MockApi } from '../mock/index.ts';
+import { resolveMockConfig, startMockApi, type MockApi } from '../mock/index.ts';
+import { resolveComparePolicy } from './compare-policy.ts';
 import { createMemoryProbe } from './memory-probe.ts';
 import type { ValidatedScenario } from './scenario-schema.ts';
 import { median } from './statistics.ts';
 import { checkTarget } from './targets.ts';
-import type { DetailTable, MetricResult, MetricValues, RunContext, ScenarioResult, ScenarioStatus } from './types.ts';
+import type {
+  DetailTable,
+  MetricResult,
+  MetricValues,
+  RunContext,
+  RunnerEvent,
+  RunStep,
+  ScenarioManifest,
+  ScenarioResult,
+  ScenarioStatus,
+} from './types.ts';
 
 export interface RunScenarioOptions {
   quick: boolean;
-  /** Progress lines for humans (stderr). */
+  /** Progress lines for humans (stderr). Also sent as 'log' events. */
   log?: (message: string) => void;
+  /** Progress events (scenario, step, variant) for a display; see `RunnerEvent`. */
+  onEvent?: (event: RunnerEvent) => void;
+  /** Run the scenario's param sweep, if it declares one. Default true. */
+  sweep?: boolean;
 }
 
 type Side = 'baseline' | 'optimized';
@@ -22,8 +37,34 @@ type Side = 'baseline' | 'optimized';
 export async function runScenario(scenario: ValidatedScenario, options: RunScenarioOptions): Promise<ScenarioResult> {
   const { definition, seed } = scenario;
   const driver = definition.driver;
-  const log = options.log ?? (() => {});
+  const emit = options.onEvent ?? (() => {});
+  const log = (message: string) => {
+    options.log?.(message);
+    emit({ type: 'log', scenario: definition.name, message });
+  };
   const started = performance.now();
+  const notes: Record<string, unknown> = {};
+  const note = (key: string, value: unknown) => {
+    if (!(key in notes)) notes[key] = value;
+  };
+  const sweep = options.sweep === false ? null : scenario.sweep;
+  const steps = 1 + 2 * scenario.repetitions + (sweep ? sweep.values.length * sweep.repetitions : 0);
+  let stepIndex = 0;
+  /** Runs one step between 'step-start' and 'step-end' events. */
+  const step = async <T>(info: Omit<RunStep, 'index' | 'steps'>, work: () => Promise<T>): Promise<T> => {
+    const current: RunStep = { index: ++stepIndex, steps, ...info };
+    emit({ type: 'step-start', scenario: definition.name, step: current });
+    const t0 = performance.now();
+    let ok = false;
+    try {
+      const result = await work();
+      ok = true;
+      return result;
+    } finally {
+      emit({ type: 'step-end', scenario: definition.name, step: current, durationMs: performance.now() - t0, ok });
+    }
+  };
+  emit({ type: 'scenario-start', scenario: definition.name, steps });
   const values: Record<Side, MetricValues[]> = { baseline: [], optimized: [] };
   const details: DetailTable[] = [];
   const base = {
@@ -37,36 +78,81 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     baselineLabel: definition.baseline.label,
     optimizedLabel: definition.optimized.label,
   };
+  const mockInput = { seed, ...definition.mock };
+  const manifest = (): ScenarioManifest => ({
+    fileSha256: scenario.fileSha256 ?? '',
+    workload: scenario.workload,
+    baselineParams: scenario.baselineParams,
+    optimizedParams: scenario.optimizedParams,
+    mock: describeMock(mockInput),
+    sweep: definition.sweep ?? null,
+    notes,
+  });
+  const labelOf = (side: Side) => (side === 'baseline' ? definition.baseline.label : definition.optimized.label);
+  /** One run of one variant on a fresh mock. */
+  const runOnce = async (prepared: unknown, side: Side, params: unknown, repetition: number, sweepPoint?: RunContext['sweep']) => {
+    const mock: MockApi = startMockApi(mockInput);
+    try {
+      const context: RunContext = { seed, quick: options.quick, mock, memory: createMemoryProbe(), repetition, side, log, note, sweep: sweepPoint };
+      return await driver.run(prepared, params, context);
+    } finally {
+      mock.close();
+    }
+  };
 
+  let sweepTable: DetailTable | null = null;
   try {
-    const prepared = await driver.prepare(scenario.workload, { seed, quick: options.quick, file: scenario.file });
+    const prepared = await step({ phase: 'prepare' }, () =>
+      driver.prepare(scenario.workload, { seed, quick: options.quick, file: scenario.file }),
+    );
     for (let repetition = 0; repetition < scenario.repetitions; repetition++) {
       const order: Side[] = repetition % 2 === 0 ? ['baseline', 'optimized'] : ['optimized', 'baseline'];
       for (const side of order) {
-        const label = side === 'baseline' ? definition.baseline.label : definition.optimized.label;
+        const label = labelOf(side);
         log(`${definition.name}: repetition ${repetition + 1}/${scenario.repetitions}, ${label}`);
         const params = side === 'baseline' ? scenario.baselineParams : scenario.optimizedParams;
-        const mock: MockApi = startMockApi({ seed, ...definition.mock });
-        try {
-          const context: RunContext = { seed, quick: options.quick, mock, memory: createMemoryProbe(), repetition, side, log };
-          const output = await driver.run(prepared, params, context);
-          values[side].push(output.metrics);
-          for (const table of output.details ?? []) details.push(withColumns(table, { side, variant: label, repetition }));
-        } finally {
-          mock.close();
+        const output = await step({ phase: 'repetition', side, variant: label, repetition }, () => runOnce(prepared, side, params, repetition));
+        values[side].push(output.metrics);
+        for (const table of output.details ?? []) details.push(withColumns(table, { side, variant: label, repetition }));
+      }
+    }
+    if (sweep) {
+      // The sweep's own detail tables are not kept: the sweep table is its record.
+      const names = driver.metrics.map((m) => m.name);
+      sweepTable = { name: 'sweep', columns: ['side', 'variant', 'repetition', 'param', 'value', ...names, 'error'], rows: [] };
+      for (let v = 0; v < sweep.values.length; v++) {
+        const value = sweep.values[v];
+        for (let repetition = 0; repetition < sweep.repetitions; repetition++) {
+          const point = { param: sweep.param, value };
+          const label = labelOf(sweep.side);
+          log(`${definition.name}: sweep ${sweep.param} = ${value} (${v + 1}/${sweep.values.length}), ${label}`);
+          const row = await step({ phase: 'sweep', side: sweep.side, variant: label, repetition, sweep: point }, async () => {
+            try {
+              const output = await runOnce(prepared, sweep.side, sweep.params[v], repetition, point);
+              return [...names.map((n) => (isNumber(output.metrics[n]) ? output.metrics[n] : null)), null];
+            } catch (error) {
+              // A sweep point that fails is a row saying so; the scenario's own result stands.
+              if (error instanceof MemoptError && error.exitCode === ExitCode.badInput) throw error;
+              return [...names.map(() => null), (error as Error)?.message ?? String(error)];
+            }
+          });
+          sweepTable.rows.push([sweep.side, label, repetition, sweep.param, value, ...row]);
         }
       }
     }
   } catch (error) {
     const exitCode = error instanceof MemoptError ? error.exitCode : ExitCode.runFailed;
-    return {
+    const result: ScenarioResult = {
       ...base,
       status: 'errored',
       error: { message: (error as Error).message ?? String(error), exitCode },
       metrics: [],
       details: mergeDetails(details),
       durationMs: performance.now() - started,
+      manifest: manifest(),
     };
+    emit({ type: 'scenario-end', scenario: definition.name, result });
+    return result;
   }
 
   const metrics = driver.metrics
@@ -77,7 +163,16 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
       const b = baselineSamples.length ? median(baselineSamples) : null;
       const o = optimizedSamples.length ? median(optimizedSamples) : null;
       const changePct = b !== null && o !== null && b !== 0 ? ((o - b) / Math.abs(b)) * 100 : null;
-      const result: MetricResult = { ...spec, baseline: b, optimized: o, changePct, baselineSamples, optimizedSamples, targets: [] };
+      const result: MetricResult = {
+        ...spec,
+        baseline: b,
+        optimized: o,
+        changePct,
+        baselineSamples,
+        optimizedSamples,
+        targets: [],
+        comparePolicy: resolveComparePolicy(spec, scenario.compare[spec.name]),
+      };
       result.targets = scenario.targets.filter((t) => t.metric === spec.name).map((t) => checkTarget(t, result));
       return result;
     })
@@ -87,7 +182,16 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   for (const target of scenario.targets) {
     if (!metrics.some((m) => m.name === target.metric)) {
       const spec = driver.metrics.find((m) => m.name === target.metric)!;
-      const empty: MetricResult = { ...spec, baseline: null, optimized: null, changePct: null, baselineSamples: [], optimizedSamples: [], targets: [] };
+      const empty: MetricResult = {
+        ...spec,
+        baseline: null,
+        optimized: null,
+        changePct: null,
+        baselineSamples: [],
+        optimizedSamples: [],
+        targets: [],
+        comparePolicy: resolveComparePolicy(spec, scenario.compare[spec.name]),
+      };
       empty.targets = [checkTarget(target, empty)];
       metrics.push(empty);
     }
@@ -95,7 +199,16 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
 
   const missed = metrics.some((m) => m.targets.some((t) => t.gate === 'strict' && !t.passed));
   const status: ScenarioStatus = missed ? 'missed' : 'passed';
-  return { ...base, status, metrics, details: mergeDetails(details), durationMs: performance.now() - started };
+  const allDetails = mergeDetails(details);
+  if (sweepTable) allDetails.push(sweepTable);
+  const result: ScenarioResult = { ...base, status, metrics, details: allDetails, durationMs: performance.now() - started, manifest: manifest() };
+  emit({ type: 'scenario-end', scenario: definition.name, result });
+  return result;
+}
+
+/** The mock's full configuration for the manifest; a function-valued option (an injected clock) is named, not kept. */
+function describeMock(input: Parameters<typeof resolveMockConfig>[0]): unknown {
+  return JSON.parse(JSON.stringify(resolveMockConfig(input), (_key, value) => (typeof value === 'function' ? '[function]' : value)));
 }
 
 function isNumber(value: number | undefined): value is number {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ScenarioError } from '../errors.ts';
-import type { ScenarioDefinition, TargetSpec, WorkloadDriver } from './types.ts';
+import type { ComparePolicy, ScenarioDefinition, SweepSpec, TargetSpec, WorkloadDriver } from './types.ts';
 
 /** Identity at run time; gives scenario files full type checking of workload, params and targets. */
 export function defineScenario<W, P, S, WIn, PIn>(
@@ -56,6 +56,27 @@ const targetCommon = z.object({
   note: z.string().optional(),
 });
 
+const comparePolicySchema = z
+  .object({
+    method: z.enum(['exact', 'statistical']).optional(),
+    noisePct: nonNegative.optional(),
+    alpha: finite.refine((n) => n > 0 && n < 1, 'expected a number between 0 and 1 (exclusive)').optional(),
+    minEffectSize: fraction.optional(),
+    gate: z.enum(['strict', 'advisory']).optional(),
+  })
+  .strict();
+
+const sweepValue = z.union([finite, z.string(), z.boolean()]);
+const sweepSchema = z
+  .object({
+    param: z.string().min(1),
+    values: z.array(sweepValue).min(1, 'expected at least one value'),
+    quickValues: z.array(sweepValue).min(1, 'expected at least one value').optional(),
+    side: z.enum(['baseline', 'optimized']).optional(),
+    repetitions: z.number().int().min(1).max(20).optional(),
+  })
+  .strict();
+
 const driverSchema = z.custom<WorkloadDriver>(
   (value) =>
     typeof value === 'object' &&
@@ -83,8 +104,20 @@ const definitionSchema = z
     baseline: z.object({ label: z.string().min(1), params: z.unknown() }).strict(),
     optimized: z.object({ label: z.string().min(1), params: z.unknown() }).strict(),
     targets: z.array(z.unknown()).min(1, 'expected at least one target'),
+    compare: z.record(z.string(), comparePolicySchema).optional(),
+    sweep: sweepSchema.optional(),
   })
   .strict();
+
+/** A sweep after validation: the values for this run (quick or full), each variant's params already parsed. */
+export interface ValidatedSweep {
+  param: string;
+  side: 'baseline' | 'optimized';
+  repetitions: number;
+  values: Array<number | string | boolean>;
+  /** The swept variant's params for each value, parsed by the driver's schema. */
+  params: unknown[];
+}
 
 export interface ValidatedScenario {
   file: string;
@@ -96,13 +129,18 @@ export interface ValidatedScenario {
   targets: TargetSpec[];
   seed: number;
   repetitions: number;
+  /** Per-metric overrides of the compare policy (validated: every key is a metric of the driver). */
+  compare: Record<string, Partial<ComparePolicy>>;
+  sweep: ValidatedSweep | null;
+  /** sha256 of the scenario file (set by the loader; absent when validating a definition in memory). */
+  fileSha256?: string;
 }
 
 /** Checks a loaded scenario module's default export; every failure names the file and the field. */
 export function validateScenario(
   file: string,
   exported: unknown,
-  options: { quick: boolean; seed?: number },
+  options: { quick: boolean; seed?: number; repetitions?: number },
 ): ValidatedScenario {
   const top = definitionSchema.safeParse(exported);
   if (!top.success) throw fromZod(file, '', top.error);
@@ -134,6 +172,15 @@ export function validateScenario(
     return target as TargetSpec;
   });
 
+  for (const metric of Object.keys(definition.compare ?? {})) {
+    if (!metricNames.has(metric)) {
+      throw new ScenarioError(
+        { file, field: `compare.${metric}` },
+        `unknown metric '${metric}' for driver '${driver.name}'; expected one of: ${[...metricNames].join(', ')}`,
+      );
+    }
+  }
+
   const reps = definition.repetitions ?? { full: 3, quick: 2 };
   return {
     file,
@@ -143,8 +190,42 @@ export function validateScenario(
     optimizedParams: params[1],
     targets,
     seed: options.seed ?? definition.seed ?? 42,
-    repetitions: options.quick ? reps.quick : reps.full,
+    repetitions: options.repetitions ?? (options.quick ? reps.quick : reps.full),
+    compare: definition.compare ?? {},
+    sweep: definition.sweep ? validateSweep(file, definition, definition.sweep, options.quick) : null,
   };
+}
+
+/**
+ * A sweep's param must be a param of the swept variant's schema, and every value must pass that schema in place of
+ * the variant's own value (so a typo, or a batch size the driver refuses, fails here, before anything runs).
+ */
+function validateSweep(file: string, definition: ScenarioDefinition, sweep: SweepSpec, quick: boolean): ValidatedSweep {
+  const side = sweep.side ?? 'optimized';
+  const driver = definition.driver;
+  const own = definition[side].params;
+  const useQuick = quick && sweep.quickValues !== undefined;
+  const values = [...(useQuick ? sweep.quickValues! : sweep.values)];
+  const params = values.map((value, i) => {
+    const merged = typeof own === 'object' && own !== null ? { ...own, [sweep.param]: value } : { [sweep.param]: value };
+    const parsed = driver.variantSchema.safeParse(merged);
+    if (!parsed.success) {
+      const unknownKey = parsed.error.issues.some((issue) => issue.code === 'unrecognized_keys' && issue.keys.includes(sweep.param));
+      if (unknownKey) {
+        throw new ScenarioError({ file, field: 'sweep.param' }, `'${sweep.param}' is not a param of the ${side} variant of driver '${driver.name}'`);
+      }
+      throw fromZod(file, `sweep.${useQuick ? 'quickValues' : 'values'}.${i} (as ${side}.params.${sweep.param})`, parsed.error);
+    }
+    const data = parsed.data as Record<string, unknown> | null;
+    if (typeof data !== 'object' || data === null || data[sweep.param] !== value) {
+      throw new ScenarioError(
+        { file, field: 'sweep.param' },
+        `'${sweep.param}' is not a param of the ${side} variant of driver '${driver.name}' (its schema drops or changes it)`,
+      );
+    }
+    return parsed.data;
+  });
+  return { param: sweep.param, side, repetitions: sweep.repetitions ?? 1, values, params };
 }
 
 function mergeQuick(workload: unknown, quick: Record<string, unknown>): unknown {

@@ -21,6 +21,60 @@ export interface MetricSpec {
   description: string;
   /** Metric only exists for one side (e.g. the batcher's queue length); the other side is left empty. */
   only?: 'baseline' | 'optimized';
+  /**
+   * How `memopt compare` judges this metric between two runs. Default by kind: counters and ratios 'exact',
+   * timings and memory 'statistical' (see `ComparePolicy`). A driver sets this for a counter that is not a pure
+   * function of the seed (e.g. a request count that depends on timing); a scenario may override it per metric.
+   */
+  compare?: Partial<ComparePolicy>;
+}
+
+/**
+ * How two runs of one metric are compared (`memopt compare`). Each comparison ends in one verdict: 'improved',
+ * 'regressed', 'unchanged' or 'inconclusive'; only 'regressed' on a strict metric fails a build.
+ */
+export interface ComparePolicy {
+  /**
+   * 'exact': the metric is a pure function of the seed (requests, tokens, bytes, hits, recall on a fixed seed), so
+   * any difference beyond `noisePct` is a change, with no test. If its repetitions disagree within a run, it is not
+   * deterministic after all: it is then compared like a timing, with a band of at least 10%, and flagged 'varies'.
+   * 'statistical': a two-sided Mann-Whitney U test over the repetitions of each run, a bootstrap confidence
+   * interval of the ratio of medians (current / saved), a noise band and a minimum effect size; all must agree.
+   * Default: 'exact' for kind counter and ratio, 'statistical' for timing and memory.
+   */
+  method: 'exact' | 'statistical';
+  /**
+   * Noise band, in % of the saved median: a change is only called when it lies outside +-noisePct (for
+   * 'statistical', the whole confidence interval must). Default 0 for 'exact', 10 for 'statistical'.
+   */
+  noisePct: number;
+  /** Significance level of the test and 1 - confidence of the interval ('statistical'). Default 0.05. */
+  alpha: number;
+  /**
+   * Minimum effect size, as |Cliff's delta| (0..1: the share of cross-run pairs that agree on the direction,
+   * minus those that disagree): a significant shift smaller than this is not called. Default 0.5 ('large').
+   */
+  minEffectSize: number;
+  /** 'strict': a regression fails `memopt compare` (exit 1); 'advisory': reported only. Default 'strict'. */
+  gate: 'strict' | 'advisory';
+}
+
+/**
+ * A parameter sweep: after the interleaved repetitions, the runner runs one variant again for each value of one of
+ * its params (everything else unchanged, a fresh mock each time) and writes the metrics per value as the detail
+ * table `sweep` (`<scenario>.sweep.csv`), which `memopt report` charts. Timings in a sweep are single runs, not
+ * interleaved pairs: read their shape, not their digits.
+ */
+export interface SweepSpec {
+  /** A param of the variant's params schema, e.g. 'maxBatchSize'; every value must pass that schema. */
+  param: string;
+  values: ReadonlyArray<number | string | boolean>;
+  /** Used instead of `values` under --quick. Default: `values`. */
+  quickValues?: ReadonlyArray<number | string | boolean>;
+  /** Which variant is swept. Default 'optimized'. */
+  side?: 'baseline' | 'optimized';
+  /** Runs per value. Default 1. */
+  repetitions?: number;
 }
 
 /** One measured value per metric name; a driver may omit a metric that does not apply to a variant. */
@@ -53,6 +107,13 @@ export interface RunContext {
   side: 'baseline' | 'optimized';
   /** Progress lines for humans (stderr); never parsed. */
   log(message: string): void;
+  /**
+   * Records a configuration fact in the run manifest (run.json, under the scenario's `notes`), e.g.
+   * `note('tinybench:batcher_overhead', { time: 400, iterations: 10 })`. The first value per key is kept.
+   */
+  note?(key: string, value: unknown): void;
+  /** Set while the runner sweeps a param (see `SweepSpec`): the param and this run's value. */
+  sweep?: { param: string; value: number | string | boolean };
 }
 
 export interface MemorySample {
@@ -127,6 +188,10 @@ export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown, WIn =
   baseline: VariantSpec<PIn>;
   optimized: VariantSpec<PIn>;
   targets: TargetSpec[];
+  /** Per-metric overrides of how `memopt compare` judges a metric (see `ComparePolicy`), keyed by metric name. */
+  compare?: Record<string, Partial<ComparePolicy>>;
+  /** A param sweep of one variant, charted by `memopt report` (see `SweepSpec`). */
+  sweep?: SweepSpec;
 }
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> | T[K] : T[K] };
@@ -150,6 +215,23 @@ export interface MetricResult extends MetricSpec {
   baselineSamples: number[];
   optimizedSamples: number[];
   targets: TargetResult[];
+  /** How `memopt compare` judges this metric: kind defaults, the driver's `compare`, the scenario's override. */
+  comparePolicy?: ComparePolicy;
+}
+
+/** What a scenario ran with, recorded in run.json so a run can be reproduced and two runs explained. */
+export interface ScenarioManifest {
+  /** sha256 of the scenario file's bytes. */
+  fileSha256: string;
+  /** Workload after --quick overrides and the driver's defaults. */
+  workload: unknown;
+  baselineParams: unknown;
+  optimizedParams: unknown;
+  /** The mocked API's full configuration (defaults filled in). */
+  mock: unknown;
+  sweep: SweepSpec | null;
+  /** Facts drivers recorded with `context.note` (e.g. tinybench options). */
+  notes: Record<string, unknown>;
 }
 
 export type ScenarioStatus = 'passed' | 'missed' | 'errored';
@@ -170,6 +252,8 @@ export interface ScenarioResult {
   metrics: MetricResult[];
   details: DetailTable[];
   durationMs: number;
+  /** What the scenario ran with (absent in results from before the manifest existed). */
+  manifest?: ScenarioManifest;
 }
 
 export interface EnvironmentInfo {
@@ -184,7 +268,44 @@ export interface EnvironmentInfo {
   totalMemoryBytes: number;
   packages: Record<string, string>;
   gitCommit: string | null;
+  /** True when the work tree had uncommitted changes (null without git). */
+  gitDirty?: boolean | null;
+  /** os.type(), os.release(), os.version(). */
+  os?: string;
+  /** os.availableParallelism(): cores this process may use. */
+  availableParallelism?: number;
+  /** os.freemem() when the run started. */
+  freeMemoryBytes?: number;
+  /** The command line, for reproducing the run. */
+  argv?: string[];
+  /** Set when --repetitions replaced every scenario's own count. */
+  repetitions?: number | null;
 }
+
+/** One unit of a scenario's work, as the runner announces it to a progress display. */
+export interface RunStep {
+  /** 1-based position among the scenario's `steps`. */
+  index: number;
+  steps: number;
+  phase: 'prepare' | 'repetition' | 'sweep';
+  side?: 'baseline' | 'optimized';
+  /** The variant's label. */
+  variant?: string;
+  /** 0-based repetition (of the pair, or of the sweep value). */
+  repetition?: number;
+  sweep?: { param: string; value: number | string | boolean };
+}
+
+/**
+ * What the runner tells a progress display; plain data, formatted elsewhere (the runner never writes to a terminal).
+ * Steps: prepare, then each run of each variant (2 x repetitions), then each sweep run.
+ */
+export type RunnerEvent =
+  | { type: 'scenario-start'; scenario: string; steps: number }
+  | { type: 'step-start'; scenario: string; step: RunStep }
+  | { type: 'step-end'; scenario: string; step: RunStep; durationMs: number; ok: boolean }
+  | { type: 'log'; scenario: string; message: string }
+  | { type: 'scenario-end'; scenario: string; result: ScenarioResult };
 
 export interface RunReport {
   environment: EnvironmentInfo;

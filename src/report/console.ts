@@ -1,22 +1,10 @@
+import { verdictCounts } from '../compare/gate.ts';
+import type { MetricComparison, RunComparison } from '../compare/types.ts';
 import type { EnvironmentInfo, MetricResult, ScenarioResult } from '../harness/types.ts';
 import { pairedSpeedup } from '../harness/targets.ts';
+import { evidence, formatComparisonChange, formatValue } from './format.ts';
 
-/** Human rounding only; the CSVs keep full precision. */
-export function formatValue(value: number | null, unit: string): string {
-  if (value === null || !Number.isFinite(value)) return '-';
-  if (unit === 'bytes') {
-    const abs = Math.abs(value);
-    if (abs >= 1024 ** 3) return `${(value / 1024 ** 3).toFixed(2)} GiB`;
-    if (abs >= 1024 ** 2) return `${(value / 1024 ** 2).toFixed(1)} MiB`;
-    if (abs >= 1024) return `${(value / 1024).toFixed(1)} KiB`;
-    return `${value} B`;
-  }
-  if (Number.isInteger(value)) return value.toLocaleString('en-US');
-  const abs = Math.abs(value);
-  if (abs >= 100) return value.toFixed(0);
-  if (abs >= 1) return value.toFixed(2);
-  return value.toPrecision(3);
-}
+export { formatValue } from './format.ts';
 
 function formatChange(metric: MetricResult): string {
   if (metric.changePct === null) return '';
@@ -61,4 +49,39 @@ export function formatEnvironment(env: EnvironmentInfo): string {
 export function formatOutcome(results: readonly ScenarioResult[]): string {
   const count = (s: ScenarioResult['status']) => results.filter((r) => r.status === s).length;
   return `${results.length} scenario(s): ${count('passed')} passed, ${count('missed')} missed a target, ${count('errored')} errored`;
+}
+
+/**
+ * The comparison for a terminal: per scenario, every metric that did not come out 'unchanged' (regressions first),
+ * then one line of counts. Inconclusive rows are listed so a reader sees what the samples could not decide.
+ */
+export function formatComparison(comparison: RunComparison): string {
+  const out: string[] = [`compare: ${comparison.current.ref} (run ${comparison.current.runId}) against ${comparison.saved.ref} (run ${comparison.saved.runId})`];
+  for (const w of comparison.warnings) out.push(`  warning: ${w}`);
+  for (const scenario of comparison.scenarios) {
+    if (scenario.status !== 'compared') {
+      out.push(`${scenario.name}: ${scenario.status.toUpperCase()}${scenario.note ? ` (${scenario.note})` : ''}`);
+      continue;
+    }
+    const shown = scenario.metrics
+      .filter((m) => m.verdict !== 'unchanged')
+      .sort((a, b) => rank(a.verdict) - rank(b.verdict));
+    const unchanged = scenario.metrics.length - shown.length;
+    out.push(`${scenario.name}: ${shown.filter((m) => m.verdict === 'regressed').length} regressed, ${shown.filter((m) => m.verdict === 'improved').length} improved, ${unchanged} unchanged, ${shown.filter((m) => m.verdict === 'inconclusive').length} inconclusive`);
+    for (const change of scenario.configChanges.slice(0, 6)) out.push(`  config: ${change}`);
+    if (shown.length === 0) continue;
+    const rows = [['metric', 'variant', 'saved', 'current', 'change', 'evidence', 'verdict']];
+    for (const m of shown) {
+      const verdict = m.verdict === 'regressed' ? (m.policy.gate === 'advisory' ? 'regressed (advisory)' : 'REGRESSED') : m.verdict;
+      rows.push([m.metric, m.variant, formatValue(m.saved, m.unit), formatValue(m.current, m.unit), formatComparisonChange(m), evidence(m), verdict]);
+    }
+    out.push(table(rows).replace(/^/gm, '  '));
+  }
+  const counts = verdictCounts(comparison);
+  out.push(`compared ${counts.regressed + counts.improved + counts.unchanged + counts.inconclusive} metric(s): ${counts.regressed} regressed, ${counts.improved} improved, ${counts.unchanged} unchanged, ${counts.inconclusive} inconclusive`);
+  return `${out.join('\n')}\n`;
+}
+
+function rank(verdict: MetricComparison['verdict']): number {
+  return { regressed: 0, improved: 1, inconclusive: 2, unchanged: 3 }[verdict];
 }

@@ -1,5 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
+import type { RunComparison } from '../compare/types.ts';
 import type { DetailTable, EnvironmentInfo, ScenarioResult } from '../harness/types.ts';
+import type { Exporter } from './exporter.ts';
 
 /** The summary's columns, exactly; tools downstream depend on them. */
 export const SUMMARY_COLUMNS = ['scenario', 'metric', 'unit', 'baseline', 'optimized', 'change_pct', 'target', 'passed'] as const;
@@ -33,6 +35,10 @@ export function environmentRows(env: EnvironmentInfo): Cell[][] {
     ['cpu_count', env.cpuCount],
     ['total_memory_bytes', env.totalMemoryBytes],
     ['git_commit', env.gitCommit],
+    ['git_dirty', env.gitDirty],
+    ['os', env.os],
+    ['available_parallelism', env.availableParallelism],
+    ['repetitions', env.repetitions],
     ...Object.entries(env.packages).map(([name, version]): [string, Cell] => [`version:${name}`, version]),
   ];
   return entries.map(([key, value]) => ['_run', key, '', value, '', '', '', '']);
@@ -85,3 +91,51 @@ export function detailTableCsv(env: EnvironmentInfo, result: ScenarioResult, tab
     table.rows.map((row) => [env.runId, result.seed, result.name, ...row]),
   );
 }
+
+/** The columns of comparison.csv (one row per scenario, variant and metric compared). */
+export const COMPARISON_COLUMNS = [
+  'saved_run_id', 'current_run_id', 'scenario', 'side', 'variant', 'metric', 'unit', 'kind', 'method', 'varies',
+  'saved', 'current', 'change_pct', 'ci_low_pct', 'ci_high_pct', 'p_value', 'effect_size', 'noise_pct', 'verdict',
+  'gate', 'saved_samples', 'current_samples', 'reason',
+] as const;
+
+/** Full precision; samples as space-separated lists, so one row holds a comparison's evidence. */
+export function comparisonCsv(comparison: RunComparison): string {
+  const rows: Cell[][] = [];
+  for (const scenario of comparison.scenarios) {
+    if (scenario.status !== 'compared') {
+      rows.push([comparison.saved.runId, comparison.current.runId, scenario.name, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', scenario.status, '', '', '', scenario.note ?? '']);
+      continue;
+    }
+    for (const m of scenario.metrics) {
+      rows.push([
+        comparison.saved.runId, comparison.current.runId, m.scenario, m.side, m.variant, m.metric, m.unit, m.kind, m.method, m.varies,
+        m.saved, m.current, m.changePct, m.ci?.lowPct, m.ci?.highPct, m.pValue, m.effectSize, m.noisePct, m.verdict,
+        m.policy.gate, m.savedSamples.join(' '), m.currentSamples.join(' '), m.reason,
+      ]);
+    }
+  }
+  return toCsv(COMPARISON_COLUMNS, rows);
+}
+
+/** summary.csv, <scenario>.csv and <scenario>.<table>.csv; comparison.csv when the run was compared. */
+export const csvExporter: Exporter = {
+  render({ environment, scenarios, comparison }) {
+    const files = [{ name: 'summary.csv', contents: summaryCsv(environment, scenarios) }];
+    for (const result of scenarios) {
+      files.push({ name: `${result.name}.csv`, contents: scenarioSamplesCsv(environment, result) });
+      for (const table of result.details) {
+        files.push({ name: `${result.name}.${table.name}.csv`, contents: detailTableCsv(environment, result, table) });
+      }
+    }
+    if (comparison) files.push({ name: 'comparison.csv', contents: comparisonCsv(comparison) });
+    return files;
+  },
+};
+
+/** run.json: the manifest (environment) and the full results, every repetition's raw value included. */
+export const jsonExporter: Exporter = {
+  render({ environment, scenarios }) {
+    return [{ name: 'run.json', contents: `${JSON.stringify({ environment, scenarios }, null, 2)}\n` }];
+  },
+};
