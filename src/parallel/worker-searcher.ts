@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { ClosedError, OptionError } from '../errors.ts';
 import type { SearchHit } from '../memory/types.ts';
 import type { ScanResult } from './kernel.mjs';
@@ -110,6 +110,9 @@ export class WorkerPoolSearcher {
   }
 
   private async spawn(): Promise<void> {
+    // Loaded here, not at the top: loading piscina through tsx's loader slows every typed-array loop on the main
+    // thread by ~30% for the rest of the process (see README.md, "Limits"), so importing memopt must not load it.
+    const { Piscina } = await import('piscina');
     const pool = new Piscina<WorkerTask, unknown>({
       filename: WORKER_FILE,
       minThreads: this.workers,
