@@ -14,7 +14,6 @@
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
-import { embeddingFor } from '../mock/index.ts';
 import type { SearchHit } from '../memory/types.ts';
 import { createRng } from '../util/rng.ts';
 import { SharedVectorIndex } from './shared-index.ts';
@@ -72,8 +71,10 @@ export async function runParallelBench(options: ParallelBenchOptions = {}): Prom
   const rng = createRng(options.seed ?? 42);
   const row = new Float32Array(dims);
   const scale = Float64Array.from({ length: dims }, (_, i) => 1 / Math.sqrt(i + 1));
+  // Loaded only when asked for: loading the mock (msw) slows the main thread's typed-array loops (README, "Limits").
+  const embeddingFor = options.mock ? (await import('../mock/index.ts')).embeddingFor : undefined;
   for (let s = 0; s < vectors; s++) {
-    if (options.mock) index.add(`v${s}`, embeddingFor(`memory number ${s} about topic ${s % 97}`, 'text-embedding-3-small', dims));
+    if (embeddingFor) index.add(`v${s}`, embeddingFor(`memory number ${s} about topic ${s % 97}`, 'text-embedding-3-small', dims));
     else {
       for (let i = 0; i < dims; i++) row[i] = rng.normal() * scale[i];
       index.add(`v${s}`, row);
