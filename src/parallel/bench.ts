@@ -47,6 +47,8 @@ export interface ParallelBenchRow {
   samples: number;
   speedupVsOneAtATime: number;
   speedupVsBatched: number;
+  /** 1 worker's time / this task's: the parallel speedup alone (NaN for main-thread tasks or without a 1-worker pool). */
+  speedupVsOneWorker: number;
 }
 
 export interface ParallelBenchResult {
@@ -85,6 +87,21 @@ export async function runParallelBench(options: ParallelBenchOptions = {}): Prom
   // Correctness first: every variant must give one-at-a-time's answers.
   const reference = queries.map((q) => index.search(q, topK));
   assertSame('batched (main thread)', index.searchBatch(queries, topK), reference);
+  const iterations = options.iterations ?? 5;
+  const benchOptions = { iterations, time: 0, warmupIterations: 1, warmupTime: 0 };
+
+  // The main thread is timed before any pool starts: starting one loads piscina, which (through tsx's loader)
+  // slows this thread's typed-array loops for the rest of the process (README, "Limits").
+  const mainBench = new Bench({ name: 'main thread', ...benchOptions });
+  mainBench.add('one query at a time (main thread)', () => {
+    for (const q of queries) index.search(q, topK);
+  });
+  mainBench.add('batched (main thread)', () => {
+    index.searchBatch(queries, topK);
+  });
+  log(`timing the main thread: 2 tasks x ${iterations} iterations ...`);
+  await mainBench.run();
+
   const searchers = new Map<number, WorkerPoolSearcher>();
   try {
     for (const n of workerCounts) {
@@ -93,29 +110,23 @@ export async function runParallelBench(options: ParallelBenchOptions = {}): Prom
       await searcher.start();
       assertSame(`${n} worker(s)`, await searcher.searchBatch(queries, topK), reference);
     }
-
-    const bench = new Bench({ name: 'parallel search', iterations: options.iterations ?? 5, time: 0, warmupIterations: 1, warmupTime: 0 });
-    bench.add('one query at a time (main thread)', () => {
-      for (const q of queries) index.search(q, topK);
-    });
-    bench.add('batched (main thread)', () => {
-      index.searchBatch(queries, topK);
-    });
+    const workerBench = new Bench({ name: 'worker pools', ...benchOptions });
     for (const [n, searcher] of searchers) {
-      bench.add(`batched, ${n} worker(s)`, async () => {
+      workerBench.add(`batched, ${n} worker(s)`, async () => {
         await searcher.searchBatch(queries, topK);
       });
     }
-    log(`timing ${bench.tasks.length} tasks x ${options.iterations ?? 5} iterations ...`);
-    await bench.run();
+    log(`timing ${workerBench.tasks.length} pool(s) x ${iterations} iterations ...`);
+    await workerBench.run();
 
-    const stats = bench.tasks.map((task) => {
+    const stats = [...mainBench.tasks, ...workerBench.tasks].map((task) => {
       const result = task.result;
       if (result?.state !== 'completed') throw new Error(`bench task '${task.name}' did not complete (${result?.state})`);
       return { name: task.name, latency: result.latency };
     });
     const single = stats[0].latency.mean;
     const batched = stats[1].latency.mean;
+    const oneWorker = searchers.has(1) ? stats[2 + [...searchers.keys()].indexOf(1)].latency.mean : Number.NaN;
     const rows = stats.map(({ name, latency }, i) => ({
       task: name,
       workers: i < 2 ? 0 : workerCounts[i - 2],
@@ -124,6 +135,7 @@ export async function runParallelBench(options: ParallelBenchOptions = {}): Prom
       samples: latency.samplesCount,
       speedupVsOneAtATime: single / latency.mean,
       speedupVsBatched: batched / latency.mean,
+      speedupVsOneWorker: i < 2 ? Number.NaN : oneWorker / latency.mean,
     }));
     return { vectors, queries: queryCount, dimensions: dims, cores, rows };
   } finally {
@@ -184,6 +196,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       samples: r.samples,
       'x vs one-at-a-time': r.speedupVsOneAtATime.toFixed(2),
       'x vs batched main thread': r.speedupVsBatched.toFixed(2),
+      'x vs 1 worker': Number.isNaN(r.speedupVsOneWorker) ? '' : r.speedupVsOneWorker.toFixed(2),
     })),
   );
 }
