@@ -44,4 +44,7 @@ export default defineScenario({
     { metric: 'wall_time_ms', kind: 'speedup', atLeast: 1, note: 'finishes faster under the same mocked latency' },
     { metric: 'batcher_overhead_us_per_text', kind: 'max', max: 5, gate: 'advisory', note: 'absolute timing: reported, not gated' },
   ],
+  // After the pairs, the batched variant runs once per batch size (everything else unchanged): memopt report charts
+  // API requests against batch size from batch-embeddings.sweep.csv.
+  sweep: { param: 'maxBatchSize', values: [8, 16, 32, 64, 128, 256], quickValues: [16, 64, 256] },
 });

@@ -91,6 +91,35 @@ describe('scenario validation names the file and the field', () => {
   it('rejects an empty target list', () => {
     expect(errorOf({ ...valid(), targets: [] }).where.field).toBe('targets');
   });
+
+  it('accepts a sweep over a param of the variant, each value parsed by the driver schema', () => {
+    const full = validateScenario(FILE, { ...valid(), sweep: { param: 'requests', values: [1, 2], quickValues: [5] } }, { quick: false });
+    expect(full.sweep).toMatchObject({ param: 'requests', side: 'optimized', repetitions: 1, values: [1, 2] });
+    expect(full.sweep!.params).toEqual([{ requests: 1, timeMs: 1, fail: false }, { requests: 2, timeMs: 1, fail: false }]);
+    expect(validateScenario(FILE, { ...valid(), sweep: { param: 'requests', values: [1, 2], quickValues: [5] } }, { quick: true }).sweep!.values).toEqual([5]);
+  });
+
+  it('rejects a sweep over a param the variant does not have, or a value its schema refuses', () => {
+    const unknown = errorOf({ ...valid(), sweep: { param: 'batchSize', values: [1] } });
+    expect(unknown.where.field).toBe('sweep.param');
+    expect(unknown.message).toMatch(/'batchSize' is not a param of the optimized variant of driver 'fixed'/);
+    const badValue = errorOf({ ...valid(), sweep: { param: 'requests', values: [1, 'two'] } });
+    expect(badValue.where.field).toBe('sweep.values.1');
+    expect(badValue.message).toMatch(/"two" as optimized\.params\.requests: .*number/);
+    expect(errorOf({ ...valid(), sweep: { param: 'requests', values: [] } }).where.field).toBe('sweep.values');
+  });
+
+  it('rejects compare overrides on an unknown metric or with a bad field', () => {
+    const unknown = errorOf({ ...valid(), compare: { request: { noisePct: 5 } } });
+    expect(unknown.where.field).toBe('compare.request');
+    expect(unknown.message).toMatch(/expected one of: requests, time_ms/);
+    expect(errorOf({ ...valid(), compare: { requests: { alpha: 1 } } }).where.field).toBe('compare.requests.alpha');
+    expect(errorOf({ ...valid(), compare: { requests: { method: 'fuzzy' } } }).where.field).toBe('compare.requests.method');
+  });
+
+  it('--repetitions replaces the scenario repetition count', () => {
+    expect(validateScenario(FILE, valid(), { quick: true, repetitions: 9 }).repetitions).toBe(9);
+  });
 });
 
 describe('loading scenario files', () => {

@@ -79,6 +79,7 @@ export function mannWhitneyU(x: readonly number[], y: readonly number[]): MannWh
   if (variance <= 0) return { u, pValue: 1, effectSize, method: 'normal' };
   const mean = (m * n) / 2;
   const distance = Math.max(0, Math.abs(u - mean) - 0.5);
+  if (distance === 0) return { u, pValue: 1, effectSize, method: 'normal' };
   const z = distance / Math.sqrt(variance);
   return { u, pValue: Math.min(1, 2 * normalUpperTail(z)), effectSize, method: 'normal' };
 }
@@ -120,6 +121,7 @@ export function exactUDistribution(m: number, n: number): Float64Array {
 
 /** P(Z > z) for a standard normal (Abramowitz and Stegun 7.1.26 via erfc; error < 1.5e-7). */
 export function normalUpperTail(z: number): number {
+  if (z === 0) return 0.5;
   if (z < 0) return 1 - normalUpperTail(-z);
   const x = z / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * x);

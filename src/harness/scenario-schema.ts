@@ -214,7 +214,11 @@ function validateSweep(file: string, definition: ScenarioDefinition, sweep: Swee
       if (unknownKey) {
         throw new ScenarioError({ file, field: 'sweep.param' }, `'${sweep.param}' is not a param of the ${side} variant of driver '${driver.name}'`);
       }
-      throw fromZod(file, `sweep.${useQuick ? 'quickValues' : 'values'}.${i} (as ${side}.params.${sweep.param})`, parsed.error);
+      const issue = parsed.error.issues[0];
+      throw new ScenarioError(
+        { file, field: `sweep.${useQuick ? 'quickValues' : 'values'}.${i}` },
+        `${JSON.stringify(value)} as ${[`${side}.params`, ...issue.path.map(String)].join('.')}: ${issue.message}`,
+      );
     }
     const data = parsed.data as Record<string, unknown> | null;
     if (typeof data !== 'object' || data === null || data[sweep.param] !== value) {

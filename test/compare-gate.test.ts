@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { compareRuns } from '../src/compare/compare.ts';
+import { comparisonExitCode } from '../src/compare/gate.ts';
+import type { ComparePolicy } from '../src/harness/types.ts';
+import { metric, run, scenario } from './helpers/run-reports.ts';
+
+/** A saved and a current run of one scenario whose optimized `requests` go from 40 to `now`. */
+function exitCodeFor(now: number[], options: { compare?: Partial<ComparePolicy>; kind?: 'counter' | 'timing'; current?: Parameters<typeof scenario>[2] } = {}) {
+  const kind = options.kind ?? 'counter';
+  const before = run([scenario('s', [metric('requests', kind, [100, 100], kind === 'counter' ? [40, 40] : [40, 41, 39, 40, 42, 38, 40, 41], { compare: options.compare })])]);
+  const after = run([scenario('s', [metric('requests', kind, [100, 100], now, { compare: options.compare })], options.current)]);
+  const comparison = compareRuns({ ref: 'saved', report: before }, { ref: 'current', report: after });
+  return comparisonExitCode(comparison, after.scenarios);
+}
+
+describe('compare exit codes, one per verdict', () => {
+  it('unchanged: 0', () => expect(exitCodeFor([40, 40])).toBe(0));
+  it('improved: 0', () => expect(exitCodeFor([30, 30])).toBe(0));
+  it('regressed (strict): 1', () => expect(exitCodeFor([60, 60])).toBe(1));
+  it('regressed on an advisory metric: 0', () => expect(exitCodeFor([60, 60], { compare: { gate: 'advisory' } })).toBe(0));
+  it('inconclusive (a timing shift the samples cannot confirm): 0', () => {
+    expect(exitCodeFor([60, 30, 61], { kind: 'timing' })).toBe(0);
+  });
+  it('a significant timing regression: 1', () => {
+    expect(exitCodeFor([60, 61, 59, 60, 62, 58, 60, 61], { kind: 'timing' })).toBe(1);
+  });
+  it('a missed strict target in the current run: 1, even with nothing regressed', () => {
+    expect(exitCodeFor([40, 40], { current: { status: 'missed' } })).toBe(1);
+  });
+  it('a failed run: 3; bad input in the run: 2', () => {
+    expect(exitCodeFor([40, 40], { current: { status: 'errored', error: { message: 'API down', exitCode: 3 } } })).toBe(3);
+    expect(exitCodeFor([40, 40], { current: { status: 'errored', error: { message: 'bad trace line', exitCode: 2 } } })).toBe(2);
+  });
+  it('a scenario run with another seed cannot be compared: 2', () => expect(exitCodeFor([40, 40], { current: { seed: 1 } })).toBe(2));
+});

@@ -1,0 +1,48 @@
+/** Builders of plain run data (environment, scenario and metric results) for compare and report tests. */
+import { resolveComparePolicy } from '../../src/harness/compare-policy.ts';
+import type { ComparePolicy, EnvironmentInfo, MetricKind, MetricResult, RunReport, ScenarioResult } from '../../src/harness/types.ts';
+
+export function environment(overrides: Partial<EnvironmentInfo> = {}): EnvironmentInfo {
+  return {
+    runId: 'run-1', startedAt: '2026-01-01T00:00:00.000Z', seed: 'per-scenario', quick: true, node: 'v20.20.2',
+    platform: 'linux', cpuModel: 'cpu', cpuCount: 2, totalMemoryBytes: 1024, packages: { openai: '6.0.0' }, gitCommit: null,
+    ...overrides,
+  };
+}
+
+export function metric(
+  name: string,
+  kind: MetricKind,
+  baselineSamples: number[],
+  optimizedSamples: number[],
+  options: { better?: 'lower' | 'higher'; unit?: string; compare?: Partial<ComparePolicy> } = {},
+): MetricResult {
+  const med = (xs: number[]) => {
+    if (xs.length === 0) return null;
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const spec = { name, unit: options.unit ?? (kind === 'timing' ? 'ms' : 'requests'), kind, better: options.better ?? 'lower', description: '' } as const;
+  return {
+    ...spec,
+    baseline: med(baselineSamples),
+    optimized: med(optimizedSamples),
+    changePct: null,
+    baselineSamples,
+    optimizedSamples,
+    targets: [],
+    comparePolicy: resolveComparePolicy(spec, options.compare),
+  };
+}
+
+export function scenario(name: string, metrics: MetricResult[], overrides: Partial<ScenarioResult> = {}): ScenarioResult {
+  return {
+    name, file: `scenarios/${name}.ts`, description: '', driver: 'fixed', seed: 42, quick: true, repetitions: 3,
+    baselineLabel: 'naive', optimizedLabel: 'batched', status: 'passed', metrics, details: [], durationMs: 1,
+    ...overrides,
+  };
+}
+
+export function run(scenarios: ScenarioResult[], env: Partial<EnvironmentInfo> = {}): RunReport {
+  return { environment: environment(env), scenarios };
+}
