@@ -36,7 +36,7 @@ const HEIGHT = 300;
 function lineChart(options: {
   title: string;
   subtitle?: string;
-  x: { title: string; scale?: 'log' | 'linear' };
+  x: { title: string; scale?: 'log' | 'linear'; integer?: boolean };
   y: { title: string; scale?: 'log' | 'linear'; domain?: [number, number]; format?: string };
   series: Series[];
 }): TopLevelSpec {
@@ -52,7 +52,7 @@ function lineChart(options: {
     height: HEIGHT,
     data: { values },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: options.x.title, scale: xScale },
+      x: { field: 'x', type: 'quantitative', title: options.x.title, scale: xScale, axis: options.x.integer ? { tickMinStep: 1, format: 'd' } : {} },
       y: { field: 'y', type: 'quantitative', title: options.y.title, scale: yScale, axis: options.y.format ? { format: options.y.format } : {} },
       color,
     },
@@ -104,7 +104,7 @@ export const sweepCharts: ChartDefinition = (folder) => {
       const measured = medianBy(rows, 'value', metric);
       const xs = measured.map((p) => p.x);
       const baselineSide = summaryValue(folder, scenario, metric, 'baseline');
-      const series: Series[] = [{ name: `${metric} (${rows[0].variant ?? 'optimized'}, per ${param})`, points: measured, style: 'measured' }];
+      const series: Series[] = [{ name: `measured (${rows[0].variant ?? 'optimized'})`, points: measured, style: 'measured' }];
       if (metric === 'api_requests' && param === 'maxBatchSize') {
         // The fewest requests possible: one per full batch of the naive side's texts (one request per text).
         const texts = baselineSide;
@@ -265,7 +265,7 @@ export const workerCharts: ChartDefinition = (folder) => {
       id: `${scenario}-workers`,
       title: 'Speedup against worker threads',
       caption: `${scenario}: a CPU-bound batch search split over worker threads, against the main thread's batched kernel; no speedup can pass the core count; from ${scenario}.worker_scaling.csv.`,
-      spec: lineChart({ title: 'Speedup against worker threads', subtitle: scenario, x: { title: 'worker threads' }, y: { title: 'speedup (x)' }, series }),
+      spec: lineChart({ title: 'Speedup against worker threads', subtitle: scenario, x: { title: 'worker threads', integer: true }, y: { title: 'speedup (x)' }, series }),
     });
   }
   return charts;
