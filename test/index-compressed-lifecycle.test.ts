@@ -102,19 +102,50 @@ describe('CompressedIndex lifecycle', () => {
   it('counts codes, re-rank vectors, model and quantizer ranges in memoryBytes()', () => {
     const n = 100;
     const k = 8;
-    const modelBytes = DIMS * 8 + k * DIMS * 4 + k * 8;
+    const pages = (bytes: number) => Math.ceil(bytes / 65536) * 65536;
+    // Codes and axes live in WebAssembly memories: rows, then query and score scratch, in 64 KiB pages.
+    const codePages = (bytesPerCode: number) => pages(Math.ceil((n * k * bytesPerCode) / 4) * 4 + k * 4 + n * 4);
+    const model = DIMS * 8 + k * 8 + pages(k * DIMS * 4 + DIMS * 4 + k * 4); // mean, eigenvalues, axes
     const cases = [
-      { options: {}, perVector: k * 4, extra: 0 },
-      { options: { precision: 'int8' as const }, perVector: k, extra: 2 * k * 4 },
-      { options: { rerank: { precision: 'int8' as const } }, perVector: k * 4 + DIMS, extra: 2 * DIMS * 4 },
-      { options: { precision: 'int8' as const, rerank: { precision: 'float32' as const } }, perVector: k + DIMS * 4, extra: 2 * k * 4 },
+      { options: {}, perVector: k * 4, codes: codePages(4), full: 0, extra: 0 },
+      { options: { precision: 'int8' as const }, perVector: k, codes: codePages(1), full: 0, extra: 2 * k * 4 },
+      { options: { rerank: { precision: 'int8' as const } }, perVector: k * 4 + DIMS, codes: codePages(4), full: n * DIMS, extra: 2 * DIMS * 4 },
+      {
+        options: { precision: 'int8' as const, rerank: { precision: 'float32' as const } },
+        perVector: k + DIMS * 4,
+        codes: codePages(1),
+        full: n * DIMS * 4,
+        extra: 2 * k * 4,
+      },
     ];
-    for (const { options, perVector, extra } of cases) {
+    for (const { options, perVector, codes, full, extra } of cases) {
       const index = new CompressedIndex({ components: k, initialCapacity: n, ...options });
       index.fit(vectors);
       vectors.slice(0, n).forEach((v, i) => index.add(`v${i}`, v));
       expect(index.bytesPerVector()).toBe(perVector);
-      expect(index.memoryBytes()).toBe(n * perVector + modelBytes + extra);
+      expect(index.memoryBytes()).toBe(codes + full + model + extra);
     }
+  });
+
+  it('prefilters on a prefix of the projection and keeps the best candidates', () => {
+    const full = new CompressedIndex({ components: DIMS });
+    const prefiltered = new CompressedIndex({ components: DIMS, prefilter: { components: 8, candidates: 60 } });
+    for (const index of [full, prefiltered]) {
+      index.fit(vectors);
+      vectors.slice(0, 250).forEach((v, i) => index.add(`v${i}`, v));
+    }
+    let same = 0;
+    for (const query of vectors.slice(250)) {
+      const a = prefiltered.search(query, 5);
+      const b = full.search(query, 5);
+      // Whatever the prefilter keeps is scored exactly as without it.
+      for (const hit of a) {
+        const other = full.search(query, 250).find((h) => h.id === hit.id)!;
+        expect(hit.score).toBeCloseTo(other.score, 5);
+      }
+      if (a.map((h) => h.id).join() === b.map((h) => h.id).join()) same++;
+    }
+    expect(same).toBeGreaterThan(40);
+    expect(() => new CompressedIndex({ components: 8, prefilter: { components: 8, candidates: 10 } })).toThrow(/prefilter.components/);
   });
 });

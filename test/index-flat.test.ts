@@ -45,17 +45,35 @@ describe('FlatIndex', () => {
     expect(index.get('a')).toBeUndefined();
   });
 
-  it('counts the bytes of its store exactly, empty rows included until trimmed', () => {
-    const index = new FlatIndex({ initialCapacity: 8 });
-    index.add('a', [1, 2, 3, 4]);
-    expect(index.memoryBytes()).toBe(8 * 4 * 4);
+  it('counts the bytes of its store: every row allocated, scratch included, in 64 KiB pages, until trimmed', () => {
+    const dims = 16;
+    const index = new FlatIndex({ initialCapacity: 8192 });
+    index.add('a', Array.from({ length: dims }, (_, i) => i + 1));
+    const layout = (rows: number) => rows * dims * 4 + dims * 4 + rows * 4; // rows, query, scores
+    const pages = (bytes: number) => Math.ceil(bytes / 65536) * 65536;
+    expect(index.memoryBytes()).toBe(pages(layout(8192)));
     index.trim();
-    expect(index.memoryBytes()).toBe(1 * 4 * 4);
-    index.addMany([
-      ['b', [1, 0, 0, 0]],
-      ['c', [0, 1, 0, 0]],
-    ]);
-    expect(index.memoryBytes()).toBe(3 * 4 * 4);
+    expect(index.memoryBytes()).toBe(pages(layout(1)));
+    index.addMany(Array.from({ length: 5000 }, (_, i) => [`v${i}`, Array.from({ length: dims }, (_, j) => (i * j) % 7)] as const));
+    expect(index.memoryBytes()).toBe(pages(layout(5001)));
+    expect(index.search(Array.from({ length: dims }, (_, i) => i + 1), 1)[0].id).toBe('a');
+  });
+
+  it('ranks the same with the SIMD kernel as with the JavaScript kernel', () => {
+    const vectors = syntheticEmbeddings({ count: 540, dims: 64, seed: 21 });
+    const simd = new FlatIndex({ simd: true });
+    const js = new FlatIndex({ simd: false });
+    vectors.slice(0, 500).forEach((v, i) => {
+      simd.add(`v${i}`, v);
+      js.add(`v${i}`, v);
+    });
+    expect(js.usesSimd).toBe(false);
+    for (const query of vectors.slice(500)) {
+      const a = simd.search(query, 10);
+      const b = js.search(query, 10);
+      expect(a.map((h) => h.id)).toEqual(b.map((h) => h.id));
+      a.forEach((hit, i) => expect(hit.score).toBeCloseTo(b[i].score, 6));
+    }
   });
 
   it('rejects vectors and queries of the wrong width, and non-finite values', () => {

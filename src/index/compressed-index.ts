@@ -6,6 +6,7 @@ import { PCA_METHODS, explainedVariance, fitPca, modelBytes, truncateModel, type
 import { loadCompressedIndex, saveCompressedIndex } from './persistence.ts';
 import { ScalarQuantizer } from './quantize.ts';
 import { selectTopK, toHits } from './top-k.ts';
+import { WasmRows } from './wasm-rows.ts';
 
 /** How the projected vectors are stored. */
 export type Precision = 'float32' | 'int8';
@@ -23,6 +24,13 @@ export interface RerankOptions {
   precision?: Precision;
 }
 
+export interface PrefilterOptions {
+  /** Leading projected coordinates scanned for every row; fewer than the index's `components`. */
+  components: number;
+  /** Rows kept from the prefix scan for full scoring. */
+  candidates: number;
+}
+
 export interface CompressedIndexOptions {
   /** Width after projection. Default 256. At most the input width, and below the fit sample's row count. */
   components?: number;
@@ -34,6 +42,13 @@ export interface CompressedIndexOptions {
   precision?: Precision;
   /** Re-rank an oversampled shortlist with full-width vectors (costs their memory). Default: off. */
   rerank?: RerankOptions | false;
+  /**
+   * Scan only the first `components` coordinates of every stored projection (PCA orders them by variance, so a
+   * prefix carries most of the score), keep the best `candidates` rows, and finish the full projected score for
+   * those alone. Cuts the scan by about components / width at the risk of a true neighbour falling outside the
+   * candidates; off when the index holds no more rows than `candidates`. Costs no memory. Default: off.
+   */
+  prefilter?: PrefilterOptions | false;
   /** PCA method used by fit(). Default 'subspace' (the fastest at equal quality on this repo's machine; README.md). */
   fitMethod?: PcaMethod;
   /**
@@ -95,15 +110,18 @@ export class CompressedIndex implements VectorIndex {
     components: number;
     precision: Precision;
     rerank: { oversample: number; precision: Precision } | undefined;
+    prefilter: PrefilterOptions | undefined;
     fitMethod: PcaMethod;
     fitSampleSize: number;
     seed: number;
     initialCapacity: number;
   };
   private state: CompressedState | undefined;
-  private codes: Float32Array | Int8Array = new Float32Array(0);
+  /** Projected codes, one row per vector, in WebAssembly memory (SIMD scan); undefined until fitted. */
+  private codeRows: WasmRows | undefined;
+  /** The model's axes as rows in WebAssembly memory: projecting a query is a SIMD scan over them. */
+  private axisRows: WasmRows | undefined;
   private full: Float32Array | Int8Array | undefined;
-  private capacity = 0;
   private readonly ids: string[] = [];
   private readonly rowOf = new Map<string, number>();
 
@@ -122,13 +140,22 @@ export class CompressedIndex implements VectorIndex {
       }
       rerank = { oversample, precision: rerankPrecision };
     }
+    let prefilter: PrefilterOptions | undefined;
+    if (options.prefilter) {
+      const { components: prefix, candidates } = options.prefilter;
+      if (!Number.isInteger(prefix) || prefix < 1 || prefix >= components) {
+        throw new OptionError('prefilter.components', `an integer from 1 to ${components - 1} (below components)`, prefix);
+      }
+      if (!Number.isInteger(candidates) || candidates < 1) throw new OptionError('prefilter.candidates', 'an integer >= 1', candidates);
+      prefilter = { components: prefix, candidates };
+    }
     const fitMethod = options.fitMethod ?? DEFAULTS.fitMethod;
     if (!(PCA_METHODS as readonly string[]).includes(fitMethod)) throw new OptionError('fitMethod', `one of ${PCA_METHODS.join(', ')}`, fitMethod);
     const fitSampleSize = options.fitSampleSize ?? DEFAULTS.fitSampleSize;
     if (!Number.isInteger(fitSampleSize) || fitSampleSize < 2) throw new OptionError('fitSampleSize', 'an integer >= 2', fitSampleSize);
     const initialCapacity = options.initialCapacity ?? DEFAULTS.initialCapacity;
     if (!Number.isInteger(initialCapacity) || initialCapacity < 1) throw new OptionError('initialCapacity', 'an integer >= 1', initialCapacity);
-    this.options = { components, precision, rerank, fitMethod, fitSampleSize, seed: options.seed ?? DEFAULTS.seed, initialCapacity };
+    this.options = { components, precision, rerank, prefilter, fitMethod, fitSampleSize, seed: options.seed ?? DEFAULTS.seed, initialCapacity };
   }
 
   /** Input width; undefined until fitted. */
@@ -283,7 +310,7 @@ export class CompressedIndex implements VectorIndex {
     const last = this.ids.length - 1;
     if (row !== last) {
       const k = this.options.components;
-      this.codes.copyWithin(row * k, last * k, (last + 1) * k);
+      this.codeRows!.view.copyWithin(row * k, last * k, (last + 1) * k);
       if (this.full) {
         const d = this.state!.model.dims;
         this.full.copyWithin(row * d, last * d, (last + 1) * d);
@@ -309,20 +336,36 @@ export class CompressedIndex implements VectorIndex {
     writeNormalized(vector, query);
     let constant = 0;
     for (let j = 0; j < dims; j++) constant += query[j] * model.mean[j];
+    // P q̂ through the blocked kernel (the axes are `components` rows of `dims`).
+    const query32 = Float32Array.from(query);
     const projected = new Float64Array(components);
-    project(model, query, projected, 0);
+    this.axisRows!.scan(query32, components, projected);
     const weights = new Float32Array(components);
     if (quantizer) constant += quantizer.queryWeights(projected, weights);
     else weights.set(projected);
 
     const scores = new Float64Array(n);
-    if (this.codes instanceof Int8Array) dotRowsInt8(this.codes, components, n, weights, scores);
-    else dotRowsFloat32(this.codes, components, n, weights, scores);
-    if (constant !== 0) for (let r = 0; r < n; r++) scores[r] += constant;
+    const codeRows = this.codeRows!;
+    const codes = codeRows.view;
+    const prefilter = this.options.prefilter;
+    // `pool`: the rows whose projected score is complete (all of them without a prefilter).
+    let pool: Int32Array | undefined;
+    if (prefilter && n > prefilter.candidates) {
+      const p = prefilter.components;
+      if (codes instanceof Int8Array) dotRowsInt8(codes, components, n, weights, scores, p);
+      else dotRowsFloat32(codes, components, n, weights, scores, p);
+      pool = Int32Array.from(selectTopK(scores, n, this.ids, prefilter.candidates));
+      for (const row of pool) {
+        scores[row] += constant + (codes instanceof Int8Array ? dotRowInt8(codes, components, row, weights, p) : dotRowFloat32(codes, components, row, weights, p));
+      }
+    } else {
+      codeRows.scan(weights, n, scores);
+      if (constant !== 0) for (let r = 0; r < n; r++) scores[r] += constant;
+    }
 
     const rerank = this.options.rerank;
-    if (!rerank || !this.full) return toHits(selectTopK(scores, n, this.ids, k), scores, this.ids);
-    const shortlist = Int32Array.from(selectTopK(scores, n, this.ids, k * rerank.oversample));
+    if (!rerank || !this.full) return toHits(selectTopK(scores, n, this.ids, k, pool), scores, this.ids);
+    const shortlist = Int32Array.from(selectTopK(scores, n, this.ids, k * rerank.oversample, pool));
     // The stored residual r = x̂ - μ - Pᵀŷ completes the first-stage score: q̂·μ + (P q̂)·ŷ + q̂·r = q̂·x̂.
     const full = this.full;
     if (full instanceof Int8Array) {
@@ -330,7 +373,6 @@ export class CompressedIndex implements VectorIndex {
       const fullConstant = state.rerankQuantizer!.queryWeights(query, fullWeights);
       for (const row of shortlist) scores[row] += fullConstant + dotRowInt8(full, dims, row, fullWeights);
     } else {
-      const query32 = Float32Array.from(query);
       for (const row of shortlist) scores[row] += dotRowFloat32(full, dims, row, query32);
     }
     return toHits(selectTopK(scores, n, this.ids, k, shortlist), scores, this.ids);
@@ -344,13 +386,24 @@ export class CompressedIndex implements VectorIndex {
   memoryBytes(): number {
     if (!this.state) return 0;
     const { model, quantizer, rerankQuantizer } = this.state;
+    // The axes live in axisRows (model.axes is a view of it): count that memory instead of the view.
     return (
-      this.codes.byteLength +
+      this.codeRows!.byteLength() +
       (this.full?.byteLength ?? 0) +
-      modelBytes(model) +
+      modelBytes(model) -
+      model.axes.byteLength +
+      this.axisRows!.byteLength() +
       (quantizer?.memoryBytes() ?? 0) +
       (rerankQuantizer?.memoryBytes() ?? 0)
     );
+  }
+
+  /**
+   * The part of memoryBytes() held in WebAssembly memory (codes and axes). V8 counts WebAssembly memory in neither
+   * `heapUsed` nor `arrayBuffers` of process.memoryUsage(), so a heap measurement must add this.
+   */
+  wasmMemoryBytes(): number {
+    return (this.codeRows?.byteLength() ?? 0) + (this.axisRows?.byteLength() ?? 0);
   }
 
   /** Bytes stored per vector, model excluded: the marginal cost of one more vector. */
@@ -365,13 +418,14 @@ export class CompressedIndex implements VectorIndex {
   /** Makes room for at least `count` vectors (exactly `count`, or doubling with `grow`). */
   reserve(count: number, grow = false): void {
     this.requireFitted('reserve');
-    if (count <= this.capacity) return;
-    this.resize(grow ? Math.max(count, this.options.initialCapacity, 2 * this.capacity) : count);
+    const capacity = this.codeRows!.capacity;
+    if (count <= capacity) return;
+    this.resize(grow ? Math.max(count, this.options.initialCapacity, 2 * capacity) : count);
   }
 
   /** Releases the empty rows at the end of the store. */
   trim(): void {
-    if (this.state && this.capacity > this.ids.length) this.resize(this.ids.length);
+    if (this.codeRows && this.codeRows.capacity > this.ids.length) this.resize(this.ids.length);
   }
 
   /** Saves model and vectors to `file` (atomically; format in persistence.ts). */
@@ -396,13 +450,14 @@ export class CompressedIndex implements VectorIndex {
     return {
       state,
       ids: this.ids,
-      codes: this.codes.subarray(0, n * this.options.components),
+      codes: this.codeRows!.view.subarray(0, n * this.options.components),
       full: this.full?.subarray(0, n * state.model.dims),
     };
   }
 
   /**
-   * Rebuilds an index from saved parts (persistence.ts checks them first). The arrays are taken over, not copied.
+   * Rebuilds an index from saved parts (persistence.ts checks them first). `full` is taken over; codes are copied
+   * into the index's own memory.
    * @internal
    */
   static restore(
@@ -412,11 +467,10 @@ export class CompressedIndex implements VectorIndex {
     codes: Float32Array | Int8Array,
     full: Float32Array | Int8Array | undefined,
   ): CompressedIndex {
-    const index = new CompressedIndex(options);
-    index.state = state;
-    index.codes = codes;
-    index.full = full;
-    index.capacity = ids.length;
+    const index = new CompressedIndex({ ...options, initialCapacity: Math.max(1, ids.length) });
+    index.install(state);
+    index.codeRows!.view.set(codes);
+    if (full) index.full = full;
     ids.forEach((id, row) => {
       index.ids.push(id);
       index.rowOf.set(id, row);
@@ -425,24 +479,25 @@ export class CompressedIndex implements VectorIndex {
   }
 
   private install(state: CompressedState): void {
-    this.state = state;
-    this.capacity = 0;
-    this.resize(this.options.initialCapacity);
+    const { model } = state;
+    const axisRows = new WasmRows('f32', model.dims, model.components);
+    axisRows.view.set(model.axes);
+    this.axisRows = axisRows;
+    this.state = { ...state, model: { ...model, axes: axisRows.view as Float32Array } };
+    this.codeRows = new WasmRows(this.options.precision === 'int8' ? 'i8' : 'f32', this.options.components, this.options.initialCapacity);
+    if (this.options.rerank) this.resize(this.options.initialCapacity);
   }
 
   private resize(rows: number): void {
-    const { components, precision, rerank } = this.options;
+    const { rerank } = this.options;
     const n = this.ids.length;
-    const codes = precision === 'int8' ? new Int8Array(rows * components) : new Float32Array(rows * components);
-    codes.set(this.codes.subarray(0, n * components) as never);
-    this.codes = codes;
+    this.codeRows!.resize(rows);
     if (rerank) {
       const d = this.state!.model.dims;
       const full = rerank.precision === 'int8' ? new Int8Array(rows * d) : new Float32Array(rows * d);
       if (this.full) full.set(this.full.subarray(0, n * d) as never);
       this.full = full;
     }
-    this.capacity = rows;
   }
 
   /** Normalizes, projects and writes one vector into `row`. */
@@ -458,7 +513,7 @@ export class CompressedIndex implements VectorIndex {
   /** Copies block row `v` of an encoder's output into store row `row`. */
   private write(row: number, encoder: BlockEncoder, v: number, rerankQuantizer: ScalarQuantizer | undefined): void {
     const k = this.options.components;
-    this.codes.set(encoder.codes.subarray(v * k, (v + 1) * k) as never, row * k);
+    this.codeRows!.view.set(encoder.codes.subarray(v * k, (v + 1) * k) as never, row * k);
     if (this.full) {
       const d = encoder.dims;
       if (rerankQuantizer) rerankQuantizer.encode(encoder.residual, v * d, this.full as Int8Array, row * d);
@@ -471,23 +526,6 @@ export class CompressedIndex implements VectorIndex {
       throw new RunError(`CompressedIndex.${operation}: the index is not fitted; call fit(sample) before ${operation}`);
     }
     return this.state;
-  }
-}
-
-/** out[at + c] = axes_c · vector for each axis c (one query; blocks of stored vectors go through BlockEncoder). */
-function project(model: PcaModel, vector: Float64Array, out: Float32Array | Float64Array, at: number): void {
-  const { axes, dims, components } = model;
-  for (let c = 0; c < components; c++) {
-    const base = c * dims;
-    let s0 = 0;
-    let s1 = 0;
-    let j = 0;
-    for (; j + 2 <= dims; j += 2) {
-      s0 += axes[base + j] * vector[j];
-      s1 += axes[base + j + 1] * vector[j + 1];
-    }
-    if (j < dims) s0 += axes[base + j] * vector[j];
-    out[at + c] = s0 + s1;
   }
 }
 

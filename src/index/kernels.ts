@@ -10,9 +10,19 @@
  * Sums are accumulated in float64, so a float32 scan is exact up to the rounding of the stored values.
  */
 
-/** out[r] = rows[r] · query for r in [0, count); rows are `dims` wide, stored back to back from row 0. */
-export function dotRowsFloat32(rows: Float32Array, dims: number, count: number, query: Float32Array, out: Float64Array): void {
-  const even = dims & ~1;
+/**
+ * out[r] = rows[r] · query for r in [0, count); rows are `dims` apart, stored back to back from row 0. With `width`
+ * < dims, only each row's first `width` coordinates are used (a prefix scan).
+ */
+export function dotRowsFloat32(
+  rows: Float32Array,
+  dims: number,
+  count: number,
+  query: Float32Array,
+  out: Float64Array,
+  width = dims,
+): void {
+  const even = width & ~1;
   let r = 0;
   for (; r + 4 <= count; r += 4) {
     const a = r * dims;
@@ -40,7 +50,7 @@ export function dotRowsFloat32(rows: Float32Array, dims: number, count: number, 
       u2 += rows[c + i + 1] * qj;
       u3 += rows[e + i + 1] * qj;
     }
-    if (i < dims) {
+    if (i < width) {
       const qi = query[i];
       s0 += rows[a + i] * qi;
       s1 += rows[b + i] * qi;
@@ -55,14 +65,21 @@ export function dotRowsFloat32(rows: Float32Array, dims: number, count: number, 
   for (; r < count; r++) {
     const a = r * dims;
     let s = 0;
-    for (let i = 0; i < dims; i++) s += rows[a + i] * query[i];
+    for (let i = 0; i < width; i++) s += rows[a + i] * query[i];
     out[r] = s;
   }
 }
 
 /** As {@link dotRowsFloat32}, for int8 codes against a float32 weight vector (scale folded into the weights). */
-export function dotRowsInt8(rows: Int8Array, dims: number, count: number, weights: Float32Array, out: Float64Array): void {
-  const even = dims & ~1;
+export function dotRowsInt8(
+  rows: Int8Array,
+  dims: number,
+  count: number,
+  weights: Float32Array,
+  out: Float64Array,
+  width = dims,
+): void {
+  const even = width & ~1;
   let r = 0;
   for (; r + 4 <= count; r += 4) {
     const a = r * dims;
@@ -90,7 +107,7 @@ export function dotRowsInt8(rows: Int8Array, dims: number, count: number, weight
       u2 += rows[c + i + 1] * qj;
       u3 += rows[e + i + 1] * qj;
     }
-    if (i < dims) {
+    if (i < width) {
       const qi = weights[i];
       s0 += rows[a + i] * qi;
       s1 += rows[b + i] * qi;
@@ -105,17 +122,20 @@ export function dotRowsInt8(rows: Int8Array, dims: number, count: number, weight
   for (; r < count; r++) {
     const a = r * dims;
     let s = 0;
-    for (let i = 0; i < dims; i++) s += rows[a + i] * weights[i];
+    for (let i = 0; i < width; i++) s += rows[a + i] * weights[i];
     out[r] = s;
   }
 }
 
-/** rows[row] · query for one stored row (used to re-score a shortlist). */
-export function dotRowFloat32(rows: Float32Array, dims: number, row: number, query: Float32Array): number {
+/**
+ * rows[row] · query for one stored row (used to re-score a shortlist); with `from`, only coordinates [from, dims)
+ * (the rest of a row whose prefix was already scanned).
+ */
+export function dotRowFloat32(rows: Float32Array, dims: number, row: number, query: Float32Array, from = 0): number {
   const a = row * dims;
   let s0 = 0;
   let s1 = 0;
-  let i = 0;
+  let i = from;
   for (; i + 2 <= dims; i += 2) {
     s0 += rows[a + i] * query[i];
     s1 += rows[a + i + 1] * query[i + 1];
@@ -125,11 +145,11 @@ export function dotRowFloat32(rows: Float32Array, dims: number, row: number, que
 }
 
 /** As {@link dotRowFloat32}, for one row of int8 codes. */
-export function dotRowInt8(rows: Int8Array, dims: number, row: number, weights: Float32Array): number {
+export function dotRowInt8(rows: Int8Array, dims: number, row: number, weights: Float32Array, from = 0): number {
   const a = row * dims;
   let s0 = 0;
   let s1 = 0;
-  let i = 0;
+  let i = from;
   for (; i + 2 <= dims; i += 2) {
     s0 += rows[a + i] * weights[i];
     s1 += rows[a + i + 1] * weights[i + 1];

@@ -52,6 +52,7 @@ const headerSchema = z.strictObject({
   options: z.strictObject({
     precision: z.enum(['float32', 'int8']),
     rerank: z.union([z.literal(false), z.strictObject({ oversample: z.number().int().min(1), precision: z.enum(['float32', 'int8']) })]),
+    prefilter: z.union([z.literal(false), z.strictObject({ components: z.number().int().min(1), candidates: z.number().int().min(1) })]),
     fitMethod: z.enum(PCA_METHODS),
     fitSampleSize: z.number().int().min(2),
     seed: z.number().int(),
@@ -100,6 +101,7 @@ export function serializeCompressedIndex(index: CompressedIndex): Uint8Array {
     options: {
       precision: options.precision,
       rerank: options.rerank ?? false,
+      prefilter: options.prefilter ?? false,
       fitMethod: options.fitMethod,
       fitSampleSize: options.fitSampleSize,
       seed: options.seed,
@@ -234,7 +236,7 @@ export function deserializeCompressedIndex(bytes: Uint8Array, file = '<buffer>')
         : undefined,
   };
   return CompressedIndex.restore(
-    { components, precision: options.precision, rerank: options.rerank, fitMethod: options.fitMethod, fitSampleSize: options.fitSampleSize, seed: options.seed },
+    { components, precision: options.precision, rerank: options.rerank, prefilter: options.prefilter, fitMethod: options.fitMethod, fitSampleSize: options.fitSampleSize, seed: options.seed },
     state,
     header.ids,
     arrays.get('codes') as Float32Array | Int8Array,

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { dotRowsFloat32, dotRowsInt8 } from '../src/index/kernels.ts';
+import { WasmRows, simdAvailable } from '../src/index/wasm-rows.ts';
+import { createRng } from '../src/util/rng.ts';
+
+describe('WasmRows', () => {
+  it('has WebAssembly SIMD on this runtime (Node 20)', () => {
+    expect(simdAvailable()).toBe(true);
+  });
+
+  const cases: Array<['f32' | 'i8', number, boolean]> = [
+    ['f32', 64, true],
+    ['f32', 80, true],
+    ['i8', 128, true],
+    ['f32', 24, false], // not a multiple of 64 bytes: JavaScript kernel
+    ['i8', 48, false],
+  ];
+  for (const [type, width, simd] of cases) {
+    it(`scans ${type} rows of width ${width} like the JavaScript kernel (simd: ${simd})`, () => {
+      const rng = createRng(width);
+      const count = 37; // not a multiple of 4: the kernels' row tails
+      const rows = new WasmRows(type, width, 3);
+      rows.resize(count);
+      expect(rows.simd).toBe(simd);
+      const view = rows.view;
+      for (let i = 0; i < view.length; i++) view[i] = type === 'f32' ? rng.normal() : rng.int(-127, 127);
+      const query = Float32Array.from({ length: width }, () => rng.normal());
+      const found = new Float64Array(count);
+      const expected = new Float64Array(count);
+      rows.scan(query, count, found);
+      if (view instanceof Int8Array) dotRowsInt8(view, width, count, query, expected);
+      else dotRowsFloat32(view, width, count, query, expected);
+      const scale = type === 'f32' ? width : width * 127;
+      for (let r = 0; r < count; r++) expect(Math.abs(found[r] - expected[r])).toBeLessThan(1e-5 * scale);
+    });
+  }
+
+  it('keeps its rows through growing and shrinking', () => {
+    const rows = new WasmRows('f32', 16, 2);
+    rows.view.set(Array.from({ length: 32 }, (_, i) => i));
+    rows.resize(100_000); // grows the memory: old views are detached, new ones see the same rows
+    expect(Array.from(rows.view.subarray(0, 32))).toEqual(Array.from({ length: 32 }, (_, i) => i));
+    const big = rows.byteLength();
+    rows.resize(2);
+    expect(rows.byteLength()).toBeLessThan(big);
+    expect(Array.from(rows.view)).toEqual(Array.from({ length: 32 }, (_, i) => i));
+    const out = new Float64Array(2);
+    rows.scan(new Float32Array(16).fill(1), 2, out);
+    expect(Array.from(out)).toEqual([120, 376]);
+  });
+});
