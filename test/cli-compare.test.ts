@@ -44,9 +44,11 @@ describe('memopt run --save-baseline and memopt compare', () => {
     const out = join(root, 'same');
     const r = await cli('compare', 'main', '--scenarios', saved, '--baselines-dir', baselines, '--out', out);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/fixture-compare: 0 regressed, 0 improved, 6 unchanged, 0 inconclusive/);
+    expect(r.out).toMatch(/fixture-compare: 0 regressed, 0 improved, 7 unchanged, 0 inconclusive/);
     const rows = parse(await readFile(join(out, 'comparison.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
-    expect(rows).toHaveLength(6);
+    // requests, time_ms and mock_requests for each variant, and time_ms as a paired ratio (opt/base).
+    expect(rows).toHaveLength(7);
+    expect(rows.find((row) => row.side === 'paired')).toMatchObject({ metric: 'time_ms', variant: 'opt/base', saved: '0.4', current: '0.4' });
     expect(new Set(rows.map((row) => row.verdict))).toEqual(new Set(['unchanged']));
   });
 

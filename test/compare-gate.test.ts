@@ -4,11 +4,13 @@ import { comparisonExitCode } from '../src/compare/gate.ts';
 import type { ComparePolicy } from '../src/harness/types.ts';
 import { metric, run, scenario } from './helpers/run-reports.ts';
 
-/** A saved and a current run of one scenario whose optimized `requests` go from 40 to `now`. */
-function exitCodeFor(now: number[], options: { compare?: Partial<ComparePolicy>; kind?: 'counter' | 'timing'; current?: Parameters<typeof scenario>[2] } = {}) {
+/** A saved and a current run of one scenario whose optimized `requests` go from 40 to `now` (baseline side steady). */
+function exitCodeFor(now: number[], options: { compare?: Partial<ComparePolicy>; kind?: 'counter' | 'timing'; current?: Parameters<typeof scenario>[2]; baselineNow?: number[] } = {}) {
   const kind = options.kind ?? 'counter';
-  const before = run([scenario('s', [metric('requests', kind, [100, 100], kind === 'counter' ? [40, 40] : [40, 41, 39, 40, 42, 38, 40, 41], { compare: options.compare })])]);
-  const after = run([scenario('s', [metric('requests', kind, [100, 100], now, { compare: options.compare })], options.current)]);
+  const steady = (n: number) => Array.from({ length: n }, (_, i) => 100 + (i % 3) - 1);
+  const savedOptimized = kind === 'counter' ? [40, 40] : [40, 41, 39, 40, 42, 38, 40, 41];
+  const before = run([scenario('s', [metric('requests', kind, steady(savedOptimized.length), savedOptimized, { compare: options.compare })])]);
+  const after = run([scenario('s', [metric('requests', kind, options.baselineNow ?? steady(now.length), now, { compare: options.compare })], options.current)]);
   const comparison = compareRuns({ ref: 'saved', report: before }, { ref: 'current', report: after });
   return comparisonExitCode(comparison, after.scenarios);
 }
@@ -21,8 +23,13 @@ describe('compare exit codes, one per verdict', () => {
   it('inconclusive (a timing shift the samples cannot confirm): 0', () => {
     expect(exitCodeFor([60, 30, 61], { kind: 'timing' })).toBe(0);
   });
-  it('a significant timing regression: 1', () => {
+  it('a significant timing regression, relative to its interleaved baseline: 1', () => {
     expect(exitCodeFor([60, 61, 59, 60, 62, 58, 60, 61], { kind: 'timing' })).toBe(1);
+  });
+  it('a timing that moved with its interleaved baseline (the machine got slower): 0', () => {
+    // Both sides 50% slower: each side alone is a significant change (reported, advisory); the pairs are not.
+    const slowerMachine = [60, 61.5, 58.5, 60, 63, 57, 60, 61.5];
+    expect(exitCodeFor(slowerMachine, { kind: 'timing', baselineNow: [150, 150, 150, 150, 150, 150, 150, 150].map((x, i) => x * (slowerMachine[i] / 60)) })).toBe(0);
   });
   it('a missed strict target in the current run: 1, even with nothing regressed', () => {
     expect(exitCodeFor([40, 40], { current: { status: 'missed' } })).toBe(1);

@@ -27,7 +27,7 @@ describe('Markdown summary', () => {
 
   it('leads with the outcome: counts by verdict and the exit code', () => {
     expect(md).toMatch(/^## memopt compare: `current run` against `main`\n/);
-    expect(md).toContain('**1 regressed**, 0 improved, 2 unchanged, 1 inconclusive; 1 scenario(s): 0 met every target, 1 missed a target, 0 errored; exit code **1** (a target missed or a metric regressed).');
+    expect(md).toContain('**1 regressed**, 0 improved, 2 unchanged, 2 inconclusive; 1 scenario(s): 0 met every target, 1 missed a target, 0 errored; exit code **1** (a target missed or a metric regressed).');
     expect(md).toContain('Saved: run `saved-run` (commit `0123456789`');
   });
 
@@ -41,7 +41,7 @@ describe('Markdown summary', () => {
   it('lists missed targets and configuration changes, and every comparison in a collapsed section', () => {
     expect(md).toContain('| batch-embeddings | api_requests | `<= -95%` | -93.75 | strict |');
     expect(md).toContain('- batch-embeddings: configuration changed: `optimized.maxBatchSize: 64 -> 16`');
-    expect(md).toMatch(/<details><summary>Every comparison \(4\)<\/summary>/);
+    expect(md).toMatch(/<details><summary>Every comparison \(5\)<\/summary>/);
     expect(md).toMatch(/\| batch-embeddings \| batched \| wall_time_ms \| 3,095 \| 3,450 \| \+11\.5% \| 95% CI [-+\d.]+\.\.[-+\d.]+%, p=[\d.]+, n=4\/4 \| inconclusive \|/);
   });
 

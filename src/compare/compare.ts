@@ -59,6 +59,10 @@ export function compareScenario(saved: ScenarioResult, current: ScenarioResult, 
     const before = savedMetrics.get(now.name);
     if (!before) continue;
     const policy = now.comparePolicy ?? before.comparePolicy ?? resolveComparePolicy(now);
+    const savedPairs = pairRatios(before);
+    const currentPairs = pairRatios(now);
+    // A timing measured on both sides is gated by its paired ratio; each side's own timing is still reported.
+    const paired = now.kind === 'timing' && savedPairs.length > 0 && currentPairs.length > 0;
     for (const side of ['baseline', 'optimized'] as const) {
       const savedSamples = side === 'baseline' ? before.baselineSamples : before.optimizedSamples;
       const currentSamples = side === 'baseline' ? now.baselineSamples : now.optimizedSamples;
@@ -69,9 +73,23 @@ export function compareScenario(saved: ScenarioResult, current: ScenarioResult, 
           side,
           variant: side === 'baseline' ? current.baselineLabel : current.optimizedLabel,
           metric: now,
-          policy,
+          policy: paired ? { ...policy, gate: 'advisory' } : policy,
           savedSamples,
           currentSamples,
+          resamples: options.resamples,
+        }),
+      );
+    }
+    if (paired) {
+      metrics.push(
+        compareMetric({
+          scenario: current.name,
+          side: 'paired',
+          variant: `${current.optimizedLabel}/${current.baselineLabel}`,
+          metric: { ...now, unit: 'ratio' },
+          policy,
+          savedSamples: savedPairs,
+          currentSamples: currentPairs,
           resamples: options.resamples,
         }),
       );
@@ -82,7 +100,7 @@ export function compareScenario(saved: ScenarioResult, current: ScenarioResult, 
 
 export interface MetricInput {
   scenario: string;
-  side: 'baseline' | 'optimized';
+  side: MetricComparison['side'];
   variant: string;
   metric: Pick<MetricResult, 'name' | 'unit' | 'kind' | 'better'>;
   policy: ComparePolicy;
@@ -169,6 +187,21 @@ export function compareMetric(input: MetricInput): MetricComparison {
   }
   if (varies && policy.method === 'exact') reason += '; varies within a run, so compared statistically';
   return { ...common, ci, pValue: test.pValue, effectSize: test.effectSize, verdict, reason };
+}
+
+/**
+ * Optimized / baseline for each interleaved pair (repetition i of both sides ran back to back, on the same load).
+ * For a lower-is-better timing a larger ratio is worse, as for the timing itself, so the metric's `better` holds.
+ */
+function pairRatios(metric: MetricResult): number[] {
+  const n = Math.min(metric.baselineSamples.length, metric.optimizedSamples.length);
+  const ratios: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = metric.baselineSamples[i];
+    const o = metric.optimizedSamples[i];
+    if (b > 0 && o > 0 && Number.isFinite(b) && Number.isFinite(o)) ratios.push(o / b);
+  }
+  return ratios.length === n ? ratios : [];
 }
 
 function constant(values: readonly number[]): boolean {

@@ -15,9 +15,12 @@ export type Verdict = 'improved' | 'regressed' | 'unchanged' | 'inconclusive';
 
 export interface MetricComparison {
   scenario: string;
-  /** Which variant of the scenario: the naive baseline or the optimization. */
-  side: 'baseline' | 'optimized';
-  /** The variant's label in the current run. */
+  /**
+   * Which variant of the scenario: the naive baseline, the optimization, or 'paired': for a timing, the per-pair
+   * ratio optimized / baseline of each interleaved pair, which cancels the load a pair shared (see compareScenario).
+   */
+  side: 'baseline' | 'optimized' | 'paired';
+  /** The variant's label in the current run ('batched/naive' for a paired ratio). */
   variant: string;
   metric: string;
   unit: string;
