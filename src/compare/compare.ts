@@ -152,7 +152,7 @@ export function compareMetric(input: MetricInput): MetricComparison {
       reason = `exact: within the ${noisePct}% band`;
     } else {
       verdict = directed();
-      reason = `exact: ${savedMedian} -> ${currentMedian}`;
+      reason = `exact: ${short(savedMedian)} -> ${short(currentMedian)}`;
     }
     return { ...common, ci: null, pValue: null, effectSize: null, verdict, reason };
   }
@@ -212,6 +212,11 @@ function relativeChangePct(saved: number, current: number): number | null {
   if (saved === current) return 0;
   if (saved === 0) return null;
   return ((current - saved) / Math.abs(saved)) * 100;
+}
+
+/** Six significant digits: enough to tell two exact values apart in words (the CSV columns keep every digit). */
+function short(value: number): string {
+  return String(Number(value.toPrecision(6)));
 }
 
 function formatP(p: number): string {

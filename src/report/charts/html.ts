@@ -107,9 +107,13 @@ function comparisonSection(comparison: Row[]): string {
 
 function cell(value: Row[string], suffix = ''): string {
   if (typeof value !== 'number') return escape(value === null || value === undefined ? '' : String(value));
+  if (suffix === '%') {
+    const text = Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(1);
+    return `${value > 0 ? '+' : ''}${text}%`;
+  }
   const abs = Math.abs(value);
-  const text = Number.isInteger(value) ? value.toLocaleString('en-US') : abs >= 100 ? value.toFixed(0) : abs >= 1 ? value.toFixed(2) : value.toPrecision(3);
-  return `${text}${suffix}`;
+  if (abs >= 100) return Math.round(value).toLocaleString('en-US');
+  return Number.isInteger(value) ? String(value) : abs >= 1 ? value.toFixed(2) : value.toPrecision(3);
 }
 
 function escape(text: string): string {
