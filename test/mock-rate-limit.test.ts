@@ -53,10 +53,10 @@ describe('rate limits (token buckets refilled continuously, per minute)', () => 
       param: null,
       code: 'rate_limit_exceeded',
     });
-    expect(error.headers.get('retry-after')).toBe('20');
-    expect(error.headers.get('retry-after-ms')).toBe('20000');
-    expect(error.headers.get('x-ratelimit-remaining-requests')).toBe('0');
-    expect(error.headers.get('x-ratelimit-reset-requests')).toBe('1m0s');
+    expect(error.headers?.get('retry-after')).toBe('20');
+    expect(error.headers?.get('retry-after-ms')).toBe('20000');
+    expect(error.headers?.get('x-ratelimit-remaining-requests')).toBe('0');
+    expect(error.headers?.get('x-ratelimit-reset-requests')).toBe('1m0s');
 
     clock.t = 19_999; // not yet
     await rateLimitError(client.embeddings.create({ model: 'text-embedding-3-small', input: 'r3' }));
@@ -76,9 +76,9 @@ describe('rate limits (token buckets refilled continuously, per minute)', () => 
       'Rate limit reached for text-embedding-3-small in organization org-memoptmock on tokens per min (TPM): Limit 1000, Used 600, Requested 600. ' +
         'Please try again in 12s. Visit https://platform.openai.com/account/rate-limits to learn more.',
     );
-    expect(error.headers.get('retry-after')).toBe('12');
-    expect(error.headers.get('retry-after-ms')).toBe('12000');
-    expect(error.headers.get('x-ratelimit-remaining-tokens')).toBe('400');
+    expect(error.headers?.get('retry-after')).toBe('12');
+    expect(error.headers?.get('retry-after-ms')).toBe('12000');
+    expect(error.headers?.get('x-ratelimit-remaining-tokens')).toBe('400');
     clock.t = 12_000;
     const ok = await client.embeddings.create({ model: 'text-embedding-3-small', input: tokensOf(600) }).withResponse();
     expect(ok.response.headers.get('x-ratelimit-remaining-tokens')).toBe('0');
@@ -90,8 +90,8 @@ describe('rate limits (token buckets refilled continuously, per minute)', () => 
     const error = await rateLimitError(client.embeddings.create({ model: 'text-embedding-3-small', input: tokensOf(501) }));
     expect(error.error).toMatchObject({ type: 'tokens', code: 'rate_limit_exceeded' });
     expect((error.error as { message: string }).message).toMatch(/^Request too large for text-embedding-3-small .* Limit 500, Requested 501\./);
-    expect(error.headers.get('retry-after')).toBeNull();
-    expect(error.headers.get('retry-after-ms')).toBeNull();
+    expect(error.headers?.get('retry-after')).toBeNull();
+    expect(error.headers?.get('retry-after-ms')).toBeNull();
   });
 
   it('does not charge requests rejected by validation, but still reports the limits', async () => {
@@ -100,7 +100,7 @@ describe('rate limits (token buckets refilled continuously, per minute)', () => 
       await client.embeddings.create({ model: 'text-embedding-3-small', input: '' });
     } catch (error) {
       expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
-      expect((error as InstanceType<typeof OpenAI.APIError>).headers.get('x-ratelimit-remaining-requests')).toBe('2');
+      expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('x-ratelimit-remaining-requests')).toBe('2');
     }
     await client.embeddings.create({ model: 'text-embedding-3-small', input: 'a' });
     await client.embeddings.create({ model: 'text-embedding-3-small', input: 'b' });
@@ -121,8 +121,8 @@ describe('rate limits (token buckets refilled continuously, per minute)', () => 
     const client = mock.createClient({ maxRetries: 0 });
     await client.embeddings.create({ model: 'text-embedding-3-small', input: 'a' });
     const error = await rateLimitError(client.embeddings.create({ model: 'text-embedding-3-small', input: 'b' }));
-    expect(error.headers.get('retry-after-ms')).toBe('600');
-    expect(error.headers.get('retry-after')).toBe('1');
+    expect(error.headers?.get('retry-after-ms')).toBe('600');
+    expect(error.headers?.get('retry-after')).toBe('1');
     clock.t = 600;
     await expect(client.embeddings.create({ model: 'text-embedding-3-small', input: 'b' })).resolves.toBeDefined();
   });

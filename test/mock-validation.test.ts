@@ -125,7 +125,7 @@ describe('mocked POST /embeddings rejects what the real endpoint rejects', () =>
       body: '{"model": "text-embedding-3-small", "input": ',
     });
     expect(response.status).toBe(400);
-    const body = await response.json();
+    const body = (await response.json()) as { error: { type: string; message: string } };
     expect(body.error.type).toBe('invalid_request_error');
     expect(body.error.message).toMatch(/^We could not parse the JSON body of your request/);
   });
