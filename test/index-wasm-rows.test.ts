@@ -35,6 +35,27 @@ describe('WasmRows', () => {
     });
   }
 
+  for (const [type, width, prefix] of [['f32', 128, 48], ['i8', 192, 64], ['f32', 64, 24]] as const) {
+    it(`scans a ${prefix}-wide prefix of ${type} rows of width ${width} like the JavaScript kernel`, () => {
+      const rng = createRng(width + prefix);
+      const count = 29;
+      const rows = new WasmRows(type, width, count);
+      rows.resize(count);
+      const view = rows.view;
+      for (let i = 0; i < view.length; i++) view[i] = type === 'f32' ? rng.normal() : rng.int(-127, 127);
+      const query = Float32Array.from({ length: width }, () => rng.normal());
+      const found = new Float64Array(count);
+      rows.scan(query, count, found, prefix);
+      // Reference: the plain sum over each row's first `prefix` coordinates, written out here, not via a kernel.
+      const scale = type === 'f32' ? prefix : prefix * 127;
+      for (let r = 0; r < count; r++) {
+        let expected = 0;
+        for (let i = 0; i < prefix; i++) expected += view[r * width + i] * query[i];
+        expect(Math.abs(found[r] - expected)).toBeLessThan(1e-5 * scale);
+      }
+    });
+  }
+
   it('keeps its rows through growing and shrinking', () => {
     const rows = new WasmRows('f32', 16, 2);
     rows.view.set(Array.from({ length: 32 }, (_, i) => i));

@@ -352,8 +352,7 @@ export class CompressedIndex implements VectorIndex {
     let pool: Int32Array | undefined;
     if (prefilter && n > prefilter.candidates) {
       const p = prefilter.components;
-      if (codes instanceof Int8Array) dotRowsInt8(codes, components, n, weights, scores, p);
-      else dotRowsFloat32(codes, components, n, weights, scores, p);
+      codeRows.scan(weights, n, scores, p);
       pool = Int32Array.from(selectTopK(scores, n, this.ids, prefilter.candidates));
       for (const row of pool) {
         scores[row] += constant + (codes instanceof Int8Array ? dotRowInt8(codes, components, row, weights, p) : dotRowFloat32(codes, components, row, weights, p));

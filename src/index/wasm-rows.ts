@@ -9,12 +9,12 @@
  * The module is assembled here, byte by byte (about 300 bytes; no toolchain, no binary file). It imports one memory
  * and exports two functions:
  *
- *     scan_f32(rows, query, count, rowBytes, out)   out[r] = Σ_i rows[r][i] · query[i]      (float32 rows)
- *     scan_i8 (rows, query, count, rowBytes, out)   out[r] = Σ_i rows[r][i] · query[i]      (int8 rows)
+ *     scan_f32(rows, query, count, rowBytes, out, stride)   out[r] = Σ_{i < rowBytes/4} rows[r][i] · query[i]
+ *     scan_i8 (rows, query, count, rowBytes, out, stride)   out[r] = Σ_{i < rowBytes}   rows[r][i] · query[i]
  *
- * all arguments byte offsets or counts; each inner step reads 64 bytes of a row, so rowBytes must be a multiple
- * of 64 (float32 widths multiple of 16, int8 widths multiple of 64); other widths use the JavaScript kernels over the
- * same views. Products are summed in float32 (four, resp. sixteen, partial sums per lane): scores differ from the
+ * all arguments byte offsets or counts, row r starting at rows + r x stride (stride > rowBytes scans a prefix of
+ * each row); each inner step reads 64 bytes of a row, so rowBytes must be a multiple of 64 (float32 widths multiple
+ * of 16, int8 widths multiple of 64); other widths use the JavaScript kernels over the same views. Products are summed in float32 (four, resp. sixteen, partial sums per lane): scores differ from the
  * float64 JavaScript sums by ~1e-7 relative, which can swap two results only when their scores tie to 7 digits.
  *
  * Layout of one store's memory: [rows: capacity x rowBytes | query: width x 4 | scores: capacity x 4]. Growing keeps
@@ -101,22 +101,24 @@ const op = {
 };
 
 // Parameters and locals, shared by both functions.
-const ROWS = 0;
+const ROWS = 0; // byte offset of row 0; advances by STRIDE per row
 const QUERY = 1;
 const COUNT = 2;
-const ROW_BYTES = 3;
+const ROW_BYTES = 3; // bytes of each row scanned (a multiple of 64)
 const OUT = 4;
-const R = 5;
-const Q = 6;
-const Q_END = 7;
-const ACC = [8, 9, 10, 11];
-const TMP = 12;
+const STRIDE = 5; // bytes from one row to the next (>= ROW_BYTES: a prefix scan reads only the first ROW_BYTES)
+const R = 6;
+const Q = 7;
+const Q_END = 8;
+const P = 9; // read pointer inside the current row
+const ACC = [10, 11, 12, 13];
+const TMP = 14;
 
 /** acc[u] += f32x4(lanes) * query[q + 16u] for the four float32 lanes groups of one 64-byte step. */
 function stepF32(): number[] {
   const out: number[] = [];
   for (let u = 0; u < 4; u++) {
-    out.push(...op.get(ACC[u]), ...op.get(ROWS), ...op.load(u * 16), ...op.get(Q), ...op.load(u * 16), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(ACC[u]));
+    out.push(...op.get(ACC[u]), ...op.get(P), ...op.load(u * 16), ...op.get(Q), ...op.load(u * 16), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(ACC[u]));
   }
   return out;
 }
@@ -133,7 +135,7 @@ function stepI8(): number[] {
         const lane = u * 4 + half * 2 + quarter; // which group of 4 codes in this 64-byte step
         out.push(
           ...op.get(ACC[lane % 4]),
-          ...op.get(ROWS),
+          ...op.get(P),
           ...op.load(u * 16),
           ...(half === 0 ? op.i16x8ExtendLowI8x16S : op.i16x8ExtendHighI8x16S),
           ...(quarter === 0 ? op.i32x4ExtendLowI16x8S : op.i32x4ExtendHighI16x8S),
@@ -158,11 +160,12 @@ function scanBody(step: number[], queryBytesPerStep: number): number[] {
     ...op.get(R), ...op.get(COUNT), ...op.geU, ...op.brIf(1),
     ...ACC.flatMap((a) => [...op.zero, ...op.set(a)]),
     ...op.get(QUERY), ...op.set(Q),
+    ...op.get(ROWS), ...op.set(P),
     // Q_END = QUERY + (ROW_BYTES / 64) x queryBytesPerStep: the query is read in step with the row.
     ...op.get(QUERY), ...op.get(ROW_BYTES), ...op.i32(queryBytesPerStep / 64), [0x6c] /* i32.mul */, ...op.add, ...op.set(Q_END),
     ...op.loop,
     ...step,
-    ...op.get(ROWS), ...op.i32(64), ...op.add, ...op.set(ROWS),
+    ...op.get(P), ...op.i32(64), ...op.add, ...op.set(P),
     ...op.get(Q), ...op.i32(queryBytesPerStep), ...op.add, ...op.tee(Q), ...op.get(Q_END), ...op.ltU, ...op.brIf(0),
     ...op.end,
     ...op.get(OUT),
@@ -171,13 +174,14 @@ function scanBody(step: number[], queryBytesPerStep: number): number[] {
     ...op.f32Store,
     ...op.get(OUT), ...op.i32(4), ...op.add, ...op.set(OUT),
     ...op.get(R), ...op.i32(1), ...op.add, ...op.set(R),
+    ...op.get(ROWS), ...op.get(STRIDE), ...op.add, ...op.set(ROWS),
     ...op.br(0),
     ...op.end,
     ...op.end,
     ...op.end,
   ].flat();
   const locals = vec([
-    [...uleb(3), I32], // R, Q, Q_END
+    [...uleb(4), I32], // R, Q, Q_END, P
     [...uleb(5), V128], // ACC x4, TMP
   ]);
   const code = [...locals, ...body];
@@ -185,7 +189,7 @@ function scanBody(step: number[], queryBytesPerStep: number): number[] {
 }
 
 function assemble(): Uint8Array {
-  const funcType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([])];
+  const funcType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([funcType])),
@@ -219,7 +223,7 @@ export function simdAvailable(): boolean {
   return simdModule() !== null;
 }
 
-type ScanFunction = (rows: number, query: number, count: number, rowBytes: number, out: number) => void;
+type ScanFunction = (rows: number, query: number, count: number, rowBytes: number, out: number, stride: number) => void;
 
 /**
  * A growable matrix of `width`-wide rows (float32 or int8) in its own WebAssembly memory, with the scratch a scan
@@ -289,15 +293,19 @@ export class WasmRows {
     this.views();
   }
 
-  /** out[r] = row r · query for the first `count` rows (query: `width` floats). */
-  scan(query: Float32Array, count: number, out: Float64Array): void {
-    if (!this.scanFn) {
-      if (this.rowsView instanceof Int8Array) dotRowsInt8(this.rowsView, this.width, count, query, out);
-      else dotRowsFloat32(this.rowsView, this.width, count, query, out);
+  /**
+   * out[r] = row r · query for the first `count` rows (query: `width` floats). With `prefix` < width, only each
+   * row's first `prefix` coordinates (and query floats) are used.
+   */
+  scan(query: Float32Array, count: number, out: Float64Array, prefix = this.width): void {
+    const bytes = this.elementBytes();
+    if (!this.scanFn || (prefix * bytes) % 64 !== 0) {
+      if (this.rowsView instanceof Int8Array) dotRowsInt8(this.rowsView, this.width, count, query, out, prefix);
+      else dotRowsFloat32(this.rowsView, this.width, count, query, out, prefix);
       return;
     }
-    this.queryView.set(query);
-    this.scanFn(0, this.queryView.byteOffset, count, this.width * this.elementBytes(), this.scoresView.byteOffset);
+    this.queryView.set(query.subarray(0, this.width));
+    this.scanFn(0, this.queryView.byteOffset, count, prefix * bytes, this.scoresView.byteOffset, this.width * bytes);
     const scores = this.scoresView;
     for (let r = 0; r < count; r++) out[r] = scores[r];
   }
