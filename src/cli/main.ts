@@ -51,6 +51,31 @@ function runOptions<T>(y: Argv<T>) {
     .option('verbose', { type: 'boolean', default: false, describe: "Print the drivers' progress lines too" });
 }
 
+/** The parsed options `runOptions` declares, as `run` and `compare` pass them on. */
+function sharedRunArgs(args: {
+  quick: boolean;
+  filter?: string;
+  seed?: number;
+  repetitions?: number;
+  sweep: boolean;
+  'save-baseline'?: string;
+  'baselines-dir': string;
+  markdown?: string;
+  verbose: boolean;
+}): Omit<RunArgs, 'files' | 'out'> {
+  return {
+    quick: args.quick,
+    filter: args.filter,
+    seed: args.seed,
+    repetitions: args.repetitions,
+    sweep: args.sweep,
+    saveBaseline: args['save-baseline'],
+    baselinesDir: args['baselines-dir'],
+    markdown: args.markdown,
+    verbose: args.verbose,
+  };
+}
+
 /** Runs the CLI and returns the exit code (0 met, 1 target missed or regression, 2 bad input, 3 run failed). */
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -72,17 +97,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
         exitCode = await runCommand(
           argv,
           {
+            ...sharedRunArgs(args),
             files: args.files ?? [],
-            quick: args.quick,
-            filter: args.filter,
-            seed: args.seed,
-            repetitions: args.repetitions,
-            sweep: args.sweep,
             out: args.out,
-            saveBaseline: args['save-baseline'],
-            baselinesDir: args['baselines-dir'],
-            markdown: args.markdown,
-            verbose: args.verbose,
           },
           io,
         );
@@ -105,17 +122,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
           {
             saved: args.saved,
             current: args.current,
+            ...sharedRunArgs(args),
             files: args.scenarios ?? [],
-            quick: args.quick,
-            filter: args.filter,
-            seed: args.seed,
-            repetitions: args.repetitions,
-            sweep: args.sweep,
             out: args.out,
-            saveBaseline: args['save-baseline'],
-            baselinesDir: args['baselines-dir'],
-            markdown: args.markdown,
-            verbose: args.verbose,
           },
           io,
         );

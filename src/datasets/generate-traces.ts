@@ -11,9 +11,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MemoptError, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
+import { integerOption, numberOption, runIfEntryPoint } from '../util/script.ts';
 import { loadDataset, loadQueries } from './load.ts';
 import { DEFAULT_TRACE_OPTIONS, DEFAULT_TRACES, generateTrace, writeTrace, type TraceGeneratorOptions } from './traces.ts';
 
@@ -70,18 +70,18 @@ export function parseGenerateTracesArgs(argv: readonly string[]): GenerateTraces
   }
   const single =
     values.ops !== undefined
-      ? { ops: integer('--ops', values.ops, 1), seed: integer('--seed', values.seed ?? '1'), file: values.file }
+      ? { ops: integerOption('--ops', values.ops, 1), seed: integerOption('--seed', values.seed ?? '1'), file: values.file }
       : undefined;
   return {
     out: values.out,
     memories: values.memories,
     queries: values.queries,
-    preload: integer('--preload', values.preload, 0),
+    preload: integerOption('--preload', values.preload, 0),
     generator: {
-      poolSize: integer('--pool', values.pool, 1),
-      zipfAlpha: number('--alpha', values.alpha, 0, Number.POSITIVE_INFINITY),
-      nearDuplicateShare: number('--near-duplicates', values['near-duplicates'], 0, 1),
-      writeRate: number('--write-rate', values['write-rate'], 0, 1),
+      poolSize: integerOption('--pool', values.pool, 1),
+      zipfAlpha: numberOption('--alpha', values.alpha, 0, Number.POSITIVE_INFINITY),
+      nearDuplicateShare: numberOption('--near-duplicates', values['near-duplicates'], 0, 1),
+      writeRate: numberOption('--write-rate', values['write-rate'], 0, 1),
     },
     single,
     help: values.help,
@@ -103,40 +103,14 @@ export async function writeTraces(args: GenerateTracesArgs): Promise<string[]> {
   return written;
 }
 
-function integer(name: string, raw: string, min = Number.MIN_SAFE_INTEGER): number {
-  const value = Number(raw);
-  if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min) {
-    throw new UsageError({ field: name }, `expected an integer >= ${min}, found '${raw}'`);
-  }
-  return value;
-}
-
-function number(name: string, raw: string, min: number, max: number): number {
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-    throw new UsageError({ field: name }, `expected a number from ${min} to ${max}, found '${raw}'`);
-  }
-  return value;
-}
-
 async function main(argv: readonly string[]): Promise<number> {
-  try {
-    const args = parseGenerateTracesArgs(argv);
-    if (args.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    for (const path of await writeTraces(args)) console.log(`wrote ${path}`);
+  const args = parseGenerateTracesArgs(argv);
+  if (args.help) {
+    console.log(USAGE);
     return 0;
-  } catch (error) {
-    if (error instanceof MemoptError) {
-      console.error(`error: ${error.message}`);
-      return error.exitCode;
-    }
-    throw error;
   }
+  for (const path of await writeTraces(args)) console.log(`wrote ${path}`);
+  return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await main(process.argv.slice(2));
-}
+await runIfEntryPoint(import.meta.url, main);

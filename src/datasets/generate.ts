@@ -9,9 +9,9 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MemoptError, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
+import { integerOption, numberOption, runIfEntryPoint } from '../util/script.ts';
 import { countWords, generateCorpusDetailed, generateQueries } from './corpus.ts';
 import { DEFAULT_DATASETS } from './defaults.ts';
 import { writeJsonlAtomic } from './jsonl.ts';
@@ -82,14 +82,6 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
   };
 }
 
-function integerOption(name: string, raw: string, min = Number.MIN_SAFE_INTEGER): number {
-  const value = Number(raw);
-  if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min) {
-    throw new UsageError({ field: name }, `expected an integer${min === 0 ? ' >= 0' : ''}, found '${raw}'`);
-  }
-  return value;
-}
-
 async function printStats(options: GenerateDatasetsOptions, files: { memories: string; queries: string }) {
   const { countTokens } = await import('gpt-tokenizer/encoding/cl100k_base');
   const corpus = generateCorpusDetailed({ size: options.memories, seed: options.seed });
@@ -114,25 +106,15 @@ async function printStats(options: GenerateDatasetsOptions, files: { memories: s
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  try {
-    const options = parseGenerateArgs(argv);
-    if (options.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    const files = await writeDatasets(options);
-    console.log(`wrote ${files.memories} and ${files.queries}`);
-    if (options.stats) await printStats(options, files);
+  const options = parseGenerateArgs(argv);
+  if (options.help) {
+    console.log(USAGE);
     return 0;
-  } catch (error) {
-    if (error instanceof MemoptError) {
-      console.error(`error: ${error.message}`);
-      return error.exitCode;
-    }
-    throw error;
   }
+  const files = await writeDatasets(options);
+  console.log(`wrote ${files.memories} and ${files.queries}`);
+  if (options.stats) await printStats(options, files);
+  return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await main(process.argv.slice(2));
-}
+await runIfEntryPoint(import.meta.url, main);
