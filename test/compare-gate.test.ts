@@ -31,6 +31,16 @@ describe('compare exit codes, one per verdict', () => {
     const slowerMachine = [60, 61.5, 58.5, 60, 63, 57, 60, 61.5];
     expect(exitCodeFor(slowerMachine, { kind: 'timing', baselineNow: [150, 150, 150, 150, 150, 150, 150, 150].map((x, i) => x * (slowerMachine[i] / 60)) })).toBe(0);
   });
+  it('a timing measured on one side only (an absolute time, no pair) is reported as regressed but never fails: 0', () => {
+    const saved = [40, 41, 39, 40, 42, 38, 40, 41];
+    const slower = saved.map((x) => x * 1.5);
+    const before = run([scenario('s', [metric('hit_cost_us', 'timing', [], saved)])]);
+    const after = run([scenario('s', [metric('hit_cost_us', 'timing', [], slower)])]);
+    const comparison = compareRuns({ ref: 'saved', report: before }, { ref: 'current', report: after });
+    const rows = comparison.scenarios.flatMap((s) => ('metrics' in s ? s.metrics : []));
+    expect(rows.map((m) => [m.side, m.verdict, m.policy.gate])).toEqual([['optimized', 'regressed', 'advisory']]);
+    expect(comparisonExitCode(comparison, after.scenarios)).toBe(0);
+  });
   it('a missed strict target in the current run: 1, even with nothing regressed', () => {
     expect(exitCodeFor([40, 40], { current: { status: 'missed' } })).toBe(1);
   });

@@ -61,7 +61,9 @@ export function compareScenario(saved: ScenarioResult, current: ScenarioResult, 
     const policy = now.comparePolicy ?? before.comparePolicy ?? resolveComparePolicy(now);
     const savedPairs = pairRatios(before);
     const currentPairs = pairRatios(now);
-    // A timing measured on both sides is gated by its paired ratio; each side's own timing is still reported.
+    // A timing measured on both sides is gated by its paired ratio; each side's own timing is still reported, as
+    // advisory. A timing with no pair (measured on one side only) is an absolute time: reported, never gating,
+    // because the machine may be slower today than when the baseline was saved.
     const paired = now.kind === 'timing' && savedPairs.length > 0 && currentPairs.length > 0;
     for (const side of ['baseline', 'optimized'] as const) {
       const savedSamples = side === 'baseline' ? before.baselineSamples : before.optimizedSamples;
@@ -73,7 +75,7 @@ export function compareScenario(saved: ScenarioResult, current: ScenarioResult, 
           side,
           variant: side === 'baseline' ? current.baselineLabel : current.optimizedLabel,
           metric: now,
-          policy: paired ? { ...policy, gate: 'advisory' } : policy,
+          policy: now.kind === 'timing' ? { ...policy, gate: 'advisory' } : policy,
           savedSamples,
           currentSamples,
           resamples: options.resamples,

@@ -13,13 +13,16 @@ export type Precision = 'float32' | 'int8';
 
 export interface RerankOptions {
   /**
-   * The shortlist is `oversample x k` candidates by projected score; each is then re-scored against the full-width
-   * vector kept for this purpose, and the best k of the shortlist are returned with those scores. Default 4.
+   * The shortlist is `oversample x k` candidates by projected score; each is then re-scored by adding the query's
+   * dot product with the vector's stored residual (what the projection, as stored, left out of the centred vector),
+   * which restores its full-width cosine up to the residual's rounding; the best k of the shortlist are returned
+   * with those scores. Default 4.
    */
   oversample?: number;
   /**
-   * How the full-width vectors are kept: 'int8' (1 byte per dimension, per-dimension scale and offset fitted on the
-   * sample) or 'float32' (4 bytes, exact). Default 'int8'. Counted in memoryBytes() either way.
+   * How the residuals (one per vector, input width) are kept: 'int8' (1 byte per dimension, per-dimension scale and
+   * offset fitted on the sample's residuals) or 'float32' (4 bytes, exact). Default 'int8'. Counted in
+   * memoryBytes() either way.
    */
   precision?: Precision;
 }
@@ -40,7 +43,7 @@ export interface CompressedIndexOptions {
    * Default 'float32'.
    */
   precision?: Precision;
-  /** Re-rank an oversampled shortlist with full-width vectors (costs their memory). Default: off. */
+  /** Re-rank an oversampled shortlist with each vector's stored residual (costs its memory). Default: off. */
   rerank?: RerankOptions | false;
   /**
    * Scan only the first `components` coordinates of every stored projection (PCA orders them by variance, so a
