@@ -1,35 +1,36 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { arch, availableParallelism, cpus, freemem, platform, release, totalmem, type as osType, version as osVersion } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { EnvironmentInfo } from './types.ts';
 
 /** Packages whose versions every report records, because they shape what is measured. */
-const RECORDED_PACKAGES = ['memopt', 'openai', 'msw', 'gpt-tokenizer', 'ml-pca', 'ml-matrix', 'lru-cache', 'piscina', 'tinybench'];
+const RECORDED_PACKAGES = ['memopt', 'openai', 'msw', 'gpt-tokenizer', 'ml-pca', 'ml-matrix', 'lru-cache', 'piscina', 'tinybench', 'pure-rand'];
 
 export function packageVersion(name: string): string {
-  const require = createRequire(import.meta.url);
-  try {
-    if (name === 'memopt') {
-      return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
-    }
-    const main = require.resolve(name);
-    // Walk up from the entry point to the package's own package.json.
-    let dir = main;
-    for (let i = 0; i < 6; i++) {
-      dir = dir.slice(0, dir.lastIndexOf('/'));
-      try {
-        const pkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8'));
-        if (pkg.name === name) return pkg.version;
-      } catch {
-        /* keep walking */
-      }
-    }
-  } catch {
-    /* not installed */
+  if (name === 'memopt') return readVersion(new URL('../../package.json', import.meta.url)) ?? 'unknown';
+  // Node's own lookup: node_modules/<name>/package.json in this module's folder and each folder above it. (Not
+  // require.resolve: packages whose exports map has no require entry, such as pure-rand, cannot be resolved that
+  // way, and some ship nested package.json files without a version beside their builds.)
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const version = readVersion(join(dir, 'node_modules', name, 'package.json'));
+    if (version !== undefined) return version;
+    const parent = dirname(dir);
+    if (parent === dir) return 'unknown';
+    dir = parent;
   }
-  return 'unknown';
+}
+
+function readVersion(file: string | URL): string | undefined {
+  try {
+    const version: unknown = JSON.parse(readFileSync(file, 'utf8')).version;
+    return typeof version === 'string' ? version : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function git(args: string[]): string | null {
