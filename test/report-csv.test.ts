@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import type { EnvironmentInfo, ScenarioResult } from '../src/harness/types.ts';
-import { writeFileAtomic } from '../src/report/atomic-write.ts';
+import { writeFileAtomic } from '../src/util/atomic-write.ts';
 import { SUMMARY_COLUMNS, summaryCsv } from '../src/report/csv.ts';
 import { ReportWriter } from '../src/report/report-writer.ts';
 

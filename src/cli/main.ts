@@ -11,7 +11,7 @@ import { exitCodeFor, runScenario } from '../harness/runner.ts';
 import type { EnvironmentInfo, RunReport, ScenarioResult } from '../harness/types.ts';
 import { renderCharts } from '../report/charts/render.ts';
 import { formatComparison, formatEnvironment, formatOutcome, formatScenario } from '../report/console.ts';
-import { writeFileAtomic } from '../report/atomic-write.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 import { comparisonCsv, csvExporter, jsonExporter } from '../report/csv.ts';
 import type { Exporter } from '../report/exporter.ts';
 import { markdownExporter, renderMarkdown } from '../report/markdown.ts';

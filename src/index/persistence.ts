@@ -18,10 +18,10 @@
  */
 import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 import { CompressedIndex, type CompressedState } from './compressed-index.ts';
 import { PCA_METHODS, type PcaModel } from './pca.ts';
 import { ScalarQuantizer } from './quantize.ts';
@@ -246,16 +246,7 @@ export function deserializeCompressedIndex(bytes: Uint8Array, file = '<buffer>')
 
 /** Writes the index to `file` atomically (a temporary file in the same folder, then a rename). */
 export async function saveCompressedIndex(index: CompressedIndex, file: string): Promise<void> {
-  const bytes = serializeCompressedIndex(index);
-  await mkdir(dirname(file), { recursive: true });
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    await writeFile(temp, bytes);
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(file, serializeCompressedIndex(index));
 }
 
 /** Reads an index saved by saveCompressedIndex; any damage is an InputError naming the file. */

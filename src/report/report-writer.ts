@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { RunComparison } from '../compare/types.ts';
 import type { EnvironmentInfo, ScenarioResult } from '../harness/types.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 import { csvExporter, jsonExporter } from './csv.ts';
 import type { Exporter, ReportData } from './exporter.ts';
 

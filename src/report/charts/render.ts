@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parse as parseVega, View } from 'vega';
 import { compile } from 'vega-lite';
-import { writeFileAtomic } from '../atomic-write.ts';
+import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { concurrencyCharts, hitRateCharts, paretoCharts, sweepCharts, workerCharts, type Chart, type ChartDefinition } from './definitions.ts';
 import { readReportFolder, type ReportFolder } from './folder.ts';
 import { renderHtml } from './html.ts';
