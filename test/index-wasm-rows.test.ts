@@ -1,7 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { dotRowsFloat32, dotRowsInt8 } from '../src/index/kernels.ts';
-import { WasmRows, simdAvailable } from '../src/index/wasm-rows.ts';
+import { WasmRows, int16QueryStep, simdAvailable } from '../src/index/wasm-rows.ts';
 import { createRng } from '../src/util/rng.ts';
+
+/**
+ * How far a scan may be from the float64 sum: float32 rows are summed in float32 (~1e-7 relative per term, bounded
+ * here by 1e-6 of the sum of |terms|); int8 rows against the int16-rounded query are off by at most half a grid
+ * step per coordinate times |code| (the kernel's stated bound), plus float64 rounding.
+ */
+function tolerance(type: 'f32' | 'i8', view: Float32Array | Int8Array, r: number, width: number, prefix: number, query: Float32Array): number {
+  let absTerms = 0;
+  let absCodes = 0;
+  for (let i = 0; i < prefix; i++) {
+    absTerms += Math.abs(view[r * width + i] * query[i]);
+    absCodes += Math.abs(view[r * width + i]);
+  }
+  if (type === 'f32') return 1e-6 * absTerms + 1e-12;
+  return (int16QueryStep(query, prefix) / 2) * absCodes + 1e-9 * absTerms;
+}
 
 describe('WasmRows', () => {
   it('has WebAssembly SIMD on this runtime (Node 20)', () => {
@@ -30,10 +46,25 @@ describe('WasmRows', () => {
       rows.scan(query, count, found);
       if (view instanceof Int8Array) dotRowsInt8(view, width, count, query, expected);
       else dotRowsFloat32(view, width, count, query, expected);
-      const scale = type === 'f32' ? width : width * 127;
-      for (let r = 0; r < count; r++) expect(Math.abs(found[r] - expected[r])).toBeLessThan(1e-5 * scale);
+      for (let r = 0; r < count; r++) expect(Math.abs(found[r] - expected[r])).toBeLessThanOrEqual(tolerance(type, view, r, width, width, query));
     });
   }
+
+  it('int8 rows: the query is rounded to int16 with a step that keeps the widest sum inside int32', () => {
+    // 1536 codes of -128 against a query of ones: with the 32767 grid the sum would be -6.4e9 and wrap around.
+    const width = 1536;
+    const rows = new WasmRows('i8', width, 2);
+    rows.resize(2);
+    expect(rows.simd).toBe(true);
+    rows.view.fill(-128, 0, width);
+    rows.view.fill(127, width, 2 * width);
+    const out = new Float64Array(2);
+    rows.scan(new Float32Array(width).fill(1), 2, out);
+    expect(out[0]).toBeCloseTo(-128 * width, 6);
+    expect(out[1]).toBeCloseTo(127 * width, 6);
+    expect(int16QueryStep(new Float32Array(width).fill(1), width)).toBe(1 / Math.floor(0x7fffffff / (128 * width)));
+    expect(int16QueryStep(Float32Array.of(0.5, -2, 1), 3)).toBe(2 / 32767);
+  });
 
   for (const [type, width, prefix] of [['f32', 128, 48], ['i8', 192, 64], ['f32', 64, 24]] as const) {
     it(`scans a ${prefix}-wide prefix of ${type} rows of width ${width} like the JavaScript kernel`, () => {
@@ -47,11 +78,10 @@ describe('WasmRows', () => {
       const found = new Float64Array(count);
       rows.scan(query, count, found, prefix);
       // Reference: the plain sum over each row's first `prefix` coordinates, written out here, not via a kernel.
-      const scale = type === 'f32' ? prefix : prefix * 127;
       for (let r = 0; r < count; r++) {
         let expected = 0;
         for (let i = 0; i < prefix; i++) expected += view[r * width + i] * query[i];
-        expect(Math.abs(found[r] - expected)).toBeLessThan(1e-5 * scale);
+        expect(Math.abs(found[r] - expected)).toBeLessThanOrEqual(tolerance(type, view, r, width, prefix, query));
       }
     });
   }

@@ -9,13 +9,19 @@
  * The module is assembled here, byte by byte (about 300 bytes; no toolchain, no binary file). It imports one memory
  * and exports two functions:
  *
- *     scan_f32(rows, query, count, rowBytes, out, stride)   out[r] = Σ_{i < rowBytes/4} rows[r][i] · query[i]
- *     scan_i8 (rows, query, count, rowBytes, out, stride)   out[r] = Σ_{i < rowBytes}   rows[r][i] · query[i]
+ *     scan_f32(rows, query, count, rowBytes, out, stride)   out[r] = Σ_{i < rowBytes/4} rows[r][i] · query[i]  (float32)
+ *     scan_i8 (rows, query, count, rowBytes, out, stride)   out[r] = Σ_{i < rowBytes}   rows[r][i] · query[i]  (int32)
  *
  * all arguments byte offsets or counts, row r starting at rows + r x stride (stride > rowBytes scans a prefix of
  * each row); each inner step reads 64 bytes of a row, so rowBytes must be a multiple of 64 (float32 widths multiple
- * of 16, int8 widths multiple of 64); other widths use the JavaScript kernels over the same views. Products are summed in float32 (four, resp. sixteen, partial sums per lane): scores differ from the
- * float64 JavaScript sums by ~1e-7 relative, which can swap two results only when their scores tie to 7 digits.
+ * of 16, int8 widths multiple of 64); other widths use the JavaScript kernels over the same views.
+ *
+ * scan_f32 takes a float32 query and sums in float32 (four partial sums per lane): scores differ from the float64
+ * JavaScript sums by ~1e-7 relative, which can swap two results only when their scores tie to 7 digits.
+ * scan_i8 takes an int16 query (WasmRows.scan rounds the float query onto a grid, see `int16QueryStep`) and sums
+ * exactly in int32 with i32x4.dot_i16x8_s: 3.0x faster than widening the codes to float32 (measured: 100,000 x 256
+ * codes, 5.1 ms to 1.7 ms per scan), at an error of at most half a grid step times Σ|code| per row, far below the
+ * codes' own quantization error.
  *
  * Layout of one store's memory: [rows: capacity x rowBytes | query: width x 4 | scores: capacity x 4]. Growing keeps
  * the rows in place (memory.grow) and moves the scratch regions behind them; memory.grow detaches old views, so
@@ -98,6 +104,10 @@ const op = {
   i32x4ExtendLowI16x8S: [0xfd, ...uleb(167)],
   i32x4ExtendHighI16x8S: [0xfd, ...uleb(168)],
   f32x4ConvertI32x4S: [0xfd, ...uleb(250)],
+  i32x4Add: [0xfd, ...uleb(174)],
+  i32x4DotI16x8S: [0xfd, ...uleb(186)],
+  i32Lane: (l: number) => [0xfd, 0x1b, l],
+  i32Store: [0x36, 0x02, 0x00],
 };
 
 // Parameters and locals, shared by both functions.
@@ -124,36 +134,48 @@ function stepF32(): number[] {
 }
 
 /**
- * 64 int8 codes per step: each 16-byte load is widened to two i16x8, each of those to two i32x4, converted to
- * f32x4 and multiplied with the matching 4 query floats (query advances 256 bytes per step).
+ * 64 int8 codes per step against an int16 query: each 16-byte load of codes is widened to two i16x8, and each of
+ * those is multiplied pairwise with 8 query int16s and summed in pairs into i32x4 (i32x4.dot_i16x8_s), so the sum is
+ * exact integer arithmetic (query advances 128 bytes per step). Three instructions per 8 codes, against the
+ * float path's widen-widen-convert-multiply-add per 4.
  */
 function stepI8(): number[] {
   const out: number[] = [];
   for (let u = 0; u < 4; u++) {
     for (let half = 0; half < 2; half++) {
-      for (let quarter = 0; quarter < 2; quarter++) {
-        const lane = u * 4 + half * 2 + quarter; // which group of 4 codes in this 64-byte step
-        out.push(
-          ...op.get(ACC[lane % 4]),
-          ...op.get(P),
-          ...op.load(u * 16),
-          ...(half === 0 ? op.i16x8ExtendLowI8x16S : op.i16x8ExtendHighI8x16S),
-          ...(quarter === 0 ? op.i32x4ExtendLowI16x8S : op.i32x4ExtendHighI16x8S),
-          ...op.f32x4ConvertI32x4S,
-          ...op.get(Q),
-          ...op.load(lane * 16),
-          ...op.f32x4Mul,
-          ...op.f32x4Add,
-          ...op.set(ACC[lane % 4]),
-        );
-      }
+      out.push(
+        ...op.get(ACC[u]),
+        ...op.get(P),
+        ...op.load(u * 16),
+        ...(half === 0 ? op.i16x8ExtendLowI8x16S : op.i16x8ExtendHighI8x16S),
+        ...op.get(Q),
+        ...op.load(u * 32 + half * 16),
+        ...op.i32x4DotI16x8S,
+        ...op.i32x4Add,
+        ...op.set(ACC[u]),
+      );
     }
   }
   return out;
 }
 
-/** One scan function: for each row, accumulate its steps, reduce the four accumulators, store one float32. */
-function scanBody(step: number[], queryBytesPerStep: number): number[] {
+/**
+ * One scan function: for each row, accumulate its steps, reduce the four accumulators, store one float32 (float
+ * accumulators) or one int32 (integer accumulators).
+ */
+function scanBody(step: number[], queryBytesPerStep: number, accumulators: 'f32' | 'i32'): number[] {
+  const reduce =
+    accumulators === 'f32'
+      ? [
+          ...op.get(ACC[0]), ...op.get(ACC[1]), ...op.f32x4Add, ...op.get(ACC[2]), ...op.f32x4Add, ...op.get(ACC[3]), ...op.f32x4Add, ...op.tee(TMP),
+          ...op.lane(0), ...op.get(TMP), ...op.lane(1), ...op.f32Add, ...op.get(TMP), ...op.lane(2), ...op.f32Add, ...op.get(TMP), ...op.lane(3), ...op.f32Add,
+          ...op.f32Store,
+        ]
+      : [
+          ...op.get(ACC[0]), ...op.get(ACC[1]), ...op.i32x4Add, ...op.get(ACC[2]), ...op.i32x4Add, ...op.get(ACC[3]), ...op.i32x4Add, ...op.tee(TMP),
+          ...op.i32Lane(0), ...op.get(TMP), ...op.i32Lane(1), ...op.add, ...op.get(TMP), ...op.i32Lane(2), ...op.add, ...op.get(TMP), ...op.i32Lane(3), ...op.add,
+          ...op.i32Store,
+        ];
   const body = [
     ...op.block,
     ...op.loop,
@@ -169,9 +191,7 @@ function scanBody(step: number[], queryBytesPerStep: number): number[] {
     ...op.get(Q), ...op.i32(queryBytesPerStep), ...op.add, ...op.tee(Q), ...op.get(Q_END), ...op.ltU, ...op.brIf(0),
     ...op.end,
     ...op.get(OUT),
-    ...op.get(ACC[0]), ...op.get(ACC[1]), ...op.f32x4Add, ...op.get(ACC[2]), ...op.f32x4Add, ...op.get(ACC[3]), ...op.f32x4Add, ...op.tee(TMP),
-    ...op.lane(0), ...op.get(TMP), ...op.lane(1), ...op.f32Add, ...op.get(TMP), ...op.lane(2), ...op.f32Add, ...op.get(TMP), ...op.lane(3), ...op.f32Add,
-    ...op.f32Store,
+    ...reduce,
     ...op.get(OUT), ...op.i32(4), ...op.add, ...op.set(OUT),
     ...op.get(R), ...op.i32(1), ...op.add, ...op.set(R),
     ...op.get(ROWS), ...op.get(STRIDE), ...op.add, ...op.set(ROWS),
@@ -199,7 +219,7 @@ function assemble(): Uint8Array {
       [...name('scan_f32'), 0x00, 0x00],
       [...name('scan_i8'), 0x00, 0x01],
     ])),
-    ...section(10, vec([scanBody(stepF32(), 64), scanBody(stepI8(), 256)])),
+    ...section(10, vec([scanBody(stepF32(), 64, 'f32'), scanBody(stepI8(), 128, 'i32')])),
   ]);
 }
 
@@ -238,6 +258,9 @@ export class WasmRows {
   private rowsView!: Float32Array | Int8Array;
   private queryView!: Float32Array;
   private scoresView!: Float32Array;
+  // The same scratch regions as seen by the int8 kernel: an int16 query, int32 scores.
+  private queryI16View!: Int16Array;
+  private scoresI32View!: Int32Array;
 
   constructor(type: RowType, width: number, capacity: number, options: { simd?: boolean } = {}) {
     this.type = type;
@@ -304,10 +327,32 @@ export class WasmRows {
       else dotRowsFloat32(this.rowsView, this.width, count, query, out, prefix);
       return;
     }
+    if (this.type === 'i8') {
+      this.scanInt8(query, count, out, prefix);
+      return;
+    }
     this.queryView.set(query.subarray(0, this.width));
     this.scanFn(0, this.queryView.byteOffset, count, prefix * bytes, this.scoresView.byteOffset, this.width * bytes);
     const scores = this.scoresView;
     for (let r = 0; r < count; r++) out[r] = scores[r];
+  }
+
+  /**
+   * The int8 kernel's scan: the query is rounded to int16 on a grid of step s = max|q| / qMax, the dot products
+   * are exact int32 sums, and out[r] = s x sum. qMax keeps every sum inside int32 (|code| <= 128), so the only error
+   * is the query's rounding: |out[r] - row r · q| <= (s / 2) Σ_i |row r [i]| (see `int16QueryStep`).
+   */
+  private scanInt8(query: Float32Array, count: number, out: Float64Array, prefix: number): void {
+    const step = int16QueryStep(query, prefix);
+    if (step === 0) {
+      out.fill(0, 0, count);
+      return;
+    }
+    const q16 = this.queryI16View;
+    for (let i = 0; i < prefix; i++) q16[i] = Math.round(query[i] / step);
+    this.scanFn!(0, q16.byteOffset, count, prefix, this.scoresI32View.byteOffset, this.width);
+    const sums = this.scoresI32View;
+    for (let r = 0; r < count; r++) out[r] = sums[r] * step;
   }
 
   private elementBytes(): number {
@@ -336,5 +381,22 @@ export class WasmRows {
     const queryOffset = Math.ceil(rowBytes / 4) * 4;
     this.queryView = new Float32Array(buffer, queryOffset, this.width);
     this.scoresView = new Float32Array(buffer, queryOffset + this.width * 4, this.capacityRows);
+    this.queryI16View = new Int16Array(buffer, queryOffset, this.width);
+    this.scoresI32View = new Int32Array(buffer, queryOffset + this.width * 4, this.capacityRows);
   }
+}
+
+/**
+ * The int16 grid step for a query scanned against int8 rows: max|q_i| / qMax over the first `prefix` coordinates
+ * (0 for an all-zero query), with qMax = min(32767, floor((2^31 - 1) / (128 x prefix))) so that no sum of `prefix`
+ * products of an int8 code and an int16 query value can leave int32.
+ */
+export function int16QueryStep(query: ArrayLike<number>, prefix: number): number {
+  let maxAbs = 0;
+  for (let i = 0; i < prefix; i++) {
+    const a = Math.abs(query[i]);
+    if (a > maxAbs) maxAbs = a;
+  }
+  const qMax = Math.min(32767, Math.floor(0x7fffffff / (128 * prefix)));
+  return maxAbs / qMax;
 }
