@@ -11,9 +11,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.ts';
-import { integerOption, numberOption, runIfEntryPoint } from '../util/script.ts';
+import { integerOption, numberOption, parseScriptArgs, runIfEntryPoint } from '../util/script.ts';
 import { loadDataset, loadQueries } from './load.ts';
 import { DEFAULT_TRACE_OPTIONS, DEFAULT_TRACES, generateTrace, writeTrace, type TraceGeneratorOptions } from './traces.ts';
 
@@ -44,30 +42,24 @@ export interface GenerateTracesArgs {
 }
 
 export function parseGenerateTracesArgs(argv: readonly string[]): GenerateTracesArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        out: { type: 'string', default: join('datasets', DEFAULT_TRACES.dir) },
-        memories: { type: 'string', default: 'datasets/memories.jsonl' },
-        queries: { type: 'string', default: 'datasets/queries.jsonl' },
-        preload: { type: 'string', default: String(DEFAULT_TRACES.preload) },
-        pool: { type: 'string', default: String(DEFAULT_TRACE_OPTIONS.poolSize) },
-        alpha: { type: 'string', default: String(DEFAULT_TRACE_OPTIONS.zipfAlpha) },
-        'near-duplicates': { type: 'string', default: String(DEFAULT_TRACE_OPTIONS.nearDuplicateShare) },
-        'write-rate': { type: 'string', default: String(DEFAULT_TRACE_OPTIONS.writeRate) },
-        ops: { type: 'string' },
-        seed: { type: 'string' },
-        file: { type: 'string', default: 'search-custom.jsonl' },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError({}, `${(error as Error).message}\n\n${USAGE}`, { cause: error });
-  }
+  const values = parseScriptArgs(
+    argv,
+    {
+    out: { type: 'string', default: join('datasets', DEFAULT_TRACES.dir) },
+    memories: { type: 'string', default: 'datasets/memories.jsonl' },
+    queries: { type: 'string', default: 'datasets/queries.jsonl' },
+    preload: { type: 'string', default: String(DEFAULT_TRACES.preload) },
+    pool: { type: 'string', default: String(DEFAULT_TRACE_OPTIONS.poolSize) },
+    alpha: { type: 'string', default: String(DEFAULT_TRACE_OPTIONS.zipfAlpha) },
+    'near-duplicates': { type: 'string', default: String(DEFAULT_TRACE_OPTIONS.nearDuplicateShare) },
+    'write-rate': { type: 'string', default: String(DEFAULT_TRACE_OPTIONS.writeRate) },
+    ops: { type: 'string' },
+    seed: { type: 'string' },
+    file: { type: 'string', default: 'search-custom.jsonl' },
+    help: { type: 'boolean', default: false },
+    },
+    USAGE,
+  );
   const single =
     values.ops !== undefined
       ? { ops: integerOption('--ops', values.ops, 1), seed: integerOption('--seed', values.seed ?? '1'), file: values.file }

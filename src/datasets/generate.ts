@@ -9,9 +9,7 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.ts';
-import { integerOption, numberOption, runIfEntryPoint } from '../util/script.ts';
+import { integerOption, parseScriptArgs, runIfEntryPoint } from '../util/script.ts';
 import { countWords, generateCorpusDetailed, generateQueries } from './corpus.ts';
 import { DEFAULT_DATASETS } from './defaults.ts';
 import { writeJsonlAtomic } from './jsonl.ts';
@@ -52,25 +50,19 @@ export interface GenerateArgs extends GenerateDatasetsOptions {
 
 /** Parses the script's argv (without node and the script path); bad input throws `UsageError`. */
 export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        out: { type: 'string', default: 'datasets' },
-        memories: { type: 'string', default: String(DEFAULT_DATASETS.memories.size) },
-        seed: { type: 'string', default: String(DEFAULT_DATASETS.memories.seed) },
-        queries: { type: 'string', default: String(DEFAULT_DATASETS.queries.size) },
-        'query-seed': { type: 'string', default: String(DEFAULT_DATASETS.queries.seed) },
-        stats: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError({}, `${(error as Error).message}\n\n${USAGE}`, { cause: error });
-  }
+  const values = parseScriptArgs(
+    argv,
+    {
+    out: { type: 'string', default: 'datasets' },
+    memories: { type: 'string', default: String(DEFAULT_DATASETS.memories.size) },
+    seed: { type: 'string', default: String(DEFAULT_DATASETS.memories.seed) },
+    queries: { type: 'string', default: String(DEFAULT_DATASETS.queries.size) },
+    'query-seed': { type: 'string', default: String(DEFAULT_DATASETS.queries.seed) },
+    stats: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+    },
+    USAGE,
+  );
   return {
     out: values.out,
     memories: integerOption('--memories', values.memories, 0),

@@ -1,10 +1,25 @@
 import { pathToFileURL } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MemoptError, UsageError } from '../errors.ts';
 
 /**
  * The plumbing of memopt's stand-alone scripts (dataset and trace generators, benches): typed option parsing with
  * the same messages, and an entry point that maps a MemoptError to its exit code.
  */
+
+type ScriptOptions = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * A script's options parsed strictly (unknown options and positionals are errors), or a UsageError with the
+ * parser's message followed by the script's usage text.
+ */
+export function parseScriptArgs<const O extends ScriptOptions>(argv: readonly string[], options: O, usage: string) {
+  try {
+    return parseArgs({ args: [...argv], strict: true as const, allowPositionals: false as const, options }).values;
+  } catch (error) {
+    throw new UsageError({}, `${(error as Error).message}\n\n${usage}`, { cause: error });
+  }
+}
 
 /** An integer option from its raw text; a UsageError naming the option otherwise. */
 export function integerOption(name: string, raw: string, min = Number.MIN_SAFE_INTEGER): number {
