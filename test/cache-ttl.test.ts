@@ -46,6 +46,43 @@ describe('SearchCache TTL, with a controlled clock', () => {
     expect(calls.n).toBe(3);
   });
 
+  it('counts an entry\'s age from the start of its computation, not from when it was stored', async () => {
+    const clock = manualClock();
+    const cache = new SearchCache({ ttlMs: 100, now: clock.now });
+    const { calls, compute } = counter();
+    // A computation that takes 40 ms: the index may have been read at any time from t=0 on.
+    await cache.getOrCompute('slow', {}, 0, async () => {
+      clock.advance(40);
+      return compute();
+    });
+    clock.advance(60); // t=100: exactly the TTL since the computation started
+    expect(cache.peek('slow')).toBeDefined();
+    clock.advance(1); // t=101: past it, although the entry was stored only 61 ms ago
+    expect(cache.peek('slow')).toBeUndefined();
+    expect(calls.n).toBe(1);
+  });
+
+  it('serves no result past its TTL when the store runs late behind other callers\' work (the CI race)', async () => {
+    const clock = manualClock();
+    const cache = new SearchCache({ ttlMs: 100, now: clock.now });
+    let resolvedAt = -1;
+    const computation = cache.getOrCompute('q', {}, 0, () =>
+      Promise.resolve(result.map((r) => ({ ...r }))).then((r) => {
+        resolvedAt = clock.now(); // the moment the result exists (what the scenario's audit stamps)
+        return r;
+      }),
+    );
+    // Work queued by other clients runs between the resolution and the cache's store: 30 ms of scans.
+    void Promise.resolve().then(() => clock.advance(30));
+    await computation;
+    const age = (at: number) => at - resolvedAt;
+    clock.advance(100 - age(clock.now())); // exactly the TTL since the result was computed
+    expect(cache.peek('q')).toBeDefined();
+    clock.advance(1);
+    expect(age(clock.now())).toBe(101);
+    expect(cache.peek('q')).toBeUndefined();
+  });
+
   it('never expires with ttlMs 0, unless an entry asks for a TTL', async () => {
     const clock = manualClock();
     const cache = new SearchCache({ now: clock.now });

@@ -68,7 +68,8 @@ export interface SearchCacheOptions {
   /**
    * Time to live of every entry, in ms; 0 means no expiry. Default 0: writes already invalidate what they change,
    * so a TTL is only a bound on how long a result may live for reasons the cache is not told about (an index
-   * changed behind the memory's back, a model swap). An entry stored at t is served up to t + ttlMs inclusive.
+   * changed behind the memory's back, a model swap). An entry whose computation started at t is served up to
+   * t + ttlMs inclusive: its age counts from the start of the computation, not from when it was stored.
    * A per-entry TTL can be passed to `getOrCompute`. Must be a non-negative integer.
    */
   ttlMs?: number;
@@ -128,6 +129,8 @@ export class SearchCache implements SearchResultCache {
   private readonly inspector: CacheInspector | undefined;
   private readonly scoreMargin: number;
   private readonly sizeOf: (key: string, results: readonly MemoryResult[]) => number;
+  /** The clock lru-cache checks TTLs against; read when a computation starts, as the entry's TTL start. */
+  private readonly clock: () => number;
   /** Latest generation the cache has seen. */
   private current = 0;
   /** Entries computed under an older generation than this are refused. */
@@ -170,6 +173,8 @@ export class SearchCache implements SearchResultCache {
       throw new OptionError('now', 'a function returning milliseconds', options.now);
     }
     this.sizeOf = options.sizeOf ?? estimateEntryBytes;
+    const clock = ttlClock(options.now);
+    this.clock = clock.perf.now;
 
     this.lru = new LRUCache<string, Entry>({
       max: this.maxEntries,
@@ -177,7 +182,7 @@ export class SearchCache implements SearchResultCache {
         ? { maxSize: this.maxSizeBytes, sizeCalculation: (entry: Entry, key: string) => entrySize(this.sizeOf, key, entry) }
         : {}),
       ttl: this.ttlMs,
-      ...ttlClock(options.now),
+      ...clock,
       dispose: (_entry, _key, reason) => {
         if (reason === 'evict') this.counts.evictions++;
         else if (reason === 'expire') this.counts.expirations++;
@@ -233,6 +238,9 @@ export class SearchCache implements SearchResultCache {
     ttlMs: number | undefined,
   ): Promise<MemoryResult[]> {
     const startedUnder = this.current;
+    // The entry's age counts from here, not from when it is stored: the scan may read the index any time after
+    // this, and the store runs after the caller's own continuations, which can take milliseconds on a busy loop.
+    const startedAt = this.clock();
     let computed: Promise<MemoryResult[]>;
     try {
       computed = Promise.resolve(compute());
@@ -254,7 +262,7 @@ export class SearchCache implements SearchResultCache {
               filter: options?.filter,
               vector: this.invalidation === 'targeted' ? this.inspector!.queryVector(normalized) : undefined,
             };
-            this.lru.set(key, entry, ttlMs === undefined ? undefined : { ttl: ttlMs });
+            this.lru.set(key, entry, ttlMs === undefined ? { start: startedAt } : { ttl: ttlMs, start: startedAt });
           }
           return frozen as MemoryResult[];
         },
@@ -415,11 +423,12 @@ function freezeResults(results: MemoryResult[]): readonly MemoryResult[] {
  * - `ttlResolution: 0` reads the clock on every staleness check. lru-cache's default (1) caches the time and clears
  *   the cached value with a 1 ms timer; a busy event loop runs that timer late, and the search-cache-ttl scenario
  *   measured entries served up to 73 ms past a 250 ms TTL that way. One performance.now() per lookup is the price.
+ * - `perf` is always given, so a cache can read the very clock lru-cache checks against (for `set`'s `start`).
  * - an injected clock is shifted to start at 1 ms (time since construction + 1), because lru-cache treats an entry
  *   whose start time is 0 as having no TTL.
  */
-export function ttlClock(now: (() => number) | undefined): { ttlResolution: number; perf?: { now: () => number } } {
-  if (!now) return { ttlResolution: 0 };
+export function ttlClock(now: (() => number) | undefined): { ttlResolution: number; perf: { now: () => number } } {
+  if (!now) return { ttlResolution: 0, perf: { now: () => performance.now() } };
   const origin = now();
   return { ttlResolution: 0, perf: { now: () => now() - origin + 1 } };
 }
