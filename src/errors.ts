@@ -39,10 +39,13 @@ function describeLocation(where: InputLocation): string {
 /** Bad input from the user: exit code 2. The message names the file, field or line. */
 export class InputError extends MemoptError {
   readonly where: InputLocation;
+  /** The message without its location, so a caller can re-locate it (e.g. inside an array of scenarios). */
+  readonly problem: string;
   constructor(where: InputLocation, problem: string, options?: { cause?: unknown }) {
     const loc = describeLocation(where);
     super(loc ? `${loc}: ${problem}` : problem, ExitCode.badInput, options);
     this.where = where;
+    this.problem = problem;
   }
 }
 

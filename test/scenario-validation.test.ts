@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode, ScenarioError } from '../src/errors.ts';
-import { loadScenario } from '../src/harness/loader.ts';
+import { loadScenarioFile, loadScenarios } from '../src/harness/loader.ts';
 import { validateScenario } from '../src/harness/scenario-schema.ts';
 import { fixedDriver } from './fixtures/fixed-driver.ts';
 
@@ -127,11 +127,44 @@ describe('loading scenario files', () => {
 
   it('reports a module that does not parse, naming the file', async () => {
     const file = bad('syntax-error.ts');
-    await expect(loadScenario(file, { quick: false })).rejects.toThrow(ScenarioError);
-    await expect(loadScenario(file, { quick: false })).rejects.toThrow(/syntax-error\.ts: cannot load the scenario module/);
+    await expect(loadScenarioFile(file, { quick: false })).rejects.toThrow(ScenarioError);
+    await expect(loadScenarioFile(file, { quick: false })).rejects.toThrow(/syntax-error\.ts: cannot load the scenario module/);
   });
 
   it('reports a bad field in a file', async () => {
-    await expect(loadScenario(bad('bad-workload.ts'), { quick: false })).rejects.toThrow(/bad-workload\.ts, field 'workload\.size'/);
+    await expect(loadScenarioFile(bad('bad-workload.ts'), { quick: false })).rejects.toThrow(/bad-workload\.ts, field 'workload\.size'/);
+  });
+});
+
+describe('suite files: an array of scenarios in one file', () => {
+  const suite = (name: string) => join(import.meta.dirname, 'fixtures', 'suites', name);
+
+  it('loads every scenario of the array in order, each validated and quick-merged on its own, with the file hash', async () => {
+    const loaded = await loadScenarioFile(suite('two-scenarios.ts'), { quick: true });
+    expect(loaded.map((s) => s.definition.name)).toEqual(['suite-first', 'suite-second']);
+    expect(loaded.map((s) => s.workload)).toEqual([{ size: 10 }, { size: 2 }]);
+    expect(loaded[0].fileSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(loaded[1].fileSha256).toBe(loaded[0].fileSha256);
+  });
+
+  it('filters the scenarios of a suite by name', async () => {
+    const loaded = await loadScenarios([suite('two-scenarios.ts')], { quick: false, filter: 'second' });
+    expect(loaded.map((s) => s.definition.name)).toEqual(['suite-second']);
+  });
+
+  it('names the element and the field of a bad scenario in a suite', async () => {
+    await expect(loadScenarioFile(suite('bad-element.ts'), { quick: false })).rejects.toThrow(
+      /bad-element\.ts, field 'default\.1\.workload\.size': /,
+    );
+  });
+
+  it('rejects an empty suite', async () => {
+    await expect(loadScenarioFile(suite('empty.ts'), { quick: false })).rejects.toThrow(/empty\.ts, field 'default': an empty array/);
+  });
+
+  it('rejects a name used twice in one suite', async () => {
+    await expect(loadScenarios([suite('name-clash.ts')], { quick: false })).rejects.toThrow(
+      /name-clash\.ts, field 'default\.1\.name': name 'suite-twice' is already used by another scenario in this file/,
+    );
   });
 });

@@ -37,8 +37,12 @@ export interface LoadOptions {
   repetitions?: number;
 }
 
-/** Imports one scenario module and validates its default export; records the file's sha256 for the manifest. */
-export async function loadScenario(file: string, options: LoadOptions): Promise<ValidatedScenario> {
+/**
+ * Imports one scenario file and validates its default export: one scenario (`export default defineScenario(...)`)
+ * or a suite of them (`export default [defineScenario(...), ...]`, each with its own name and report). Records the
+ * file's sha256 for the manifest.
+ */
+export async function loadScenarioFile(file: string, options: LoadOptions): Promise<ValidatedScenario[]> {
   let module: Record<string, unknown>;
   try {
     module = await import(pathToFileURL(file).href);
@@ -46,10 +50,26 @@ export async function loadScenario(file: string, options: LoadOptions): Promise<
     throw new ScenarioError({ file }, `cannot load the scenario module: ${(error as Error).message}`, { cause: error });
   }
   if (!('default' in module)) {
-    throw new ScenarioError({ file, field: 'default' }, 'expected `export default defineScenario({...})`');
+    throw new ScenarioError({ file, field: 'default' }, 'expected `export default defineScenario({...})` or an array of them');
   }
-  const validated = validateScenario(file, module.default, options);
-  validated.fileSha256 = createHash('sha256').update(await readFile(file)).digest('hex');
+  const exported = module.default;
+  let validated: ValidatedScenario[];
+  if (Array.isArray(exported)) {
+    if (exported.length === 0) throw new ScenarioError({ file, field: 'default' }, 'an empty array: expected at least one scenario');
+    validated = exported.map((definition, i) => {
+      try {
+        return validateScenario(file, definition, options);
+      } catch (error) {
+        if (!(error instanceof ScenarioError)) throw error;
+        const field = error.where.field ? `default.${i}.${error.where.field}` : `default.${i}`;
+        throw new ScenarioError({ file, field }, error.problem, { cause: error });
+      }
+    });
+  } else {
+    validated = [validateScenario(file, exported, options)];
+  }
+  const sha256 = createHash('sha256').update(await readFile(file)).digest('hex');
+  for (const scenario of validated) scenario.fileSha256 = sha256;
   return validated;
 }
 
@@ -61,12 +81,15 @@ export async function loadScenarios(
   const loaded: ValidatedScenario[] = [];
   const names = new Map<string, string>();
   for (const file of files) {
-    const scenario = await loadScenario(file, options);
-    const name = scenario.definition.name;
-    const clash = names.get(name);
-    if (clash) throw new ScenarioError({ file, field: 'name' }, `name '${name}' is already used by ${basename(clash)}`);
-    names.set(name, file);
-    if (!options.filter || matchesFilter(name, options.filter)) loaded.push(scenario);
+    const scenarios = await loadScenarioFile(file, options);
+    scenarios.forEach((scenario, i) => {
+      const name = scenario.definition.name;
+      const clash = names.get(name);
+      const field = scenarios.length > 1 ? `default.${i}.name` : 'name';
+      if (clash) throw new ScenarioError({ file, field }, `name '${name}' is already used by ${clash === file ? 'another scenario in this file' : basename(clash)}`);
+      names.set(name, file);
+      if (!options.filter || matchesFilter(name, options.filter)) loaded.push(scenario);
+    });
   }
   return loaded;
 }
