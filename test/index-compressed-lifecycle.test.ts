@@ -106,6 +106,9 @@ describe('CompressedIndex lifecycle', () => {
     // Codes and axes live in WebAssembly memories: rows, then query and score scratch, in 64 KiB pages.
     const codePages = (bytesPerCode: number) => pages(Math.ceil((n * k * bytesPerCode) / 4) * 4 + k * 4 + n * 4);
     const model = DIMS * 8 + k * 8 + pages(k * DIMS * 4 + DIMS * 4 + k * 4); // mean, eigenvalues, axes
+    // The re-rank scratch (default oversample 4 x 10 rows of DIMS) exists only where the SIMD kernel takes the row
+    // width: 32 float32 = 128 bytes does, 32 int8 = 32 bytes (not a multiple of 64) does not.
+    const scratchRows = 4 * 10;
     const cases = [
       { options: {}, perVector: k * 4, codes: codePages(4), full: 0, extra: 0 },
       { options: { precision: 'int8' as const }, perVector: k, codes: codePages(1), full: 0, extra: 2 * k * 4 },
@@ -115,7 +118,7 @@ describe('CompressedIndex lifecycle', () => {
         perVector: k + DIMS * 4,
         codes: codePages(1),
         full: n * DIMS * 4,
-        extra: 2 * k * 4,
+        extra: 2 * k * 4 + pages(scratchRows * DIMS * 4 + DIMS * 4 + scratchRows * 4),
       },
     ];
     for (const { options, perVector, codes, full, extra } of cases) {

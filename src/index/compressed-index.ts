@@ -88,6 +88,8 @@ export interface CompressedState {
 }
 
 const DEFAULTS = { components: 256, precision: 'float32', fitMethod: 'subspace', fitSampleSize: 5000, seed: 1, initialCapacity: 1024 } as const;
+/** The re-rank scratch is sized for a shortlist of `oversample x RERANK_SCRATCH_K` rows (k = 10, the usual query). */
+const RERANK_SCRATCH_K = 10;
 const RERANK_DEFAULTS = { oversample: 4, precision: 'int8' } as const;
 
 /**
@@ -125,6 +127,12 @@ export class CompressedIndex implements VectorIndex {
   /** The model's axes as rows in WebAssembly memory: projecting a query is a SIMD scan over them. */
   private axisRows: WasmRows | undefined;
   private full: Float32Array | Int8Array | undefined;
+  /**
+   * With re-rank: the shortlist's full-width rows are copied here (a memcpy of ~120 KB for 80 rows) and scored by
+   * the SIMD kernel in one call, instead of a JavaScript loop per row; undefined where the kernel cannot take the
+   * width. Kept, so counted in memoryBytes(); sized for `oversample x 10` rows, grown for a larger shortlist.
+   */
+  private rerankRows: WasmRows | undefined;
   private readonly ids: string[] = [];
   private readonly rowOf = new Map<string, number>();
 
@@ -340,13 +348,15 @@ export class CompressedIndex implements VectorIndex {
     let constant = 0;
     for (let j = 0; j < dims; j++) constant += query[j] * model.mean[j];
     // P q̂ through the blocked kernel (the axes are `components` rows of `dims`).
-    const query32 = Float32Array.from(query);
+    const query32 = new Float32Array(query);
     const projected = new Float64Array(components);
     this.axisRows!.scan(query32, components, projected);
     const weights = new Float32Array(components);
     if (quantizer) constant += quantizer.queryWeights(projected, weights);
     else weights.set(projected);
 
+    // The scan leaves out `constant` (the same for every row, so it cannot change a ranking); it is added only to
+    // the rows that can still be returned.
     const scores = new Float64Array(n);
     const codeRows = this.codeRows!;
     const codes = codeRows.view;
@@ -358,30 +368,54 @@ export class CompressedIndex implements VectorIndex {
       codeRows.scan(weights, n, scores, p);
       pool = Int32Array.from(selectTopK(scores, n, this.ids, prefilter.candidates));
       for (const row of pool) {
-        scores[row] += constant + (codes instanceof Int8Array ? dotRowInt8(codes, components, row, weights, p) : dotRowFloat32(codes, components, row, weights, p));
+        scores[row] += (codes instanceof Int8Array ? dotRowInt8(codes, components, row, weights, p) : dotRowFloat32(codes, components, row, weights, p));
       }
     } else {
       codeRows.scan(weights, n, scores);
-      if (constant !== 0) for (let r = 0; r < n; r++) scores[r] += constant;
     }
 
     const rerank = this.options.rerank;
-    if (!rerank || !this.full) return toHits(selectTopK(scores, n, this.ids, k, pool), scores, this.ids);
+    if (!rerank || !this.full) {
+      const best = selectTopK(scores, n, this.ids, k, pool);
+      for (const row of best) scores[row] += constant;
+      return toHits(best, scores, this.ids);
+    }
     const shortlist = Int32Array.from(selectTopK(scores, n, this.ids, k * rerank.oversample, pool));
     // The stored residual r = x̂ - μ - Pᵀŷ completes the first-stage score: q̂·μ + (P q̂)·ŷ + q̂·r = q̂·x̂.
-    const full = this.full;
-    if (full instanceof Int8Array) {
+    if (this.full instanceof Int8Array) {
       const fullWeights = new Float32Array(dims);
       const fullConstant = state.rerankQuantizer!.queryWeights(query, fullWeights);
-      for (const row of shortlist) scores[row] += fullConstant + dotRowInt8(full, dims, row, fullWeights);
+      this.rescore(shortlist, fullWeights, constant + fullConstant, scores);
     } else {
-      for (const row of shortlist) scores[row] += dotRowFloat32(full, dims, row, query32);
+      this.rescore(shortlist, query32, constant, scores);
     }
     return toHits(selectTopK(scores, n, this.ids, k, shortlist), scores, this.ids);
   }
 
+  /** scores[row] += constant + full row · query, for every row of the shortlist. */
+  private rescore(shortlist: Int32Array, query: Float32Array, constant: number, scores: Float64Array): void {
+    const full = this.full!;
+    const dims = this.state!.model.dims;
+    const scratch = this.rerankRows;
+    if (!scratch) {
+      for (const row of shortlist) {
+        scores[row] += constant + (full instanceof Int8Array ? dotRowInt8(full, dims, row, query) : dotRowFloat32(full, dims, row, query));
+      }
+      return;
+    }
+    if (scratch.capacity < shortlist.length) scratch.resize(shortlist.length);
+    const gathered = scratch.view;
+    for (let i = 0; i < shortlist.length; i++) {
+      const row = shortlist[i];
+      gathered.set(full.subarray(row * dims, (row + 1) * dims) as never, i * dims);
+    }
+    const partial = new Float64Array(shortlist.length);
+    scratch.scan(query, shortlist.length, partial);
+    for (let i = 0; i < shortlist.length; i++) scores[shortlist[i]] += constant + partial[i];
+  }
+
   /**
-   * Everything the index holds for its vectors and model, exactly: projected codes, re-rank vectors (when on),
+   * Everything the index holds for its vectors and model, exactly: projected codes, re-rank vectors and their scratch (when on),
    * empty rows included (they are allocated), the PCA model (mean, axes, eigenvalues) and quantizer ranges. Ids are
    * not counted, as NaiveIndex does not count them: every index keeps the same ids.
    */
@@ -395,6 +429,7 @@ export class CompressedIndex implements VectorIndex {
       modelBytes(model) -
       model.axes.byteLength +
       this.axisRows!.byteLength() +
+      (this.rerankRows?.byteLength() ?? 0) +
       (quantizer?.memoryBytes() ?? 0) +
       (rerankQuantizer?.memoryBytes() ?? 0)
     );
@@ -405,7 +440,7 @@ export class CompressedIndex implements VectorIndex {
    * `heapUsed` nor `arrayBuffers` of process.memoryUsage(), so a heap measurement must add this.
    */
   wasmMemoryBytes(): number {
-    return (this.codeRows?.byteLength() ?? 0) + (this.axisRows?.byteLength() ?? 0);
+    return (this.codeRows?.byteLength() ?? 0) + (this.axisRows?.byteLength() ?? 0) + (this.rerankRows?.byteLength() ?? 0);
   }
 
   /** Bytes stored per vector, model excluded: the marginal cost of one more vector. */
@@ -487,7 +522,12 @@ export class CompressedIndex implements VectorIndex {
     this.axisRows = axisRows;
     this.state = { ...state, model: { ...model, axes: axisRows.view as Float32Array } };
     this.codeRows = new WasmRows(this.options.precision === 'int8' ? 'i8' : 'f32', this.options.components, this.options.initialCapacity);
-    if (this.options.rerank) this.resize(this.options.initialCapacity);
+    const { rerank } = this.options;
+    if (rerank) {
+      this.resize(this.options.initialCapacity);
+      const scratch = new WasmRows(rerank.precision === 'int8' ? 'i8' : 'f32', model.dims, rerank.oversample * RERANK_SCRATCH_K);
+      this.rerankRows = scratch.simd ? scratch : undefined;
+    }
   }
 
   private resize(rows: number): void {
