@@ -1,6 +1,7 @@
-/** Vector indexes: the naive baseline, exact flat storage, and the PCA-compressed index, with their tools. */
+/** Vector indexes: the naive baseline, exact flat storage, int8 scalar quantization and the PCA-compressed index, with their tools. */
 export { NaiveIndex, compareHits } from './naive-index.ts';
 export { FlatIndex, type FlatIndexOptions } from './flat-index.ts';
+export { ScalarQuantizedIndex, type ScalarQuantizedIndexOptions } from './scalar-quantized-index.ts';
 export {
   CompressedIndex,
   type CompressedIndexOptions,

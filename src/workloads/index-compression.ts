@@ -6,6 +6,7 @@ import { percentiles } from '../harness/statistics.ts';
 import type { DetailTable, MemorySample, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { CompressedIndex, type CompressedIndexOptions } from '../index/compressed-index.ts';
 import { FlatIndex } from '../index/flat-index.ts';
+import { ScalarQuantizedIndex } from '../index/scalar-quantized-index.ts';
 import { NaiveIndex } from '../index/naive-index.ts';
 import { PCA_METHODS, fitPca, type PcaModel } from '../index/pca.ts';
 import { exactTopK, recallAtK } from '../index/recall.ts';
@@ -56,6 +57,8 @@ const workloadSchema = z
 const variantSchema = z.discriminatedUnion('index', [
   z.object({ index: z.literal('naive') }).strict(),
   z.object({ index: z.literal('flat') }).strict(),
+  // int8 scalar quantization of every dimension, no PCA (ScalarQuantizedIndex).
+  z.object({ index: z.literal('sq8'), fitSampleSize: z.number().int().min(1).default(5000) }).strict(),
   z
     .object({
       index: z.literal('compressed'),
@@ -167,7 +170,7 @@ export const indexCompressionDriver: WorkloadDriver<
     const dims = vectors[0].length;
 
     // The side's own index, measured alone on the heap.
-    let fit: { ms: number; rows: number; explainedVariance: number; iterations: number } | undefined;
+    let fit: { ms: number; rows: number; explainedVariance: number | undefined; iterations: number } | undefined;
     const before = await settledSample(context, 'before index');
     const rssBefore = process.memoryUsage().rss;
     const started = performance.now();
@@ -181,6 +184,13 @@ export const indexCompressionDriver: WorkloadDriver<
       const flat = new FlatIndex({ initialCapacity: entries.length });
       flat.addMany(entries);
       index = flat;
+    } else if (params.index === 'sq8') {
+      const sq8 = new ScalarQuantizedIndex({ initialCapacity: entries.length, fitSampleSize: params.fitSampleSize });
+      const report = sq8.fit(vectors);
+      buildStart = performance.now();
+      fit = { ms: buildStart - started, rows: report.sampleRows, explainedVariance: undefined, iterations: 0 };
+      sq8.addMany(entries);
+      index = sq8;
     } else {
       const compressed = new CompressedIndex(compressedOptions(params, entries.length));
       const report = compressed.fit(vectors);
@@ -265,7 +275,7 @@ export const indexCompressionDriver: WorkloadDriver<
     if (fit) {
       result.fit_ms = fit.ms;
       result.fit_rows = fit.rows;
-      result.explained_variance = fit.explainedVariance;
+      if (fit.explainedVariance !== undefined) result.explained_variance = fit.explainedVariance;
     }
 
     const row = (m: Measured, sum: ReturnType<typeof summary>) => {
@@ -273,7 +283,7 @@ export const indexCompressionDriver: WorkloadDriver<
       return [
         m.label,
         c ? c.components : dims,
-        c ? c.precision : m.index instanceof NaiveIndex ? 'float64' : 'float32',
+        c ? c.precision : m.index instanceof NaiveIndex ? 'float64' : m.index instanceof ScalarQuantizedIndex ? 'int8' : 'float32',
         c?.rerank ? `${c.rerank.precision} x${c.rerank.oversample}` : 'none',
         n,
         m.bytes / n,
@@ -289,7 +299,7 @@ export const indexCompressionDriver: WorkloadDriver<
         m.buildMs,
         m === side && fit ? fit.ms : null,
         m === side && fit ? fit.rows : null,
-        m === side && fit ? fit.explainedVariance : null,
+        m === side && fit ? (fit.explainedVariance ?? null) : null,
       ];
     };
     const details: DetailTable[] = [{ name: 'indexes', columns: INDEX_COLUMNS, rows: [row(side, s), row(reference, f)] }];
@@ -306,7 +316,7 @@ export const indexCompressionDriver: WorkloadDriver<
 };
 
 function wasmBytesOf(index: VectorIndex): number {
-  return index instanceof FlatIndex || index instanceof CompressedIndex ? index.wasmMemoryBytes() : 0;
+  return index instanceof FlatIndex || index instanceof CompressedIndex || index instanceof ScalarQuantizedIndex ? index.wasmMemoryBytes() : 0;
 }
 
 function compressedOptions(params: Extract<IndexCompressionVariant, { index: 'compressed' }>, capacity: number): CompressedIndexOptions {
@@ -375,6 +385,33 @@ function sweep(
       context.log(`sweep: width ${width} ${variant.precision}${variant.rerank ? ' + re-rank' : ''}: recall@${workload.k} ${rows[rows.length - 1][9]}`);
     }
   }
+  // The point without PCA: every dimension quantized to int8 (ScalarQuantizedIndex), the plain baseline PCA has to
+  // beat on this curve. Its precision reads 'int8 (no PCA)' so the chart shows it apart.
+  const sq8 = new ScalarQuantizedIndex({ initialCapacity: entries.length, fitSampleSize: params.fitSampleSize });
+  sq8.fit(vectors);
+  sq8.addMany(entries);
+  const latency = new Timings();
+  const results = queries.map((q) => {
+    const t = performance.now();
+    const hits = sq8.search(q, workload.k);
+    latency.record(performance.now() - t);
+    return hits;
+  });
+  const bytes = sq8.memoryBytes();
+  rows.push([
+    dims,
+    'int8 (no PCA)',
+    'none',
+    1,
+    bytes / vectors.length,
+    bytes,
+    ((naiveBytes - bytes) / naiveBytes) * 100,
+    ((flatBytes - bytes) / flatBytes) * 100,
+    recallAtK(results, exact, 1),
+    recallAtK(results, exact, workload.k),
+    latency.mean(),
+  ]);
+  context.log(`sweep: int8 scalar quantization without PCA: recall@${workload.k} ${rows[rows.length - 1][9]}`);
   return { name: 'width_sweep', columns: SWEEP_COLUMNS, rows };
 }
 
