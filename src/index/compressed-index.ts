@@ -5,6 +5,7 @@ import { assertFinite, dotRowFloat32, dotRowInt8, dotRowsFloat32, dotRowsInt8, w
 import { PCA_METHODS, explainedVariance, fitPca, modelBytes, truncateModel, type PcaMethod, type PcaModel } from './pca.ts';
 import { loadCompressedIndex, saveCompressedIndex } from './persistence.ts';
 import { ScalarQuantizer } from './quantize.ts';
+import { RowDirectory } from './row-directory.ts';
 import { selectTopK, toHits } from './top-k.ts';
 import { WasmRows } from './wasm-rows.ts';
 
@@ -133,8 +134,7 @@ export class CompressedIndex implements VectorIndex {
    * width. Kept, so counted in memoryBytes(); sized for `oversample x 10` rows, grown for a larger shortlist.
    */
   private rerankRows: WasmRows | undefined;
-  private readonly ids: string[] = [];
-  private readonly rowOf = new Map<string, number>();
+  private readonly directory = new RowDirectory();
 
   constructor(options: CompressedIndexOptions = {}) {
     const components = options.components ?? DEFAULTS.components;
@@ -175,7 +175,7 @@ export class CompressedIndex implements VectorIndex {
   }
 
   get size(): number {
-    return this.ids.length;
+    return this.directory.size;
   }
 
   get fitted(): boolean {
@@ -261,14 +261,8 @@ export class CompressedIndex implements VectorIndex {
     const dims = state.model.dims;
     if (vector.length !== dims) throw new RangeError(`CompressedIndex.add('${id}'): expected a vector of ${dims} dimensions, found ${vector.length}`);
     assertFinite(vector, `CompressedIndex.add('${id}')`);
-    let row = this.rowOf.get(id);
-    if (row === undefined) {
-      this.reserve(this.ids.length + 1, true);
-      row = this.ids.length;
-      this.ids.push(id);
-      this.rowOf.set(id, row);
-    }
-    this.store(row, vector);
+    if (!this.directory.has(id)) this.reserve(this.directory.size + 1, true);
+    this.store(this.directory.rowFor(id), vector);
   }
 
   /**
@@ -288,18 +282,8 @@ export class CompressedIndex implements VectorIndex {
       }
       assertFinite(vector, `CompressedIndex.addMany('${id}')`);
     }
-    const fresh = new Set<string>();
-    for (const [id] of list) if (!this.rowOf.has(id)) fresh.add(id);
-    this.reserve(this.ids.length + fresh.size);
-    const rowFor = list.map(([id]) => {
-      let row = this.rowOf.get(id);
-      if (row === undefined) {
-        row = this.ids.length;
-        this.ids.push(id);
-        this.rowOf.set(id, row);
-      }
-      return row;
-    });
+    this.reserve(this.directory.size + this.directory.countNew(list.map(([id]) => id)));
+    const rowFor = list.map(([id]) => this.directory.rowFor(id));
     const block = 64;
     const encoder = new BlockEncoder(model, quantizer, block);
     const unit = new Float64Array(block * dims);
@@ -312,27 +296,18 @@ export class CompressedIndex implements VectorIndex {
   }
 
   has(id: string): boolean {
-    return this.rowOf.has(id);
+    return this.directory.has(id);
   }
 
   remove(id: string): boolean {
-    const row = this.rowOf.get(id);
-    if (row === undefined) return false;
-    const last = this.ids.length - 1;
-    if (row !== last) {
+    return this.directory.remove(id, (from, to) => {
       const k = this.options.components;
-      this.codeRows!.view.copyWithin(row * k, last * k, (last + 1) * k);
+      this.codeRows!.view.copyWithin(to * k, from * k, (from + 1) * k);
       if (this.full) {
         const d = this.state!.model.dims;
-        this.full.copyWithin(row * d, last * d, (last + 1) * d);
+        this.full.copyWithin(to * d, from * d, (from + 1) * d);
       }
-      const moved = this.ids[last];
-      this.ids[row] = moved;
-      this.rowOf.set(moved, row);
-    }
-    this.ids.pop();
-    this.rowOf.delete(id);
-    return true;
+    });
   }
 
   search(vector: ArrayLike<number>, k: number): SearchHit[] {
@@ -340,7 +315,7 @@ export class CompressedIndex implements VectorIndex {
     const { model, quantizer } = state;
     const dims = model.dims;
     if (vector.length !== dims) throw new RangeError(`CompressedIndex.search: expected a query of ${dims} dimensions, found ${vector.length}`);
-    const n = this.ids.length;
+    const n = this.directory.size;
     const components = this.options.components;
     // Per-query scratch is allocated here, not held: memoryBytes() is then all the index keeps.
     const query = new Float64Array(dims);
@@ -366,7 +341,7 @@ export class CompressedIndex implements VectorIndex {
     if (prefilter && n > prefilter.candidates) {
       const p = prefilter.components;
       codeRows.scan(weights, n, scores, p);
-      pool = Int32Array.from(selectTopK(scores, n, this.ids, prefilter.candidates));
+      pool = Int32Array.from(selectTopK(scores, n, this.directory.ids, prefilter.candidates));
       for (const row of pool) {
         scores[row] += (codes instanceof Int8Array ? dotRowInt8(codes, components, row, weights, p) : dotRowFloat32(codes, components, row, weights, p));
       }
@@ -376,11 +351,11 @@ export class CompressedIndex implements VectorIndex {
 
     const rerank = this.options.rerank;
     if (!rerank || !this.full) {
-      const best = selectTopK(scores, n, this.ids, k, pool);
+      const best = selectTopK(scores, n, this.directory.ids, k, pool);
       for (const row of best) scores[row] += constant;
-      return toHits(best, scores, this.ids);
+      return toHits(best, scores, this.directory.ids);
     }
-    const shortlist = Int32Array.from(selectTopK(scores, n, this.ids, k * rerank.oversample, pool));
+    const shortlist = Int32Array.from(selectTopK(scores, n, this.directory.ids, k * rerank.oversample, pool));
     // The stored residual r = x̂ - μ - Pᵀŷ completes the first-stage score: q̂·μ + (P q̂)·ŷ + q̂·r = q̂·x̂.
     if (this.full instanceof Int8Array) {
       const fullWeights = new Float32Array(dims);
@@ -389,7 +364,7 @@ export class CompressedIndex implements VectorIndex {
     } else {
       this.rescore(shortlist, query32, constant, scores);
     }
-    return toHits(selectTopK(scores, n, this.ids, k, shortlist), scores, this.ids);
+    return toHits(selectTopK(scores, n, this.directory.ids, k, shortlist), scores, this.directory.ids);
   }
 
   /** scores[row] += constant + full row · query, for every row of the shortlist. */
@@ -462,7 +437,7 @@ export class CompressedIndex implements VectorIndex {
 
   /** Releases the empty rows at the end of the store. */
   trim(): void {
-    if (this.codeRows && this.codeRows.capacity > this.ids.length) this.resize(this.ids.length);
+    if (this.codeRows && this.codeRows.capacity > this.directory.size) this.resize(this.directory.size);
   }
 
   /** Saves model and vectors to `file` (atomically; format in persistence.ts). */
@@ -477,16 +452,16 @@ export class CompressedIndex implements VectorIndex {
 
   /** Ids in row order (a copy). */
   storedIds(): string[] {
-    return [...this.ids];
+    return [...this.directory.ids];
   }
 
   /** The fitted state and the stored rows, for persistence (shared arrays, trimmed to `size` rows; do not modify). */
   snapshot(): { state: CompressedState; ids: readonly string[]; codes: Float32Array | Int8Array; full: Float32Array | Int8Array | undefined } {
     const state = this.requireFitted('snapshot');
-    const n = this.ids.length;
+    const n = this.directory.size;
     return {
       state,
-      ids: this.ids,
+      ids: this.directory.ids,
       codes: this.codeRows!.view.subarray(0, n * this.options.components),
       full: this.full?.subarray(0, n * state.model.dims),
     };
@@ -508,10 +483,7 @@ export class CompressedIndex implements VectorIndex {
     index.install(state);
     index.codeRows!.view.set(codes);
     if (full) index.full = full;
-    ids.forEach((id, row) => {
-      index.ids.push(id);
-      index.rowOf.set(id, row);
-    });
+    for (const id of ids) index.directory.rowFor(id);
     return index;
   }
 
@@ -532,7 +504,7 @@ export class CompressedIndex implements VectorIndex {
 
   private resize(rows: number): void {
     const { rerank } = this.options;
-    const n = this.ids.length;
+    const n = this.directory.size;
     this.codeRows!.resize(rows);
     if (rerank) {
       const d = this.state!.model.dims;

@@ -1,6 +1,7 @@
 import { OptionError } from '../errors.ts';
 import type { SearchHit, VectorIndex } from '../memory/types.ts';
 import { assertFinite, writeNormalized } from './kernels.ts';
+import { RowDirectory } from './row-directory.ts';
 import { selectTopK, toHits } from './top-k.ts';
 import { WasmRows } from './wasm-rows.ts';
 
@@ -32,8 +33,7 @@ export class FlatIndex implements VectorIndex {
   private rows: WasmRows | undefined;
   private readonly capacity: number;
   private readonly simd: boolean;
-  private readonly ids: string[] = [];
-  private readonly rowOf = new Map<string, number>();
+  private readonly directory = new RowDirectory();
 
   constructor(options: FlatIndexOptions = {}) {
     const capacity = options.initialCapacity ?? 1024;
@@ -47,71 +47,54 @@ export class FlatIndex implements VectorIndex {
   }
 
   get size(): number {
-    return this.ids.length;
+    return this.directory.size;
   }
 
   add(id: string, vector: ArrayLike<number>): void {
     this.checkWidth(vector, `FlatIndex.add('${id}')`, 'a vector');
     assertFinite(vector, `FlatIndex.add('${id}')`);
-    let row = this.rowOf.get(id);
-    if (row === undefined) {
-      this.reserve(this.ids.length + 1, true);
-      row = this.ids.length;
-      this.ids.push(id);
-      this.rowOf.set(id, row);
-    }
+    if (!this.directory.has(id)) this.reserve(this.directory.size + 1, true);
+    const row = this.directory.rowFor(id);
     writeNormalized(vector, this.rows!.view as Float32Array, row * this.dims!);
   }
 
   /** Adds several vectors, growing the store once to exactly the room they need. */
   addMany(entries: Iterable<readonly [string, ArrayLike<number>]>): void {
     const list = Array.isArray(entries) ? (entries as ReadonlyArray<readonly [string, ArrayLike<number>]>) : [...entries];
-    const fresh = new Set<string>();
-    for (const [id] of list) if (!this.rowOf.has(id)) fresh.add(id);
     if (list.length > 0) {
       this.checkWidth(list[0][1], `FlatIndex.addMany('${list[0][0]}')`, 'a vector');
-      this.reserve(this.ids.length + fresh.size);
+      this.reserve(this.directory.size + this.directory.countNew(list.map(([id]) => id)));
     }
     for (const [id, vector] of list) this.add(id, vector);
   }
 
   /** The stored (normalized) vector, a copy; undefined if absent. */
   get(id: string): Float32Array | undefined {
-    const row = this.rowOf.get(id);
+    const row = this.directory.rowOf(id);
     if (row === undefined) return undefined;
     return this.rows!.view.slice(row * this.dims!, (row + 1) * this.dims!) as Float32Array;
   }
 
   has(id: string): boolean {
-    return this.rowOf.has(id);
+    return this.directory.has(id);
   }
 
   remove(id: string): boolean {
-    const row = this.rowOf.get(id);
-    if (row === undefined) return false;
-    const last = this.ids.length - 1;
-    const d = this.dims!;
-    if (row !== last) {
-      this.rows!.view.copyWithin(row * d, last * d, (last + 1) * d);
-      const moved = this.ids[last];
-      this.ids[row] = moved;
-      this.rowOf.set(moved, row);
-    }
-    this.ids.pop();
-    this.rowOf.delete(id);
-    return true;
+    const d = this.dims ?? 0;
+    return this.directory.remove(id, (from, to) => this.rows!.view.copyWithin(to * d, from * d, (from + 1) * d));
   }
 
   search(vector: ArrayLike<number>, k: number): SearchHit[] {
     if (this.dims === undefined) return [];
     this.checkWidth(vector, 'FlatIndex.search', 'a query');
-    const n = this.ids.length;
+    const n = this.directory.size;
+    const ids = this.directory.ids;
     // Per-query scratch is allocated here, not held: memoryBytes() is then all the index keeps.
     const query = new Float32Array(this.dims);
     const scores = new Float64Array(n);
     writeNormalized(vector, query);
     this.rows!.scan(query, n, scores);
-    return toHits(selectTopK(scores, n, this.ids, k), scores, this.ids);
+    return toHits(selectTopK(scores, n, ids, k), scores, ids);
   }
 
   /**
@@ -137,13 +120,12 @@ export class FlatIndex implements VectorIndex {
 
   /** Makes room for at least `count` vectors (the store grows to exactly `count`, or doubles with `grow`). */
   reserve(count: number, grow = false): void {
-    if (!this.rows || count <= this.rows.capacity) return;
-    this.rows.resize(grow ? Math.max(count, this.capacity, 2 * this.rows.capacity) : count);
+    this.rows?.reserve(count, grow, this.capacity);
   }
 
   /** Releases the empty rows at the end of the store. */
   trim(): void {
-    if (this.rows && this.rows.capacity > this.ids.length) this.rows.resize(this.ids.length);
+    this.rows?.trim(this.directory.size);
   }
 
   private checkWidth(vector: ArrayLike<number>, where: string, what: string): void {

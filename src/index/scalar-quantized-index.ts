@@ -2,6 +2,7 @@ import { OptionError, RunError } from '../errors.ts';
 import type { SearchHit, VectorIndex } from '../memory/types.ts';
 import { assertFinite, writeNormalized } from './kernels.ts';
 import { ScalarQuantizer } from './quantize.ts';
+import { RowDirectory } from './row-directory.ts';
 import { selectTopK, toHits } from './top-k.ts';
 import { WasmRows } from './wasm-rows.ts';
 
@@ -29,8 +30,7 @@ export class ScalarQuantizedIndex implements VectorIndex {
   private readonly capacity: number;
   private readonly fitSampleSize: number;
   private readonly simd: boolean;
-  private readonly ids: string[] = [];
-  private readonly rowOf = new Map<string, number>();
+  private readonly directory = new RowDirectory();
 
   constructor(options: ScalarQuantizedIndexOptions = {}) {
     const capacity = options.initialCapacity ?? 1024;
@@ -47,7 +47,7 @@ export class ScalarQuantizedIndex implements VectorIndex {
   }
 
   get size(): number {
-    return this.ids.length;
+    return this.directory.size;
   }
 
   /** Measures each dimension's range over (at most `fitSampleSize` of) the normalized sample vectors. */
@@ -76,13 +76,8 @@ export class ScalarQuantizedIndex implements VectorIndex {
     const quantizer = this.requireFitted('add');
     this.checkWidth(vector, `ScalarQuantizedIndex.add('${id}')`, 'a vector');
     assertFinite(vector, `ScalarQuantizedIndex.add('${id}')`);
-    let row = this.rowOf.get(id);
-    if (row === undefined) {
-      this.reserve(this.ids.length + 1, true);
-      row = this.ids.length;
-      this.ids.push(id);
-      this.rowOf.set(id, row);
-    }
+    if (!this.directory.has(id)) this.reserve(this.directory.size + 1, true);
+    const row = this.directory.rowFor(id);
     const unit = new Float64Array(quantizer.dims);
     writeNormalized(vector, unit);
     quantizer.encode(unit, 0, this.rows!.view as Int8Array, row * quantizer.dims);
@@ -92,37 +87,24 @@ export class ScalarQuantizedIndex implements VectorIndex {
   addMany(entries: Iterable<readonly [string, ArrayLike<number>]>): void {
     this.requireFitted('addMany');
     const list = [...entries];
-    let fresh = 0;
-    const seen = new Set<string>();
-    for (const [id] of list) if (!this.rowOf.has(id) && !seen.has(id)) (seen.add(id), fresh++);
-    this.reserve(this.ids.length + fresh);
+    this.reserve(this.directory.size + this.directory.countNew(list.map(([id]) => id)));
     for (const [id, vector] of list) this.add(id, vector);
   }
 
   has(id: string): boolean {
-    return this.rowOf.has(id);
+    return this.directory.has(id);
   }
 
   remove(id: string): boolean {
-    const row = this.rowOf.get(id);
-    if (row === undefined) return false;
-    const last = this.ids.length - 1;
-    const d = this.quantizer!.dims;
-    if (row !== last) {
-      this.rows!.view.copyWithin(row * d, last * d, (last + 1) * d);
-      const moved = this.ids[last];
-      this.ids[row] = moved;
-      this.rowOf.set(moved, row);
-    }
-    this.ids.pop();
-    this.rowOf.delete(id);
-    return true;
+    const d = this.quantizer?.dims ?? 0;
+    return this.directory.remove(id, (from, to) => this.rows!.view.copyWithin(to * d, from * d, (from + 1) * d));
   }
 
   search(vector: ArrayLike<number>, k: number): SearchHit[] {
     const quantizer = this.requireFitted('search');
     this.checkWidth(vector, 'ScalarQuantizedIndex.search', 'a query');
-    const n = this.ids.length;
+    const n = this.directory.size;
+    const ids = this.directory.ids;
     // Per-query scratch is allocated here, not held: memoryBytes() is then all the index keeps.
     const query = new Float64Array(quantizer.dims);
     writeNormalized(vector, query);
@@ -131,9 +113,9 @@ export class ScalarQuantizedIndex implements VectorIndex {
     const scores = new Float64Array(n);
     this.rows!.scan(weights, n, scores);
     // The constant is the same for every row: added only to the rows returned.
-    const best = selectTopK(scores, n, this.ids, k);
+    const best = selectTopK(scores, n, ids, k);
     for (const row of best) scores[row] += constant;
-    return toHits(best, scores, this.ids);
+    return toHits(best, scores, ids);
   }
 
   /** Codes (their whole WebAssembly memory: empty rows and scan scratch included) and the quantizer's ranges. */
@@ -158,13 +140,12 @@ export class ScalarQuantizedIndex implements VectorIndex {
 
   /** Makes room for at least `count` vectors (exactly `count`, or doubling with `grow`). */
   reserve(count: number, grow = false): void {
-    if (!this.rows || count <= this.rows.capacity) return;
-    this.rows.resize(grow ? Math.max(count, this.capacity, 2 * this.rows.capacity) : count);
+    this.rows?.reserve(count, grow, this.capacity);
   }
 
   /** Releases the empty rows at the end of the store. */
   trim(): void {
-    if (this.rows && this.rows.capacity > this.ids.length) this.rows.resize(this.ids.length);
+    this.rows?.trim(this.directory.size);
   }
 
   private checkWidth(vector: ArrayLike<number>, where: string, what: string): void {

@@ -317,6 +317,20 @@ export class WasmRows {
   }
 
   /**
+   * Makes room for at least `count` rows: exactly `count`, or with `grow` at least double the capacity (and at least
+   * `minimum`), so a run of single adds grows the store O(log n) times. Never shrinks.
+   */
+  reserve(count: number, grow: boolean, minimum = 1): void {
+    if (count <= this.capacityRows) return;
+    this.resize(grow ? Math.max(count, minimum, 2 * this.capacityRows) : count);
+  }
+
+  /** Releases the rows past the first `count` (keeps at least 1). */
+  trim(count: number): void {
+    if (this.capacityRows > count) this.resize(count);
+  }
+
+  /**
    * out[r] = row r · query for the first `count` rows (query: `width` floats). With `prefix` < width, only each
    * row's first `prefix` coordinates (and query floats) are used.
    */

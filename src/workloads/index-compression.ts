@@ -356,32 +356,35 @@ function sweep(
   const naiveBytes = vectors.length * dims * 8;
   const entries = ids.map((id, i) => [id, vectors[i]] as const);
   const rows: DetailTable['rows'] = [];
+  // One row of the curve: what the point is (components, precision, rerank, explained variance), then its bytes,
+  // recall and mean query time over the held-out queries.
+  const sweepPoint = (index: VectorIndex, point: [number, string, string, number]): DetailTable['rows'][number] => {
+    const latency = new Timings();
+    const results = queries.map((q) => {
+      const t = performance.now();
+      const hits = index.search(q, workload.k);
+      latency.record(performance.now() - t);
+      return hits;
+    });
+    const bytes = index.memoryBytes();
+    return [
+      ...point,
+      bytes / vectors.length,
+      bytes,
+      ((naiveBytes - bytes) / naiveBytes) * 100,
+      ((flatBytes - bytes) / flatBytes) * 100,
+      recallAtK(results, exact, 1),
+      recallAtK(results, exact, workload.k),
+      latency.mean(),
+    ];
+  };
   for (const width of widths.filter((w) => w <= model.components)) {
     for (const variant of workload.sweepVariants) {
       const index = new CompressedIndex({ ...compressedOptions(params, entries.length), components: width, ...variant });
       const report = index.fit(vectors, { model });
       index.addMany(entries);
-      const latency = new Timings();
-      const results = queries.map((q) => {
-        const t = performance.now();
-        const hits = index.search(q, workload.k);
-        latency.record(performance.now() - t);
-        return hits;
-      });
-      const bytes = index.memoryBytes();
-      rows.push([
-        width,
-        variant.precision,
-        variant.rerank ? `${variant.rerank.precision} x${variant.rerank.oversample}` : 'none',
-        report.explainedVariance,
-        bytes / vectors.length,
-        bytes,
-        ((naiveBytes - bytes) / naiveBytes) * 100,
-        ((flatBytes - bytes) / flatBytes) * 100,
-        recallAtK(results, exact, 1),
-        recallAtK(results, exact, workload.k),
-        latency.mean(),
-      ]);
+      const rerank = variant.rerank ? `${variant.rerank.precision} x${variant.rerank.oversample}` : 'none';
+      rows.push(sweepPoint(index, [width, variant.precision, rerank, report.explainedVariance]));
       context.log(`sweep: width ${width} ${variant.precision}${variant.rerank ? ' + re-rank' : ''}: recall@${workload.k} ${rows[rows.length - 1][9]}`);
     }
   }
@@ -390,27 +393,7 @@ function sweep(
   const sq8 = new ScalarQuantizedIndex({ initialCapacity: entries.length, fitSampleSize: params.fitSampleSize });
   sq8.fit(vectors);
   sq8.addMany(entries);
-  const latency = new Timings();
-  const results = queries.map((q) => {
-    const t = performance.now();
-    const hits = sq8.search(q, workload.k);
-    latency.record(performance.now() - t);
-    return hits;
-  });
-  const bytes = sq8.memoryBytes();
-  rows.push([
-    dims,
-    'int8 (no PCA)',
-    'none',
-    1,
-    bytes / vectors.length,
-    bytes,
-    ((naiveBytes - bytes) / naiveBytes) * 100,
-    ((flatBytes - bytes) / flatBytes) * 100,
-    recallAtK(results, exact, 1),
-    recallAtK(results, exact, workload.k),
-    latency.mean(),
-  ]);
+  rows.push(sweepPoint(sq8, [dims, 'int8 (no PCA)', 'none', 1]));
   context.log(`sweep: int8 scalar quantization without PCA: recall@${workload.k} ${rows[rows.length - 1][9]}`);
   return { name: 'width_sweep', columns: SWEEP_COLUMNS, rows };
 }
