@@ -83,6 +83,30 @@ describe('SearchCache TTL, with a controlled clock', () => {
     expect(cache.peek('q')).toBeUndefined();
   });
 
+  it('does not store a result whose computation outlived the TTL, nor let a caller join it once past the TTL', async () => {
+    const clock = manualClock();
+    const cache = new SearchCache({ ttlMs: 50, now: clock.now });
+    const { calls, compute } = counter();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = cache.getOrCompute('q', {}, 0, async () => {
+      await gate;
+      return compute();
+    });
+    clock.advance(30);
+    const joined = cache.getOrCompute('q', {}, 0, compute); // within the TTL: joins
+    clock.advance(30); // 60 ms since the computation started
+    const fresh = cache.getOrCompute('q', {}, 0, compute); // past it: computes anew
+    release();
+    await Promise.all([slow, joined, fresh]);
+    expect(cache.stats()).toMatchObject({ inflightJoins: 1, misses: 2, evictions: 0 });
+    expect(calls.n).toBe(2);
+    clock.advance(1);
+    expect(cache.peek('q')).toBeDefined(); // the fresh one, started at 60, stored at 60
+    clock.advance(50);
+    expect(cache.peek('q')).toBeUndefined();
+  });
+
   it('never expires with ttlMs 0, unless an entry asks for a TTL', async () => {
     const clock = manualClock();
     const cache = new SearchCache({ now: clock.now });

@@ -123,7 +123,7 @@ describe('CompressedIndex re-rank through the SIMD kernel (int8 rows of 128 byte
   rows.forEach((v, i) => naive.add(rowIds[i], v));
 
   it('scores each re-ranked hit within int8 rounding of its exact cosine, for shortlists within and beyond the scratch', () => {
-    // k 10 -> 80 candidates (the scratch's size); k 60 -> 480 (the scratch grows).
+    // k 10 -> 80 candidates (the scratch's size, SIMD); k 60 -> 480 (beyond it: scored in JavaScript).
     for (const k of [10, 60]) {
       for (const query of asked.slice(0, 20)) {
         const exact = new Map(naive.search(query, rows.length).map((h) => [h.id, h.score]));
@@ -138,5 +138,36 @@ describe('CompressedIndex re-rank through the SIMD kernel (int8 rows of 128 byte
   it('keeps recall@10 against exact search', () => {
     const exact = exactTopK(rows, rowIds, asked, 10);
     expect(recallAtK(asked.map((q) => index.search(q, 10)), exact, 10)).toBeGreaterThan(0.95);
+  });
+});
+
+describe('empty and trimmed stores', () => {
+  const WIDE = 128;
+  const data = syntheticEmbeddings({ count: 80, dims: WIDE, seed: 9 });
+  for (const rerank of [{ precision: 'int8' as const }, { precision: 'float32' as const }]) {
+    it(`CompressedIndex with ${rerank.precision} re-rank: trimmed to 0 rows, then added to, finds each vector as its own best match`, () => {
+      const index = new CompressedIndex({ components: 16, precision: 'int8', rerank, initialCapacity: 4 });
+      index.fit(data);
+      index.trim();
+      data.slice(0, 5).forEach((v, i) => index.add(`t${i}`, v));
+      for (let i = 0; i < 5; i++) {
+        const [best] = index.search(data[i], 1);
+        expect(best.id).toBe(`t${i}`);
+        expect(best.score).toBeGreaterThan(0.98);
+      }
+    });
+  }
+
+  it('keeps memoryBytes() unchanged by a search whose shortlist exceeds the re-rank scratch', () => {
+    const many = syntheticEmbeddings({ count: 700, dims: WIDE, seed: 10 });
+    const index = new CompressedIndex({ components: 16, precision: 'int8', rerank: { oversample: 4, precision: 'int8' } });
+    index.fit(many);
+    many.forEach((v, i) => index.add(`t${i}`, v));
+    const before = index.memoryBytes();
+    // Every row a candidate (as a filtered memory search asks): 700 x 128 bytes would need a second 64 KiB page.
+    const hits = index.search(many[3], 700);
+    expect(hits).toHaveLength(700);
+    expect(hits[0].id).toBe('t3');
+    expect(index.memoryBytes()).toBe(before);
   });
 });

@@ -89,6 +89,8 @@ describe('ScalarQuantizedIndex errors', () => {
     expect(() => index.add('a', new Float32Array(8))).toThrow(/ScalarQuantizedIndex.add\('a'\): expected a vector of 16 dimensions, found 8/);
     expect(() => index.search(new Float32Array(17), 1)).toThrow(/expected a query of 16 dimensions, found 17/);
     expect(() => index.add('b', new Float32Array(16).fill(Number.NaN))).toThrow(/ScalarQuantizedIndex.add\('b'\)/);
+    expect(() => index.addMany([['c', vectors[1]], ['d', new Float32Array(3)]])).toThrow(/addMany\('d'\): expected a vector of 16/);
+    expect(index.has('c')).toBe(false); // nothing of a bad batch is added
     expect(() => new ScalarQuantizedIndex({ initialCapacity: 0 })).toThrow(/initialCapacity/);
     expect(() => new ScalarQuantizedIndex().fit([])).toThrow(/at least 1 vector/);
   });

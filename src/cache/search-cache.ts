@@ -115,6 +115,10 @@ interface Entry {
 interface Flight {
   promise: Promise<MemoryResult[]>;
   generation: number;
+  /** Clock reading when the computation started (its result's age counts from here). */
+  startedAt: number;
+  /** TTL its result will be stored with (0: none). */
+  ttlMs: number;
 }
 
 export class SearchCache implements SearchResultCache {
@@ -219,7 +223,8 @@ export class SearchCache implements SearchResultCache {
     }
 
     const flight = this.inflight.get(key);
-    if (flight !== undefined && flight.generation === this.current) {
+    // A join gets the computation's result, as old as the computation: not once that is past its TTL.
+    if (flight !== undefined && flight.generation === this.current && !(flight.ttlMs > 0 && this.clock() - flight.startedAt > flight.ttlMs)) {
       this.counts.inflightJoins++;
       return flight.promise;
     }
@@ -247,14 +252,18 @@ export class SearchCache implements SearchResultCache {
     } catch (error) {
       computed = Promise.reject(error);
     }
+    const entryTtl = ttlMs ?? this.ttlMs;
     const flight: Flight = {
       generation: startedUnder,
+      startedAt,
+      ttlMs: entryTtl,
       promise: computed.then(
         (results) => {
           if (this.inflight.get(key) === flight) this.inflight.delete(key);
           const frozen = freezeResults(results);
           // Stored only if no write happened while computing: the scan may have preceded a write.
-          if (this.current === startedUnder) {
+          // Nor if it is already past its TTL (a computation slower than the TTL): it could only evict a live entry.
+          if (this.current === startedUnder && !(entryTtl > 0 && this.clock() - startedAt > entryTtl)) {
             const entry: Entry = {
               results: frozen,
               generation: startedUnder,

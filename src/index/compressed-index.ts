@@ -131,7 +131,8 @@ export class CompressedIndex implements VectorIndex {
   /**
    * With re-rank: the shortlist's full-width rows are copied here (a memcpy of ~120 KB for 80 rows) and scored by
    * the SIMD kernel in one call, instead of a JavaScript loop per row; undefined where the kernel cannot take the
-   * width. Kept, so counted in memoryBytes(); sized for `oversample x 10` rows, grown for a larger shortlist.
+   * width. Kept, so counted in memoryBytes(); sized for `oversample x 10` rows (a larger shortlist is scored in
+   * JavaScript, so the scratch never grows).
    */
   private rerankRows: WasmRows | undefined;
   private readonly directory = new RowDirectory();
@@ -372,13 +373,14 @@ export class CompressedIndex implements VectorIndex {
     const full = this.full!;
     const dims = this.state!.model.dims;
     const scratch = this.rerankRows;
-    if (!scratch) {
+    // A shortlist larger than the scratch (a large k, e.g. a filtered search asking for every row) is scored in
+    // JavaScript rather than growing the scratch: it would stay as a second copy of the residuals.
+    if (!scratch || scratch.capacity < shortlist.length) {
       for (const row of shortlist) {
         scores[row] += constant + (full instanceof Int8Array ? dotRowInt8(full, dims, row, query) : dotRowFloat32(full, dims, row, query));
       }
       return;
     }
-    if (scratch.capacity < shortlist.length) scratch.resize(shortlist.length);
     const gathered = scratch.view;
     for (let i = 0; i < shortlist.length; i++) {
       const row = shortlist[i];
@@ -468,7 +470,7 @@ export class CompressedIndex implements VectorIndex {
   }
 
   /**
-   * Rebuilds an index from saved parts (persistence.ts checks them first). `full` is taken over; codes are copied
+   * Rebuilds an index from saved parts (persistence.ts checks them first). `full` and the codes are copied
    * into the index's own memory.
    * @internal
    */
@@ -482,7 +484,7 @@ export class CompressedIndex implements VectorIndex {
     const index = new CompressedIndex({ ...options, initialCapacity: Math.max(1, ids.length) });
     index.install(state);
     index.codeRows!.view.set(codes);
-    if (full) index.full = full;
+    if (full) index.full!.set(full as never);
     for (const id of ids) index.directory.rowFor(id);
     return index;
   }
@@ -508,7 +510,9 @@ export class CompressedIndex implements VectorIndex {
     this.codeRows!.resize(rows);
     if (rerank) {
       const d = this.state!.model.dims;
-      const full = rerank.precision === 'int8' ? new Int8Array(rows * d) : new Float32Array(rows * d);
+      // As many rows as the codes hold (WasmRows keeps at least 1), so every code row has its residual row.
+      const capacity = this.codeRows!.capacity;
+      const full = rerank.precision === 'int8' ? new Int8Array(capacity * d) : new Float32Array(capacity * d);
       if (this.full) full.set(this.full.subarray(0, n * d) as never);
       this.full = full;
     }

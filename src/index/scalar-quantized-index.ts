@@ -87,6 +87,11 @@ export class ScalarQuantizedIndex implements VectorIndex {
   addMany(entries: Iterable<readonly [string, ArrayLike<number>]>): void {
     this.requireFitted('addMany');
     const list = [...entries];
+    // Every vector checked before any is stored, so a bad one adds nothing.
+    for (const [id, vector] of list) {
+      this.checkWidth(vector, `ScalarQuantizedIndex.addMany('${id}')`, 'a vector');
+      assertFinite(vector, `ScalarQuantizedIndex.addMany('${id}')`);
+    }
     this.reserve(this.directory.size + this.directory.countNew(list.map(([id]) => id)));
     for (const [id, vector] of list) this.add(id, vector);
   }

@@ -358,7 +358,7 @@ function sweep(
   const rows: DetailTable['rows'] = [];
   // One row of the curve: what the point is (components, precision, rerank, explained variance), then its bytes,
   // recall and mean query time over the held-out queries.
-  const sweepPoint = (index: VectorIndex, point: [number, string, string, number]): DetailTable['rows'][number] => {
+  const sweepPoint = (index: VectorIndex, point: [number, string, string, number | null]): DetailTable['rows'][number] => {
     const latency = new Timings();
     const results = queries.map((q) => {
       const t = performance.now();
@@ -393,7 +393,7 @@ function sweep(
   const sq8 = new ScalarQuantizedIndex({ initialCapacity: entries.length, fitSampleSize: params.fitSampleSize });
   sq8.fit(vectors);
   sq8.addMany(entries);
-  rows.push(sweepPoint(sq8, [dims, 'int8 (no PCA)', 'none', 1]));
+  rows.push(sweepPoint(sq8, [dims, 'int8 (no PCA)', 'none', null])); // nothing projected: no variance measured
   context.log(`sweep: int8 scalar quantization without PCA: recall@${workload.k} ${rows[rows.length - 1][9]}`);
   return { name: 'width_sweep', columns: SWEEP_COLUMNS, rows };
 }
