@@ -77,15 +77,12 @@ export class ScalarQuantizedIndex implements VectorIndex {
     this.checkWidth(vector, `ScalarQuantizedIndex.add('${id}')`, 'a vector');
     assertFinite(vector, `ScalarQuantizedIndex.add('${id}')`);
     if (!this.directory.has(id)) this.reserve(this.directory.size + 1, true);
-    const row = this.directory.rowFor(id);
-    const unit = new Float64Array(quantizer.dims);
-    writeNormalized(vector, unit);
-    quantizer.encode(unit, 0, this.rows!.view as Int8Array, row * quantizer.dims);
+    this.store(quantizer, this.directory.rowFor(id), vector, new Float64Array(quantizer.dims));
   }
 
   /** Adds several vectors, growing the store once to exactly the room they need. */
   addMany(entries: Iterable<readonly [string, ArrayLike<number>]>): void {
-    this.requireFitted('addMany');
+    const quantizer = this.requireFitted('addMany');
     const list = [...entries];
     // Every vector checked before any is stored, so a bad one adds nothing.
     for (const [id, vector] of list) {
@@ -93,7 +90,15 @@ export class ScalarQuantizedIndex implements VectorIndex {
       assertFinite(vector, `ScalarQuantizedIndex.addMany('${id}')`);
     }
     this.reserve(this.directory.size + this.directory.countNew(list.map(([id]) => id)));
-    for (const [id, vector] of list) this.add(id, vector);
+    // Checked above and room made: store directly, with one scratch vector for the batch.
+    const unit = new Float64Array(quantizer.dims);
+    for (const [id, vector] of list) this.store(quantizer, this.directory.rowFor(id), vector, unit);
+  }
+
+  /** Normalizes `vector` into `unit` and writes its codes into `row`. */
+  private store(quantizer: ScalarQuantizer, row: number, vector: ArrayLike<number>, unit: Float64Array): void {
+    writeNormalized(vector, unit);
+    quantizer.encode(unit, 0, this.rows!.view as Int8Array, row * quantizer.dims);
   }
 
   has(id: string): boolean {
