@@ -1,5 +1,5 @@
-import { defineScenario } from '../src/index.ts';
-import { indexCompressionDriver } from '../src/workloads/index-compression.ts';
+import { defineScenario } from '../src/public-api.ts';
+import { indexCompressionDriver } from '../src/drivers/index-compression.ts';
 
 /**
  * Issue 4: the seed's NaiveIndex (one number[] per vector, exact cosine scan) vs a CompressedIndex (PCA from 1536 to

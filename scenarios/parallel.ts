@@ -1,6 +1,6 @@
-import { defineScenario } from '../src/index.ts';
-import { parallelApiDriver } from '../src/workloads/parallel-api.ts';
-import { parallelSearchDriver } from '../src/workloads/parallel-search.ts';
+import { defineScenario } from '../src/public-api.ts';
+import { parallelApiDriver } from '../src/drivers/parallel-api.ts';
+import { parallelSearchDriver } from '../src/drivers/parallel-search.ts';
 
 /**
  * Issue 5, parallel processing: a suite of two scenarios, one per kind of batch work, each with its own driver,

@@ -1,5 +1,5 @@
-import { defineScenario } from '../src/index.ts';
-import { searchTraceDriver } from '../src/workloads/search-trace.ts';
+import { defineScenario } from '../src/public-api.ts';
+import { searchTraceDriver } from '../src/drivers/search-trace.ts';
 
 /**
  * Issue 3, TTL: the same SearchCache without a TTL and with a short one (shorter than the replay), to show the TTL

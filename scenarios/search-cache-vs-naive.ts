@@ -1,5 +1,5 @@
-import { defineScenario } from '../src/index.ts';
-import { searchTraceDriver } from '../src/workloads/search-trace.ts';
+import { defineScenario } from '../src/public-api.ts';
+import { searchTraceDriver } from '../src/drivers/search-trace.ts';
 
 /**
  * Issue 3, second half: the seed's naive cache (MD5 of JSON.stringify({query, options}), oldest insert evicted, one

@@ -1,5 +1,5 @@
-import { defineScenario } from '../src/index.ts';
-import { searchTraceDriver } from '../src/workloads/search-trace.ts';
+import { defineScenario } from '../src/public-api.ts';
+import { searchTraceDriver } from '../src/drivers/search-trace.ts';
 
 /**
  * Issue 3: a query trace replayed against the memory with no result cache vs memopt's SearchCache (targeted

@@ -1,5 +1,5 @@
 import { MemoptError, ExitCode } from '../errors.ts';
-import { resolveMockConfig, startMockApi, type MockApi } from '../mock/index.ts';
+import { resolveMockConfig, startMockApi, type MockApi } from '../endpoint/mock/index.ts';
 import { resolveComparePolicy } from './compare-policy.ts';
 import { createMemoryProbe } from './memory-probe.ts';
 import type { ValidatedScenario } from './scenario-schema.ts';

@@ -4,7 +4,7 @@
  * (`ScenarioResult`, `RunReport`); reporters turn that data into bytes and know nothing of how it was measured.
  */
 import type { z } from 'zod';
-import type { MockApi, MockApiConfig } from '../mock/index.ts';
+import type { MockApi, MockApiConfig } from '../endpoint/mock/index.ts';
 
 /** Whether a smaller or a larger value of a metric is better. */
 export type Better = 'lower' | 'higher';

@@ -1,4 +1,4 @@
-import { NaiveIndex } from '../index/naive-index.ts';
+import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
 import type {
   Embedder,
   MemoryRecord,

@@ -1,0 +1,472 @@
+import { z } from 'zod';
+import { InputError } from '../errors.ts';
+import { loadDataset, loadQueries } from '../datasets/index.ts';
+import { retainedBytes } from '../harness/memory-probe.ts';
+import { percentiles } from '../harness/statistics.ts';
+import type { DetailTable, MemorySample, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
+import { CompressedIndex, type CompressedIndexOptions } from '../parts/vector-index/compressed-index.ts';
+import { FlatIndex } from '../parts/vector-index/flat-index.ts';
+import { ScalarQuantizedIndex } from '../parts/vector-index/scalar-quantized-index.ts';
+import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
+import { PCA_METHODS, fitPca, type PcaModel } from '../parts/vector-index/pca.ts';
+import { exactTopK, recallAtK } from '../parts/vector-index/recall.ts';
+import type { SearchHit, VectorIndex } from '../memory/types.ts';
+import { embeddingFor } from '../endpoint/mock/index.ts';
+import { createRng } from '../util/rng.ts';
+
+/**
+ * The index-compression workload: one collection of embeddings (the mock's vectors of a dataset's texts) is built
+ * into the variant's index and into a FlatIndex, and the same held-out queries (texts not in the collection) are
+ * answered by both, interleaved query by query so machine load falls on both alike. Recall is measured against the
+ * exact cosine top-k over the original full vectors (float64), computed once in prepare().
+ *
+ * The baseline side is NaiveIndex (the seed's memory); the optimized side a CompressedIndex. FlatIndex rides along
+ * in every run, so each run reports how much of the saving typed storage alone gives. On the optimized side's
+ * first repetition, the PCA width sweep fits once at the widest width and derives the narrower models by truncation
+ * (principal axes nest), then builds and queries one index per width.
+ *
+ * Vectors come from `embeddingFor`, the function the mocked API answers with, rather than through HTTP: the index,
+ * not the API, is under test, and the vectors are identical.
+ */
+const precision = z.enum(['float32', 'int8']);
+const rerank = z.union([
+  z.literal(false),
+  z.object({ oversample: z.number().int().min(1).max(100).default(4), precision: precision.default('int8') }).strict(),
+]);
+
+const workloadSchema = z
+  .object({
+    /** Memories JSONL; the first `size` records are the collection. */
+    dataset: z.string().default('datasets/memories.jsonl'),
+    /** Held-out queries JSONL; the first `queryCount` records are asked. */
+    queries: z.string().default('datasets/queries.jsonl'),
+    size: z.number().int().min(2),
+    queryCount: z.number().int().min(1),
+    model: z.string().default('text-embedding-3-small'),
+    /** Results per query; recall@k is measured for k = 1 and k = this. */
+    k: z.number().int().min(1).default(10),
+    /** The PCA width sweep (optimized side, first repetition); an empty list skips it. */
+    sweepWidths: z.array(z.number().int().min(1)).default([64, 128, 256, 384, 512]),
+    /** Storage variants the sweep builds at each width. */
+    sweepVariants: z
+      .array(z.object({ precision: precision.default('float32'), rerank: rerank.default(false) }).strict())
+      .default([{ precision: 'float32', rerank: false }]),
+  })
+  .strict();
+
+const variantSchema = z.discriminatedUnion('index', [
+  z.object({ index: z.literal('naive') }).strict(),
+  z.object({ index: z.literal('flat') }).strict(),
+  // int8 scalar quantization of every dimension, no PCA (ScalarQuantizedIndex).
+  z.object({ index: z.literal('sq8'), fitSampleSize: z.number().int().min(1).default(5000) }).strict(),
+  z
+    .object({
+      index: z.literal('compressed'),
+      components: z.number().int().min(1).default(256),
+      precision: precision.default('float32'),
+      rerank: rerank.default(false),
+      fitMethod: z.enum(PCA_METHODS).default('subspace'),
+      /** Rows of the collection the PCA is fitted on (evenly spaced). */
+      fitSampleSize: z.number().int().min(2).default(5000),
+    })
+    .strict(),
+]);
+
+export type IndexCompressionWorkload = z.output<typeof workloadSchema>;
+export type IndexCompressionVariant = z.output<typeof variantSchema>;
+
+const metrics: MetricSpec[] = [
+  { name: 'index_bytes', unit: 'bytes', kind: 'counter', better: 'lower', description: "the index's memoryBytes(): stored vectors, re-rank vectors, model and quantizer ranges (exact, from the arrays held)" },
+  { name: 'bytes_per_vector', unit: 'bytes', kind: 'counter', better: 'lower', description: 'index_bytes / vectors stored (the model amortized over the collection)' },
+  { name: 'reduction_vs_flat_pct', unit: '%', kind: 'counter', better: 'higher', description: '(FlatIndex bytes - index_bytes) / FlatIndex bytes x 100, same vectors' },
+  { name: 'flat_index_bytes', unit: 'bytes', kind: 'counter', better: 'lower', description: "FlatIndex's memoryBytes() for the same vectors" },
+  { name: 'measured_bytes', unit: 'bytes', kind: 'memory', better: 'lower', description: 'heap + array buffers after forced GC, after building the index minus before, plus the WebAssembly memory it holds (V8 reports that in neither)' },
+  { name: 'recall_at_1', unit: 'fraction', kind: 'ratio', better: 'higher', description: 'top-1 found / exact cosine top-1, mean over held-out queries' },
+  { name: 'recall_at_10', unit: 'fraction', kind: 'ratio', better: 'higher', description: '|top-k ∩ exact top-k| / k, mean over held-out queries (k = workload.k)' },
+  { name: 'query_mean_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'mean time of one search(query, k)' },
+  { name: 'query_p95_ms', unit: 'ms', kind: 'timing', better: 'lower', description: '95th percentile time of one search(query, k)' },
+  { name: 'flat_query_mean_ms', unit: 'ms', kind: 'timing', better: 'lower', description: "FlatIndex's mean search time, interleaved with this side's queries" },
+  // A ratio of two timings: compared statistically and never gating (the paired query_mean_ms gates).
+  { name: 'query_speedup_vs_flat', unit: 'x', kind: 'ratio', better: 'higher', compare: { method: 'statistical', gate: 'advisory' }, description: "FlatIndex's mean search time / this index's, queries interleaved in the same run" },
+  { name: 'build_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'adding every vector (fit excluded)' },
+  { name: 'fit_ms', unit: 'ms', kind: 'timing', better: 'lower', only: 'optimized', description: 'CompressedIndex.fit on the sample (PCA, and quantizer ranges when int8)' },
+  { name: 'fit_rows', unit: 'rows', kind: 'counter', better: 'lower', only: 'optimized', description: 'rows the PCA was fitted on' },
+  { name: 'explained_variance', unit: 'fraction', kind: 'ratio', better: 'higher', only: 'optimized', description: "share of the fit sample's variance the kept components carry" },
+];
+
+interface PreparedIndexWorkload {
+  workload: IndexCompressionWorkload;
+  ids: string[];
+  vectors: Float32Array[];
+  queries: Float32Array[];
+  /** Exact cosine top-k ids per query (float64 over the original vectors). */
+  exact: string[][];
+  /** How these embeddings look: pairwise and neighbour similarity (README.md compares them with real ones). */
+  stats: DetailTable;
+}
+
+interface Measured {
+  label: string;
+  index: VectorIndex;
+  bytes: number;
+  measuredHeapBytes: number;
+  measuredArrayBufferBytes: number;
+  /** WebAssembly memory the index holds (exact; invisible to heapUsed and arrayBuffers). */
+  wasmBytes: number;
+  /** Resident set growth across the build (noisy: the allocator keeps freed pages; the independent check). */
+  rssBytes: number;
+  buildMs: number;
+  results: SearchHit[][];
+  latency: Timings;
+}
+
+const INDEX_COLUMNS = [
+  'index', 'components', 'precision', 'rerank', 'vectors', 'bytes_per_vector', 'index_bytes', 'measured_heap_bytes',
+  'measured_array_buffer_bytes', 'wasm_memory_bytes', 'measured_rss_bytes', 'recall_at_1', 'recall_at_10', 'query_mean_ms', 'query_p95_ms', 'build_ms', 'fit_ms',
+  'fit_rows', 'explained_variance',
+];
+
+const SWEEP_COLUMNS = [
+  'components', 'precision', 'rerank', 'explained_variance', 'bytes_per_vector', 'index_bytes', 'reduction_vs_naive_pct',
+  'reduction_vs_flat_pct', 'recall_at_1', 'recall_at_10', 'query_mean_ms',
+];
+
+export const indexCompressionDriver: WorkloadDriver<
+  IndexCompressionWorkload,
+  IndexCompressionVariant,
+  PreparedIndexWorkload,
+  z.input<typeof workloadSchema>,
+  z.input<typeof variantSchema>
+> = {
+  name: 'index-compression',
+  workloadSchema,
+  variantSchema,
+  metrics,
+
+  async prepare(workload, { seed }) {
+    const [records, queryRecords] = await Promise.all([loadDataset(workload.dataset), loadQueries(workload.queries)]);
+    if (records.length < workload.size) {
+      throw new InputError({ field: 'workload.size' }, `asks for ${workload.size} memories but ${workload.dataset} has ${records.length}`);
+    }
+    if (queryRecords.length < workload.queryCount) {
+      throw new InputError({ field: 'workload.queryCount' }, `asks for ${workload.queryCount} queries but ${workload.queries} has ${queryRecords.length}`);
+    }
+    const collection = records.slice(0, workload.size);
+    const vectors = collection.map((r) => embeddingFor(r.text, workload.model));
+    const ids = collection.map((r) => r.id);
+    const asked = queryRecords.slice(0, workload.queryCount);
+    const queries = asked.map((q) => embeddingFor(q.text, workload.model));
+    // Held out: a query text that is also a stored text would be found trivially.
+    const storedTexts = new Set(collection.map((r) => r.text));
+    const leaked = asked.filter((q) => storedTexts.has(q.text)).length;
+    if (leaked > 0) throw new InputError({ file: workload.queries }, `${leaked} queries are texts of the collection; queries must be held out`);
+    const exact = exactTopK(vectors, ids, queries, workload.k);
+    return { workload, ids, vectors, queries, exact, stats: embeddingStats(vectors, ids, queries, exact, seed) };
+  },
+
+  async run(prepared, params, context) {
+    const { workload, ids, vectors, queries, exact } = prepared;
+    const entries = ids.map((id, i) => [id, vectors[i]] as const);
+    const dims = vectors[0].length;
+
+    // The side's own index, measured alone on the heap.
+    let fit: { ms: number; rows: number; explainedVariance: number | undefined; iterations: number } | undefined;
+    const before = await settledSample(context, 'before index');
+    const rssBefore = process.memoryUsage().rss;
+    const started = performance.now();
+    let index: VectorIndex;
+    let buildStart = started;
+    if (params.index === 'naive') {
+      const naive = new NaiveIndex();
+      for (const [id, v] of entries) naive.add(id, v);
+      index = naive;
+    } else if (params.index === 'flat') {
+      const flat = new FlatIndex({ initialCapacity: entries.length });
+      flat.addMany(entries);
+      index = flat;
+    } else if (params.index === 'sq8') {
+      const sq8 = new ScalarQuantizedIndex({ initialCapacity: entries.length, fitSampleSize: params.fitSampleSize });
+      const report = sq8.fit(vectors);
+      buildStart = performance.now();
+      fit = { ms: buildStart - started, rows: report.sampleRows, explainedVariance: undefined, iterations: 0 };
+      sq8.addMany(entries);
+      index = sq8;
+    } else {
+      const compressed = new CompressedIndex(compressedOptions(params, entries.length));
+      const report = compressed.fit(vectors);
+      buildStart = performance.now();
+      fit = { ms: buildStart - started, rows: report.sampleRows, explainedVariance: report.explainedVariance, iterations: report.iterations };
+      context.log(`fit ${report.method} on ${report.sampleRows} rows: ${fit.ms.toFixed(0)} ms, ${report.iterations} iterations, explained variance ${report.explainedVariance.toFixed(4)}`);
+      compressed.addMany(entries);
+      index = compressed;
+    }
+    const buildMs = performance.now() - buildStart;
+    const afterSide = await settledSample(context, 'after index');
+    const rssAfterSide = process.memoryUsage().rss;
+
+    const flatStart = performance.now();
+    const flat = new FlatIndex({ initialCapacity: entries.length });
+    flat.addMany(entries);
+    const flatBuildMs = performance.now() - flatStart;
+    const afterFlat = await settledSample(context, 'after flat index');
+    const rssAfterFlat = process.memoryUsage().rss;
+
+    const side: Measured = {
+      label: params.index,
+      index,
+      bytes: index.memoryBytes(),
+      measuredHeapBytes: afterSide.heapUsedBytes - before.heapUsedBytes,
+      measuredArrayBufferBytes: afterSide.arrayBuffersBytes - before.arrayBuffersBytes,
+      wasmBytes: wasmBytesOf(index),
+      rssBytes: rssAfterSide - rssBefore,
+      buildMs,
+      results: [],
+      latency: new Timings(),
+    };
+    const reference: Measured = {
+      label: 'flat',
+      index: flat,
+      bytes: flat.memoryBytes(),
+      measuredHeapBytes: afterFlat.heapUsedBytes - afterSide.heapUsedBytes,
+      measuredArrayBufferBytes: afterFlat.arrayBuffersBytes - afterSide.arrayBuffersBytes,
+      wasmBytes: flat.wasmMemoryBytes(),
+      rssBytes: rssAfterFlat - rssAfterSide,
+      buildMs: flatBuildMs,
+      results: [],
+      latency: new Timings(),
+    };
+    context.log(`${queries.length} queries on ${params.index} and flat, interleaved`);
+    queries.forEach((query, i) => {
+      const order = i % 2 === 0 ? [side, reference] : [reference, side];
+      for (const m of order) {
+        const t = performance.now();
+        const hits = m.index.search(query, workload.k);
+        m.latency.record(performance.now() - t);
+        m.results.push(hits);
+      }
+    });
+
+    const summary = (m: Measured) => {
+      const [p95] = m.latency.percentiles([0.95]);
+      return {
+        recall1: recallAtK(m.results, exact, 1),
+        recallK: recallAtK(m.results, exact, workload.k),
+        meanMs: m.latency.mean(),
+        p95Ms: p95,
+      };
+    };
+    const s = summary(side);
+    const f = summary(reference);
+    const n = vectors.length;
+    const result: MetricValues = {
+      index_bytes: side.bytes,
+      bytes_per_vector: side.bytes / n,
+      reduction_vs_flat_pct: ((reference.bytes - side.bytes) / reference.bytes) * 100,
+      flat_index_bytes: reference.bytes,
+      measured_bytes: retainedBytes(afterSide) - retainedBytes(before) + side.wasmBytes,
+      recall_at_1: s.recall1,
+      recall_at_10: s.recallK,
+      query_mean_ms: s.meanMs,
+      query_p95_ms: s.p95Ms,
+      flat_query_mean_ms: f.meanMs,
+      query_speedup_vs_flat: f.meanMs / s.meanMs,
+      build_ms: buildMs,
+    };
+    if (fit) {
+      result.fit_ms = fit.ms;
+      result.fit_rows = fit.rows;
+      if (fit.explainedVariance !== undefined) result.explained_variance = fit.explainedVariance;
+    }
+
+    const row = (m: Measured, sum: ReturnType<typeof summary>) => {
+      const c = m.index instanceof CompressedIndex ? m.index.options : undefined;
+      return [
+        m.label,
+        c ? c.components : dims,
+        c ? c.precision : m.index instanceof NaiveIndex ? 'float64' : m.index instanceof ScalarQuantizedIndex ? 'int8' : 'float32',
+        c?.rerank ? `${c.rerank.precision} x${c.rerank.oversample}` : 'none',
+        n,
+        m.bytes / n,
+        m.bytes,
+        m.measuredHeapBytes,
+        m.measuredArrayBufferBytes,
+        m.wasmBytes,
+        m.rssBytes,
+        sum.recall1,
+        sum.recallK,
+        sum.meanMs,
+        sum.p95Ms,
+        m.buildMs,
+        m === side && fit ? fit.ms : null,
+        m === side && fit ? fit.rows : null,
+        m === side && fit ? (fit.explainedVariance ?? null) : null,
+      ];
+    };
+    const details: DetailTable[] = [{ name: 'indexes', columns: INDEX_COLUMNS, rows: [row(side, s), row(reference, f)] }];
+
+    // Release both indexes before the sweep builds its own.
+    side.results.length = 0;
+    reference.results.length = 0;
+    if (params.index === 'compressed' && context.repetition === 0) {
+      details.push(prepared.stats);
+      if (workload.sweepWidths.length > 0) details.push(sweep(prepared, params, context, reference.bytes));
+    }
+    return { metrics: result, details };
+  },
+};
+
+function wasmBytesOf(index: VectorIndex): number {
+  return index instanceof FlatIndex || index instanceof CompressedIndex || index instanceof ScalarQuantizedIndex ? index.wasmMemoryBytes() : 0;
+}
+
+function compressedOptions(params: Extract<IndexCompressionVariant, { index: 'compressed' }>, capacity: number): CompressedIndexOptions {
+  return {
+    components: params.components,
+    precision: params.precision,
+    rerank: params.rerank,
+    fitMethod: params.fitMethod,
+    fitSampleSize: params.fitSampleSize,
+    initialCapacity: capacity,
+  };
+}
+
+/** Recall against memory across PCA widths: one fit at the widest width, narrower models by truncation. */
+function sweep(
+  prepared: PreparedIndexWorkload,
+  params: Extract<IndexCompressionVariant, { index: 'compressed' }>,
+  context: RunContext,
+  flatBytes: number,
+): DetailTable {
+  const { workload, ids, vectors, queries, exact } = prepared;
+  const dims = vectors[0].length;
+  const widths = [...new Set(workload.sweepWidths.filter((w) => w <= dims))].sort((a, b) => a - b);
+  const widest = widths[widths.length - 1];
+  const sampleRows = Math.min(vectors.length, params.fitSampleSize);
+  const sample = new Float64Array(sampleRows * dims);
+  for (let r = 0; r < sampleRows; r++) {
+    const v = vectors[Math.floor((r * vectors.length) / sampleRows)];
+    let norm = 0;
+    for (let j = 0; j < dims; j++) norm += v[j] * v[j];
+    const inverse = norm === 0 ? 0 : 1 / Math.sqrt(norm);
+    for (let j = 0; j < dims; j++) sample[r * dims + j] = v[j] * inverse;
+  }
+  const started = performance.now();
+  const model: PcaModel = fitPca(sample, dims, sampleRows, { components: Math.min(widest, sampleRows - 1), method: params.fitMethod }).model;
+  context.log(`sweep: fitted ${model.components} components on ${sampleRows} rows in ${(performance.now() - started).toFixed(0)} ms`);
+  const naiveBytes = vectors.length * dims * 8;
+  const entries = ids.map((id, i) => [id, vectors[i]] as const);
+  const rows: DetailTable['rows'] = [];
+  // One row of the curve: what the point is (components, precision, rerank, explained variance), then its bytes,
+  // recall and mean query time over the held-out queries.
+  const sweepPoint = (index: VectorIndex, point: [number, string, string, number | null]): DetailTable['rows'][number] => {
+    const latency = new Timings();
+    const results = queries.map((q) => {
+      const t = performance.now();
+      const hits = index.search(q, workload.k);
+      latency.record(performance.now() - t);
+      return hits;
+    });
+    const bytes = index.memoryBytes();
+    return [
+      ...point,
+      bytes / vectors.length,
+      bytes,
+      ((naiveBytes - bytes) / naiveBytes) * 100,
+      ((flatBytes - bytes) / flatBytes) * 100,
+      recallAtK(results, exact, 1),
+      recallAtK(results, exact, workload.k),
+      latency.mean(),
+    ];
+  };
+  for (const width of widths.filter((w) => w <= model.components)) {
+    for (const variant of workload.sweepVariants) {
+      const index = new CompressedIndex({ ...compressedOptions(params, entries.length), components: width, ...variant });
+      const report = index.fit(vectors, { model });
+      index.addMany(entries);
+      const rerank = variant.rerank ? `${variant.rerank.precision} x${variant.rerank.oversample}` : 'none';
+      rows.push(sweepPoint(index, [width, variant.precision, rerank, report.explainedVariance]));
+      context.log(`sweep: width ${width} ${variant.precision}${variant.rerank ? ' + re-rank' : ''}: recall@${workload.k} ${rows[rows.length - 1][9]}`);
+    }
+  }
+  // The point without PCA: every dimension quantized to int8 (ScalarQuantizedIndex), the plain baseline PCA has to
+  // beat on this curve. Its precision reads 'int8 (no PCA)' so the chart shows it apart.
+  const sq8 = new ScalarQuantizedIndex({ initialCapacity: entries.length, fitSampleSize: params.fitSampleSize });
+  sq8.fit(vectors);
+  sq8.addMany(entries);
+  rows.push(sweepPoint(sq8, [dims, 'int8 (no PCA)', 'none', null])); // nothing projected: no variance measured
+  context.log(`sweep: int8 scalar quantization without PCA: recall@${workload.k} ${rows[rows.length - 1][9]}`);
+  return { name: 'width_sweep', columns: SWEEP_COLUMNS, rows };
+}
+
+/**
+ * The similarity structure of the collection: cosine of random pairs of stored vectors (how alike unrelated texts
+ * look: the anisotropy), the norm of the mean vector (for unit vectors, mean pairwise cosine ≈ |mean|²), and each
+ * query's cosine with its exact nearest and k-th nearest neighbour.
+ */
+function embeddingStats(vectors: Float32Array[], ids: string[], queries: Float32Array[], exact: string[][], seed: number): DetailTable {
+  const rng = createRng(seed).fork('embedding-stats');
+  const cos = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    for (let i = 0; i < a.length; i++) {
+      dot += a[i] * b[i];
+      na += a[i] * a[i];
+      nb += b[i] * b[i];
+    }
+    return dot / Math.sqrt(na * nb);
+  };
+  const pairs: number[] = [];
+  for (let p = 0; p < 5000; p++) {
+    const a = rng.int(0, vectors.length - 1);
+    let b = rng.int(0, vectors.length - 2);
+    if (b >= a) b++;
+    pairs.push(cos(vectors[a], vectors[b]));
+  }
+  const dims = vectors[0].length;
+  const mean = new Float64Array(dims);
+  for (const v of vectors) {
+    const n = Math.hypot(...v);
+    for (let j = 0; j < dims; j++) mean[j] += v[j] / n / vectors.length;
+  }
+  const rowOf = new Map(ids.map((id, i) => [id, i]));
+  const top1 = queries.map((q, i) => cos(q, vectors[rowOf.get(exact[i][0])!]));
+  const topK = queries.map((q, i) => cos(q, vectors[rowOf.get(exact[i][exact[i].length - 1])!]));
+  const k = exact[0]?.length ?? 0;
+  const ps = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
+  const rows: DetailTable['rows'] = [
+    ['pairwise_cosine_mean', pairs.reduce((s, x) => s + x, 0) / pairs.length],
+    ...percentiles(pairs, ps).map((v, i) => [`pairwise_cosine_p${ps[i] * 100}`, v] as [string, number]),
+    ['mean_vector_norm', Math.hypot(...mean)],
+    ['query_top1_cosine_p50', percentiles(top1, [0.5])[0]],
+    ['query_top1_cosine_p5', percentiles(top1, [0.05])[0]],
+    ['query_top1_cosine_p95', percentiles(top1, [0.95])[0]],
+    [`query_top${k}_cosine_p50`, percentiles(topK, [0.5])[0]],
+  ];
+  return { name: 'embedding_stats', columns: ['statistic', 'value'], rows };
+}
+
+/**
+ * A heap sample after forced GC that has settled: V8 frees the backing stores of dead ArrayBuffers on a background
+ * thread after the GC that found them dead, so `arrayBuffers` read right after a GC can still count the previous
+ * run's vectors. Sample, yield to the event loop for a moment, then sample again and keep the second.
+ */
+async function settledSample(context: RunContext, label: string): Promise<MemorySample> {
+  context.memory.sample(`${label} (settling)`);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return context.memory.sample(label);
+}
+
+/** Per-query durations in ms: their mean and percentiles. */
+class Timings {
+  private readonly durations: number[] = [];
+  record(ms: number): void {
+    this.durations.push(ms);
+  }
+  mean(): number {
+    return this.durations.reduce((s, d) => s + d, 0) / Math.max(1, this.durations.length);
+  }
+  percentiles(ps: readonly number[]): number[] {
+    return percentiles(this.durations, ps);
+  }
+}

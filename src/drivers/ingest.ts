@@ -1,0 +1,224 @@
+import { z } from 'zod';
+import { InputError } from '../errors.ts';
+import { BatchEmbedder, NaiveEmbedder } from '../parts/embeddings/index.ts';
+import { measureBatcherOverhead } from '../parts/embeddings/overhead-bench.ts';
+import { loadDataset } from '../datasets/index.ts';
+import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
+import { MemorySystem } from '../memory/memory-system.ts';
+import type { Embedder } from '../memory/types.ts';
+import { embeddingFor } from '../endpoint/mock/index.ts';
+import { retainedBytes } from '../harness/memory-probe.ts';
+import { LatencyRecorder } from '../harness/statistics.ts';
+import type { MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
+import { createRng } from '../util/rng.ts';
+
+/**
+ * The ingest workload: a memory system adds `size` texts from a dataset, pushed by `producers` concurrent async
+ * producers (each awaits its add before taking the next text), arriving all at once ('burst') or as a Poisson
+ * process. The variant chooses the embedder: naive (one request per text) or batched.
+ */
+const workloadSchema = z
+  .object({
+    /** JSONL file of { id, text, topic } records; relative paths are from the working directory. */
+    dataset: z.string().default('datasets/memories.jsonl'),
+    /** How many texts to ingest (the dataset's first `size` records). */
+    size: z.number().int().min(1),
+    /** Concurrent producers; producers outrun the API when this exceeds batch size x requests in flight. */
+    producers: z.number().int().min(1).max(100_000),
+    arrival: z
+      .discriminatedUnion('pattern', [
+        z.object({ pattern: z.literal('burst') }).strict(),
+        z.object({ pattern: z.literal('poisson'), ratePerSecond: z.number().positive() }).strict(),
+      ])
+      .default({ pattern: 'burst' }),
+    model: z.string().default('text-embedding-3-small'),
+    dimensions: z.number().int().positive().optional(),
+    /** Heap samples (forced GC) taken at evenly spaced completion counts; both variants pay the same. */
+    memoryCheckpoints: z.number().int().min(2).max(100).default(10),
+    /** Time the batcher's own overhead per text with tinybench (optimized batch variant only). */
+    measureBatcherOverhead: z.boolean().default(true),
+  })
+  .strict();
+
+const variantSchema = z.discriminatedUnion('embedder', [
+  z.object({ embedder: z.literal('naive') }).strict(),
+  z
+    .object({
+      embedder: z.literal('batch'),
+      maxBatchSize: z.number().int().min(1).max(2048).optional(),
+      maxWaitMs: z.number().min(0).optional(),
+      maxQueueSize: z.number().int().min(1).optional(),
+      maxConcurrentRequests: z.number().int().min(1).optional(),
+      maxRetries: z.number().int().min(0).optional(),
+    })
+    .strict(),
+]);
+
+export type IngestWorkload = z.output<typeof workloadSchema>;
+export type IngestVariant = z.output<typeof variantSchema>;
+
+const metrics: MetricSpec[] = [
+  { name: 'api_requests', unit: 'requests', kind: 'counter', better: 'lower', description: 'HTTP requests the mocked API received, retries included' },
+  { name: 'requests_over_minimum_pct', unit: '%', kind: 'counter', better: 'lower', only: 'optimized', description: 'requests above ceil(texts / maxBatchSize), the fewest possible at that batch size' },
+  { name: 'api_inputs', unit: 'inputs', kind: 'counter', better: 'lower', description: 'inputs embedded by successful requests (after in-batch de-duplication)' },
+  { name: 'api_tokens', unit: 'tokens', kind: 'counter', better: 'lower', description: 'prompt tokens billed (cl100k_base)' },
+  { name: 'api_cost_usd', unit: 'usd', kind: 'counter', better: 'lower', description: 'tokens x list price' },
+  { name: 'api_errors', unit: 'responses', kind: 'counter', better: 'lower', description: '429, 5xx and 4xx answers' },
+  { name: 'api_rate_limited', unit: 'responses', kind: 'counter', better: 'lower', description: '429 answers (requests or tokens per minute exceeded)' },
+  { name: 'api_server_errors', unit: 'responses', kind: 'counter', better: 'lower', description: '5xx answers (injected faults)' },
+  { name: 'api_retries', unit: 'requests', kind: 'counter', better: 'lower', description: 'requests that were retries (x-stainless-retry-count > 0)' },
+  { name: 'texts_lost', unit: 'texts', kind: 'counter', better: 'lower', description: 'adds that failed or never stored a vector' },
+  { name: 'wrong_vectors', unit: 'texts', kind: 'counter', better: 'lower', description: "stored vectors that differ from the mock's vector for that text" },
+  { name: 'peak_queue_length', unit: 'texts', kind: 'counter', better: 'lower', description: "most texts waiting in the embedder's queue at once" },
+  { name: 'wall_time_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'first add to last add settled' },
+  { name: 'throughput_texts_per_s', unit: 'texts/s', kind: 'timing', better: 'higher', description: 'texts stored per second of wall time' },
+  { name: 'latency_p50_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'per-text add latency, median (from the call, queue wait included)' },
+  { name: 'latency_p95_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'per-text add latency, 95th percentile' },
+  { name: 'heap_peak_bytes', unit: 'bytes', kind: 'memory', better: 'lower', description: 'largest heap + array buffers after forced GC at a checkpoint, above the run start' },
+  { name: 'heap_end_bytes', unit: 'bytes', kind: 'memory', better: 'lower', description: 'heap + array buffers after forced GC at the end, above the run start' },
+  { name: 'heap_growth_second_half_ratio', unit: 'ratio', kind: 'memory', better: 'lower', description: 'heap growth in the second half of the run / growth in the first half (1 = linear in stored vectors)' },
+  { name: 'batcher_overhead_us_per_text', unit: 'us', kind: 'timing', better: 'lower', only: 'optimized', description: "the batcher's own CPU time per text against an instant fake client (tinybench)" },
+];
+
+interface PreparedIngest {
+  workload: IngestWorkload;
+  texts: string[];
+  /** Arrival offsets in ms from the start (all 0 for a burst). */
+  arrivalsMs: Float64Array;
+}
+
+export const ingestDriver: WorkloadDriver<IngestWorkload, IngestVariant, PreparedIngest, z.input<typeof workloadSchema>, z.input<typeof variantSchema>> = {
+  name: 'ingest',
+  workloadSchema,
+  variantSchema,
+  metrics,
+
+  async prepare(workload, { seed }) {
+    const records = await loadDataset(workload.dataset);
+    if (records.length < workload.size) {
+      throw new InputError(
+        { field: 'workload.size' },
+        `asks for ${workload.size} texts but ${workload.dataset} has ${records.length} records`,
+      );
+    }
+    const texts = records.slice(0, workload.size).map((r) => r.text);
+    const arrivalsMs = new Float64Array(texts.length);
+    if (workload.arrival.pattern === 'poisson') {
+      const rng = createRng(seed).fork('arrivals');
+      const meanGapMs = 1000 / workload.arrival.ratePerSecond;
+      let t = 0;
+      for (let i = 0; i < texts.length; i++) {
+        t += -Math.log(1 - rng.next()) * meanGapMs;
+        arrivalsMs[i] = t;
+      }
+    }
+    return { workload, texts, arrivalsMs };
+  },
+
+  async run(prepared, params, context) {
+    const { workload, texts, arrivalsMs } = prepared;
+    const client = context.mock.createClient();
+    const options = { client, model: workload.model, dimensions: workload.dimensions };
+    const embedder: Embedder =
+      params.embedder === 'naive'
+        ? new NaiveEmbedder(options)
+        : new BatchEmbedder({ ...options, ...withoutKind(params), random: seededRandom(context) });
+    const index = new NaiveIndex();
+    const memory = new MemorySystem({ embedder, index });
+
+    const start = context.memory.sample('start');
+    const checkpointEvery = Math.max(1, Math.floor(texts.length / workload.memoryCheckpoints));
+    const heapAt: number[] = [];
+    const latency = new LatencyRecorder();
+    const ids: Array<string | undefined> = new Array(texts.length);
+    let cursor = 0;
+    let completed = 0;
+    let failed = 0;
+    let firstError: unknown;
+
+    const t0 = performance.now();
+    const producer = async () => {
+      while (cursor < texts.length) {
+        const i = cursor++;
+        const wait = arrivalsMs[i] - (performance.now() - t0);
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        const began = performance.now();
+        try {
+          ids[i] = await memory.add(texts[i]);
+        } catch (error) {
+          failed++;
+          firstError ??= error;
+        }
+        latency.record(performance.now() - began);
+        if (++completed % checkpointEvery === 0) {
+          heapAt.push(retainedBytes(context.memory.sample(`completed ${completed}`)) - retainedBytes(start));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(workload.producers, texts.length) }, producer));
+    await embedder.flush();
+    const wallMs = performance.now() - t0;
+    const embedderStats = embedder.stats();
+    await embedder.close();
+    const end = retainedBytes(context.memory.sample('end')) - retainedBytes(start);
+    if (failed > 0) context.log(`${failed} add(s) failed; first: ${(firstError as Error)?.message}`);
+
+    // Verification, outside the timed section: each text's stored vector must be the mock's vector of that text.
+    let wrong = 0;
+    let missing = 0;
+    texts.forEach((text, i) => {
+      const id = ids[i];
+      const stored = id === undefined ? undefined : index.get(id);
+      if (!stored) {
+        missing++;
+        return;
+      }
+      const expected = embeddingFor(text, workload.model, workload.dimensions);
+      if (stored.length !== expected.length || stored.some((v, d) => v !== expected[d])) wrong++;
+    });
+
+    const ledger = context.mock.ledger.snapshot();
+    const [p50, p95] = latency.percentiles([0.5, 0.95]);
+    const mid = heapAt[Math.floor(heapAt.length / 2) - 1] ?? end;
+    const result: MetricValues = {
+      api_requests: ledger.requests,
+      api_inputs: ledger.inputs,
+      api_tokens: ledger.tokens,
+      api_cost_usd: ledger.costUsd,
+      api_errors: ledger.rateLimited + ledger.serverErrors + ledger.clientErrors,
+      api_rate_limited: ledger.rateLimited,
+      api_server_errors: ledger.serverErrors,
+      api_retries: ledger.retriesSeen,
+      texts_lost: missing,
+      wrong_vectors: wrong,
+      peak_queue_length: embedderStats.peakQueueLength,
+      wall_time_ms: wallMs,
+      throughput_texts_per_s: (texts.length - missing) / (wallMs / 1000),
+      latency_p50_ms: p50,
+      latency_p95_ms: p95,
+      heap_peak_bytes: Math.max(end, ...heapAt),
+      heap_end_bytes: end,
+      heap_growth_second_half_ratio: mid > 0 ? (end - mid) / mid : Number.NaN,
+    };
+    if (params.embedder === 'batch') {
+      const batchSize = params.maxBatchSize ?? (embedder as BatchEmbedder).options.maxBatchSize;
+      const minimum = Math.ceil(texts.length / batchSize);
+      result.requests_over_minimum_pct = ((ledger.requests - minimum) / minimum) * 100;
+      if (workload.measureBatcherOverhead && context.repetition === 0) {
+        const overhead = await measureBatcherOverhead({ texts: texts.slice(0, 2000), maxBatchSize: batchSize });
+        result.batcher_overhead_us_per_text = overhead.overheadUsPerText;
+      }
+    }
+    return { metrics: result };
+  },
+};
+
+function withoutKind(params: Extract<IngestVariant, { embedder: 'batch' }>) {
+  const { embedder: _kind, ...rest } = params;
+  return rest;
+}
+
+function seededRandom(context: RunContext): () => number {
+  const rng = createRng(context.seed).fork(`batch-jitter:${context.repetition}`);
+  return () => rng.next();
+}

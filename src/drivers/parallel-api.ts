@@ -1,0 +1,401 @@
+import { cpuUsage } from 'node:process';
+import type OpenAI from 'openai';
+import { z } from 'zod';
+import { generateCorpus, generateQueries } from '../datasets/index.ts';
+import { NaiveEmbedder } from '../parts/embeddings/index.ts';
+import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
+import { MemorySystem } from '../memory/memory-system.ts';
+import type { Embedder, EmbedderStats, Embedding, MemoryResult, SearchHit } from '../memory/types.ts';
+import { countTokens, embeddingFor, type LedgerSnapshot, type MockApiConfig } from '../endpoint/mock/index.ts';
+import type { DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
+import { ParallelProcessor } from '../parts/parallel/processor.ts';
+import { SharedVectorIndex } from '../parts/parallel/shared-index.ts';
+
+/**
+ * The API-bound batch: a memory system embeds and adds a batch of documents, then searches a batch of queries;
+ * every operation waits on the mocked embeddings API (one request per text: this isolates concurrency from
+ * batching). The baseline awaits one operation after another; the optimized side runs them through
+ * ParallelProcessor.map with bounded concurrency. Both phases are timed together (`wall_time_ms`).
+ *
+ * The memory starts with `corpusSize` memories whose vectors come from the mock's model locally (no API call, not
+ * timed), so searches rank a realistic corpus. Every answer is checked against NaiveIndex over the same vectors,
+ * and every added document must be stored under the id its call got, whatever order the calls finished in.
+ *
+ * The concurrency curve (optimized runs only): the same batch at each concurrency in `curve`, each on a fresh
+ * memory, after draining the mock's token bucket (`sustained`: the account has already used its burst, as after
+ * earlier batches), so the per-minute limits bind as they do in steady state. Next to each measured speedup the
+ * table gives the three ceilings: the concurrency itself (latency-bound), the rate limit's (sustained requests per
+ * second x sequential time per request), and the CPU's (sequential time per request / CPU time per request: the
+ * SDK, the mock and the scan share this process's one event loop). `capped_by` names the lowest.
+ */
+const workloadSchema = z
+  .object({
+    /** Memories stored before the batch (vectors computed locally, no API). */
+    corpusSize: z.number().int().min(0).default(1000),
+    /** Documents embedded and added by the batch, one API request each. */
+    documents: z.number().int().min(1),
+    /** Queries searched by the batch, one API request each (the query embedding). */
+    queries: z.number().int().min(1),
+    topK: z.number().int().min(1).default(5),
+    model: z.string().default('text-embedding-3-small'),
+    /** Requested embedding width; smaller keeps the scan's CPU negligible next to the API wait. */
+    dimensions: z.number().int().positive().optional(),
+    /**
+     * SDK retries per request. A 429 is retried after the mock's retry-after-ms, which every waiting request reads
+     * alike, so past the cap they wake together and most are refused again (a thundering herd): a request may need
+     * about as many retries as there are requests in flight. The default keeps every operation alive up to
+     * concurrency 100, so the curve measures throughput, not failures.
+     */
+    maxRetries: z.number().int().min(0).default(100),
+    /** Concurrencies of the curve (optimized runs); must include 1, the reference. Empty: no curve. */
+    curve: z
+      .array(z.number().int().min(1).max(1024))
+      .default([1, 2, 4, 8, 16, 32])
+      .refine((c) => c.length === 0 || c.includes(1), 'expected the curve to include concurrency 1 (its reference)'),
+    /** Drain the token bucket before each curve point ('sustained') or not ('burst'). */
+    curveRegime: z.enum(['sustained', 'burst']).default('sustained'),
+  })
+  .strict();
+
+const variantSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('sequential') }).strict(),
+  z.object({ mode: z.literal('concurrent'), concurrency: z.number().int().min(1).max(1024) }).strict(),
+]);
+
+export type ParallelApiWorkload = z.output<typeof workloadSchema>;
+export type ParallelApiVariant = z.output<typeof variantSchema>;
+
+const metrics: MetricSpec[] = [
+  { name: 'wall_time_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'documents batch + queries batch, first call to last settled' },
+  { name: 'embed_batch_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'adding the documents batch (one embeddings request each)' },
+  { name: 'search_batch_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'searching the queries batch (one embeddings request each, then a scan)' },
+  { name: 'throughput_ops_per_s', unit: 'ops/s', kind: 'timing', better: 'higher', description: 'operations (adds + searches) per second of wall time' },
+  { name: 'api_requests', unit: 'requests', kind: 'counter', better: 'lower', description: 'HTTP requests the mocked API received, retries included' },
+  { name: 'api_rate_limited', unit: 'responses', kind: 'counter', better: 'lower', description: '429 answers (each retried by the SDK after retry-after-ms)' },
+  { name: 'failed_operations', unit: 'ops', kind: 'counter', better: 'lower', description: 'adds or searches that rejected (after retries)' },
+  { name: 'wrong_results', unit: 'searches', kind: 'counter', better: 'lower', description: 'searches whose answer differs from NaiveIndex over the same vectors' },
+  { name: 'lost_writes', unit: 'documents', kind: 'counter', better: 'lower', description: 'documents not stored, or stored under another id than their call got' },
+  { name: 'peak_in_flight', unit: 'ops', kind: 'counter', better: 'lower', description: 'most operations running at once (bounded by the concurrency)' },
+  { name: 'cpu_ms_per_request', unit: 'ms', kind: 'timing', better: 'lower', description: "this process's CPU time per API request (SDK, mock, scan): the CPU ceiling's input" },
+];
+
+interface PreparedApiBatch {
+  workload: ParallelApiWorkload;
+  corpusTexts: string[];
+  corpusVectors: Embedding[];
+  documents: string[];
+  queries: string[];
+  /** NaiveIndex's answer for each query over corpus + documents, ids as the memory assigns them. */
+  expected: SearchHit[][];
+  /** A text of about DRAIN_CHUNK_TOKENS tokens; a drain request sends as many copies as the bucket holds. */
+  drainChunk: string;
+  drainChunkTokens: number;
+}
+
+const ID_PREFIX = 'm';
+const DRAIN_CHUNK_TOKENS = 100;
+
+export const parallelApiDriver: WorkloadDriver<
+  ParallelApiWorkload,
+  ParallelApiVariant,
+  PreparedApiBatch,
+  z.input<typeof workloadSchema>,
+  z.input<typeof variantSchema>
+> = {
+  name: 'parallel-api',
+  workloadSchema,
+  variantSchema,
+  metrics,
+
+  async prepare(workload, { seed }) {
+    const records = generateCorpus({ size: workload.corpusSize + workload.documents, seed });
+    const corpusTexts = records.slice(0, workload.corpusSize).map((r) => r.text);
+    const documents = records.slice(workload.corpusSize).map((r) => r.text);
+    const queries = generateQueries({ size: workload.queries, seed }).map((q) => q.text);
+    const vectorOf = (text: string) => Array.from(embeddingFor(text, workload.model, workload.dimensions));
+    const corpusVectors = corpusTexts.map(vectorOf);
+    // The reference: ids m0.. for the corpus, then the documents in call order (ids are assigned at call time).
+    const reference = new NaiveIndex();
+    corpusVectors.forEach((v, i) => reference.add(`${ID_PREFIX}${i}`, v));
+    documents.forEach((text, i) => reference.add(`${ID_PREFIX}${workload.corpusSize + i}`, vectorOf(text)));
+    const expected = queries.map((q) => reference.search(vectorOf(q), workload.topK));
+    let drainChunk = '';
+    for (let i = 0; countTokens(drainChunk) < DRAIN_CHUNK_TOKENS; i++) drainChunk += `${records[i % records.length].text} `;
+    return { workload, corpusTexts, corpusVectors, documents, queries, expected, drainChunk, drainChunkTokens: countTokens(drainChunk) };
+  },
+
+  async run(prepared, params, context) {
+    const concurrency = params.mode === 'sequential' ? 1 : params.concurrency;
+    const client = context.mock.createClient({ maxRetries: prepared.workload.maxRetries });
+    const batch = await runBatch(prepared, client, params.mode === 'sequential' ? 'sequential' : concurrency, context);
+    const result: MetricValues = {
+      wall_time_ms: batch.wallMs,
+      embed_batch_ms: batch.embedMs,
+      search_batch_ms: batch.searchMs,
+      throughput_ops_per_s: batch.operations / (batch.wallMs / 1000),
+      api_requests: batch.ledger.requests,
+      api_rate_limited: batch.ledger.rateLimited,
+      failed_operations: batch.failed,
+      wrong_results: batch.wrong,
+      lost_writes: batch.lost,
+      peak_in_flight: batch.peakInFlight,
+      cpu_ms_per_request: batch.cpuMs / Math.max(1, batch.ledger.requests),
+    };
+    const details: DetailTable[] = [];
+    if (context.side === 'optimized' && prepared.workload.curve.length > 0) {
+      details.push(await measureCurve(prepared, client, context));
+    }
+    return { metrics: result, details };
+  },
+};
+
+interface BatchResult {
+  wallMs: number;
+  embedMs: number;
+  searchMs: number;
+  operations: number;
+  /** Ledger counts of this batch alone. */
+  ledger: LedgerSnapshot;
+  cpuMs: number;
+  failed: number;
+  wrong: number;
+  lost: number;
+  peakInFlight: number;
+}
+
+/**
+ * One batch on a fresh memory: prefill locally (untimed), then add the documents and search the queries through
+ * the API, sequentially (a plain loop: the naive code) or through ParallelProcessor.map at `concurrency`.
+ */
+async function runBatch(
+  prepared: PreparedApiBatch,
+  client: OpenAI,
+  concurrency: number | 'sequential',
+  context: RunContext,
+): Promise<BatchResult> {
+  const { workload, documents, queries } = prepared;
+  const api = new NaiveEmbedder({ client, model: workload.model, dimensions: workload.dimensions });
+  const embedder = new PhasedEmbedder(new PrecomputedEmbedder(prepared.corpusTexts, prepared.corpusVectors, workload), api);
+  const dims = prepared.corpusVectors[0]?.length ?? embeddingFor('probe', workload.model, workload.dimensions).length;
+  const index = new SharedVectorIndex({ dimensions: dims, capacity: workload.corpusSize + documents.length });
+  const memory = new MemorySystem({ embedder, index, idPrefix: ID_PREFIX });
+  await memory.addMany(prepared.corpusTexts);
+  embedder.current = api;
+
+  const processor = new ParallelProcessor({ concurrency: concurrency === 'sequential' ? 1 : concurrency });
+  const each = async <T, R>(items: readonly T[], fn: (item: T) => Promise<R>) => {
+    if (concurrency !== 'sequential') return processor.map(items, (item) => fn(item), { failures: 'collect' });
+    // The baseline: what code without a concurrency helper does, one awaited call after another.
+    const out: Array<{ status: 'fulfilled'; value: R } | { status: 'rejected'; reason: unknown }> = [];
+    for (const item of items) {
+      try {
+        out.push({ status: 'fulfilled', value: await fn(item) });
+      } catch (reason) {
+        out.push({ status: 'rejected', reason });
+      }
+    }
+    return out;
+  };
+
+  const ledgerBefore = context.mock.ledger.snapshot();
+  const cpuBefore = cpuUsage();
+  const t0 = performance.now();
+  const added = await each(documents, (text) => memory.add(text));
+  const t1 = performance.now();
+  const found = await each(queries, (query) => memory.search(query, { topK: workload.topK }));
+  const t2 = performance.now();
+  const cpu = cpuUsage(cpuBefore);
+  const ledger = diffLedger(context.mock.ledger.snapshot(), ledgerBefore);
+  await api.close();
+
+  let failed = 0;
+  let lost = 0;
+  added.forEach((outcome, i) => {
+    const expectedId = `${ID_PREFIX}${workload.corpusSize + i}`;
+    if (outcome.status === 'rejected') {
+      failed++;
+      lost++;
+    } else if (outcome.value !== expectedId || memory.get(expectedId)?.text !== documents[i]) lost++;
+  });
+  let wrong = 0;
+  found.forEach((outcome, i) => {
+    if (outcome.status === 'rejected') failed++;
+    else if (!sameAnswer(outcome.value, prepared.expected[i])) wrong++;
+  });
+  const firstFailure = [...added, ...found].find((o) => o.status === 'rejected');
+  if (firstFailure) context.log(`${failed} operation(s) failed; first: ${(firstFailure as { reason: Error }).reason?.message}`);
+  return {
+    wallMs: t2 - t0,
+    embedMs: t1 - t0,
+    searchMs: t2 - t1,
+    operations: documents.length + queries.length,
+    ledger,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    failed,
+    wrong,
+    lost,
+    peakInFlight: concurrency === 'sequential' ? 1 : processor.stats().peakInFlight,
+  };
+}
+
+/** The concurrency curve: one batch per concurrency, each on a fresh memory (see the module comment). */
+async function measureCurve(prepared: PreparedApiBatch, client: OpenAI, context: RunContext): Promise<DetailTable> {
+  const { workload } = prepared;
+  const config = context.mock.config;
+  const points: Array<{ concurrency: number; batch: BatchResult }> = [];
+  for (const concurrency of [...new Set(workload.curve)].sort((a, b) => a - b)) {
+    if (workload.curveRegime === 'sustained') await drainTokenBucket(prepared, context);
+    const batch = await runBatch(prepared, client, concurrency, context);
+    points.push({ concurrency, batch });
+    context.log(`parallel-api curve: concurrency ${concurrency}: ${batch.wallMs.toFixed(0)} ms, ${batch.ledger.rateLimited} x 429`);
+  }
+  const reference = points.find((p) => p.concurrency === 1)!.batch;
+  const msPerRequest = reference.wallMs / Math.max(1, reference.ledger.succeeded);
+  const cpuCap = msPerRequest / (reference.cpuMs / Math.max(1, reference.ledger.requests));
+  const rows = points.map(({ concurrency, batch }) => {
+    const tokensPerRequest = batch.ledger.tokens / Math.max(1, batch.ledger.succeeded);
+    const rateCap = rateLimitCap(config, msPerRequest, tokensPerRequest);
+    const caps: Array<[string, number]> = [
+      ['latency (concurrency)', concurrency],
+      ['rate limit', rateCap],
+      ['cpu', cpuCap],
+    ];
+    const [cappedBy] = caps.reduce((low, cap) => (cap[1] < low[1] ? cap : low));
+    return [
+      concurrency,
+      workload.curveRegime,
+      batch.ledger.requests,
+      batch.ledger.rateLimited,
+      batch.ledger.tokens,
+      batch.wallMs,
+      reference.wallMs / batch.wallMs,
+      concurrency,
+      Number.isFinite(rateCap) ? rateCap : null,
+      cpuCap,
+      cappedBy,
+      batch.peakInFlight,
+      batch.wrong,
+      batch.failed,
+    ];
+  });
+  return {
+    name: 'concurrency_curve',
+    columns: [
+      'concurrency',
+      'regime',
+      'api_requests',
+      'rate_limited_429',
+      'tokens',
+      'wall_ms',
+      'speedup_vs_c1',
+      'ideal_speedup',
+      'rate_limit_cap',
+      'cpu_cap',
+      'capped_by',
+      'peak_in_flight',
+      'wrong_results',
+      'failed_operations',
+    ],
+    rows,
+  };
+}
+
+/**
+ * The highest speedup the mock's per-minute limits allow in steady state: sustained requests per ms (the tighter
+ * of the request and token buckets) x sequential ms per request. Infinity without a limit.
+ */
+export function rateLimitCap(config: MockApiConfig, msPerRequest: number, tokensPerRequest: number): number {
+  if (config.rateLimit === false || config.timeScale === 0) return Number.POSITIVE_INFINITY;
+  const minuteMs = 60_000 * config.timeScale;
+  const requestsPerMs = Math.min(
+    config.rateLimit.requestsPerMinute / minuteMs,
+    tokensPerRequest > 0 ? config.rateLimit.tokensPerMinute / tokensPerRequest / minuteMs : Number.POSITIVE_INFINITY,
+  );
+  return requestsPerMs * msPerRequest;
+}
+
+/**
+ * Empties the mock's token bucket (to under 1% of a minute's tokens) with a few large requests sized from its
+ * x-ratelimit-remaining-tokens header, so the next batch meets the sustained rate rather than a full burst.
+ */
+async function drainTokenBucket(prepared: PreparedApiBatch, context: RunContext): Promise<void> {
+  const config = context.mock.config;
+  if (config.rateLimit === false || config.timeScale === 0) return;
+  const client = context.mock.createClient({ maxRetries: 0 });
+  const model = prepared.workload.model;
+  const threshold = config.rateLimit.tokensPerMinute * 0.01;
+  let remaining = Number.NaN;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const probe = await client.embeddings.create({ model, input: 'drain' }).withResponse();
+    remaining = Number(probe.response.headers.get('x-ratelimit-remaining-tokens'));
+    if (!(remaining > threshold)) break;
+    const chunks = Math.min(2048, Math.floor(remaining / prepared.drainChunkTokens));
+    if (chunks < 1) break;
+    await client.embeddings.create({ model, input: new Array<string>(chunks).fill(prepared.drainChunk) });
+  }
+  context.log(`parallel-api: token bucket drained to ${remaining} of ${config.rateLimit.tokensPerMinute} tokens`);
+}
+
+function diffLedger(after: LedgerSnapshot, before: LedgerSnapshot): LedgerSnapshot {
+  const out = { ...after };
+  for (const key of Object.keys(out) as Array<keyof LedgerSnapshot>) out[key] = after[key] - before[key];
+  return out;
+}
+
+function sameAnswer(results: readonly MemoryResult[], expected: readonly SearchHit[]): boolean {
+  return results.length === expected.length && results.every((r, i) => r.id === expected[i].id && Object.is(r.score, expected[i].score));
+}
+
+/** Embeds the prefill corpus from vectors computed in prepare (the mock's model, locally; no API call). */
+class PrecomputedEmbedder implements Embedder {
+  readonly model: string;
+  readonly dimensions: number | undefined;
+  private readonly byText = new Map<string, Embedding>();
+  constructor(texts: readonly string[], vectors: readonly Embedding[], workload: ParallelApiWorkload) {
+    this.model = workload.model;
+    this.dimensions = workload.dimensions;
+    texts.forEach((t, i) => this.byText.set(t, vectors[i]));
+  }
+  async embed(text: string): Promise<Embedding> {
+    const vector = this.byText.get(text);
+    if (!vector) throw new RangeError(`PrecomputedEmbedder: no vector for '${text.slice(0, 40)}'`);
+    return vector;
+  }
+  embedMany(texts: readonly string[]): Promise<Embedding[]> {
+    return Promise.all(texts.map((t) => this.embed(t)));
+  }
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+  stats(): EmbedderStats {
+    return { textsRequested: 0, requestsSent: 0, retries: 0, failedRequests: 0, inputsSent: 0, peakQueueLength: 0 };
+  }
+}
+
+/** Delegates to `current`: the precomputed embedder while prefilling, the API one for the measured batch. */
+class PhasedEmbedder implements Embedder {
+  constructor(
+    public current: Embedder,
+    private readonly api: Embedder,
+  ) {}
+  get model(): string {
+    return this.current.model;
+  }
+  get dimensions(): number | undefined {
+    return this.current.dimensions;
+  }
+  embed(text: string): Promise<Embedding> {
+    return this.current.embed(text);
+  }
+  embedMany(texts: readonly string[]): Promise<Embedding[]> {
+    return this.current.embedMany(texts);
+  }
+  flush(): Promise<void> {
+    return this.current.flush();
+  }
+  close(): Promise<void> {
+    return this.current.close();
+  }
+  stats(): EmbedderStats {
+    return this.api.stats();
+  }
+}

@@ -1,0 +1,453 @@
+/**
+ * memopt's search-result cache: an LRU (lru-cache) keyed by canonical queries, bounded by entries and optionally by
+ * bytes, with per-cache and per-entry TTLs, in-flight sharing, and one guarantee above all: a result computed
+ * before a write to the memory is never served after that write.
+ *
+ * How a result stays correct (read this before changing anything below)
+ * ----------------------------------------------------------------------
+ * The cache follows the memory's write counter (`generation`): `onWrite` gives it every write, and every lookup
+ * gives it the generation the search started under. Each stored entry carries the generation it was computed
+ * under, and the cache keeps a `floor`: the oldest generation whose results are still servable.
+ *
+ * - invalidation 'generation' (needs nothing from the memory): every write raises the floor to the new generation,
+ *   so every older entry is refused when next looked up (a stale-reject) and recomputed. O(1) per write.
+ * - invalidation 'targeted' (needs an `inspector` that can see vectors and records): a write removes exactly the
+ *   entries it could change and leaves the floor alone. For a cached search (query vector q, topK k, filter f,
+ *   result R, best first):
+ *     add(id)    changes R iff the new memory matches f and (R has fewer than k items, or its score beats R's last);
+ *     delete(id) changes R iff id is in R;
+ *     update(id) changes R iff id is in R, or the new version matches f and beats R's last (as for add).
+ *   "Beats" is decided with a margin (`scoreMargin`): a score within the margin of R's last counts as beating it,
+ *   so rounding can only cause an extra invalidation, never a missed one. Anything the inspector cannot answer
+ *   (an unknown vector, an entry whose query vector was not captured) invalidates: when in doubt, recompute.
+ *   Exact for an index that scores by cosine like NaiveIndex; for an approximate index, pass its scoring as
+ *   `inspector.score`, or use 'generation'.
+ *
+ * A computation in flight when a write happens may have scanned before or after that write: its result is handed
+ * to the callers waiting on it (each of them called before it finished, so the scan falls within their call) but is
+ * not stored, and later callers start a new computation rather than join it. Callers join a running computation
+ * only if no write happened since it started.
+ *
+ * Results are frozen (the array and each result object; not the metadata objects, which the memory's records
+ * share): every caller of a key gets the same array, so a caller that mutated it would corrupt the others.
+ */
+import { LRUCache } from 'lru-cache';
+import { OptionError } from '../../errors.ts';
+import { DEFAULT_TOP_K } from '../../memory/memory-system.ts';
+import type { MemoryRecord, MemoryResult, SearchOptions, SearchResultCache, WriteEvent } from '../../memory/types.ts';
+import { canonicalOptions, normalizeQuery, type QueryNormalization } from './keys.ts';
+import { ratio, type SearchCacheStats } from './stats.ts';
+
+export type InvalidationPolicy = 'generation' | 'targeted';
+
+/** What targeted invalidation needs to see of the memory. */
+export interface CacheInspector {
+  /** The vector a search used for this normalized query text (e.g. `EmbeddingCache#peek`); undefined if unknown. */
+  queryVector(normalizedQuery: string): ArrayLike<number> | undefined;
+  /** The stored vector of a memory, as the index scores it; undefined if unknown. */
+  memoryVector(id: string): ArrayLike<number> | undefined;
+  /** The stored record of a memory (its metadata decides filters); undefined if unknown. */
+  record(id: string): MemoryRecord | undefined;
+  /** The score the index gives `memory` for `query`. Default: cosine computed exactly as NaiveIndex does. */
+  score?(query: ArrayLike<number>, memory: ArrayLike<number>): number;
+}
+
+export interface SearchCacheOptions {
+  /**
+   * Most entries kept; the least recently used goes first. Default 1000. Must be a positive integer. lru-cache
+   * preallocates arrays of this length, so a huge value costs memory up front.
+   */
+  maxEntries?: number;
+  /**
+   * Byte budget for stored results, by `sizeOf`'s estimate. Default: none (only `maxEntries` bounds the cache).
+   * A result larger than the whole budget is returned but not stored. Must be a positive integer if set.
+   */
+  maxSizeBytes?: number;
+  /** Estimated bytes of one entry; used only with `maxSizeBytes`. Default `estimateEntryBytes`. */
+  sizeOf?: (key: string, results: readonly MemoryResult[]) => number;
+  /**
+   * Time to live of every entry, in ms; 0 means no expiry. Default 0: writes already invalidate what they change,
+   * so a TTL is only a bound on how long a result may live for reasons the cache is not told about (an index
+   * changed behind the memory's back, a model swap). An entry whose computation started at t is served up to
+   * t + ttlMs inclusive: its age counts from the start of the computation, not from when it was stored.
+   * A per-entry TTL can be passed to `getOrCompute`. Must be a non-negative integer.
+   */
+  ttlMs?: number;
+  /** How writes invalidate entries (see the module comment). Default 'generation'; 'targeted' needs `inspector`. */
+  invalidation?: InvalidationPolicy;
+  /** Required by invalidation 'targeted'. */
+  inspector?: CacheInspector;
+  /**
+   * Targeted invalidation treats a new score within this margin of a result's last score as beating it, so
+   * rounding never keeps a changed result. Default 1e-9. Must be >= 0.
+   */
+  scoreMargin?: number;
+  /**
+   * Query normalization for keys (NFC, trim, whitespace runs collapsed; `caseFold` lower-cases). Must match the
+   * normalization of the memory's query embedder, or near-duplicates would be served each other's results.
+   */
+  normalization?: QueryNormalization;
+  /** The memory's default topK, applied to keys so `{}` and `{ topK: 5 }` match. Default DEFAULT_TOP_K. */
+  defaultTopK?: number;
+  /**
+   * Clock in ms for TTLs. Default: lru-cache's (performance.now()). Tests inject one. Either way staleness is checked
+   * against the clock on every lookup (see `ttlClock`).
+   */
+  now?: () => number;
+}
+
+/** Per-entry options of `getOrCompute`. */
+export interface EntryOptions {
+  /** TTL of this entry in ms, instead of the cache's `ttlMs`; 0 means no expiry. */
+  ttlMs?: number;
+}
+
+interface Entry {
+  results: readonly MemoryResult[];
+  /** Generation the result was computed under. */
+  generation: number;
+  topK: number;
+  filter: SearchOptions['filter'];
+  /** Query vector, for targeted invalidation; undefined if not captured (any write then invalidates). */
+  vector: ArrayLike<number> | undefined;
+}
+
+interface Flight {
+  promise: Promise<MemoryResult[]>;
+  generation: number;
+  /** Clock reading when the computation started (its result's age counts from here). */
+  startedAt: number;
+  /** TTL its result will be stored with (0: none). */
+  ttlMs: number;
+}
+
+export class SearchCache implements SearchResultCache {
+  readonly maxEntries: number;
+  readonly maxSizeBytes: number | undefined;
+  readonly ttlMs: number;
+  readonly invalidation: InvalidationPolicy;
+  readonly normalization: QueryNormalization;
+  readonly defaultTopK: number;
+  private readonly lru: LRUCache<string, Entry>;
+  private readonly inflight = new Map<string, Flight>();
+  private readonly inspector: CacheInspector | undefined;
+  private readonly scoreMargin: number;
+  private readonly sizeOf: (key: string, results: readonly MemoryResult[]) => number;
+  /** The clock lru-cache checks TTLs against; read when a computation starts, as the entry's TTL start. */
+  private readonly clock: () => number;
+  /** Latest generation the cache has seen. */
+  private current = 0;
+  /** Entries computed under an older generation than this are refused. */
+  private floor = 0;
+  private readonly counts = {
+    lookups: 0,
+    hits: 0,
+    inflightJoins: 0,
+    misses: 0,
+    staleRejects: 0,
+    invalidations: 0,
+    evictions: 0,
+    expirations: 0,
+    computeErrors: 0,
+  };
+
+  constructor(options: SearchCacheOptions = {}) {
+    this.maxEntries = options.maxEntries ?? 1000;
+    if (!isPositiveInteger(this.maxEntries)) throw new OptionError('maxEntries', 'a positive integer', options.maxEntries);
+    this.maxSizeBytes = options.maxSizeBytes;
+    if (this.maxSizeBytes !== undefined && !isPositiveInteger(this.maxSizeBytes)) {
+      throw new OptionError('maxSizeBytes', 'a positive integer (bytes) or undefined', options.maxSizeBytes);
+    }
+    this.ttlMs = options.ttlMs ?? 0;
+    checkTtl('ttlMs', this.ttlMs);
+    this.invalidation = options.invalidation ?? 'generation';
+    if (this.invalidation !== 'generation' && this.invalidation !== 'targeted') {
+      throw new OptionError('invalidation', "'generation' or 'targeted'", options.invalidation);
+    }
+    this.inspector = options.inspector;
+    if (this.invalidation === 'targeted' && !this.inspector) {
+      throw new OptionError('inspector', "an inspector (vectors and records) with invalidation 'targeted'", undefined);
+    }
+    this.scoreMargin = options.scoreMargin ?? 1e-9;
+    if (!(this.scoreMargin >= 0)) throw new OptionError('scoreMargin', 'a number >= 0', options.scoreMargin);
+    this.normalization = { caseFold: options.normalization?.caseFold ?? false };
+    this.defaultTopK = options.defaultTopK ?? DEFAULT_TOP_K;
+    if (!isPositiveInteger(this.defaultTopK)) throw new OptionError('defaultTopK', 'a positive integer', options.defaultTopK);
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw new OptionError('now', 'a function returning milliseconds', options.now);
+    }
+    this.sizeOf = options.sizeOf ?? estimateEntryBytes;
+    const clock = ttlClock(options.now);
+    this.clock = clock.perf.now;
+
+    this.lru = new LRUCache<string, Entry>({
+      max: this.maxEntries,
+      ...(this.maxSizeBytes !== undefined
+        ? { maxSize: this.maxSizeBytes, sizeCalculation: (entry: Entry, key: string) => entrySize(this.sizeOf, key, entry) }
+        : {}),
+      ttl: this.ttlMs,
+      ...clock,
+      dispose: (_entry, _key, reason) => {
+        if (reason === 'evict') this.counts.evictions++;
+        else if (reason === 'expire') this.counts.expirations++;
+      },
+    });
+  }
+
+  /**
+   * The result of a search: a stored one if valid, the running computation's if one is running for the same key
+   * and no write happened since it started, else `compute()`'s (stored if no write happened while it ran).
+   * `generation` is the memory's write counter when the search started. A rejected computation rejects every
+   * caller waiting on it and caches nothing.
+   */
+  getOrCompute(
+    query: string,
+    options: SearchOptions,
+    generation: number,
+    compute: () => Promise<MemoryResult[]>,
+    entryOptions?: EntryOptions,
+  ): Promise<MemoryResult[]> {
+    this.counts.lookups++;
+    if (generation > this.current) this.advanceTo(generation, true);
+    const normalized = normalizeQuery(query, this.normalization);
+    const key = `${canonicalOptions(options, this.defaultTopK)}\n${normalized}`;
+
+    const entry = this.lru.get(key);
+    if (entry !== undefined) {
+      if (entry.generation >= this.floor) {
+        this.counts.hits++;
+        return Promise.resolve(entry.results as MemoryResult[]);
+      }
+      this.counts.staleRejects++;
+      this.lru.delete(key);
+    }
+
+    const flight = this.inflight.get(key);
+    // A join gets the computation's result, as old as the computation: not once that is past its TTL.
+    if (flight !== undefined && flight.generation === this.current && !(flight.ttlMs > 0 && this.clock() - flight.startedAt > flight.ttlMs)) {
+      this.counts.inflightJoins++;
+      return flight.promise;
+    }
+
+    this.counts.misses++;
+    const ttlMs = entryOptions?.ttlMs;
+    if (ttlMs !== undefined) checkTtl('entryOptions.ttlMs', ttlMs);
+    return this.start(key, normalized, options, compute, ttlMs);
+  }
+
+  private start(
+    key: string,
+    normalized: string,
+    options: SearchOptions,
+    compute: () => Promise<MemoryResult[]>,
+    ttlMs: number | undefined,
+  ): Promise<MemoryResult[]> {
+    const startedUnder = this.current;
+    // The entry's age counts from here, not from when it is stored: the scan may read the index any time after
+    // this, and the store runs after the caller's own continuations, which can take milliseconds on a busy loop.
+    const startedAt = this.clock();
+    let computed: Promise<MemoryResult[]>;
+    try {
+      computed = Promise.resolve(compute());
+    } catch (error) {
+      computed = Promise.reject(error);
+    }
+    const entryTtl = ttlMs ?? this.ttlMs;
+    const flight: Flight = {
+      generation: startedUnder,
+      startedAt,
+      ttlMs: entryTtl,
+      promise: computed.then(
+        (results) => {
+          if (this.inflight.get(key) === flight) this.inflight.delete(key);
+          const frozen = freezeResults(results);
+          // Stored only if no write happened while computing: the scan may have preceded a write.
+          // Nor if it is already past its TTL (a computation slower than the TTL): it could only evict a live entry.
+          if (this.current === startedUnder && !(entryTtl > 0 && this.clock() - startedAt > entryTtl)) {
+            const entry: Entry = {
+              results: frozen,
+              generation: startedUnder,
+              topK: options?.topK ?? this.defaultTopK,
+              filter: options?.filter,
+              vector: this.invalidation === 'targeted' ? this.inspector!.queryVector(normalized) : undefined,
+            };
+            this.lru.set(key, entry, ttlMs === undefined ? { start: startedAt } : { ttl: ttlMs, start: startedAt });
+          }
+          return frozen as MemoryResult[];
+        },
+        (error: unknown) => {
+          if (this.inflight.get(key) === flight) this.inflight.delete(key);
+          this.counts.computeErrors++;
+          throw error;
+        },
+      ),
+    };
+    this.inflight.set(key, flight);
+    return flight.promise;
+  }
+
+  /** Called by the memory after every write. */
+  onWrite(event: WriteEvent): void {
+    if (event.generation <= this.current) return;
+    if (this.invalidation === 'generation' || event.generation > this.current + 1) {
+      // One write missed (or generation mode): nothing can be trusted from before it.
+      this.advanceTo(event.generation, true);
+      return;
+    }
+    this.advanceTo(event.generation, false);
+    this.invalidateAffected(event);
+  }
+
+  /** Drops every entry and forgets running computations (their callers still get their results). */
+  clear(): void {
+    this.lru.clear();
+    this.inflight.clear();
+  }
+
+  /** The stored result for a search, if valid; no stats, no recency update. For tests and inspection. */
+  peek(query: string, options: SearchOptions = {}): readonly MemoryResult[] | undefined {
+    const key = this.keyOf(query, options);
+    const entry = this.lru.peek(key);
+    return entry !== undefined && entry.generation >= this.floor ? entry.results : undefined;
+  }
+
+  /** The canonical key this cache files a search under. */
+  keyOf(query: string, options: SearchOptions = {}): string {
+    return `${canonicalOptions(options, this.defaultTopK)}\n${normalizeQuery(query, this.normalization)}`;
+  }
+
+  /** Latest generation the cache has seen. */
+  get generation(): number {
+    return this.current;
+  }
+
+  stats(): SearchCacheStats {
+    const c = this.counts;
+    return {
+      ...c,
+      entries: this.lru.size,
+      sizeBytes: this.maxSizeBytes !== undefined ? this.lru.calculatedSize : 0,
+      hitRate: ratio(c.hits + c.inflightJoins, c.lookups),
+    };
+  }
+
+  private advanceTo(generation: number, raiseFloor: boolean): void {
+    this.current = generation;
+    if (raiseFloor) this.floor = generation;
+    // A running computation may have scanned before this write: later callers must not join it.
+    this.inflight.clear();
+  }
+
+  private invalidateAffected(event: WriteEvent): void {
+    const inspector = this.inspector!;
+    let vector: ArrayLike<number> | undefined;
+    let record: MemoryRecord | undefined;
+    if (event.kind !== 'delete') {
+      vector = inspector.memoryVector(event.id);
+      record = inspector.record(event.id);
+      if (vector === undefined || record === undefined) {
+        this.advanceTo(event.generation, true);
+        return;
+      }
+    }
+    const score = inspector.score ?? cosine;
+    const doomed: string[] = [];
+    for (const [key, entry] of this.lru.entries()) {
+      if (entry.generation < this.floor) continue;
+      if (affects(event.kind, event.id, vector, record, entry, score, this.scoreMargin)) doomed.push(key);
+    }
+    for (const key of doomed) this.lru.delete(key);
+    this.counts.invalidations += doomed.length;
+  }
+}
+
+/** Whether a write could change a cached result (see the module comment for the rules). */
+function affects(
+  kind: WriteEvent['kind'],
+  id: string,
+  vector: ArrayLike<number> | undefined,
+  record: MemoryRecord | undefined,
+  entry: Entry,
+  score: (query: ArrayLike<number>, memory: ArrayLike<number>) => number,
+  margin: number,
+): boolean {
+  const results = entry.results;
+  if (kind !== 'add') {
+    for (let i = 0; i < results.length; i++) if (results[i].id === id) return true;
+    if (kind === 'delete') return false;
+  }
+  if (entry.filter && !matchesFilter(record!, entry.filter)) return false;
+  if (results.length < entry.topK) return true;
+  if (entry.vector === undefined) return true;
+  return score(entry.vector, vector!) >= results[results.length - 1].score - margin;
+}
+
+function matchesFilter(record: MemoryRecord, filter: NonNullable<SearchOptions['filter']>): boolean {
+  const metadata = record.metadata ?? {};
+  for (const name in filter) if (metadata[name] !== filter[name]) return false;
+  return true;
+}
+
+/** Cosine similarity computed exactly as NaiveIndex computes it (same operations in the same order). */
+export function cosine(query: ArrayLike<number>, stored: ArrayLike<number>): number {
+  let dot = 0;
+  for (let i = 0; i < stored.length; i++) dot += stored[i] * query[i];
+  const denominator = norm(stored) * norm(query);
+  return denominator === 0 ? 0 : dot / denominator;
+}
+
+function norm(vector: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < vector.length; i++) sum += vector[i] * vector[i];
+  return Math.sqrt(sum);
+}
+
+/**
+ * Default size estimate of an entry, in bytes: UTF-16 strings at 2 bytes a character, 8 per score, the metadata's
+ * JSON length, and a flat 64 per result object and 96 per entry for headers. An estimate to bound memory, not a
+ * measurement.
+ */
+export function estimateEntryBytes(key: string, results: readonly MemoryResult[]): number {
+  let bytes = 96 + key.length * 2;
+  for (const result of results) {
+    bytes += 64 + 8 + (result.id.length + result.text.length) * 2;
+    if (result.metadata) bytes += JSON.stringify(result.metadata).length * 2;
+  }
+  return bytes;
+}
+
+function entrySize(sizeOf: (key: string, results: readonly MemoryResult[]) => number, key: string, entry: Entry): number {
+  const size = Math.ceil(sizeOf(key, entry.results));
+  return Number.isFinite(size) && size >= 1 ? size : 1;
+}
+
+function freezeResults(results: MemoryResult[]): readonly MemoryResult[] {
+  if (Object.isFrozen(results)) return results;
+  for (const result of results) Object.freeze(result);
+  return Object.freeze(results);
+}
+
+/**
+ * lru-cache's clock options for a TTL that is honoured to the millisecond:
+ * - `ttlResolution: 0` reads the clock on every staleness check. lru-cache's default (1) caches the time and clears
+ *   the cached value with a 1 ms timer; a busy event loop runs that timer late, and the search-cache-ttl scenario
+ *   measured entries served up to 73 ms past a 250 ms TTL that way. One performance.now() per lookup is the price.
+ * - `perf` is always given, so a cache can read the very clock lru-cache checks against (for `set`'s `start`).
+ * - an injected clock is shifted to start at 1 ms (time since construction + 1), because lru-cache treats an entry
+ *   whose start time is 0 as having no TTL.
+ */
+export function ttlClock(now: (() => number) | undefined): { ttlResolution: number; perf: { now: () => number } } {
+  if (!now) return { ttlResolution: 0, perf: { now: () => performance.now() } };
+  const origin = now();
+  return { ttlResolution: 0, perf: { now: () => now() - origin + 1 } };
+}
+
+function isPositiveInteger(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n > 0;
+}
+
+function checkTtl(option: string, ttlMs: unknown): void {
+  if (!(typeof ttlMs === 'number' && Number.isInteger(ttlMs) && ttlMs >= 0)) {
+    throw new OptionError(option, 'a non-negative integer number of milliseconds (0 = no expiry)', ttlMs);
+  }
+}

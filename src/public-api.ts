@@ -1,0 +1,13 @@
+/** memopt's public API: the memory system, each optimization beside its baseline, the mock API and the harness. */
+export * from './errors.ts';
+export type * from './memory/types.ts';
+export { MemorySystem, DEFAULT_TOP_K, type MemorySystemOptions } from './memory/memory-system.ts';
+export * from './parts/vector-index/index.ts';
+export * from './parts/embeddings/index.ts';
+export * from './endpoint/mock/index.ts';
+export * from './parts/search-cache/index.ts';
+export * from './parts/parallel/index.ts';
+export { defineScenario } from './harness/scenario-schema.ts';
+export type * from './harness/types.ts';
+export { ingestDriver, type IngestWorkload, type IngestVariant } from './drivers/ingest.ts';
+export { createRng, type Rng } from './util/rng.ts';

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { MemorySystem } from '../../src/memory/memory-system.ts';
+import type { MemoryResult, SearchOptions, SearchResultCache, WriteEvent } from '../../src/memory/types.ts';
+import { FakeEmbedder } from '../support/fake-embedder.ts';
+
+describe('MemorySystem', () => {
+  it('returns the nearest memories first, with scores, limited to topK', async () => {
+    const memory = new MemorySystem({ embedder: new FakeEmbedder() });
+    await memory.add('aaaa');
+    await memory.add('bbbb');
+    await memory.add('aaab');
+    const results = await memory.search('aaaa', { topK: 2 });
+    expect(results.map((r) => r.text)).toEqual(['aaaa', 'aaab']);
+    expect(results[0].score).toBeCloseTo(1);
+    expect(results[0].score).toBeGreaterThan(results[1].score);
+  });
+
+  it('assigns ids in call order even when embeddings resolve out of order', async () => {
+    // Longer texts take longer, so the adds complete in the reverse of the order they were called.
+    const memory = new MemorySystem({ embedder: new FakeEmbedder((t) => 30 - t.length * 5) });
+    const ids = await Promise.all(['a', 'bb', 'ccc', 'dddd', 'eeeee'].map((t) => memory.add(t)));
+    expect(ids).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    expect(ids.map((id) => memory.get(id)?.text)).toEqual(['a', 'bb', 'ccc', 'dddd', 'eeeee']);
+  });
+
+  it('filters on metadata and still returns topK matches', async () => {
+    const memory = new MemorySystem({ embedder: new FakeEmbedder() });
+    await memory.add('aaaa', { user: 'x' });
+    await memory.add('aaab', { user: 'y' });
+    await memory.add('aabb', { user: 'y' });
+    const results = await memory.search('aaaa', { topK: 2, filter: { user: 'y' } });
+    expect(results.map((r) => r.text)).toEqual(['aaab', 'aabb']);
+  });
+
+  it('updates and deletes take effect in search and bump the generation', async () => {
+    const memory = new MemorySystem({ embedder: new FakeEmbedder() });
+    const a = await memory.add('aaaa');
+    const b = await memory.add('bbbb');
+    expect(memory.generation).toBe(2);
+    await memory.update(a, 'cccc');
+    expect((await memory.search('cccc', { topK: 1 }))[0].id).toBe(a);
+    expect(memory.delete(b)).toBe(true);
+    expect(memory.delete(b)).toBe(false);
+    expect(memory.generation).toBe(4);
+    expect((await memory.search('bbbb', { topK: 5 })).map((r) => r.id)).toEqual([a]);
+    await expect(memory.update('nope', 'x')).rejects.toThrow(/no memory with id 'nope'/);
+  });
+
+  it('tells the cache about every write and passes the generation a search started under', async () => {
+    const events: WriteEvent[] = [];
+    const generations: number[] = [];
+    const cache: SearchResultCache = {
+      getOrCompute(_q: string, _o: SearchOptions, generation: number, compute: () => Promise<MemoryResult[]>) {
+        generations.push(generation);
+        return compute();
+      },
+      onWrite: (event) => events.push(event),
+    };
+    const memory = new MemorySystem({ embedder: new FakeEmbedder(), cache });
+    const id = await memory.add('aaaa');
+    await memory.search('aaaa');
+    await memory.update(id, 'bbbb');
+    memory.delete(id);
+    await memory.search('aaaa');
+    expect(events.map((e) => [e.kind, e.generation])).toEqual([['add', 1], ['update', 2], ['delete', 3]]);
+    expect(generations).toEqual([1, 3]);
+  });
+});

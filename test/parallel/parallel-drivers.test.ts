@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryProbe } from '../../src/harness/memory-probe.ts';
+import type { RunContext } from '../../src/harness/types.ts';
+import { resolveMockConfig, startMockApi, type MockApi } from '../../src/endpoint/mock/index.ts';
+import { parallelApiDriver, rateLimitCap } from '../../src/drivers/parallel-api.ts';
+import { parallelSearchDriver, workerCounts } from '../../src/drivers/parallel-search.ts';
+
+let mock: MockApi | undefined;
+afterEach(() => {
+  mock?.close();
+  mock = undefined;
+});
+
+function context(side: 'baseline' | 'optimized', api: MockApi): RunContext {
+  return { seed: 3, quick: true, mock: api, memory: createMemoryProbe(), repetition: 0, side, log: () => {} };
+}
+
+describe('parallel-api driver', () => {
+  it('gives verified answers on both sides and a curve row per concurrency (tiny batch, no waiting)', async () => {
+    const workload = parallelApiDriver.workloadSchema.parse({
+      corpusSize: 40,
+      documents: 6,
+      queries: 6,
+      dimensions: 64,
+      curve: [1, 2, 4],
+      curveRegime: 'burst',
+    });
+    const prepared = await parallelApiDriver.prepare(workload, { seed: 3, quick: true, file: 'test' });
+    for (const [side, params] of [
+      ['baseline', { mode: 'sequential' }],
+      ['optimized', { mode: 'concurrent', concurrency: 4 }],
+    ] as const) {
+      mock = startMockApi({ timeScale: 0, rateLimit: false });
+      const output = await parallelApiDriver.run(prepared, parallelApiDriver.variantSchema.parse(params), context(side, mock));
+      expect(output.metrics).toMatchObject({ wrong_results: 0, lost_writes: 0, failed_operations: 0, api_requests: 12 });
+      expect(output.metrics.peak_in_flight).toBe(side === 'baseline' ? 1 : 4);
+      if (side === 'optimized') {
+        const curve = output.details!.find((t) => t.name === 'concurrency_curve')!;
+        expect(curve.rows.map((r) => r[0])).toEqual([1, 2, 4]);
+        expect(curve.rows.every((r) => r[curve.columns.indexOf('wrong_results')] === 0)).toBe(true);
+      } else expect(output.details).toEqual([]);
+      mock.close();
+    }
+  });
+
+  it('refuses a curve without concurrency 1 (its reference)', () => {
+    const parsed = parallelApiDriver.workloadSchema.safeParse({ documents: 1, queries: 1, curve: [2, 4] });
+    expect(parsed.success).toBe(false);
+  });
+
+  it("rateLimitCap: the tighter bucket's sustained rate x sequential time per request; Infinity without limits", () => {
+    const config = resolveMockConfig({ timeScale: 0.5, rateLimit: { requestsPerMinute: 600, tokensPerMinute: 60_000 } });
+    // 600 requests per 30 s = 0.02 per ms; 60,000 tokens / 20 per request = 3,000 requests per 30 s = 0.1 per ms.
+    expect(rateLimitCap(config, 100, 20)).toBeCloseTo(2);
+    expect(rateLimitCap(config, 100, 200)).toBeCloseTo(1); // now tokens bind: 300 requests per 30 s
+    expect(rateLimitCap(resolveMockConfig({ rateLimit: false }), 100, 20)).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('parallel-search driver', () => {
+  it('workers and main thread give the same verified answers; the pool is gone after the run', async () => {
+    const workload = parallelSearchDriver.workloadSchema.parse({ vectors: 300, queries: 9, dimensions: 32, workerCounts: [1, 2] });
+    const prepared = await parallelSearchDriver.prepare(workload, { seed: 3, quick: true, file: 'test' });
+    mock = startMockApi({ timeScale: 0, rateLimit: false });
+    const base = await parallelSearchDriver.run(prepared, { mode: 'main-thread' }, context('baseline', mock));
+    const opt = await parallelSearchDriver.run(prepared, { mode: 'workers', workers: 2 }, context('optimized', mock));
+    for (const output of [base, opt]) {
+      expect(output.metrics).toMatchObject({ wrong_results: 0, reference_mismatches: 0, threads_left_after_close: 0 });
+    }
+    const table = opt.details!.find((t) => t.name === 'worker_scaling')!;
+    expect(table.rows.map((r) => [r[0], r[1]])).toEqual([
+      ['main thread, one query at a time', 0],
+      ['main thread, batched', 0],
+      ['workers', 1],
+      ['workers', 2],
+    ]);
+    expect(opt.metrics.batched_speedup_vs_single).toBeGreaterThan(0);
+  });
+
+  it("workerCounts 'auto': powers of two below the core count, then the core count", () => {
+    expect(workerCounts('auto', 1)).toEqual([1]);
+    expect(workerCounts('auto', 2)).toEqual([1, 2]);
+    expect(workerCounts('auto', 6)).toEqual([1, 2, 4, 6]);
+    expect(workerCounts([2, 1, 2], 8)).toEqual([1, 2]);
+  });
+});

@@ -1,0 +1,93 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.ts';
+import { CompressedIndex, type CompressedIndexOptions } from '../../src/parts/vector-index/compressed-index.ts';
+import { deserializeCompressedIndex, serializeCompressedIndex } from '../../src/parts/vector-index/persistence.ts';
+import { syntheticEmbeddings } from '../support/synthetic-vectors.ts';
+
+const vectors = syntheticEmbeddings({ count: 120, dims: 24, seed: 5 });
+const queries = syntheticEmbeddings({ count: 5, dims: 24, seed: 6 });
+const folder = await mkdtemp(join(tmpdir(), 'memopt-index-'));
+afterAll(() => rm(folder, { recursive: true, force: true }));
+
+function build(options: CompressedIndexOptions): CompressedIndex {
+  const index = new CompressedIndex({ components: 6, ...options });
+  index.fit(vectors);
+  vectors.slice(0, 80).forEach((v, i) => index.add(`id-${i}`, v));
+  index.remove('id-7');
+  return index;
+}
+
+describe('CompressedIndex files', () => {
+  const variants: Array<[string, CompressedIndexOptions]> = [
+    ['float32', {}],
+    ['int8 with int8 re-rank', { precision: 'int8', rerank: { oversample: 3, precision: 'int8' } }],
+    ['float32 with float32 re-rank', { rerank: { oversample: 2, precision: 'float32' } }],
+  ];
+  for (const [name, options] of variants) {
+    it(`round-trips an index (${name}): same answers, same bytes, still writable`, async () => {
+      const index = build(options);
+      const file = join(folder, `${name.replace(/\W+/g, '-')}.idx`);
+      await index.save(file);
+      const loaded = await CompressedIndex.load(file);
+      expect(loaded.size).toBe(index.size);
+      expect(loaded.dimensions).toBe(24);
+      // Everything but initialCapacity (an allocation hint, not part of the index) is saved.
+      expect({ ...loaded.options, initialCapacity: 0 }).toEqual({ ...index.options, initialCapacity: 0 });
+      expect(loaded.memoryBytes()).toBeLessThanOrEqual(index.memoryBytes()); // loaded trimmed to its rows
+      for (const query of queries) expect(loaded.search(query, 7)).toEqual(index.search(query, 7));
+      loaded.add('new', vectors[100]);
+      expect(loaded.search(vectors[100], 1)[0].id).toBe('new');
+      expect(serializeCompressedIndex(await CompressedIndex.load(file))).toEqual(await readFile(file).then((b) => new Uint8Array(b)));
+    });
+  }
+
+  it('round-trips an empty fitted index', () => {
+    const index = new CompressedIndex({ components: 3 });
+    index.fit(vectors);
+    const loaded = deserializeCompressedIndex(serializeCompressedIndex(index));
+    expect(loaded.size).toBe(0);
+    expect(loaded.search(queries[0], 3)).toEqual([]);
+  });
+
+  describe('refuses damaged files with a clear error', () => {
+    const bytes = serializeCompressedIndex(build({ precision: 'int8' }));
+    const load = (data: Uint8Array) => () => deserializeCompressedIndex(data, 'memories.idx');
+
+    it('a truncated file', () => {
+      expect(load(bytes.subarray(0, bytes.length - 100))).toThrow(/memories.idx: truncated or extended: the header says \d+ bytes, the file has \d+/);
+      expect(load(bytes.subarray(0, 40))).toThrow(/memories.idx: truncated/);
+      expect(load(bytes.subarray(0, 10))).toThrow(/truncated or not an index file: 10 bytes/);
+      expect(load(new Uint8Array(0))).toThrow(InputError);
+    });
+
+    it('a flipped byte anywhere in the vectors, the model or the checksum', () => {
+      for (const at of [bytes.length - 1, bytes.length - 40, Math.floor(bytes.length / 2), 600]) {
+        const corrupt = bytes.slice();
+        corrupt[at] ^= 0x10;
+        expect(load(corrupt)).toThrow(/checksum mismatch: the file is corrupt/);
+      }
+    });
+
+    it('another kind of file, and a future format version', () => {
+      expect(load(new TextEncoder().encode('{"id":"mem-0000","text":"not an index, but long enough to pass the size check"}'))).toThrow(
+        /not a memopt index file: expected magic "MEMOPTIX"/,
+      );
+      const future = bytes.slice();
+      new DataView(future.buffer).setUint32(8, 2, true);
+      expect(load(future)).toThrow(/memories.idx, field 'version': format version 2; this memopt reads version 1/);
+    });
+
+    it('a missing file', async () => {
+      await expect(CompressedIndex.load(join(folder, 'missing.idx'))).rejects.toThrow(/missing.idx: cannot read the index file/);
+    });
+
+    it('a file cut short on disk', async () => {
+      const file = join(folder, 'cut.idx');
+      await writeFile(file, bytes.subarray(0, bytes.length - 33));
+      await expect(CompressedIndex.load(file)).rejects.toThrow(/cut.idx: truncated/);
+    });
+  });
+});
