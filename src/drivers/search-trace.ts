@@ -5,6 +5,7 @@ import { loadDataset } from '../datasets/load.ts';
 import { readTrace, type TraceOp, type TraceSearch } from '../datasets/traces.ts';
 import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
 import { MemorySystem } from '../memory/memory-system.ts';
+import { matchesFilter } from '../memory/reference.mjs';
 import type {
   Embedder,
   EmbedderStats,
@@ -453,11 +454,7 @@ function rankedFor(prepared: PreparedSearchTrace, op: TraceSearch, normalization
     const all = index.search(prepared.queryVectors.get(normalizeQuery(op.text, normalization))!, index.size);
     const filter = op.options?.filter;
     const matching = filter
-      ? all.filter((hit) => {
-          const metadata = prepared.metadataById.get(hit.id) ?? {};
-          for (const name in filter) if (metadata[name] !== filter[name]) return false;
-          return true;
-        })
+      ? all.filter((hit) => matchesFilter(prepared.metadataById.get(hit.id), filter))
       : all;
     ranked = matching.slice(0, (op.options?.topK ?? 5) + prepared.adds);
     prepared.reference.ranked.set(key, ranked);
