@@ -1,4 +1,4 @@
-import { median } from './statistics.ts';
+import { median } from '../util/median.ts';
 import type { MetricResult, TargetResult, TargetSpec } from './types.ts';
 
 /**
