@@ -197,6 +197,8 @@ export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown, WIn =
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> | T[K] : T[K] };
 
 export interface TargetResult {
+  /** Which kind of target this was (the spec's `kind`): reporters branch on it, never on `text`. */
+  kind: TargetSpec['kind'];
   /** Human form, e.g. '<= -50%', '>= 2x', '<= 1024'. */
   text: string;
   gate: 'strict' | 'advisory';
