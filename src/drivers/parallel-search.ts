@@ -5,7 +5,7 @@ import { generateCorpus, generateQueries } from '../datasets/index.ts';
 import { compareHits } from '../parts/vector-index/naive-index.ts';
 import type { SearchHit } from '../memory/types.ts';
 import { embeddingFor } from '../endpoint/mock/index.ts';
-import type { DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
+import type { ChartHint, DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { SharedVectorIndex } from '../parts/parallel/shared-index.ts';
 import { WorkerPoolSearcher } from '../parts/parallel/worker-searcher.ts';
 
@@ -187,6 +187,22 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1000;
 }
 
+/** Speedup against worker threads, with the ideal (one worker per core) and the core-count ceiling. */
+export const WORKER_SCALING_CHART: ChartHint = {
+  type: 'line',
+  id: 'workers',
+  title: 'Speedup against worker threads',
+  caption: "a CPU-bound batch search split over worker threads, against the main thread's batched kernel; no speedup can pass the core count",
+  where: { mode: 'workers' },
+  x: { column: 'workers', title: 'worker threads', integer: true },
+  y: { title: 'speedup (x)' },
+  series: [
+    { name: 'measured (vs main thread, batched)', column: 'speedup_vs_main_thread_batched', style: 'measured' },
+    { name: 'ideal: one worker per core, no overhead', ideal: true, cap: 'cores' },
+    { name: 'core count ceiling ({value} cores)', ceiling: 'cores' },
+  ],
+};
+
 /** The scaling table of one optimized run: one-at-a-time, batched, then each worker count. */
 async function scalingTable(prepared: PreparedSearch, context: RunContext, cores: number, result: MetricValues): Promise<DetailTable> {
   const { workload, index, queries, expected } = prepared;
@@ -234,6 +250,7 @@ async function scalingTable(prepared: PreparedSearch, context: RunContext, cores
   }
   return {
     name: 'worker_scaling',
+    chart: WORKER_SCALING_CHART,
     columns: [
       'mode',
       'workers',
