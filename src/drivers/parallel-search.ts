@@ -2,7 +2,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { cpuUsage } from 'node:process';
 import { z } from 'zod';
 import { generateCorpus, generateQueries } from '../datasets/index.ts';
-import { compareHits } from '../parts/vector-index/naive-index.ts';
+import { compareHits, dot, norm, scoreFromDot } from '../memory/reference.mjs';
 import type { SearchHit } from '../memory/types.ts';
 import { embeddingFor } from '../endpoint/mock/index.ts';
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
@@ -276,8 +276,8 @@ export function workerCounts(setting: 'auto' | number[], cores: number): number[
 }
 
 /**
- * NaiveIndex.search restated over the shared buffers, without storing doubles: every slot scored with the same
- * operations in the same order (dot in coordinate order, norms recomputed), all hits sorted by compareHits. The
+ * NaiveIndex.search restated over the shared buffers, without storing doubles: every slot scored with the reference
+ * arithmetic (memory/reference.mjs: dot in coordinate order, norms recomputed), all hits sorted by compareHits. The
  * prepared index is add-only with distinct ids, so every slot is visible.
  */
 function naiveSearch(index: SharedVectorIndex, query: ArrayLike<number>, k: number): SearchHit[] {
@@ -288,21 +288,11 @@ function naiveSearch(index: SharedVectorIndex, query: ArrayLike<number>, k: numb
   const queryNorm = norm(query, 0, dims);
   const hits: SearchHit[] = [];
   for (let slot = 0; slot < index.slotsUsed; slot++) {
-    const id = index.idAt(slot);
-    const base = slot * dims;
-    let dot = 0;
-    for (let i = 0; i < dims; i++) dot += data[base + i] * query[i];
-    const denominator = norm(data, base, dims) * queryNorm;
-    hits.push({ id, score: denominator === 0 ? 0 : dot / denominator });
+    const stored = data.subarray(slot * dims, (slot + 1) * dims);
+    hits.push({ id: index.idAt(slot), score: scoreFromDot(dot(stored, query), norm(stored), queryNorm) });
   }
   hits.sort(compareHits);
   return hits.slice(0, k);
-}
-
-function norm(values: ArrayLike<number>, offset: number, dims: number): number {
-  let sum = 0;
-  for (let i = 0; i < dims; i++) sum += values[offset + i] * values[offset + i];
-  return Math.sqrt(sum);
 }
 
 function sameHits(a: readonly SearchHit[], b: readonly SearchHit[]): boolean {
