@@ -8,18 +8,10 @@
  * the same U read as "how often does a current sample beat a saved one"; and a ratio is how a change in time is
  * spoken of ("12% slower"). The bootstrap draws from a seeded generator, so one pair of runs always gets one answer.
  */
+import { median, medianOfSorted } from '../util/median.ts';
 import { createRng, seedFromString } from '../util/rng.ts';
 
-export function median(values: ArrayLike<number>): number {
-  return medianOfSorted(Float64Array.from(values).sort());
-}
-
-function medianOfSorted(sorted: Float64Array): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const mid = n >> 1;
-  return n % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+export { median } from '../util/median.ts';
 
 export interface MannWhitneyResult {
   /** U for the second sample: pairs (x, y) with y > x, ties counted as 1/2. */

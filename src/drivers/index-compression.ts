@@ -3,7 +3,7 @@ import { InputError } from '../errors.ts';
 import { loadDataset, loadQueries } from '../datasets/index.ts';
 import { retainedBytes } from '../harness/memory-probe.ts';
 import { percentiles } from '../harness/statistics.ts';
-import type { DetailTable, MemorySample, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
+import type { ChartHint, DetailTable, MemorySample, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { CompressedIndex, type CompressedIndexOptions } from '../parts/vector-index/compressed-index.ts';
 import { FlatIndex } from '../parts/vector-index/flat-index.ts';
 import { ScalarQuantizedIndex } from '../parts/vector-index/scalar-quantized-index.ts';
@@ -130,6 +130,19 @@ const SWEEP_COLUMNS = [
   'components', 'precision', 'rerank', 'explained_variance', 'bytes_per_vector', 'index_bytes', 'reduction_vs_naive_pct',
   'reduction_vs_flat_pct', 'recall_at_1', 'recall_at_10', 'query_mean_ms',
 ];
+
+/** recall@10 against bytes per vector for every PCA width and precision, with the Pareto front and the target. */
+export const WIDTH_SWEEP_CHART: ChartHint = {
+  type: 'front',
+  id: 'pareto',
+  title: 'recall@10 against bytes per vector',
+  caption: 'each point a PCA width (labelled) and precision; the dashed step is the Pareto front (no point has more recall for fewer bytes)',
+  x: { column: 'bytes_per_vector', title: 'bytes per vector', scale: 'log' },
+  y: { column: 'recall_at_10', title: 'recall@10' },
+  group: { text: '{precision}[ + re-rank {rerank}]', title: 'precision' },
+  label: 'components',
+  target: 'recall_at_10',
+};
 
 export const indexCompressionDriver: WorkloadDriver<
   IndexCompressionWorkload,
@@ -395,7 +408,7 @@ function sweep(
   sq8.addMany(entries);
   rows.push(sweepPoint(sq8, [dims, 'int8 (no PCA)', 'none', null])); // nothing projected: no variance measured
   context.log(`sweep: int8 scalar quantization without PCA: recall@${workload.k} ${rows[rows.length - 1][9]}`);
-  return { name: 'width_sweep', columns: SWEEP_COLUMNS, rows };
+  return { name: 'width_sweep', columns: SWEEP_COLUMNS, rows, chart: WIDTH_SWEEP_CHART };
 }
 
 /**

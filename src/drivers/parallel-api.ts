@@ -7,7 +7,7 @@ import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
 import { MemorySystem } from '../memory/memory-system.ts';
 import type { Embedder, EmbedderStats, Embedding, MemoryResult, SearchHit } from '../memory/types.ts';
 import { countTokens, embeddingFor, type LedgerSnapshot, type MockApiConfig } from '../endpoint/mock/index.ts';
-import type { DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
+import type { ChartHint, DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { ParallelProcessor } from '../parts/parallel/processor.ts';
 import { SharedVectorIndex } from '../parts/parallel/shared-index.ts';
 
@@ -238,6 +238,22 @@ async function runBatch(
   };
 }
 
+/** Speedup against concurrency, with the ideal (latency-bound, linear) line and the rate-limit and CPU ceilings. */
+export const CONCURRENCY_CURVE_CHART: ChartHint = {
+  type: 'line',
+  id: 'concurrency',
+  title: 'Speedup against concurrency',
+  caption: "API-bound batch operations at each concurrency, against one at a time; the speedup stops at the lowest ceiling (rate limit or this process's CPU)",
+  x: { column: 'concurrency', title: 'concurrency (operations in flight)', scale: 'log' },
+  y: { title: 'speedup (x)', scale: 'log' },
+  series: [
+    { name: 'measured (vs one at a time)', column: 'speedup_vs_c1', style: 'measured' },
+    { name: 'ideal: latency-bound, linear', ideal: true },
+    { name: 'rate-limit ceiling ({value}x)', ceiling: 'rate_limit_cap', digits: 1, missing: 'none' },
+    { name: 'CPU ceiling ({value}x)', ceiling: 'cpu_cap', digits: 1 },
+  ],
+};
+
 /** The concurrency curve: one batch per concurrency, each on a fresh memory (see the module comment). */
 async function measureCurve(prepared: PreparedApiBatch, client: OpenAI, context: RunContext): Promise<DetailTable> {
   const { workload } = prepared;
@@ -280,6 +296,7 @@ async function measureCurve(prepared: PreparedApiBatch, client: OpenAI, context:
   });
   return {
     name: 'concurrency_curve',
+    chart: CONCURRENCY_CURVE_CHART,
     columns: [
       'concurrency',
       'regime',

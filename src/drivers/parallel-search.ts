@@ -2,10 +2,10 @@ import { availableParallelism, loadavg } from 'node:os';
 import { cpuUsage } from 'node:process';
 import { z } from 'zod';
 import { generateCorpus, generateQueries } from '../datasets/index.ts';
-import { compareHits } from '../parts/vector-index/naive-index.ts';
+import { compareHits, dot, norm, scoreFromDot } from '../memory/reference.mjs';
 import type { SearchHit } from '../memory/types.ts';
 import { embeddingFor } from '../endpoint/mock/index.ts';
-import type { DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
+import type { ChartHint, DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { SharedVectorIndex } from '../parts/parallel/shared-index.ts';
 import { WorkerPoolSearcher } from '../parts/parallel/worker-searcher.ts';
 
@@ -187,6 +187,22 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1000;
 }
 
+/** Speedup against worker threads, with the ideal (one worker per core) and the core-count ceiling. */
+export const WORKER_SCALING_CHART: ChartHint = {
+  type: 'line',
+  id: 'workers',
+  title: 'Speedup against worker threads',
+  caption: "a CPU-bound batch search split over worker threads, against the main thread's batched kernel; no speedup can pass the core count",
+  where: { mode: 'workers' },
+  x: { column: 'workers', title: 'worker threads', integer: true },
+  y: { title: 'speedup (x)' },
+  series: [
+    { name: 'measured (vs main thread, batched)', column: 'speedup_vs_main_thread_batched', style: 'measured' },
+    { name: 'ideal: one worker per core, no overhead', ideal: true, cap: 'cores' },
+    { name: 'core count ceiling ({value} cores)', ceiling: 'cores' },
+  ],
+};
+
 /** The scaling table of one optimized run: one-at-a-time, batched, then each worker count. */
 async function scalingTable(prepared: PreparedSearch, context: RunContext, cores: number, result: MetricValues): Promise<DetailTable> {
   const { workload, index, queries, expected } = prepared;
@@ -234,6 +250,7 @@ async function scalingTable(prepared: PreparedSearch, context: RunContext, cores
   }
   return {
     name: 'worker_scaling',
+    chart: WORKER_SCALING_CHART,
     columns: [
       'mode',
       'workers',
@@ -259,8 +276,8 @@ export function workerCounts(setting: 'auto' | number[], cores: number): number[
 }
 
 /**
- * NaiveIndex.search restated over the shared buffers, without storing doubles: every slot scored with the same
- * operations in the same order (dot in coordinate order, norms recomputed), all hits sorted by compareHits. The
+ * NaiveIndex.search restated over the shared buffers, without storing doubles: every slot scored with the reference
+ * arithmetic (memory/reference.mjs: dot in coordinate order, norms recomputed), all hits sorted by compareHits. The
  * prepared index is add-only with distinct ids, so every slot is visible.
  */
 function naiveSearch(index: SharedVectorIndex, query: ArrayLike<number>, k: number): SearchHit[] {
@@ -271,21 +288,11 @@ function naiveSearch(index: SharedVectorIndex, query: ArrayLike<number>, k: numb
   const queryNorm = norm(query, 0, dims);
   const hits: SearchHit[] = [];
   for (let slot = 0; slot < index.slotsUsed; slot++) {
-    const id = index.idAt(slot);
-    const base = slot * dims;
-    let dot = 0;
-    for (let i = 0; i < dims; i++) dot += data[base + i] * query[i];
-    const denominator = norm(data, base, dims) * queryNorm;
-    hits.push({ id, score: denominator === 0 ? 0 : dot / denominator });
+    const stored = data.subarray(slot * dims, (slot + 1) * dims);
+    hits.push({ id: index.idAt(slot), score: scoreFromDot(dot(stored, query), norm(stored), queryNorm) });
   }
   hits.sort(compareHits);
   return hits.slice(0, k);
-}
-
-function norm(values: ArrayLike<number>, offset: number, dims: number): number {
-  let sum = 0;
-  for (let i = 0; i < dims; i++) sum += values[offset + i] * values[offset + i];
-  return Math.sqrt(sum);
 }
 
 function sameHits(a: readonly SearchHit[], b: readonly SearchHit[]): boolean {

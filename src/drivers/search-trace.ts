@@ -5,6 +5,7 @@ import { loadDataset } from '../datasets/load.ts';
 import { readTrace, type TraceOp, type TraceSearch } from '../datasets/traces.ts';
 import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
 import { MemorySystem } from '../memory/memory-system.ts';
+import { matchesFilter } from '../memory/reference.mjs';
 import type {
   Embedder,
   EmbedderStats,
@@ -17,7 +18,7 @@ import type {
 } from '../memory/types.ts';
 import { embeddingFor } from '../endpoint/mock/index.ts';
 import { LatencyRecorder } from '../harness/statistics.ts';
-import type { DetailTable, MetricSpec, MetricValues, WorkloadDriver } from '../harness/types.ts';
+import type { ChartHint, DetailTable, MetricSpec, MetricValues, WorkloadDriver } from '../harness/types.ts';
 import {
   beladyBound,
   infiniteCacheBound,
@@ -453,11 +454,7 @@ function rankedFor(prepared: PreparedSearchTrace, op: TraceSearch, normalization
     const all = index.search(prepared.queryVectors.get(normalizeQuery(op.text, normalization))!, index.size);
     const filter = op.options?.filter;
     const matching = filter
-      ? all.filter((hit) => {
-          const metadata = prepared.metadataById.get(hit.id) ?? {};
-          for (const name in filter) if (metadata[name] !== filter[name]) return false;
-          return true;
-        })
+      ? all.filter((hit) => matchesFilter(prepared.metadataById.get(hit.id), filter))
       : all;
     ranked = matching.slice(0, (op.options?.topK ?? 5) + prepared.adds);
     prepared.reference.ranked.set(key, ranked);
@@ -498,10 +495,27 @@ function boundsFor(prepared: PreparedSearchTrace, invalidation: InvalidationPoli
   return bounds;
 }
 
+/** Hit rate against cache capacity: the offline bounds, the LRU replay and the measured hit rate. */
+export const HIT_RATE_BOUNDS_CHART: ChartHint = {
+  type: 'line',
+  id: 'hit-rate',
+  title: 'Hit rate against cache capacity',
+  caption: 'bounds computed offline on the trace ({invalidation} invalidation), with the measured hit rate',
+  x: { column: 'capacity', title: 'capacity (entries)', scale: 'auto' },
+  y: { title: 'hit rate', domain: [0, 1], format: '.0%' },
+  series: [
+    { name: 'infinite cache (every repeat a hit)', column: 'infinite_cache_hit_rate', style: 'bound', rows: 'first' },
+    { name: "Belady's optimal at this capacity", column: 'belady_hit_rate', style: 'bound', rows: 'first' },
+    { name: 'LRU, sequential replay', column: 'lru_sequential_hit_rate', style: 'measured', rows: 'first' },
+    { metric: 'hit_rate', param: 'maxEntries', sweepName: 'measured hit rate (sweep)', pointName: 'measured hit rate (capacity {value})' },
+  ],
+};
+
 function boundsTable(prepared: PreparedSearchTrace, invalidation: InvalidationPolicy, capacity: number): DetailTable {
   const capacities = [...new Set([...prepared.workload.boundCapacities, capacity])].sort((a, b) => a - b);
   return {
     name: 'hit_rate_bounds',
+    chart: HIT_RATE_BOUNDS_CHART,
     columns: ['invalidation', 'capacity', 'infinite_cache_hit_rate', 'belady_hit_rate', 'lru_sequential_hit_rate', 'lru_over_belady'],
     rows: capacities.map((c) => {
       const b = boundsFor(prepared, invalidation, c);

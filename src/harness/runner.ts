@@ -218,7 +218,7 @@ function isNumber(value: number | undefined): value is number {
 /** Prefixes a driver's table with which side, variant and repetition produced each row. */
 function withColumns(table: DetailTable, extra: { side: Side; variant: string; repetition: number }): DetailTable {
   return {
-    name: table.name,
+    ...table,
     columns: ['side', 'variant', 'repetition', ...table.columns],
     rows: table.rows.map((row) => [extra.side, extra.variant, extra.repetition, ...row]),
   };
@@ -230,7 +230,7 @@ function mergeDetails(tables: DetailTable[]): DetailTable[] {
   for (const table of tables) {
     const existing = byName.get(table.name);
     if (existing) existing.rows.push(...table.rows);
-    else byName.set(table.name, { name: table.name, columns: table.columns, rows: [...table.rows] });
+    else byName.set(table.name, { ...table, rows: [...table.rows] });
   }
   return [...byName.values()];
 }

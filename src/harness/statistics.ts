@@ -1,9 +1,6 @@
-import { median as ssMedian, quantileSorted } from 'simple-statistics';
+import { quantileSorted } from 'simple-statistics';
 
-/** Median of a non-empty list (simple-statistics; the list is not modified). */
-export function median(values: readonly number[]): number {
-  return ssMedian([...values]);
-}
+export { median } from '../util/median.ts';
 
 /** Latency percentiles of a list of per-operation durations in ms (linear interpolation between ranks). */
 export function percentiles(values: readonly number[], ps: readonly number[]): number[] {

@@ -1,4 +1,4 @@
-import { median } from './statistics.ts';
+import { median } from '../util/median.ts';
 import type { MetricResult, TargetResult, TargetSpec } from './types.ts';
 
 /**
@@ -9,23 +9,24 @@ import type { MetricResult, TargetResult, TargetSpec } from './types.ts';
 export function checkTarget(target: TargetSpec, metric: MetricResult): TargetResult {
   const gate = target.gate ?? 'strict';
   const { baseline, optimized } = metric;
-  const missing = (text: string): TargetResult => ({ text, gate, passed: false, measured: Number.NaN });
+  const { kind } = target;
+  const missing = (text: string): TargetResult => ({ kind, text, gate, passed: false, measured: Number.NaN });
   switch (target.kind) {
     case 'reduction': {
       const text = `<= ${-target.atLeastPct}%`;
       if (baseline === null || optimized === null || baseline === 0) return missing(text);
       const reductionPct = ((baseline - optimized) / baseline) * 100;
-      return { text, gate, passed: reductionPct >= target.atLeastPct, measured: -reductionPct };
+      return { kind, text, gate, passed: reductionPct >= target.atLeastPct, measured: -reductionPct };
     }
     case 'max': {
       const text = `<= ${target.max}`;
       if (optimized === null) return missing(text);
-      return { text, gate, passed: optimized <= target.max, measured: optimized };
+      return { kind, text, gate, passed: optimized <= target.max, measured: optimized };
     }
     case 'min': {
       const text = `>= ${target.min}`;
       if (optimized === null) return missing(text);
-      return { text, gate, passed: optimized >= target.min, measured: optimized };
+      return { kind, text, gate, passed: optimized >= target.min, measured: optimized };
     }
     case 'not-worse': {
       const better = metric.better;
@@ -33,13 +34,13 @@ export function checkTarget(target: TargetSpec, metric: MetricResult): TargetRes
       if (baseline === null || optimized === null) return missing(text);
       const limit = better === 'lower' ? baseline * (1 + target.pct / 100) : baseline * (1 - target.pct / 100);
       const passed = better === 'lower' ? optimized <= limit : optimized >= limit;
-      return { text, gate, passed, measured: optimized };
+      return { kind, text, gate, passed, measured: optimized };
     }
     case 'speedup': {
       const text = `>= ${target.atLeast}x`;
       const ratio = pairedSpeedup(metric);
       if (ratio === null) return missing(text);
-      return { text, gate, passed: ratio.median >= target.atLeast, measured: ratio.median };
+      return { kind, text, gate, passed: ratio.median >= target.atLeast, measured: ratio.median };
     }
   }
 }

@@ -85,6 +85,71 @@ export interface DetailTable {
   name: string;
   columns: string[];
   rows: Array<Array<string | number | boolean | null>>;
+  /** How `memopt report` may chart this table (kept in run.json); reporters read this, never table names. */
+  chart?: ChartHint;
+}
+
+/**
+ * What to plot from a detail table, set by the driver that produces it. Text fields may name a column in braces
+ * ('{invalidation}'): the reporter writes that column's first value there. In a group text, a part in square
+ * brackets ('[ + re-rank {rerank}]') is left out when a column it names is empty or 'none'.
+ */
+export type ChartHint = LineChartHint | FrontChartHint;
+
+interface ChartHintBase {
+  /** The chart's id after the scenario's name: charts/<scenario>-<id>.svg. */
+  id: string;
+  title: string;
+  /** What the chart shows, one or two sentences; the reporter adds the scenario and the CSV it read. */
+  caption: string;
+  /** Only rows whose columns have these values are plotted. */
+  where?: Record<string, string | number>;
+}
+
+export interface ChartAxisHint {
+  /** The column plotted on this axis. */
+  column: string;
+  title: string;
+  /** 'auto': log when more than two values span a factor of 8 or more. Default 'linear'. */
+  scale?: 'linear' | 'log' | 'auto';
+  /** Integer ticks only. */
+  integer?: boolean;
+  domain?: [number, number];
+  /** Tick label format (d3-format), e.g. '.0%'. */
+  format?: string;
+}
+
+/** One line of a line chart. */
+export type ChartSeriesHint =
+  /** y from a column, per x: the median over every repetition's rows (default) or the first repetition's value. */
+  | { name: string; column: string; style: 'measured' | 'bound'; rows?: 'median' | 'first' }
+  /** The ideal y = x (dashed), capped at a column's first value when `cap` names one. */
+  | { name: string; ideal: true; cap?: string }
+  /** A ceiling (dashed): a column's first value across the x range; `{value}` in the name shows it (`digits`
+   *  decimals; `missing` when the column has none). */
+  | { name: string; ceiling: string; digits?: number; missing?: string }
+  /** A scenario metric's measured value against a variant param: the runner's sweep of that param when there is one
+   *  (named `sweepName`), else one point at the optimized variant's value (named `pointName`, `{value}` = it). */
+  | { metric: string; param: string; sweepName: string; pointName: string };
+
+export interface LineChartHint extends ChartHintBase {
+  type: 'line';
+  x: ChartAxisHint;
+  y: Omit<ChartAxisHint, 'column'>;
+  series: ChartSeriesHint[];
+}
+
+/** Points of cost (x) against quality (y) from the first repetition, with their Pareto front. */
+export interface FrontChartHint extends ChartHintBase {
+  type: 'front';
+  x: ChartAxisHint;
+  y: ChartAxisHint;
+  /** Colour of each point: a text built from its columns, and the legend's title. */
+  group: { text: string; title: string };
+  /** Column whose value labels each point. */
+  label?: string;
+  /** Metric whose `>= N` target (from summary.csv) is drawn as a rule. */
+  target?: string;
 }
 
 export interface VariantRunOutput {
@@ -197,6 +262,8 @@ export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown, WIn =
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> | T[K] : T[K] };
 
 export interface TargetResult {
+  /** Which kind of target this was (the spec's `kind`): reporters branch on it, never on `text`. */
+  kind: TargetSpec['kind'];
   /** Human form, e.g. '<= -50%', '>= 2x', '<= 1024'. */
   text: string;
   gate: 'strict' | 'advisory';

@@ -1,4 +1,5 @@
 import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
+import { matchesFilter } from './reference.mjs';
 import type {
   Embedder,
   MemoryRecord,
@@ -123,7 +124,7 @@ export class MemorySystem {
     const results: MemoryResult[] = [];
     for (const hit of hits) {
       const record = this.records.get(hit.id);
-      if (!record || (filter && !matches(record, filter))) continue;
+      if (!record || (filter && !matchesFilter(record.metadata, filter))) continue;
       results.push({ ...record, score: hit.score });
       if (results.length === topK) break;
     }
@@ -139,9 +140,4 @@ export class MemorySystem {
   private notify(event: WriteEvent): void {
     this.cache?.onWrite(event);
   }
-}
-
-function matches(record: MemoryRecord, filter: NonNullable<SearchOptions['filter']>): boolean {
-  const metadata = record.metadata ?? {};
-  return Object.entries(filter).every(([key, value]) => metadata[key] === value);
 }

@@ -34,7 +34,7 @@ export function formatScenario(result: ScenarioResult): string {
   const rows = [['metric', 'unit', result.baselineLabel, result.optimizedLabel, 'change', 'target']];
   for (const metric of result.metrics) {
     let target = verdict(metric);
-    const speedup = metric.targets.some((t) => t.text.endsWith('x')) ? pairedSpeedup(metric) : null;
+    const speedup = metric.targets.some((t) => t.kind === 'speedup') ? pairedSpeedup(metric) : null;
     if (speedup) target += ` [pair ratios ${speedup.min.toFixed(2)}..${speedup.max.toFixed(2)}]`;
     rows.push([metric.name, metric.unit, formatValue(metric.baseline, metric.unit), formatValue(metric.optimized, metric.unit), formatChange(metric), target]);
   }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { checkTarget, pairedSpeedup } from '../../src/harness/targets.ts';
 import type { MetricResult } from '../../src/harness/types.ts';
+import { median } from '../../src/util/median.ts';
 
 function metric(baselineSamples: number[], optimizedSamples: number[], better: 'lower' | 'higher' = 'lower'): MetricResult {
-  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   return {
     name: 'm', unit: 'x', kind: 'timing', better, description: '',
-    baseline: med(baselineSamples), optimized: med(optimizedSamples), changePct: null,
+    baseline: median(baselineSamples), optimized: median(optimizedSamples), changePct: null,
     baselineSamples, optimizedSamples, targets: [],
   };
 }

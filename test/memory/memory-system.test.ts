@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemorySystem } from '../../src/memory/memory-system.ts';
 import type { MemoryResult, SearchOptions, SearchResultCache, WriteEvent } from '../../src/memory/types.ts';
+import { GatedEmbedder } from '../support/cache-fakes.ts';
 import { FakeEmbedder } from '../support/fake-embedder.ts';
 
 describe('MemorySystem', () => {
@@ -16,9 +17,15 @@ describe('MemorySystem', () => {
   });
 
   it('assigns ids in call order even when embeddings resolve out of order', async () => {
-    // Longer texts take longer, so the adds complete in the reverse of the order they were called.
-    const memory = new MemorySystem({ embedder: new FakeEmbedder((t) => 30 - t.length * 5) });
-    const ids = await Promise.all(['a', 'bb', 'ccc', 'dddd', 'eeeee'].map((t) => memory.add(t)));
+    const embedder = new GatedEmbedder();
+    const memory = new MemorySystem({ embedder });
+    const texts = ['a', 'bb', 'ccc', 'dddd', 'eeeee'];
+    const completed: string[] = [];
+    const adds = texts.map((t) => memory.add(t).then((id) => (completed.push(t), id)));
+    // The embeddings resolve in the reverse of the order the adds were called.
+    for (const text of [...texts].reverse()) await embedder.release(text);
+    const ids = await Promise.all(adds);
+    expect(completed).toEqual([...texts].reverse());
     expect(ids).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
     expect(ids.map((id) => memory.get(id)?.text)).toEqual(['a', 'bb', 'ccc', 'dddd', 'eeeee']);
   });

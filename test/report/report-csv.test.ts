@@ -20,12 +20,12 @@ const result: ScenarioResult = {
     {
       name: 'api_requests', unit: 'requests', kind: 'counter', better: 'lower', description: '',
       baseline: 1000, optimized: 16, changePct: -98.4, baselineSamples: [1000, 1000], optimizedSamples: [16, 16],
-      targets: [{ text: '<= -50%', gate: 'strict', passed: true, measured: -98.4 }],
+      targets: [{ kind: 'reduction', text: '<= -50%', gate: 'strict', passed: true, measured: -98.4 }],
     },
     {
       name: 'latency_p50_ms', unit: 'ms', kind: 'timing', better: 'lower', description: '',
       baseline: 1 / 3, optimized: null, changePct: null, baselineSamples: [1 / 3], optimizedSamples: [],
-      targets: [{ text: '<= 5', gate: 'advisory', passed: false, measured: Number.NaN }],
+      targets: [{ kind: 'max', text: '<= 5', gate: 'advisory', passed: false, measured: Number.NaN }],
     },
   ],
   details: [{ name: 'curve', columns: ['x', 'y'], rows: [[1, 'a,b']] }],

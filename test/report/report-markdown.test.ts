@@ -21,7 +21,7 @@ describe('Markdown summary', () => {
       metric('wall_time_ms', 'timing', [17100, 17300, 16800, 17000], [3900, 3300, 2800, 3600]),
     ], { manifest: manifest(16), status: 'missed' }),
   ], { runId: 'current-run' });
-  current.scenarios[0].metrics[0].targets = [{ text: '<= -95%', gate: 'strict', passed: false, measured: -93.75 }];
+  current.scenarios[0].metrics[0].targets = [{ kind: 'reduction', text: '<= -95%', gate: 'strict', passed: false, measured: -93.75 }];
   const comparison = compareRuns({ ref: 'main', report: saved }, { ref: 'current run', report: current });
   const md = renderMarkdown({ environment: current.environment, scenarios: current.scenarios, comparison, exitCode: 1 });
 

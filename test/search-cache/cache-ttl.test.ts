@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EmbeddingCache } from '../../src/parts/search-cache/embedding-cache.ts';
 import { NaiveSearchCache } from '../../src/parts/search-cache/naive-cache.ts';
-import { SearchCache } from '../../src/parts/search-cache/search-cache.ts';
+import { SearchCache, ttlClock } from '../../src/parts/search-cache/search-cache.ts';
 import { OptionError } from '../../src/errors.ts';
 import { InstantEmbedder, manualClock } from '../support/cache-fakes.ts';
 
@@ -118,17 +118,22 @@ describe('SearchCache TTL, with a controlled clock', () => {
     expect(cache.peek('brief')).toBeUndefined();
   });
 
-  it('honours the TTL with the real clock while the event loop is busy (no cached time reset by a late timer)', async () => {
-    const cache = new SearchCache({ ttlMs: 5 });
+  it('reads the clock on every staleness check: time that passes with no timer run is seen at once', async () => {
+    // lru-cache's default (ttlResolution 1) caches the time at a check until a 1 ms timer clears it, so while the
+    // event loop is busy an entry can be served past its TTL. SearchCache reads the clock at every check instead.
+    const clock = manualClock();
+    let reads = 0;
+    const cache = new SearchCache({ ttlMs: 5, now: () => (reads++, clock.now()) });
     const { calls, compute } = counter();
     await cache.getOrCompute('q', {}, 0, compute);
-    cache.peek('q'); // a staleness check: lru-cache's default would cache the time here until a 1 ms timer ran
-    const until = performance.now() + 15;
-    while (performance.now() < until) {
-      // Busy: no timer can run until this returns.
-    }
+    cache.peek('q'); // a staleness check, at which a caching clock would keep this time
+    const before = reads;
+    clock.advance(6); // no await in between: no timer could have run
     await cache.getOrCompute('q', {}, 0, compute);
+    expect(reads).toBeGreaterThan(before);
     expect(calls.n).toBe(2);
+    // The default clock (performance.now) is configured the same way: no time resolution to cache.
+    expect(ttlClock(undefined).ttlResolution).toBe(0);
   });
 
   it('rejects a TTL that is not a non-negative integer, at construction and per entry', async () => {

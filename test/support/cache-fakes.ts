@@ -31,6 +31,14 @@ export class GatedEmbedder implements Embedder {
   get pending(): number {
     return this.waiting.length;
   }
+  /** Resolves the pending request for `text` (the first, if several), then lets its continuations run. */
+  async release(text: string): Promise<void> {
+    const at = this.waiting.findIndex((w) => w.text === text);
+    if (at < 0) throw new Error(`GatedEmbedder.release: no pending request for '${text}'`);
+    const [w] = this.waiting.splice(at, 1);
+    w.resolve(letterVector(w.text));
+    await settle();
+  }
   /** Resolves every pending request, then lets their continuations run. */
   async releaseAll(): Promise<void> {
     for (const w of this.waiting.splice(0)) w.resolve(letterVector(w.text));
@@ -54,20 +62,4 @@ export function settle(): Promise<void> {
 }
 
 /** An embedder answering at once with letterVector, counting calls. */
-export class InstantEmbedder implements Embedder {
-  readonly model = 'instant';
-  readonly dimensions = 26;
-  calls = 0;
-  async embed(text: string): Promise<Embedding> {
-    this.calls++;
-    return letterVector(text);
-  }
-  embedMany(texts: readonly string[]): Promise<Embedding[]> {
-    return Promise.all(texts.map((t) => this.embed(t)));
-  }
-  async flush(): Promise<void> {}
-  async close(): Promise<void> {}
-  stats(): EmbedderStats {
-    return { textsRequested: this.calls, requestsSent: this.calls, retries: 0, failedRequests: 0, inputsSent: this.calls, peakQueueLength: 0 };
-  }
-}
+export { FakeEmbedder as InstantEmbedder } from './fake-embedder.ts';

@@ -12,18 +12,15 @@ export function letterVector(text: string): Embedding {
 }
 
 /**
- * An in-process embedder whose answers arrive after a per-text delay the test chooses, so tests can make
- * embeddings resolve out of call order.
+ * An in-process embedder answering at once (on the next microtask) with letterVector, counting calls. For answers
+ * that arrive when the test decides, use GatedEmbedder (cache-fakes.ts).
  */
 export class FakeEmbedder implements Embedder {
   readonly model = 'fake';
   readonly dimensions = 26;
   calls = 0;
-  constructor(private readonly delayMs: (text: string) => number = () => 0) {}
   async embed(text: string): Promise<Embedding> {
     this.calls++;
-    const delay = this.delayMs(text);
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     return letterVector(text);
   }
   embedMany(texts: readonly string[]): Promise<Embedding[]> {

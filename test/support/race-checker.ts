@@ -19,7 +19,8 @@
  * Nothing is timed and nothing sleeps: the only waits are turns of the event loop.
  */
 import { EmbeddingCache, SearchCache } from '../../src/parts/search-cache/index.ts';
-import { compareHits, NaiveIndex } from '../../src/parts/vector-index/naive-index.ts';
+import { NaiveIndex } from '../../src/parts/vector-index/naive-index.ts';
+import { compareHits, matchesFilter } from '../../src/memory/reference.mjs';
 import { DEFAULT_TOP_K, MemorySystem } from '../../src/memory/memory-system.ts';
 import type {
   Embedder,
@@ -375,16 +376,11 @@ function expectedSearch(state: ReplayState, vector: number[], options: SearchOpt
   for (const hit of hits) {
     const record = state.records.get(hit.id);
     if (!record) continue;
-    if (filter && !matchesFilter(record, filter)) continue;
+    if (filter && !matchesFilter(record.metadata, filter)) continue;
     results.push({ ...record, score: hit.score });
     if (results.length === topK) break;
   }
   return results;
-}
-
-function matchesFilter(record: MemoryRecord, filter: NonNullable<SearchOptions['filter']>): boolean {
-  const metadata = record.metadata ?? {};
-  return Object.entries(filter).every(([key, value]) => metadata[key] === value);
 }
 
 function sameHits(a: readonly SearchHit[], b: readonly SearchHit[]): boolean {

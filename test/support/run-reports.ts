@@ -1,5 +1,6 @@
 /** Builders of plain run data (environment, scenario and metric results) for compare and report tests. */
 import { resolveComparePolicy } from '../../src/harness/compare-policy.ts';
+import { median } from '../../src/util/median.ts';
 import type { ComparePolicy, EnvironmentInfo, MetricKind, MetricResult, RunReport, ScenarioResult } from '../../src/harness/types.ts';
 
 export function environment(overrides: Partial<EnvironmentInfo> = {}): EnvironmentInfo {
@@ -17,11 +18,7 @@ export function metric(
   optimizedSamples: number[],
   options: { better?: 'lower' | 'higher'; unit?: string; compare?: Partial<ComparePolicy> } = {},
 ): MetricResult {
-  const med = (xs: number[]) => {
-    if (xs.length === 0) return null;
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  };
+  const med = (xs: number[]) => (xs.length === 0 ? null : median(xs));
   const spec = { name, unit: options.unit ?? (kind === 'timing' ? 'ms' : 'requests'), kind, better: options.better ?? 'lower', description: '' } as const;
   return {
     ...spec,

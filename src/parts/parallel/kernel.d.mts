@@ -3,8 +3,8 @@
 /** Queries scored together against each stored vector by `scan`. */
 export declare const QUERY_BLOCK: number;
 
-/** Euclidean norm of `values[offset .. offset + dims)`, summed in coordinate order like NaiveIndex's. */
-export declare function vectorNorm(values: ArrayLike<number>, offset: number, dims: number): number;
+/** Euclidean norm of `values[offset .. offset + dims)`: the reference norm (memory/reference.mjs). */
+export declare function vectorNorm(values: ArrayLike<number>, offset?: number, dims?: number): number;
 
 /** The stored side of a scan: views over the shared buffers of a SharedVectorIndex. */
 export interface ScanStore {

@@ -6,9 +6,9 @@
  * runs must load without it; keeping ONE copy of the scan for both sides is what makes their answers identical.
  * Types: kernel.d.mts.
  *
- * Bit-identical to NaiveIndex. For each (stored vector, query) pair the dot product is accumulated in doubles, in
- * coordinate order, by one accumulator (`dot += stored[i] * query[i]`), exactly as NaiveIndex does; the score is
- * `dot / (norm(stored) * norm(query))` with both norms computed the same way. Stored coordinates are float32, which
+ * Bit-identical to NaiveIndex: both follow the reference arithmetic of memory/reference.mjs. For each (stored
+ * vector, query) pair the dot product is accumulated in doubles, in coordinate order, by one accumulator
+ * (`dot += stored[i] * query[i]`); norms are the reference `norm` and the score its `scoreFromDot`. Stored coordinates are float32, which
  * NaiveIndex also holds when fed float32 embeddings (the API's, the mock's). So no reassociation, no partial sums,
  * no Math.fround: only the ORDER in which pairs are visited changes.
  *
@@ -20,23 +20,13 @@
  * merging shards and ordering ties by id (compareHits) on the main thread gives exactly NaiveIndex's answer.
  */
 
+import { norm, scoreFromDot } from '../../memory/reference.mjs';
+
 /** Queries scored together against each stored vector. */
 export const QUERY_BLOCK = 8;
 
-/**
- * Euclidean norm of `values[offset .. offset + dims)`, summed in order like NaiveIndex's norm().
- * @param {ArrayLike<number>} values
- * @param {number} offset
- * @param {number} dims
- */
-export function vectorNorm(values, offset, dims) {
-  let sum = 0;
-  for (let i = 0; i < dims; i++) {
-    const x = values[offset + i];
-    sum += x * x;
-  }
-  return Math.sqrt(sum);
-}
+/** Euclidean norm of `values[offset .. offset + dims)`: the reference norm (memory/reference.mjs). */
+export const vectorNorm = norm;
 
 /**
  * The best `k` (slot, score) pairs by score, plus every slot tied with the k-th: a binary min-heap on score over
@@ -242,10 +232,9 @@ function scanBlock(store, task, block, q, real, tops) {
     dots[5] = d5;
     dots[6] = d6;
     dots[7] = d7;
-    const norm = norms[slot];
+    const storedNorm = norms[slot];
     for (let j = 0; j < real; j++) {
-      const den = norm * queryNorm[j];
-      const score = den === 0 ? 0 : dots[j] / den;
+      const score = scoreFromDot(dots[j], storedNorm, queryNorm[j]);
       const top = tops[q + j];
       if (score >= top.threshold) top.offer(slot, score);
     }
@@ -269,8 +258,7 @@ function scanOne(store, task, q, top) {
     const base = slot * dims;
     let dot = 0;
     for (let i = 0; i < dims; i++) dot += vectors[base + i] * query[i];
-    const den = norms[slot] * queryNorm;
-    const score = den === 0 ? 0 : dot / den;
+    const score = scoreFromDot(dot, norms[slot], queryNorm);
     if (score >= top.threshold) top.offer(slot, score);
   }
 }

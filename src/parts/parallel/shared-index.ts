@@ -1,5 +1,5 @@
 import { IndexCapacityError, OptionError } from '../../errors.ts';
-import { compareHits } from '../vector-index/naive-index.ts';
+import { compareHits } from '../../memory/reference.mjs';
 import type { SearchHit, VectorIndex } from '../../memory/types.ts';
 import { scan, vectorNorm, type ScanResult, type ScanStore } from './kernel.mjs';
 

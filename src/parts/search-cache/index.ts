@@ -5,13 +5,14 @@
  */
 export {
   SearchCache,
-  cosine,
   estimateEntryBytes,
   type SearchCacheOptions,
   type EntryOptions,
   type InvalidationPolicy,
   type CacheInspector,
 } from './search-cache.ts';
+/** The exact cosine the targeted invalidation scores with (the reference module's). */
+export { cosine } from '../../memory/reference.mjs';
 export { NaiveSearchCache, type NaiveSearchCacheOptions, type NaiveSearchCacheStats } from './naive-cache.ts';
 export { EmbeddingCache, QueryNormalizingEmbedder, type EmbeddingCacheOptions } from './embedding-cache.ts';
 export {

@@ -34,6 +34,7 @@
 import { LRUCache } from 'lru-cache';
 import { OptionError } from '../../errors.ts';
 import { DEFAULT_TOP_K } from '../../memory/memory-system.ts';
+import { cosine, matchesFilter } from '../../memory/reference.mjs';
 import type { MemoryRecord, MemoryResult, SearchOptions, SearchResultCache, WriteEvent } from '../../memory/types.ts';
 import { canonicalOptions, normalizeQuery, type QueryNormalization } from './keys.ts';
 import { ratio, type SearchCacheStats } from './stats.ts';
@@ -48,7 +49,7 @@ export interface CacheInspector {
   memoryVector(id: string): ArrayLike<number> | undefined;
   /** The stored record of a memory (its metadata decides filters); undefined if unknown. */
   record(id: string): MemoryRecord | undefined;
-  /** The score the index gives `memory` for `query`. Default: cosine computed exactly as NaiveIndex does. */
+  /** The score the index gives `memory` for `query`. Default: the reference cosine (memory/reference.mjs), as NaiveIndex scores. */
   score?(query: ArrayLike<number>, memory: ArrayLike<number>): number;
 }
 
@@ -376,30 +377,10 @@ function affects(
     for (let i = 0; i < results.length; i++) if (results[i].id === id) return true;
     if (kind === 'delete') return false;
   }
-  if (entry.filter && !matchesFilter(record!, entry.filter)) return false;
+  if (entry.filter && !matchesFilter(record!.metadata, entry.filter)) return false;
   if (results.length < entry.topK) return true;
   if (entry.vector === undefined) return true;
   return score(entry.vector, vector!) >= results[results.length - 1].score - margin;
-}
-
-function matchesFilter(record: MemoryRecord, filter: NonNullable<SearchOptions['filter']>): boolean {
-  const metadata = record.metadata ?? {};
-  for (const name in filter) if (metadata[name] !== filter[name]) return false;
-  return true;
-}
-
-/** Cosine similarity computed exactly as NaiveIndex computes it (same operations in the same order). */
-export function cosine(query: ArrayLike<number>, stored: ArrayLike<number>): number {
-  let dot = 0;
-  for (let i = 0; i < stored.length; i++) dot += stored[i] * query[i];
-  const denominator = norm(stored) * norm(query);
-  return denominator === 0 ? 0 : dot / denominator;
-}
-
-function norm(vector: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < vector.length; i++) sum += vector[i] * vector[i];
-  return Math.sqrt(sum);
 }
 
 /**

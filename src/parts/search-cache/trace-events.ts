@@ -9,6 +9,7 @@
  * Targeted invalidation is decided as SearchCache decides it: an add invalidates a cached search iff the new memory
  * matches its filter and enters its top-k (fewer than k results, or a score within `scoreMargin` of the last).
  */
+import { dot, matchesFilter, norm, scoreFromDot } from '../../memory/reference.mjs';
 import type { SearchOptions } from '../../memory/types.ts';
 import type { CacheTraceEvent } from './belady.ts';
 import { canonicalKey, normalizeQuery, type QueryNormalization } from './keys.ts';
@@ -88,7 +89,7 @@ export function cacheEventsForTrace(options: TraceEventsOptions): CacheTraceEven
     const memory = store(options.vectorOf(op.text), op.metadata);
     memories.push(memory);
     for (const [key, state] of valid) {
-      if (state.filter && !matches(memory.metadata, state.filter)) continue;
+      if (state.filter && !matchesFilter(memory.metadata, state.filter)) continue;
       const last = state.scores.length < state.topK ? Number.NEGATIVE_INFINITY : state.scores[state.scores.length - 1];
       if (score(state, memory) >= last - margin) {
         valid.delete(key);
@@ -107,7 +108,7 @@ function store(vector: ArrayLike<number>, metadata: Record<string, unknown> | un
 function topScores(state: KeyState, memories: readonly StoredMemory[]): number[] {
   const scores: number[] = [];
   for (const memory of memories) {
-    if (state.filter && !matches(memory.metadata, state.filter)) continue;
+    if (state.filter && !matchesFilter(memory.metadata, state.filter)) continue;
     scores.push(score(state, memory));
   }
   scores.sort((a, b) => b - a);
@@ -117,20 +118,5 @@ function topScores(state: KeyState, memories: readonly StoredMemory[]): number[]
 function score(state: KeyState, memory: StoredMemory): number {
   const q = state.query;
   const v = memory.vector;
-  let dot = 0;
-  for (let i = 0; i < v.length; i++) dot += v[i] * q[i];
-  const denominator = memory.norm * state.queryNorm;
-  return denominator === 0 ? 0 : dot / denominator;
-}
-
-function matches(metadata: Record<string, unknown> | undefined, filter: NonNullable<SearchOptions['filter']>): boolean {
-  const m = metadata ?? {};
-  for (const name in filter) if (m[name] !== filter[name]) return false;
-  return true;
-}
-
-function norm(vector: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < vector.length; i++) sum += vector[i] * vector[i];
-  return Math.sqrt(sum);
+  return scoreFromDot(dot(v, q), memory.norm, state.queryNorm);
 }

@@ -9,6 +9,7 @@
  * rows). Loading the query as float32 is faster than as float64 (fewer bytes, and V8 converts on load either way).
  * Sums are accumulated in float64, so a float32 scan is exact up to the rounding of the stored values.
  */
+import { norm } from '../../memory/reference.mjs';
 
 /**
  * out[r] = rows[r] · query for r in [0, count); rows are `dims` apart, stored back to back from row 0. With `width`
@@ -158,12 +159,8 @@ export function dotRowInt8(rows: Int8Array, dims: number, row: number, weights: 
   return s0 + s1;
 }
 
-/** Euclidean norm, accumulated in float64. */
-export function norm(vector: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < vector.length; i++) sum += vector[i] * vector[i];
-  return Math.sqrt(sum);
-}
+/** Euclidean norm, accumulated in float64: the reference norm (memory/reference.mjs). */
+export { norm };
 
 /**
  * Writes `vector / |vector|` into `out` at `offset` (float64 arithmetic, rounded once on store). A zero vector is

@@ -1,4 +1,7 @@
+import { compareHits, dot, norm, scoreFromDot } from '../../memory/reference.mjs';
 import type { SearchHit, VectorIndex } from '../../memory/types.ts';
+
+export { compareHits } from '../../memory/reference.mjs';
 
 /**
  * The baseline index: what a first memory system keeps. One `number[]` per vector in a Map, and an exact cosine
@@ -40,12 +43,7 @@ export class NaiveIndex implements VectorIndex {
     }
     const queryNorm = norm(vector);
     const hits: SearchHit[] = [];
-    for (const [id, stored] of this.vectors) {
-      let dot = 0;
-      for (let i = 0; i < stored.length; i++) dot += stored[i] * vector[i];
-      const denominator = norm(stored) * queryNorm;
-      hits.push({ id, score: denominator === 0 ? 0 : dot / denominator });
-    }
+    for (const [id, stored] of this.vectors) hits.push({ id, score: scoreFromDot(dot(stored, vector), norm(stored), queryNorm) });
     hits.sort(compareHits);
     return hits.slice(0, Math.max(0, k));
   }
@@ -56,15 +54,4 @@ export class NaiveIndex implements VectorIndex {
     for (const stored of this.vectors.values()) bytes += stored.length * 8;
     return bytes;
   }
-}
-
-function norm(vector: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < vector.length; i++) sum += vector[i] * vector[i];
-  return Math.sqrt(sum);
-}
-
-/** Best score first; equal scores by id so every index ranks ties the same way. */
-export function compareHits(a: SearchHit, b: SearchHit): number {
-  return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

@@ -1,9 +1,11 @@
 import type { TopLevelSpec } from 'vega-lite';
+import type { ChartAxisHint, ChartHint, ChartSeriesHint, DetailTable, FrontChartHint, LineChartHint } from '../../harness/types.ts';
 import { firstRepetition, medianBy, summaryValue, tablesNamed, type ReportFolder, type Row } from './folder.ts';
 
 /**
- * The charts `memopt report` knows, each a function from a report folder to zero or more charts. They read only the
- * CSVs drivers and the runner write (and run.json for a variant's params); a chart whose table is missing is simply
+ * The charts `memopt report` draws, each a function from a report folder to zero or more charts: the runner's param
+ * sweeps, and every detail table whose driver gave it a chart hint (`ChartHint`, kept in run.json). They read only
+ * the CSVs and run.json; no table or column name of a driver is known here. A chart whose data is missing is simply
  * not drawn. Each chart is a Vega-Lite spec, rendered to SVG in Node by `render.ts`.
  */
 export interface Chart {
@@ -129,105 +131,158 @@ export const sweepCharts: ChartDefinition = (folder) => {
   return charts;
 };
 
-/** Hit rate against cache capacity, with the infinite-cache and Belady (optimal) bounds and the LRU replay. */
-export const hitRateCharts: ChartDefinition = (folder) => {
-  const charts: Chart[] = [];
-  for (const [scenario, all] of tablesNamed(folder, 'hit_rate_bounds')) {
-    const rows = firstRepetition(all);
-    if (rows.length === 0) continue;
-    const capacities = rows.map((r) => num(r.capacity)).filter((x): x is number => x !== null);
-    const line = (column: string) => rows.map((r) => ({ x: num(r.capacity), y: num(r[column]) })).filter((p): p is Point => p.x !== null && p.y !== null);
-    const series: Series[] = [
-      { name: 'infinite cache (every repeat a hit)', points: line('infinite_cache_hit_rate'), style: 'bound' },
-      { name: "Belady's optimal at this capacity", points: line('belady_hit_rate'), style: 'bound' },
-      { name: 'LRU, sequential replay', points: line('lru_sequential_hit_rate'), style: 'measured' },
-    ];
-    // Measured: a capacity sweep if the scenario declared one, else the scenario's own point.
-    const sweep = folder.tables.get(`${scenario}.sweep`);
-    if (sweep && sweep.some((r) => r.param === 'maxEntries')) {
-      series.push({ name: 'measured hit rate (sweep)', points: medianBy(sweep, 'value', 'hit_rate'), style: 'measured' });
-    } else {
-      const capacity = scenarioParams(folder, scenario, 'optimizedParams')?.maxEntries;
-      const hitRate = summaryValue(folder, scenario, 'hit_rate', 'optimized');
-      if (typeof capacity === 'number' && hitRate !== null) series.push({ name: `measured hit rate (capacity ${capacity})`, points: [{ x: capacity, y: hitRate }], style: 'measured' });
+/** A detail table with the chart hint its driver gave it (from run.json), and its rows (from its CSV). */
+interface HintedTable {
+  scenario: string;
+  table: string;
+  hint: ChartHint;
+  rows: Row[];
+}
+
+/** Every detail table of the run that carries a chart hint and whose CSV is in the folder, in run.json's order. */
+function hintedTables(folder: ReportFolder): HintedTable[] {
+  const out: HintedTable[] = [];
+  for (const scenario of folder.run?.scenarios ?? []) {
+    const name = scenario.name;
+    const details = scenario.details;
+    if (typeof name !== 'string' || !Array.isArray(details)) continue;
+    for (const detail of details as Array<Partial<DetailTable>>) {
+      if (!detail?.chart || typeof detail.name !== 'string') continue;
+      const rows = folder.tables.get(`${name}.${detail.name}`);
+      if (!rows) continue;
+      const where = detail.chart.where ?? {};
+      out.push({ scenario: name, table: detail.name, hint: detail.chart, rows: rows.filter((r) => Object.entries(where).every(([k, v]) => r[k] === v)) });
     }
-    const invalidation = rows[0].invalidation;
-    charts.push({
-      id: `${scenario}-hit-rate`,
-      title: 'Hit rate against cache capacity',
-      caption: `${scenario}: bounds computed offline on the trace (${invalidation ?? 'targeted'} invalidation), with the measured hit rate; from ${scenario}.hit_rate_bounds.csv.`,
-      spec: lineChart({
-        title: 'Hit rate against cache capacity',
-        subtitle: scenario,
-        x: { title: 'capacity (entries)', scale: capacities.length > 2 ? 'log' : 'linear' },
-        y: { title: 'hit rate', domain: [0, 1], format: '.0%' },
-        series,
-      }),
+  }
+  return out;
+}
+
+/** `{column}` replaced by the row's value ('?' when empty). */
+function fill(template: string, row: Row | undefined): string {
+  return template.replace(/\{([^}]+)\}/g, (_, column: string) => String(row?.[column] ?? '?'));
+}
+
+/** A group text: `{column}` filled; a `[...]` part left out when a column it names is empty or 'none'. */
+function groupText(template: string, row: Row): string {
+  const empty = (column: string) => row[column] === null || row[column] === undefined || row[column] === '' || row[column] === 'none';
+  const kept = template.replace(/\[([^\]]*)\]/g, (_, part: string) => ([...part.matchAll(/\{([^}]+)\}/g)].some((m) => empty(m[1])) ? '' : part));
+  return fill(kept, row);
+}
+
+function axisScale(scale: ChartAxisHint['scale'], xs: readonly number[]): 'log' | 'linear' {
+  if (scale === 'auto') return xs.length > 2 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) >= 8 ? 'log' : 'linear';
+  return scale ?? 'linear';
+}
+
+function firstValue(rows: Row[], column: string): number | null {
+  return rows.map((r) => num(r[column])).find((v) => v !== null) ?? null;
+}
+
+function seriesFor(folder: ReportFolder, t: HintedTable, spec: ChartSeriesHint, xColumn: string, xs: number[]): Series {
+  if ('column' in spec) {
+    const points =
+      spec.rows === 'first'
+        ? firstRepetition(t.rows).map((r) => ({ x: num(r[xColumn]), y: num(r[spec.column]) })).filter((p): p is Point => p.x !== null && p.y !== null)
+        : medianBy(t.rows, xColumn, spec.column);
+    return { name: spec.name, points, style: spec.style };
+  }
+  if ('ideal' in spec) {
+    const cap = spec.cap === undefined ? null : firstValue(t.rows, spec.cap);
+    return { name: spec.name, points: xs.map((x) => ({ x, y: cap === null ? x : Math.min(x, cap) })), style: 'bound' };
+  }
+  if ('ceiling' in spec) {
+    const value = firstValue(t.rows, spec.ceiling);
+    const shown = value === null ? (spec.missing ?? '?') : spec.digits === undefined ? String(value) : value.toFixed(spec.digits);
+    return flat(spec.name.replace('{value}', shown), value, xs);
+  }
+  // A metric against a variant param: the runner's sweep of that param, else the scenario's own point.
+  const sweep = folder.tables.get(`${t.scenario}.sweep`);
+  if (sweep && sweep.some((r) => r.param === spec.param)) return { name: spec.sweepName, points: medianBy(sweep, 'value', spec.metric), style: 'measured' };
+  const at = scenarioParams(folder, t.scenario, 'optimizedParams')?.[spec.param];
+  const value = summaryValue(folder, t.scenario, spec.metric, 'optimized');
+  const points = typeof at === 'number' && value !== null ? [{ x: at, y: value }] : [];
+  return { name: spec.pointName.replace('{value}', String(at)), points, style: 'measured' };
+}
+
+function lineChartFor(folder: ReportFolder, t: HintedTable, hint: LineChartHint): Chart | null {
+  const xs = [...new Set(t.rows.map((r) => num(r[hint.x.column])).filter((x): x is number => x !== null))].sort((a, b) => a - b);
+  const series = hint.series.map((spec) => seriesFor(folder, t, spec, hint.x.column, xs));
+  if (xs.length === 0 || !series.some((s) => s.style === 'measured' && s.points.length > 0)) return null;
+  return {
+    id: `${t.scenario}-${hint.id}`,
+    title: hint.title,
+    caption: `${t.scenario}: ${fill(hint.caption, t.rows[0])}; from ${t.scenario}.${t.table}.csv.`,
+    spec: lineChart({
+      title: hint.title,
+      subtitle: t.scenario,
+      x: { title: hint.x.title, scale: axisScale(hint.x.scale, xs), integer: hint.x.integer },
+      y: { title: hint.y.title, scale: hint.y.scale === 'log' ? 'log' : 'linear', domain: hint.y.domain, format: hint.y.format },
+      series,
+    }),
+  };
+}
+
+function frontChartFor(folder: ReportFolder, t: HintedTable, hint: FrontChartHint): Chart | null {
+  const points = firstRepetition(t.rows)
+    .map((r) => ({ x: num(r[hint.x.column]), y: num(r[hint.y.column]), label: hint.label ? num(r[hint.label]) : null, group: groupText(hint.group.text, r) }))
+    .filter((p): p is { x: number; y: number; label: number | null; group: string } => p.x !== null && p.y !== null);
+  if (points.length === 0) return null;
+  const front = paretoFront(points);
+  const target = hint.target ? targetNumber(folder, t.scenario, hint.target) : null;
+  const xs = points.map((p) => p.x);
+  const xScale = axisScale(hint.x.scale, xs) === 'log' ? { type: 'log', base: 2 } : { zero: false };
+  const layers: unknown[] = [
+    {
+      data: { values: front },
+      mark: { type: 'line', interpolate: 'step-after', color: '#444', strokeDash: [6, 4] },
+      encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
+    },
+    {
+      data: { values: points },
+      mark: { type: 'point', filled: true, size: 70 },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: hint.x.title, scale: xScale },
+        y: { field: 'y', type: 'quantitative', title: hint.y.title, scale: { zero: false } },
+        color: { field: 'group', type: 'nominal', title: hint.group.title, legend: { orient: 'bottom' } },
+        tooltip: [{ field: 'label', title: hint.label ?? 'label' }, { field: 'group', title: hint.group.title }, { field: 'x', title: hint.x.title }, { field: 'y', title: hint.y.title }],
+      },
+    },
+    {
+      data: { values: points },
+      mark: { type: 'text', dy: -9, fontSize: 9, color: '#555' },
+      encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, text: { field: 'label' } },
+    },
+  ];
+  if (target !== null) {
+    layers.push({
+      data: { values: [{ y: target, label: `target ${hint.y.title} >= ${target}` }] },
+      layer: [
+        { mark: { type: 'rule', color: '#c0392b', strokeDash: [2, 2] }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+        { mark: { type: 'text', align: 'left', dx: 4, dy: -6, x: 0, color: '#c0392b', fontSize: 10 }, encoding: { y: { field: 'y', type: 'quantitative' }, text: { field: 'label' } } },
+      ],
     });
   }
-  return charts;
-};
+  return {
+    id: `${t.scenario}-${hint.id}`,
+    title: hint.title,
+    caption: `${t.scenario}: ${fill(hint.caption, t.rows[0])}; from ${t.scenario}.${t.table}.csv.`,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: { text: hint.title, subtitle: `${t.scenario} (dashed: Pareto front)`, anchor: 'start' },
+      width: WIDTH,
+      height: HEIGHT,
+      layer: layers,
+      config: { font: 'sans-serif', view: { stroke: '#ddd' } },
+    } as TopLevelSpec,
+  };
+}
 
-/** recall@10 against bytes per vector for every PCA width and precision, with the Pareto front. */
-export const paretoCharts: ChartDefinition = (folder) => {
+/** Every detail table a driver gave a chart hint: drawn as its hint says (the reporter knows no table names). */
+export const hintedCharts: ChartDefinition = (folder) => {
   const charts: Chart[] = [];
-  for (const [scenario, all] of tablesNamed(folder, 'width_sweep')) {
-    const rows = firstRepetition(all);
-    const points = rows
-      .map((r) => ({
-        bytes: num(r.bytes_per_vector),
-        recall: num(r.recall_at_10),
-        components: num(r.components),
-        variant: `${r.precision ?? '?'}${r.rerank && r.rerank !== 'none' ? ` + re-rank ${r.rerank}` : ''}`,
-      }))
-      .filter((p): p is { bytes: number; recall: number; components: number | null; variant: string } => p.bytes !== null && p.recall !== null);
-    if (points.length === 0) continue;
-    const front = paretoFront(points.map((p) => ({ x: p.bytes, y: p.recall })));
-    const target = targetNumber(folder, scenario, 'recall_at_10');
-    const layers: unknown[] = [
-      {
-        data: { values: front },
-        mark: { type: 'line', interpolate: 'step-after', color: '#444', strokeDash: [6, 4] },
-        encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
-      },
-      {
-        data: { values: points },
-        mark: { type: 'point', filled: true, size: 70 },
-        encoding: {
-          x: { field: 'bytes', type: 'quantitative', title: 'bytes per vector', scale: { type: 'log', base: 2 } },
-          y: { field: 'recall', type: 'quantitative', title: 'recall@10', scale: { zero: false } },
-          color: { field: 'variant', type: 'nominal', title: 'precision', legend: { orient: 'bottom' } },
-          tooltip: [{ field: 'components' }, { field: 'variant' }, { field: 'bytes' }, { field: 'recall' }],
-        },
-      },
-      {
-        data: { values: points },
-        mark: { type: 'text', dy: -9, fontSize: 9, color: '#555' },
-        encoding: { x: { field: 'bytes', type: 'quantitative' }, y: { field: 'recall', type: 'quantitative' }, text: { field: 'components' } },
-      },
-    ];
-    if (target !== null) {
-      layers.push({
-        data: { values: [{ y: target, label: `target recall@10 >= ${target}` }] },
-        layer: [
-          { mark: { type: 'rule', color: '#c0392b', strokeDash: [2, 2] }, encoding: { y: { field: 'y', type: 'quantitative' } } },
-          { mark: { type: 'text', align: 'left', dx: 4, dy: -6, x: 0, color: '#c0392b', fontSize: 10 }, encoding: { y: { field: 'y', type: 'quantitative' }, text: { field: 'label' } } },
-        ],
-      });
-    }
-    charts.push({
-      id: `${scenario}-pareto`,
-      title: 'recall@10 against bytes per vector',
-      caption: `${scenario}: each point a PCA width (labelled) and precision; the dashed step is the Pareto front (no point has more recall for fewer bytes); from ${scenario}.width_sweep.csv.`,
-      spec: {
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-        title: { text: 'recall@10 against bytes per vector', subtitle: `${scenario} (dashed: Pareto front)`, anchor: 'start' },
-        width: WIDTH,
-        height: HEIGHT,
-        layer: layers,
-        config: { font: 'sans-serif', view: { stroke: '#ddd' } },
-      } as TopLevelSpec,
-    });
+  for (const t of hintedTables(folder)) {
+    const chart = t.hint.type === 'front' ? frontChartFor(folder, t, t.hint) : lineChartFor(folder, t, t.hint);
+    if (chart) charts.push(chart);
   }
   return charts;
 };
@@ -247,55 +302,5 @@ function targetNumber(folder: ReportFolder, scenario: string, metric: string): n
   return match ? Number(match[1]) : null;
 }
 
-/** Speedup against worker threads, with the ideal (linear) line and the core-count ceiling. */
-export const workerCharts: ChartDefinition = (folder) => {
-  const charts: Chart[] = [];
-  for (const [scenario, all] of tablesNamed(folder, 'worker_scaling')) {
-    const rows = all.filter((r) => r.mode === 'workers');
-    const measured = medianBy(rows, 'workers', 'speedup_vs_main_thread_batched');
-    if (measured.length === 0) continue;
-    const cores = num(rows[0].cores);
-    const xs = measured.map((p) => p.x);
-    const series: Series[] = [
-      { name: 'measured (vs main thread, batched)', points: measured, style: 'measured' },
-      { name: 'ideal: one worker per core, no overhead', points: xs.map((x) => ({ x, y: cores === null ? x : Math.min(x, cores) })), style: 'bound' },
-      flat(`core count ceiling (${cores ?? '?'} cores)`, cores, xs),
-    ];
-    charts.push({
-      id: `${scenario}-workers`,
-      title: 'Speedup against worker threads',
-      caption: `${scenario}: a CPU-bound batch search split over worker threads, against the main thread's batched kernel; no speedup can pass the core count; from ${scenario}.worker_scaling.csv.`,
-      spec: lineChart({ title: 'Speedup against worker threads', subtitle: scenario, x: { title: 'worker threads', integer: true }, y: { title: 'speedup (x)' }, series }),
-    });
-  }
-  return charts;
-};
-
-/** Speedup against concurrency, with the ideal line and the rate-limit and CPU ceilings. */
-export const concurrencyCharts: ChartDefinition = (folder) => {
-  const charts: Chart[] = [];
-  for (const [scenario, all] of tablesNamed(folder, 'concurrency_curve')) {
-    const measured = medianBy(all, 'concurrency', 'speedup_vs_c1');
-    if (measured.length === 0) continue;
-    const xs = measured.map((p) => p.x);
-    const rows = firstRepetition(all);
-    const rateCap = rows.map((r) => num(r.rate_limit_cap)).find((v) => v !== null) ?? null;
-    const cpuCap = rows.map((r) => num(r.cpu_cap)).find((v) => v !== null) ?? null;
-    const series: Series[] = [
-      { name: 'measured (vs one at a time)', points: measured, style: 'measured' },
-      { name: 'ideal: latency-bound, linear', points: xs.map((x) => ({ x, y: x })), style: 'bound' },
-      flat(`rate-limit ceiling (${rateCap === null ? 'none' : rateCap.toFixed(1)}x)`, rateCap, xs),
-      flat(`CPU ceiling (${cpuCap === null ? '?' : cpuCap.toFixed(1)}x)`, cpuCap, xs),
-    ];
-    charts.push({
-      id: `${scenario}-concurrency`,
-      title: 'Speedup against concurrency',
-      caption: `${scenario}: API-bound batch operations at each concurrency, against one at a time; the speedup stops at the lowest ceiling (rate limit or this process's CPU); from ${scenario}.concurrency_curve.csv.`,
-      spec: lineChart({ title: 'Speedup against concurrency', subtitle: scenario, x: { title: 'concurrency (operations in flight)', scale: 'log' }, y: { title: 'speedup (x)', scale: 'log' }, series }),
-    });
-  }
-  return charts;
-};
-
 /** Every chart definition, in the order the page shows them. */
-export const CHART_DEFINITIONS: readonly ChartDefinition[] = [sweepCharts, hitRateCharts, paretoCharts, workerCharts, concurrencyCharts];
+export const CHART_DEFINITIONS: readonly ChartDefinition[] = [sweepCharts, hintedCharts];

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { UsageError } from '../../errors.ts';
+import { median } from '../../util/median.ts';
 
 /** A CSV row with numbers parsed (full precision as written); empty cells are null. */
 export type Row = Record<string, string | number | null>;
@@ -91,9 +92,5 @@ export function medianBy(rows: Row[], x: string, y: string): Array<{ x: number; 
   }
   return [...groups.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([xv, ys]) => {
-      const s = [...ys].sort((a, b) => a - b);
-      const mid = s.length >> 1;
-      return { x: xv, y: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2 };
-    });
+    .map(([xv, ys]) => ({ x: xv, y: median(ys) }));
 }

@@ -2,17 +2,14 @@ import { join } from 'node:path';
 import { parse as parseVega, View } from 'vega';
 import { compile } from 'vega-lite';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
-import { concurrencyCharts, hitRateCharts, paretoCharts, sweepCharts, workerCharts, type Chart, type ChartDefinition } from './definitions.ts';
+import { hintedCharts, sweepCharts, type Chart, type ChartDefinition } from './definitions.ts';
 import { readReportFolder, type ReportFolder } from './folder.ts';
 import { renderHtml } from './html.ts';
 
 /** Each chart kind and what it needs, for the 'skipped' lines when a folder lacks its table. */
 const KINDS: ReadonlyArray<{ definition: ChartDefinition; needs: string }> = [
   { definition: sweepCharts, needs: 'a <scenario>.sweep.csv (a scenario with `sweep`, e.g. batch size)' },
-  { definition: hitRateCharts, needs: 'a <scenario>.hit_rate_bounds.csv (search-trace driver)' },
-  { definition: paretoCharts, needs: 'a <scenario>.width_sweep.csv (index-compression driver)' },
-  { definition: workerCharts, needs: 'a <scenario>.worker_scaling.csv (parallel-search driver)' },
-  { definition: concurrencyCharts, needs: 'a <scenario>.concurrency_curve.csv (parallel-api driver)' },
+  { definition: hintedCharts, needs: 'a detail table with a chart hint (in run.json) and its <scenario>.<table>.csv' },
 ];
 
 /** Vega-Lite spec -> Vega -> SVG, in Node: a headless View with no renderer, no browser and no canvas. */
