@@ -464,20 +464,21 @@ export class BatchEmbedder implements Embedder {
    * (texts not sent are dropped, requests in flight are aborted) and close rejects with that reason.
    */
   close(options?: EmbedderCloseOptions): Promise<void> {
+    const signal = abortSignalOf(options);
+    if (signal instanceof Error) return Promise.reject(signal);
     this.#closed = true;
+    if (signal?.aborted) this.#abortAll(signal.reason); // before flushing, so nothing more is sent
     this.#closing ??= this.flush().then(() => {
       for (const batch of this.#queue) this.#clearTimer(batch);
     });
-    const signal = abortSignalOf(options);
-    if (signal instanceof Error) return Promise.reject(signal);
     if (signal === undefined) return this.#closing;
+    if (signal.aborted) return Promise.reject(signal.reason);
     const closing = this.#closing;
     return new Promise<void>((resolve, reject) => {
       const giveUp = () => {
         this.#abortAll(signal.reason);
         reject(signal.reason);
       };
-      if (signal.aborted) return giveUp();
       signal.addEventListener('abort', giveUp, { once: true });
       void closing.then(() => {
         signal.removeEventListener('abort', giveUp);
