@@ -1,14 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { BatchEmbedder, type BatchEmbedderOptions } from '../../src/parts/embeddings/batch-embedder.ts';
-import { createFakeClient, fakeVector, type FakeClientOptions } from '../../src/parts/embeddings/instant-client.ts';
-import { ManualClock } from '../support/manual-clock.ts';
-
-function setup(options: Partial<BatchEmbedderOptions> = {}, fakeOptions: FakeClientOptions = {}) {
-  const clock = new ManualClock();
-  const fake = createFakeClient(fakeOptions);
-  const embedder = new BatchEmbedder({ client: fake.client, model: 'm', timers: clock, sleep: clock.sleep, ...options });
-  return { clock, fake, embedder };
-}
+import { fakeVector } from '../../src/parts/embeddings/instant-client.ts';
+import { setupBatchEmbedder as setup } from '../support/batch-embedder-setup.ts';
 
 describe('BatchEmbedder embed(text, { signal })', () => {
   it('rejects the aborted caller with its own reason and removes its text from the batch not yet sent', async () => {

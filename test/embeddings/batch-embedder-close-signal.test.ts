@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClosedError } from '../../src/errors.ts';
-import { BatchEmbedder, type BatchEmbedderOptions } from '../../src/parts/embeddings/batch-embedder.ts';
-import { createFakeClient, fakeVector, type FakeClientOptions } from '../../src/parts/embeddings/instant-client.ts';
-import { ManualClock } from '../support/manual-clock.ts';
-
-function setup(options: Partial<BatchEmbedderOptions> = {}, fakeOptions: FakeClientOptions = {}) {
-  const clock = new ManualClock();
-  const fake = createFakeClient(fakeOptions);
-  const embedder = new BatchEmbedder({ client: fake.client, model: 'm', timers: clock, sleep: clock.sleep, ...options });
-  return { clock, fake, embedder };
-}
+import { fakeVector } from '../../src/parts/embeddings/instant-client.ts';
+import { setupBatchEmbedder as setup } from '../support/batch-embedder-setup.ts';
 
 describe('BatchEmbedder close({ signal })', () => {
   it('gives up waiting: pending callers (sent, queued, waiting for room) and close reject with the reason, nothing is left running', async () => {

@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { EmbeddingRequestError } from '../../src/errors.ts';
 import { BatchEmbedder, type BatchEmbedderOptions } from '../../src/parts/embeddings/batch-embedder.ts';
-import { createFakeClient, fakeVector, type FakeClientOptions } from '../../src/parts/embeddings/instant-client.ts';
+import { fakeVector } from '../../src/parts/embeddings/instant-client.ts';
+import { setupBatchEmbedder as setup } from '../support/batch-embedder-setup.ts';
 import { ManualClock } from '../support/manual-clock.ts';
-
-function setup(options: Partial<BatchEmbedderOptions> = {}, fakeOptions: FakeClientOptions = {}) {
-  const clock = new ManualClock();
-  const fake = createFakeClient(fakeOptions);
-  const embedder = new BatchEmbedder({ client: fake.client, model: 'm', timers: clock, sleep: clock.sleep, ...options });
-  return { clock, fake, embedder };
-}
 
 const never = () => new Promise<void>(() => {});
 
