@@ -22,18 +22,33 @@ export interface EmbedderStats {
   peakQueueLength: number;
 }
 
+/** Per-call options of an Embedder. */
+export interface EmbedCallOptions {
+  /**
+   * Aborts this call alone: it rejects with `signal.reason` and no other caller is affected. Optional for an
+   * implementation: one that cannot abort may ignore it (the call then settles as it would have).
+   */
+  signal?: AbortSignal;
+}
+
+/** Options of Embedder#close. */
+export interface EmbedderCloseOptions {
+  /** Gives up waiting: calls still pending are aborted with `signal.reason` and close rejects with it. */
+  signal?: AbortSignal;
+}
+
 export interface Embedder {
   readonly model: string;
   /** Requested output width, when the model supports `dimensions`; undefined means the model's native width. */
   readonly dimensions: number | undefined;
   /** Embeds one text; resolves to this text's own vector. */
-  embed(text: string): Promise<Embedding>;
+  embed(text: string, options?: EmbedCallOptions): Promise<Embedding>;
   /** Embeds several texts; resolves to their vectors in input order. */
-  embedMany(texts: readonly string[]): Promise<Embedding[]>;
+  embedMany(texts: readonly string[], options?: EmbedCallOptions): Promise<Embedding[]>;
   /** Resolves when every call made before it has settled. */
   flush(): Promise<void>;
   /** Flushes, then refuses further calls. */
-  close(): Promise<void>;
+  close(options?: EmbedderCloseOptions): Promise<void>;
   stats(): EmbedderStats;
 }
 

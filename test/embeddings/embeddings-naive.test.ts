@@ -10,7 +10,8 @@ describe('NaiveEmbedder (the baseline)', () => {
     expect(await embedder.embed('hello')).toEqual(fakeVector('hello', 4));
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0]).toMatchObject({ input: ['hello'], model: 'm', dimensions: 4 });
-    expect(fake.requests[0].options).toBeUndefined(); // the SDK's default retries
+    // The SDK's default retries (no maxRetries), requestTimeoutMs as the SDK's per-attempt timeout, an abort signal.
+    expect(fake.requests[0].options).toEqual({ timeout: 60_000, signal: expect.any(AbortSignal) });
   });
 
   it('embedMany sends every text at once and resolves in input order', async () => {

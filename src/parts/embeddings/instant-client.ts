@@ -1,5 +1,5 @@
 import type OpenAI from 'openai';
-import { APIConnectionError, APIError } from 'openai';
+import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 
 /**
  * An in-process stand-in for `OpenAI` with just `embeddings.create`, for unit tests and the overhead benchmark.
@@ -14,8 +14,10 @@ export interface FakeRequest {
   input: string[];
   model: string;
   dimensions: number | undefined;
-  /** Per-request options as passed (maxRetries, headers, ...). */
-  options: { maxRetries?: number; headers?: Record<string, string> } | undefined;
+  /** Per-request options as passed (maxRetries, headers, signal, ...). */
+  options: { maxRetries?: number; headers?: Record<string, string>; signal?: AbortSignal; timeout?: number } | undefined;
+  /** Whether the request's `signal` aborted it before it was answered (it then rejects like the SDK does). */
+  aborted: boolean;
   /** The `x-stainless-retry-count` header sent with it (0 when absent). */
   retryCount: number;
 }
@@ -33,7 +35,10 @@ export interface FakeClientOptions {
   vectorFor?: (text: string, dimensions: number | undefined) => number[];
   /** Decides the reply to a request; undefined means a correct response. */
   behavior?: (request: FakeRequest, correctData: () => EmbeddingItem[]) => FakeReply | undefined;
-  /** Awaited before replying, e.g. `() => clock.wait(50)`; default none (replies on the next microtask). */
+  /**
+   * Awaited before replying, e.g. `() => clock.wait(50)`; default none (replies on the next microtask). A request
+   * whose `signal` aborts meanwhile rejects at once with APIUserAbortError, as the SDK's does.
+   */
   latency?: (request: FakeRequest) => Promise<void> | void;
   /** Return responses in reverse array order (indexes still correct), to prove callers sort by index. Default true. */
   shuffle?: boolean;
@@ -51,6 +56,11 @@ export interface FakeClient {
   /** Requests being answered now, and the most at once. */
   readonly inFlight: number;
   readonly peakInFlight: number;
+}
+
+function abortedBy(request: FakeRequest): APIUserAbortError {
+  request.aborted = true;
+  return new APIUserAbortError();
 }
 
 /** A deterministic unit-free vector for `text`: FNV-1a hash expanded by an LCG. */
@@ -88,13 +98,28 @@ export function createFakeClient(options: FakeClientOptions = {}): FakeClient {
       dimensions: body.dimensions,
       options: requestOptions,
       retryCount: Number(requestOptions?.headers?.['x-stainless-retry-count'] ?? 0),
+      aborted: false,
     };
     requests.push(request);
     inFlight++;
     if (inFlight > peakInFlight) peakInFlight = inFlight;
     try {
-      if (options.latency) await options.latency(request);
-      else await undefined;
+      const signal = requestOptions?.signal;
+      if (signal?.aborted) throw abortedBy(request);
+      const waited = options.latency ? options.latency(request) : undefined;
+      if (signal === undefined) await waited;
+      else {
+        let onAbort: () => void = () => {};
+        const abort = new Promise<never>((_, reject) => {
+          onAbort = () => reject(abortedBy(request));
+          signal.addEventListener('abort', onAbort, { once: true });
+        });
+        try {
+          await Promise.race([waited, abort]);
+        } finally {
+          signal.removeEventListener('abort', onAbort);
+        }
+      }
       const correct = (): EmbeddingItem[] => {
         const items = input.map((text, index) => ({
           object: 'embedding' as const,

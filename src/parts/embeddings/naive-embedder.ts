@@ -1,11 +1,19 @@
 import type OpenAI from 'openai';
 import { ClosedError, EmbeddingRequestError } from '../../errors.ts';
-import type { Embedder, EmbedderStats, Embedding } from '../../memory/types.ts';
-import { checkBase, type EmbedderBaseOptions } from './options.ts';
+import type { EmbedCallOptions, Embedder, EmbedderCloseOptions, EmbedderStats, Embedding } from '../../memory/types.ts';
+import { abortSignalOf, checkBase, finite, type EmbedderBaseOptions } from './options.ts';
 import { readEmbeddings } from './response.ts';
 import { isRetryable, statusOf } from './retry.ts';
 
-export type NaiveEmbedderOptions = EmbedderBaseOptions;
+export interface NaiveEmbedderOptions extends EmbedderBaseOptions {
+  /**
+   * Longest wait for one HTTP attempt, in ms, passed to the SDK as its per-request `timeout`. Default 60,000 (the
+   * SDK's own default is 10 minutes). The SDK retries a timed-out attempt like a connection error, up to the
+   * client's `maxRetries`. Must be in [1, 2^31 - 1]. (The BatchEmbedder's `maxRetryAfterMs` has no counterpart:
+   * the SDK decides its own waits, and already ignores a `retry-after` over 60 s in favour of its backoff.)
+   */
+  requestTimeoutMs?: number;
+}
 
 /**
  * The baseline: what a user who calls the SDK directly gets. One `embeddings.create` request per text, with the
@@ -23,6 +31,9 @@ export class NaiveEmbedder implements Embedder {
   readonly #sdkMaxRetries: number;
   readonly #countsFetches: boolean;
   readonly #pending = new Set<Promise<unknown>>();
+  readonly #requestTimeoutMs: number;
+  /** Aborts of the requests in flight, for `close({ signal })` giving up. */
+  readonly #inFlight = new Set<(reason: unknown) => void>();
   #closed = false;
   #stats: EmbedderStats = {
     textsRequested: 0,
@@ -35,6 +46,7 @@ export class NaiveEmbedder implements Embedder {
 
   constructor(options: NaiveEmbedderOptions) {
     const { client, model, dimensions } = checkBase(options);
+    this.#requestTimeoutMs = finite('requestTimeoutMs', options.requestTimeoutMs, 60_000, 1, 2 ** 31 - 1);
     this.model = model;
     this.dimensions = dimensions;
     this.#sdkMaxRetries = typeof client.maxRetries === 'number' ? client.maxRetries : 2;
@@ -58,10 +70,14 @@ export class NaiveEmbedder implements Embedder {
     }
   }
 
-  embed(text: string): Promise<Embedding> {
+  /** Embeds one text. `signal` aborts this call alone (its request is aborted; it rejects with the reason). */
+  embed(text: string, options?: EmbedCallOptions): Promise<Embedding> {
     this.#stats.textsRequested++;
     if (this.#closed) return Promise.reject(new ClosedError('NaiveEmbedder'));
-    const promise = this.#request(text);
+    const signal = abortSignalOf(options);
+    if (signal instanceof Error) return Promise.reject(signal);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const promise = this.#request(text, signal);
     const tracked: Promise<unknown> = promise.then(
       () => this.#pending.delete(tracked),
       () => this.#pending.delete(tracked),
@@ -70,8 +86,8 @@ export class NaiveEmbedder implements Embedder {
     return promise;
   }
 
-  embedMany(texts: readonly string[]): Promise<Embedding[]> {
-    return Promise.all(texts.map((text) => this.embed(text)));
+  embedMany(texts: readonly string[], options?: EmbedCallOptions): Promise<Embedding[]> {
+    return Promise.all(texts.map((text) => this.embed(text, options)));
   }
 
   /** Resolves when every call made before it has settled (the tracked promises never reject). */
@@ -79,25 +95,66 @@ export class NaiveEmbedder implements Embedder {
     if (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Refuses further calls and resolves when earlier ones have settled. `signal` gives up waiting: when it aborts
+   * first, every pending request is aborted with its reason (so are its callers) and close rejects with it.
+   */
+  async close(options?: EmbedderCloseOptions): Promise<void> {
     this.#closed = true;
-    await this.flush();
+    const signal = abortSignalOf(options);
+    if (signal instanceof Error) throw signal;
+    if (signal === undefined) return this.flush();
+    let giveUp!: () => void;
+    const gaveUp = new Promise<never>((_, reject) => {
+      giveUp = () => {
+        for (const abort of [...this.#inFlight]) abort(signal.reason);
+        reject(signal.reason);
+      };
+    });
+    gaveUp.catch(() => {});
+    if (signal.aborted) giveUp();
+    else signal.addEventListener('abort', giveUp, { once: true });
+    try {
+      await Promise.race([this.flush(), gaveUp]);
+    } finally {
+      signal.removeEventListener('abort', giveUp);
+    }
   }
 
   stats(): EmbedderStats {
     return { ...this.#stats };
   }
 
-  async #request(text: string): Promise<Embedding> {
+  async #request(text: string, callerSignal: AbortSignal | undefined): Promise<Embedding> {
     if (!this.#countsFetches) this.#stats.requestsSent++;
+    // One controller per request, aborted by the caller's signal or by close() giving up; every listener is
+    // removed when the request ends, so long-lived signals collect nothing.
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const abort = (reason: unknown) => controller.abort(reason);
+    const onCallerAbort = () => abort(callerSignal!.reason);
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    this.#inFlight.add(abort);
+    let rejectAborted!: (reason: unknown) => void;
+    const aborted = new Promise<never>((_, reject) => (rejectAborted = reject));
+    const onAbort = () => rejectAborted(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
     let response: unknown;
     try {
-      response = await this.#client.embeddings.create({
-        model: this.model,
-        input: text,
-        ...(this.dimensions !== undefined && { dimensions: this.dimensions }),
-      });
+      // Raced with the signal too, so a hand-made client that ignores it cannot keep an aborted caller waiting.
+      response = await Promise.race([
+        this.#client.embeddings.create(
+          {
+            model: this.model,
+            input: text,
+            ...(this.dimensions !== undefined && { dimensions: this.dimensions }),
+          },
+          { signal, timeout: this.#requestTimeoutMs },
+        ),
+        aborted,
+      ]);
     } catch (err) {
+      if (signal.aborted) throw signal.reason;
       this.#stats.failedRequests++;
       const status = statusOf(err);
       // The SDK retried retryable failures maxRetries times before giving up.
@@ -109,6 +166,10 @@ export class NaiveEmbedder implements Embedder {
         attempts,
         { cause: err },
       );
+    } finally {
+      callerSignal?.removeEventListener('abort', onCallerAbort);
+      signal.removeEventListener('abort', onAbort);
+      this.#inFlight.delete(abort);
     }
     const vectors = readEmbeddings(response, 1, this.dimensions);
     if (typeof vectors === 'string') {

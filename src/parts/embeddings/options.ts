@@ -92,3 +92,16 @@ export function fn<T>(name: string, value: T | undefined, fallback: T): T {
   if (typeof value !== 'function') throw new OptionError(name, 'a function', typeof value);
   return value;
 }
+
+/**
+ * The `signal` of a call's options: undefined when there is none, the signal, or a TypeError (the call rejects
+ * with it) when `signal` is not an AbortSignal.
+ */
+export function abortSignalOf(options: { signal?: AbortSignal } | undefined): AbortSignal | undefined | TypeError {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== 'object') return new TypeError(`options must be an object, found ${typeof options}`);
+  const signal = options.signal;
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) return new TypeError('options.signal must be an AbortSignal');
+  return signal;
+}

@@ -28,8 +28,15 @@
  * not stored, and later callers start a new computation rather than join it. Callers join a running computation
  * only if no write happened since it started.
  *
- * Results are frozen (the array and each result object; not the metadata objects, which the memory's records
- * share): every caller of a key gets the same array, so a caller that mutated it would corrupt the others.
+ * `clear()` drops every entry and every running computation: a computation that started before it still answers
+ * the callers already waiting on it, but its result is neither stored nor joined by later callers (the cache was
+ * cleared because something the cache cannot see changed; the scan may predate that change).
+ *
+ * Results are frozen deeply when a computation ends, before they are stored or handed out: the array, each result
+ * object and a frozen copy of each result's metadata (the memory's own record keeps its unfrozen object). Every
+ * caller of a key gets the same array, and targeted invalidation reads the stored metadata, so a caller that could
+ * mutate it would change what others see and what invalidation decides. The copy costs once per computation,
+ * nothing per hit.
  */
 import { LRUCache } from 'lru-cache';
 import { OptionError } from '../../errors.ts';
@@ -140,6 +147,8 @@ export class SearchCache implements SearchResultCache {
   private current = 0;
   /** Entries computed under an older generation than this are refused. */
   private floor = 0;
+  /** Number of `clear()` calls: a computation stores its result only if none happened since it started. */
+  private clears = 0;
   private readonly counts = {
     lookups: 0,
     hits: 0,
@@ -244,6 +253,7 @@ export class SearchCache implements SearchResultCache {
     ttlMs: number | undefined,
   ): Promise<MemoryResult[]> {
     const startedUnder = this.current;
+    const clearsAtStart = this.clears;
     // The entry's age counts from here, not from when it is stored: the scan may read the index any time after
     // this, and the store runs after the caller's own continuations, which can take milliseconds on a busy loop.
     const startedAt = this.clock();
@@ -262,9 +272,13 @@ export class SearchCache implements SearchResultCache {
         (results) => {
           if (this.inflight.get(key) === flight) this.inflight.delete(key);
           const frozen = freezeResults(results);
-          // Stored only if no write happened while computing: the scan may have preceded a write.
+          // Stored only if no write and no clear() happened while computing: the scan may have preceded them.
           // Nor if it is already past its TTL (a computation slower than the TTL): it could only evict a live entry.
-          if (this.current === startedUnder && !(entryTtl > 0 && this.clock() - startedAt > entryTtl)) {
+          if (
+            this.current === startedUnder &&
+            this.clears === clearsAtStart &&
+            !(entryTtl > 0 && this.clock() - startedAt > entryTtl)
+          ) {
             const entry: Entry = {
               results: frozen,
               generation: startedUnder,
@@ -299,8 +313,12 @@ export class SearchCache implements SearchResultCache {
     this.invalidateAffected(event);
   }
 
-  /** Drops every entry and forgets running computations (their callers still get their results). */
+  /**
+   * Drops every entry and forgets running computations: their callers still get their results, but those results
+   * are not stored and later callers start a new computation.
+   */
   clear(): void {
+    this.clears++;
     this.lru.clear();
     this.inflight.clear();
   }
@@ -402,10 +420,38 @@ function entrySize(sizeOf: (key: string, results: readonly MemoryResult[]) => nu
   return Number.isFinite(size) && size >= 1 ? size : 1;
 }
 
+/**
+ * Freezes a computation's results deeply, in place for the array and result objects (fresh objects made by the
+ * search) and by a frozen copy for metadata (shared with the memory's records, which must stay writable). A result
+ * object that is already frozen cannot take a copy: its metadata is frozen in place.
+ */
 function freezeResults(results: MemoryResult[]): readonly MemoryResult[] {
   if (Object.isFrozen(results)) return results;
-  for (const result of results) Object.freeze(result);
+  for (const result of results) {
+    if (result.metadata !== undefined && result.metadata !== null) {
+      if (Object.isFrozen(result)) deepFreeze(result.metadata);
+      else result.metadata = frozenCopy(result.metadata) as Record<string, unknown>;
+    }
+    Object.freeze(result);
+  }
   return Object.freeze(results);
+}
+
+/** A deep copy of plain objects and arrays, frozen at every level; other values are kept (and frozen if objects). */
+function frozenCopy(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy));
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return Object.freeze(value);
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(value)) out[name] = frozenCopy((value as Record<string, unknown>)[name]);
+  return Object.freeze(out);
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const name of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[name]);
 }
 
 /**
