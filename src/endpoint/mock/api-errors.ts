@@ -3,7 +3,6 @@
  * `{ error: { message, type, param, code } }`. Messages are copied from real responses reported in public issue
  * threads where one was found; README.md ("Errors") lists the source of each and marks the ones that are guesses.
  */
-import { HttpResponse } from 'msw';
 
 export interface ApiError {
   message: string;
@@ -130,5 +129,5 @@ function describeType(value: unknown): string {
 
 /** The HTTP response for an error: the real JSON shape, plus any headers (rate-limit state, request id). */
 export function errorResponse(reply: ApiErrorReply, headers: Record<string, string> = {}): Response {
-  return HttpResponse.json({ error: reply.error }, { status: reply.status, headers });
+  return Response.json({ error: reply.error }, { status: reply.status, headers });
 }

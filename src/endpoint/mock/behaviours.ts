@@ -7,7 +7,7 @@
  * - latency is applied to whatever comes back from below (a 200 or an injected 5xx), stretched for slow faults;
  * - a 429 is answered at once, without latency.
  */
-import { delay } from 'msw';
+import { setTimeout as delay } from 'node:timers/promises';
 import { apiErrors, errorResponse } from './api-errors.ts';
 import { formatDuration } from './rate-limiter.ts';
 import type { MockState } from './state.ts';
