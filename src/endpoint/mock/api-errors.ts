@@ -107,6 +107,12 @@ export const apiErrors = {
     },
   }),
 
+  /** A path or method the API does not serve. */
+  invalidUrl: (method: string, path: string): ApiErrorReply => ({
+    status: 404,
+    error: { message: `Invalid URL (${method} ${path})`, type: 'invalid_request_error', param: null, code: null },
+  }),
+
   serverError: (): ApiErrorReply => ({
     status: 500,
     error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null },
