@@ -30,6 +30,10 @@ const mockSchema = z
           .object({
             requestsPerMinute: finite.refine((n) => n > 0, 'expected a number > 0').optional(),
             tokensPerMinute: finite.refine((n) => n > 0, 'expected a number > 0').optional(),
+            initialBurst: fraction.optional(),
+            rejectedCountAgainstLimit: z.boolean().optional(),
+            retryHeaders: z.array(z.enum(['retry-after', 'retry-after-ms'])).optional(),
+            limitHeaders: z.boolean().optional(),
           })
           .strict(),
       ])
