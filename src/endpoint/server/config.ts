@@ -7,12 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { InputError } from '../../errors.ts';
 import { resolveMockConfig } from '../mock/config.ts';
+import { mockOptionsShape } from '../mock/options-schema.ts';
 import type { MockApiConfig } from '../mock/types.ts';
-
-const finite = z.number().refine(Number.isFinite, 'expected a finite number');
-const nonNegative = finite.refine((n) => n >= 0, 'expected a number >= 0');
-const positive = finite.refine((n) => n > 0, 'expected a number > 0');
-const fraction = finite.refine((n) => n >= 0 && n <= 1, 'expected a fraction between 0 and 1');
 
 export const serverConfigSchema = z
   .object({
@@ -22,29 +18,7 @@ export const serverConfigSchema = z
     port: z.number().int().min(0).max(65_535).optional(),
     /** How long an idle keep-alive connection stays open, ms; default 5,000 (Node's default). */
     keepAliveTimeoutMs: z.number().int().min(0).optional(),
-    seed: z.number().int().optional(),
-    timeScale: nonNegative.optional(),
-    latency: z.object({ baseMs: nonNegative.optional(), perTokenMs: nonNegative.optional(), jitter: fraction.optional() }).strict().optional(),
-    rateLimit: z
-      .union([
-        z.literal(false),
-        z
-          .object({
-            requestsPerMinute: positive.optional(),
-            tokensPerMinute: positive.optional(),
-            initialBurst: fraction.optional(),
-            rejectedCountAgainstLimit: z.boolean().optional(),
-            retryHeaders: z.array(z.enum(['retry-after', 'retry-after-ms'])).optional(),
-            limitHeaders: z.boolean().optional(),
-          })
-          .strict(),
-      ])
-      .optional(),
-    faults: z
-      .object({ serverErrorRate: fraction.optional(), slowRate: fraction.optional(), slowFactor: finite.refine((n) => n >= 1, 'expected a number >= 1').optional() })
-      .strict()
-      .optional(),
-    pricesUsdPerMillionTokens: z.record(z.string(), nonNegative).optional(),
+    ...mockOptionsShape,
   })
   .strict();
 
