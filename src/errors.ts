@@ -58,6 +58,9 @@ export class DatasetError extends InputError {}
 /** An unknown or invalid CLI option. */
 export class UsageError extends InputError {}
 
+/** A run refused by the cost guard before any request (no --max-cost-usd, no known price, or a bound above it). */
+export class CostGuardError extends InputError {}
+
 /** A run that failed for a reason other than bad input, e.g. the embeddings API kept failing: exit code 3. */
 export class RunError extends MemoptError {
   constructor(message: string, options?: { cause?: unknown }) {

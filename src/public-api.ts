@@ -11,3 +11,8 @@ export { defineScenario } from './harness/scenario-schema.ts';
 export type * from './harness/types.ts';
 export { ingestDriver, type IngestWorkload, type IngestVariant } from './drivers/ingest.ts';
 export { createRng, type Rng } from './util/rng.ts';
+export type * from './endpoint/types.ts';
+export * from './endpoint/server/index.ts';
+export { createUrlEndpoint, DEFAULT_API_KEY_ENV, type UrlEndpoint, type UrlEndpointOptions, type UrlEndpointDescription } from './endpoint/url-endpoint.ts';
+export { createClientLedger, type ClientLedger, type ClientLedgerOptions, type ClientLedgerSnapshot, type RateLimitHeadersSeen } from './endpoint/client-ledger.ts';
+export * from './endpoint/cost-guard.ts';

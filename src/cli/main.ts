@@ -18,6 +18,7 @@ import { markdownExporter, renderMarkdown } from '../report/markdown.ts';
 import { ProgressDisplay } from '../report/progress.ts';
 import { ReportWriter } from '../report/report-writer.ts';
 import { describeTarget } from './describe.ts';
+import { serveCommand, serveOptions } from './serve.ts';
 
 const DEFAULT_SCENARIO_DIR = 'scenarios';
 
@@ -147,6 +148,14 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       (y) => y.positional('files', { type: 'string', array: true, describe: 'Scenario files or folders' }),
       async (args) => {
         exitCode = await listCommand(args.files ?? [], io);
+      },
+    )
+    .command(
+      'serve',
+      'Serve the mocked OpenAI embeddings API over real HTTP (POST /v1/embeddings, GET /v1/models, GET /memopt/ledger) until Ctrl-C',
+      (y) => serveOptions(y),
+      async (args) => {
+        exitCode = await serveCommand(args, { out: io.out });
       },
     )
     .demandCommand(1, 'Name a command: run, compare, report or list (see --help)')

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ScenarioError } from '../errors.ts';
+import { mockOptionsSchema } from '../endpoint/mock/options-schema.ts';
 import type { ComparePolicy, ScenarioDefinition, SweepSpec, TargetSpec, WorkloadDriver } from './types.ts';
 
 /** Identity at run time; gives scenario files full type checking of workload, params and targets. */
@@ -13,34 +14,8 @@ const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 const nonNegative = finite.refine((n) => n >= 0, 'expected a number >= 0');
 const fraction = finite.refine((n) => n >= 0 && n <= 1, 'expected a fraction between 0 and 1');
 
-/** The mocked API's options a scenario may set; unknown keys are errors (a typo must not be silently ignored). */
-const mockSchema = z
-  .object({
-    seed: z.number().int().optional(),
-    baseURL: z.string().url().optional(),
-    timeScale: nonNegative.optional(),
-    latency: z
-      .object({ baseMs: nonNegative.optional(), perTokenMs: nonNegative.optional(), jitter: fraction.optional() })
-      .strict()
-      .optional(),
-    rateLimit: z
-      .union([
-        z.literal(false),
-        z
-          .object({
-            requestsPerMinute: finite.refine((n) => n > 0, 'expected a number > 0').optional(),
-            tokensPerMinute: finite.refine((n) => n > 0, 'expected a number > 0').optional(),
-          })
-          .strict(),
-      ])
-      .optional(),
-    faults: z
-      .object({ serverErrorRate: fraction.optional(), slowRate: fraction.optional(), slowFactor: finite.refine((n) => n >= 1, 'expected a number >= 1').optional() })
-      .strict()
-      .optional(),
-    pricesUsdPerMillionTokens: z.record(z.string(), nonNegative).optional(),
-  })
-  .strict();
+/** The mocked API's options a scenario may set (one schema with `memopt serve`'s config). */
+const mockSchema = mockOptionsSchema;
 
 const targetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('reduction'), atLeastPct: finite }).loose(),

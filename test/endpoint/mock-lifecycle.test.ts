@@ -61,7 +61,7 @@ describe('mock configuration', () => {
     mock = startMockApi({ seed: 4, latency: { baseMs: 5 }, rateLimit: { tokensPerMinute: 10 }, pricesUsdPerMillionTokens: { custom: 1 } });
     expect(mock.config.seed).toBe(4);
     expect(mock.config.latency).toEqual({ ...DEFAULT_MOCK_CONFIG.latency, baseMs: 5 });
-    expect(mock.config.rateLimit).toEqual({ requestsPerMinute: 3000, tokensPerMinute: 10 });
+    expect(mock.config.rateLimit).toEqual({ ...DEFAULT_MOCK_CONFIG.rateLimit, requestsPerMinute: 3000, tokensPerMinute: 10 });
     expect(mock.config.pricesUsdPerMillionTokens).toMatchObject({ custom: 1, 'text-embedding-3-small': 0.02 });
     mock.close();
     mock = startMockApi({ rateLimit: false });

@@ -3,7 +3,6 @@
  * `{ error: { message, type, param, code } }`. Messages are copied from real responses reported in public issue
  * threads where one was found; README.md ("Errors") lists the source of each and marks the ones that are guesses.
  */
-import { HttpResponse } from 'msw';
 
 export interface ApiError {
   message: string;
@@ -108,6 +107,12 @@ export const apiErrors = {
     },
   }),
 
+  /** A path or method the API does not serve. */
+  invalidUrl: (method: string, path: string): ApiErrorReply => ({
+    status: 404,
+    error: { message: `Invalid URL (${method} ${path})`, type: 'invalid_request_error', param: null, code: null },
+  }),
+
   serverError: (): ApiErrorReply => ({
     status: 500,
     error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null },
@@ -130,5 +135,5 @@ function describeType(value: unknown): string {
 
 /** The HTTP response for an error: the real JSON shape, plus any headers (rate-limit state, request id). */
 export function errorResponse(reply: ApiErrorReply, headers: Record<string, string> = {}): Response {
-  return HttpResponse.json({ error: reply.error }, { status: reply.status, headers });
+  return Response.json({ error: reply.error }, { status: reply.status, headers });
 }

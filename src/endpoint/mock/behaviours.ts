@@ -7,10 +7,11 @@
  * - latency is applied to whatever comes back from below (a 200 or an injected 5xx), stretched for slow faults;
  * - a 429 is answered at once, without latency.
  */
-import { delay } from 'msw';
+import { setTimeout as delay } from 'node:timers/promises';
 import { apiErrors, errorResponse } from './api-errors.ts';
 import { formatDuration } from './rate-limiter.ts';
 import type { MockState } from './state.ts';
+import type { RateLimitConfig } from './types.ts';
 import type { EmbeddingRequest } from './validation.ts';
 
 /** One validated request on its way through the behaviours. */
@@ -47,8 +48,9 @@ export function withRateLimit(state: MockState): Behaviour {
       return errorResponse(apiErrors.requestTooLarge({ model: call.body.model, limit: decision.limit, requested: decision.requested }), headers);
     }
     const waitMs = Math.max(1, Math.ceil(decision.retryAfterMs));
-    headers['retry-after'] = String(Math.ceil(waitMs / 1000));
-    headers['retry-after-ms'] = String(waitMs);
+    const retryHeaders = (state.config.rateLimit as RateLimitConfig).retryHeaders ?? ['retry-after', 'retry-after-ms'];
+    if (retryHeaders.includes('retry-after')) headers['retry-after'] = String(Math.ceil(waitMs / 1000));
+    if (retryHeaders.includes('retry-after-ms')) headers['retry-after-ms'] = String(waitMs);
     return errorResponse(
       apiErrors.rateLimited({
         model: call.body.model,

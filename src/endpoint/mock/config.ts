@@ -4,7 +4,7 @@
  */
 import { OptionError } from '../../errors.ts';
 import { LIST_PRICES_USD_PER_MILLION_TOKENS } from './models.ts';
-import type { MockApiConfig, MockApiConfigInput } from './types.ts';
+import type { MockApiConfig, MockApiConfigInput, RateLimitConfig } from './types.ts';
 
 /** Defaults; README.md ("Defaults") justifies the latency and rate-limit values. */
 export const DEFAULT_MOCK_CONFIG: MockApiConfig = deepFreeze({
@@ -12,7 +12,7 @@ export const DEFAULT_MOCK_CONFIG: MockApiConfig = deepFreeze({
   baseURL: 'https://mock.memopt.invalid/v1',
   timeScale: 1,
   latency: { baseMs: 200, perTokenMs: 0.005, jitter: 0.2 },
-  rateLimit: { requestsPerMinute: 3_000, tokensPerMinute: 1_000_000 },
+  rateLimit: { requestsPerMinute: 3_000, tokensPerMinute: 1_000_000, initialBurst: 1, rejectedCountAgainstLimit: false, retryHeaders: ['retry-after', 'retry-after-ms'], limitHeaders: true },
   faults: { serverErrorRate: 0, slowRate: 0, slowFactor: 5 },
   pricesUsdPerMillionTokens: { ...LIST_PRICES_USD_PER_MILLION_TOKENS },
 });
@@ -90,12 +90,7 @@ export function resolveMockConfig(partial: MockApiConfigInput = {}): MockApiConf
     jitter: fraction,
   });
 
-  let rateLimit: MockApiConfig['rateLimit'];
-  if (partial.rateLimit === false) rateLimit = false;
-  else {
-    const base = d.rateLimit === false ? { requestsPerMinute: 3_000, tokensPerMinute: 1_000_000 } : d.rateLimit;
-    rateLimit = mergeNumbers('rateLimit', base, partial.rateLimit, { requestsPerMinute: positive, tokensPerMinute: positive });
-  }
+  const rateLimit = partial.rateLimit === false ? false : resolveRateLimit(d.rateLimit as RateLimitConfig, partial.rateLimit);
 
   const faults = mergeNumbers('faults', d.faults, partial.faults, {
     serverErrorRate: fraction,
@@ -121,4 +116,36 @@ export function resolveMockConfig(partial: MockApiConfigInput = {}): MockApiConf
   if (now !== undefined && typeof now !== 'function') throw new OptionError('now', 'a function returning ms', now);
 
   return { seed, baseURL, timeScale, latency, rateLimit, faults, pricesUsdPerMillionTokens: prices, ...(now ? { now } : {}) };
+}
+
+const RETRY_HEADERS = ['retry-after', 'retry-after-ms'] as const;
+
+/** The rate limit's numbers through mergeNumbers, its switches and header list checked here. */
+function resolveRateLimit(defaults: RateLimitConfig, given: unknown): RateLimitConfig {
+  if (given === undefined) return resolveRateLimit(defaults, {});
+  if (!isRecord(given)) throw new OptionError('rateLimit', 'false or an object', given);
+  const { rejectedCountAgainstLimit, retryHeaders, limitHeaders, ...numbers } = given;
+  const merged = mergeNumbers('rateLimit', { requestsPerMinute: defaults.requestsPerMinute, tokensPerMinute: defaults.tokensPerMinute, initialBurst: defaults.initialBurst ?? 1 }, numbers, {
+    requestsPerMinute: positive,
+    tokensPerMinute: positive,
+    initialBurst: fraction,
+  });
+  const flag = (name: string, value: unknown, fallback: boolean): boolean => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'boolean') throw new OptionError(`rateLimit.${name}`, 'true or false', value);
+    return value;
+  };
+  let headers = [...(defaults.retryHeaders ?? RETRY_HEADERS)];
+  if (retryHeaders !== undefined) {
+    if (!Array.isArray(retryHeaders) || retryHeaders.some((h) => !(RETRY_HEADERS as readonly unknown[]).includes(h))) {
+      throw new OptionError('rateLimit.retryHeaders', `an array of ${RETRY_HEADERS.map((h) => `'${h}'`).join(', ')}`, retryHeaders);
+    }
+    headers = [...new Set(retryHeaders as RateLimitConfig['retryHeaders'])];
+  }
+  return {
+    ...merged,
+    rejectedCountAgainstLimit: flag('rejectedCountAgainstLimit', rejectedCountAgainstLimit, defaults.rejectedCountAgainstLimit ?? false),
+    retryHeaders: headers,
+    limitHeaders: flag('limitHeaders', limitHeaders, defaults.limitHeaders ?? true),
+  };
 }

@@ -1,74 +1,15 @@
 /**
- * The happy path of POST /embeddings, and the msw handler that runs each request through validation, the
- * behaviours (behaviours.ts) and the ledger.
- *
- * Per request: count it (and whether it is a retry) -> parse JSON (400 if malformed) -> validate (400/404) ->
- * behaviours (429, 5xx, latency) -> happy path (200) -> record the outcome in the ledger.
+ * The msw handlers of the in-process mock: routing only. Every answer comes from the shared request handler
+ * (request-handler.ts), which the HTTP server (../server/) serves too.
  */
-import { endianness } from 'node:os';
-import { http, HttpResponse, type HttpHandler } from 'msw';
-import { apiErrors, errorResponse } from './api-errors.ts';
-import { compose, defaultBehaviours, type Behaviour, type CallResolver, type EmbeddingCall } from './behaviours.ts';
-import { embedText } from './embedding-model.ts';
+import { http, type HttpHandler } from 'msw';
+import { createEmbeddingsResponder, type EmbeddingHandlerOptions } from './request-handler.ts';
 import type { MockState } from './state.ts';
-import { validateEmbeddingRequest } from './validation.ts';
 
-const BIG_ENDIAN = endianness() === 'BE';
-
-/** Little-endian float32 bytes, base64: what the API returns for encoding_format "base64". */
-export function float32ToBase64(vector: Float32Array): string {
-  const bytes = Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-  if (!BIG_ENDIAN) return bytes.toString('base64');
-  return Buffer.from(bytes).swap32().toString('base64');
-}
-
-/** The 200 answer: `{ object: 'list', data: [{ object: 'embedding', index, embedding }], model, usage }`. */
-export const embeddingsHappyPath: CallResolver = async (call: EmbeddingCall) => {
-  const { model, texts, width, encodingFormat, totalTokens } = call.body;
-  const data = texts.map((text, index) => {
-    const vector = embedText(model, text, width);
-    return { object: 'embedding' as const, index, embedding: encodingFormat === 'base64' ? float32ToBase64(vector) : Array.from(vector) };
-  });
-  return HttpResponse.json(
-    { object: 'list', data, model, usage: { prompt_tokens: totalTokens, total_tokens: totalTokens } },
-    { headers: { 'openai-model': model, 'openai-version': '2020-10-01', 'x-request-id': call.requestId } },
-  );
-};
-
-export interface EmbeddingHandlerOptions {
-  /** Behaviours around the happy path, outermost first; default rate limit -> latency -> faults. */
-  behaviours?: Behaviour[];
-}
+export { embeddingsHappyPath, float32ToBase64, type EmbeddingHandlerOptions } from './request-handler.ts';
 
 /** The msw handlers of the mocked API (POST {baseURL}/embeddings); compose them into any setupServer. */
 export function createEmbeddingHandlers(state: MockState, options: EmbeddingHandlerOptions = {}): HttpHandler[] {
-  const pipeline = compose(options.behaviours ?? defaultBehaviours(state), embeddingsHappyPath);
-  const { ledger, limiter } = state;
-
-  return [
-    http.post(`${state.config.baseURL}/embeddings`, async ({ request }) => {
-      const retryCount = Number(request.headers.get('x-stainless-retry-count') ?? '0');
-      ledger.received(Number.isFinite(retryCount) ? retryCount : 0);
-      const requestId = state.nextRequestId();
-
-      let parsed: unknown;
-      let response: Response;
-      try {
-        parsed = JSON.parse(await request.text());
-      } catch {
-        parsed = undefined;
-      }
-      const validation = parsed === undefined ? undefined : validateEmbeddingRequest(parsed);
-      if (!validation?.ok) {
-        // Rejected before the rate limiter: the headers show its state, nothing is charged.
-        const reply = validation ? validation.reply : apiErrors.malformedJson();
-        response = errorResponse(reply, { ...limiter?.headers(), 'x-request-id': requestId });
-      } else {
-        response = await pipeline({ request, body: validation.request, requestId, slowdown: 1 });
-        if (response.status === 200) ledger.succeeded(validation.request.model, validation.request.texts.length, validation.request.totalTokens);
-      }
-      if (response.status !== 200) ledger.failed(response.status);
-      return response;
-    }),
-  ];
+  const respond = createEmbeddingsResponder(state, options);
+  return [http.post(`${state.config.baseURL}/embeddings`, ({ request }) => respond(request))];
 }

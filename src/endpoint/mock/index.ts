@@ -26,7 +26,8 @@ export {
   MODELS,
   type ModelInfo,
 } from './models.ts';
-export { createEmbeddingHandlers, embeddingsHappyPath, float32ToBase64, type EmbeddingHandlerOptions } from './handlers.ts';
+export { createEmbeddingHandlers } from './handlers.ts';
+export { createEmbeddingsResponder, embeddingsHappyPath, float32ToBase64, modelsResponse, type EmbeddingHandlerOptions } from './request-handler.ts';
 export { compose, defaultBehaviours, withFaults, withLatency, withRateLimit, type Behaviour, type CallResolver, type EmbeddingCall } from './behaviours.ts';
 export { createMockState, type MockState } from './state.ts';
 export { formatDuration } from './rate-limiter.ts';

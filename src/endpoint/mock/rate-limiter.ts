@@ -46,8 +46,9 @@ class Bucket {
   constructor(
     readonly limit: number,
     windowMs: number,
+    initialFraction: number,
   ) {
-    this.level = limit;
+    this.level = limit * initialFraction;
     this.rate = windowMs > 0 ? limit / windowMs : Infinity;
   }
 
@@ -84,6 +85,8 @@ export class RateLimiter {
   private readonly requests: Bucket;
   private readonly tokens: Bucket;
   private last: number;
+  private readonly sendHeaders: boolean;
+  private readonly chargeRejected: boolean;
 
   constructor(
     config: RateLimitConfig,
@@ -91,8 +94,10 @@ export class RateLimiter {
     private readonly now: () => number,
   ) {
     const windowMs = MINUTE_MS * timeScale;
-    this.requests = new Bucket(config.requestsPerMinute, windowMs);
-    this.tokens = new Bucket(config.tokensPerMinute, windowMs);
+    this.requests = new Bucket(config.requestsPerMinute, windowMs, config.initialBurst ?? 1);
+    this.tokens = new Bucket(config.tokensPerMinute, windowMs, config.initialBurst ?? 1);
+    this.sendHeaders = config.limitHeaders ?? true;
+    this.chargeRejected = config.rejectedCountAgainstLimit ?? false;
     this.last = now();
   }
 
@@ -111,6 +116,7 @@ export class RateLimiter {
   }
 
   private describe(): Record<string, string> {
+    if (!this.sendHeaders) return {};
     return {
       'x-ratelimit-limit-requests': String(this.requests.limit),
       'x-ratelimit-limit-tokens': String(this.tokens.limit),
@@ -127,12 +133,19 @@ export class RateLimiter {
     if (tokenCount > this.tokens.limit) {
       return { admitted: false, headers: this.describe(), kind: 'tokens', limit: this.tokens.limit, used: this.used(this.tokens), requested: tokenCount, retryAfterMs: undefined };
     }
-    const requestWait = this.requests.waitFor(1);
-    const tokenWait = this.tokens.waitFor(tokenCount);
+    let requestWait = this.requests.waitFor(1);
+    let tokenWait = this.tokens.waitFor(tokenCount);
     if (requestWait === 0 && tokenWait === 0) {
       this.requests.level -= 1;
       this.tokens.level -= tokenCount;
       return { admitted: true, headers: this.describe() };
+    }
+    if (this.chargeRejected) {
+      // The rejected request is charged too; the advertised wait is until the buckets could admit it after that.
+      this.requests.level -= 1;
+      this.tokens.level -= tokenCount;
+      requestWait = this.requests.waitFor(1);
+      tokenWait = this.tokens.waitFor(tokenCount);
     }
     const byRequests = requestWait >= tokenWait;
     const bucket = byRequests ? this.requests : this.tokens;

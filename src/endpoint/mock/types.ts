@@ -50,6 +50,27 @@ export interface RateLimitConfig {
   requestsPerMinute: number;
   /** Default 1,000,000 (tier 1, text-embedding-3-small). */
   tokensPerMinute: number;
+  /**
+   * (The four options below are optional so that a scenario may give only the limits; resolveMockConfig always
+   * fills them in.)
+   * Fraction of a minute's allowance both buckets hold at start (and after a reset); the rest refills at the
+   * limit's rate. Default 1: a full minute's allowance as an instant burst (an assumption: the service does not
+   * document the start state of its buckets).
+   */
+  initialBurst?: number;
+  /**
+   * Whether a request answered 429 is charged against the buckets (1 request and its tokens; levels may go below 0,
+   * and the advertised wait covers the debt). Default false (an assumption that keeps `retry-after-ms` exact;
+   * OpenAI's cookbook says failed requests count against the limit).
+   */
+  rejectedCountAgainstLimit?: boolean;
+  /**
+   * Which retry headers a 429 carries: 'retry-after' (whole seconds, rounded up) and/or 'retry-after-ms'. Default
+   * both. The SDK prefers retry-after-ms, then retry-after, else its own backoff (0.5 s doubling, capped at 8 s).
+   */
+  retryHeaders?: Array<'retry-after' | 'retry-after-ms'>;
+  /** Whether responses carry x-ratelimit-limit/remaining/reset-* headers. Default true (the service sends them). */
+  limitHeaders?: boolean;
 }
 
 /** Seeded fault injection; drawn once per request admitted by the rate limiter. Defaults: all 0 (no faults). */

@@ -1,0 +1,168 @@
+/**
+ * The client-side ledger: exact counters of the embeddings traffic one client sends, read from the requests and
+ * responses passing through the fetch it wraps. It gives the counters when the server has none (a user's endpoint),
+ * and against memopt's own server it agrees with the server's ledger exactly as long as no client timeout fired
+ * (a request the client gave up on may still have been answered, and counted, by the server).
+ *
+ * What it keeps is numbers only: never a URL, a header value, a query value or a key, so nothing secret can leak
+ * through a snapshot, a report or a log.
+ */
+import type { LedgerSnapshot } from './mock/types.ts';
+
+export interface RateLimitHeadersSeen {
+  /** Responses that carried any x-ratelimit-* header. */
+  responsesWithLimits: number;
+  /** Last x-ratelimit-limit-requests / -tokens seen (null: never seen). */
+  limitRequests: number | null;
+  limitTokens: number | null;
+  /** Lowest x-ratelimit-remaining-requests / -tokens seen (null: never seen). */
+  minRemainingRequests: number | null;
+  minRemainingTokens: number | null;
+  /** 429 responses that carried retry-after-ms, and those that carried retry-after. */
+  retryAfterMs: number;
+  retryAfter: number;
+}
+
+/**
+ * LedgerSnapshot's counters as the client saw them, plus what only a client sees. `slowResponses` is not observable
+ * from the client and is always 0; cost is tokens x the price table given (0 for a model without a price).
+ */
+export interface ClientLedgerSnapshot extends LedgerSnapshot {
+  /** Requests that got no response: the client's timeout fired or it aborted. */
+  timeouts: number;
+  /** Requests that got no response for another reason (connection refused, reset). */
+  networkErrors: number;
+  rateLimitHeaders: RateLimitHeadersSeen;
+}
+
+export interface ClientLedger {
+  /** Give this to the openai SDK (`new OpenAI({ fetch })`); every POST .../embeddings through it is counted. */
+  readonly fetch: typeof fetch;
+  snapshot(): ClientLedgerSnapshot;
+  reset(): void;
+}
+
+export interface ClientLedgerOptions {
+  /** The fetch to wrap; default globalThis.fetch, looked up at each call (so msw's patch applies in tests). */
+  fetch?: typeof fetch;
+  /** USD per million tokens by model, for costUsd. Default none (cost 0). */
+  pricesUsdPerMillionTokens?: Readonly<Record<string, number>>;
+}
+
+function zero(): Omit<ClientLedgerSnapshot, 'costUsd'> {
+  return {
+    requests: 0,
+    succeeded: 0,
+    inputs: 0,
+    tokens: 0,
+    rateLimited: 0,
+    serverErrors: 0,
+    clientErrors: 0,
+    retriesSeen: 0,
+    slowResponses: 0,
+    timeouts: 0,
+    networkErrors: 0,
+    rateLimitHeaders: { responsesWithLimits: 0, limitRequests: null, limitTokens: null, minRemainingRequests: null, minRemainingTokens: null, retryAfterMs: 0, retryAfter: 0 },
+  };
+}
+
+/** Inputs in an embeddings request body, counted as the API counts them (a token array is one input). */
+function countInputs(body: unknown): { model: string | undefined; inputs: number } {
+  if (typeof body !== 'string') return { model: undefined, inputs: 0 };
+  try {
+    const parsed = JSON.parse(body) as { model?: unknown; input?: unknown };
+    const model = typeof parsed.model === 'string' ? parsed.model : undefined;
+    const input = parsed.input;
+    if (typeof input === 'string') return { model, inputs: 1 };
+    if (!Array.isArray(input)) return { model, inputs: 0 };
+    return { model, inputs: input.length > 0 && input.every((item) => typeof item === 'number') ? 1 : input.length };
+  } catch {
+    return { model: undefined, inputs: 0 };
+  }
+}
+
+function headerNumber(headers: Headers, name: string): number | null {
+  const value = headers.get(name);
+  if (value === null) return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+const minOf = (current: number | null, seen: number | null) => (seen === null ? current : current === null ? seen : Math.min(current, seen));
+
+function isEmbeddingsPost(input: Parameters<typeof fetch>[0], init: RequestInit | undefined): boolean {
+  const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+  const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  return method === 'POST' && new URL(href).pathname.replace(/\/+$/, '').endsWith('/embeddings');
+}
+
+export function createClientLedger(options: ClientLedgerOptions = {}): ClientLedger {
+  const prices = options.pricesUsdPerMillionTokens ?? {};
+  let counts = zero();
+  let tokensByModel = new Map<string, number>();
+
+  const ledgerFetch: typeof fetch = async (input, init) => {
+    const inner = options.fetch ?? globalThis.fetch;
+    if (!isEmbeddingsPost(input, init)) return inner(input, init);
+    counts.requests++;
+    const retryCount = Number(new Headers(init?.headers).get('x-stainless-retry-count') ?? '0');
+    if (Number.isFinite(retryCount) && retryCount > 0) counts.retriesSeen++;
+    const { model, inputs } = countInputs(init?.body);
+
+    let response: Response;
+    try {
+      response = await inner(input, init);
+    } catch (error) {
+      const name = (error as Error)?.name;
+      if (name === 'AbortError' || name === 'TimeoutError' || init?.signal?.aborted) counts.timeouts++;
+      else counts.networkErrors++;
+      throw error;
+    }
+
+    const seen = counts.rateLimitHeaders;
+    const limitRequests = headerNumber(response.headers, 'x-ratelimit-limit-requests');
+    const limitTokens = headerNumber(response.headers, 'x-ratelimit-limit-tokens');
+    const remainingRequests = headerNumber(response.headers, 'x-ratelimit-remaining-requests');
+    const remainingTokens = headerNumber(response.headers, 'x-ratelimit-remaining-tokens');
+    if ([limitRequests, limitTokens, remainingRequests, remainingTokens].some((v) => v !== null)) seen.responsesWithLimits++;
+    if (limitRequests !== null) seen.limitRequests = limitRequests;
+    if (limitTokens !== null) seen.limitTokens = limitTokens;
+    seen.minRemainingRequests = minOf(seen.minRemainingRequests, remainingRequests);
+    seen.minRemainingTokens = minOf(seen.minRemainingTokens, remainingTokens);
+
+    const status = response.status;
+    if (status === 200) {
+      // Read a clone for usage, so the SDK still gets an unread body.
+      let promptTokens = 0;
+      try {
+        const body = (await response.clone().json()) as { usage?: { prompt_tokens?: unknown } };
+        if (typeof body.usage?.prompt_tokens === 'number') promptTokens = body.usage.prompt_tokens;
+      } catch {
+        // Not JSON: the SDK reports it; usage unknown.
+      }
+      counts.succeeded++;
+      counts.inputs += inputs;
+      counts.tokens += promptTokens;
+      if (model !== undefined) tokensByModel.set(model, (tokensByModel.get(model) ?? 0) + promptTokens);
+    } else if (status === 429) {
+      counts.rateLimited++;
+      if (response.headers.has('retry-after-ms')) seen.retryAfterMs++;
+      if (response.headers.has('retry-after')) seen.retryAfter++;
+    } else if (status >= 500) counts.serverErrors++;
+    else if (status >= 400) counts.clientErrors++;
+    return response;
+  };
+
+  return {
+    fetch: ledgerFetch,
+    snapshot() {
+      let costUsd = 0;
+      for (const [model, tokens] of tokensByModel) costUsd += (tokens * (prices[model] ?? 0)) / 1_000_000;
+      return { ...counts, rateLimitHeaders: { ...counts.rateLimitHeaders }, costUsd };
+    },
+    reset() {
+      counts = zero();
+      tokensByModel = new Map();
+    },
+  };
+}
