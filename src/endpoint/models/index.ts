@@ -12,6 +12,7 @@ export { createCachedModel, type CachedModelOptions } from './cached-model.ts';
 export { createUseLiteModel, countUseLiteTokens, embedWithUseLite, loadUseLite, USE_LITE_DIMENSIONS, USE_LITE_NAME, type UseLiteModelOptions } from './use-lite.ts';
 export { checkOnnxFolder, loadOnnxFolderModel, ONNX_PREFIX, TRANSFORMERS_PACKAGE } from './onnx-folder.ts';
 export { SHIPPED_VECTORS_DIR, ShippedVectors, type ShippedManifest } from './shipped-vectors.ts';
+export { embeddingGeometry, mockVsRealTable, neighbourAgreement, type Geometry, type GeometryInput, type GeometryOptions } from './mock-vs-real.ts';
 
 /** The model a `--model` value names; an InputError (exit 2) for anything else. USE-lite itself loads lazily. */
 export async function openTextEmbeddingModel(spec: string, options: { cacheEntries?: number } = {}): Promise<TextEmbeddingModel> {
