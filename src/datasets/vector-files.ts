@@ -23,7 +23,7 @@ import { DatasetError, OptionError } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { fromFloat16Bits, toFloat16Bits } from '../util/float16.ts';
 import { iterateJsonl } from './jsonl.ts';
-import { createRng } from '../util/rng.ts';
+import { takeSample } from './load.ts';
 
 export type VectorFileFormat = 'npy' | 'fvecs' | 'raw-f32' | 'jsonl';
 
@@ -135,15 +135,9 @@ export async function loadVectorSets(source: VectorSetsSource): Promise<VectorSe
   };
 }
 
-/** `count` distinct rows of `rows`, drawn from `seed` (partial Fisher-Yates), ascending. */
+/** `count` distinct rows of `rows`, drawn from `seed` (takeSample over the row numbers), ascending. */
 function heldOutRows(rows: number, count: number, seed: number): number[] {
-  const rng = createRng(seed).fork('held-out-queries');
-  const indices = Array.from({ length: rows }, (_, i) => i);
-  for (let i = 0; i < count; i++) {
-    const j = rng.int(i, rows - 1);
-    [indices[i], indices[j]] = [indices[j], indices[i]];
-  }
-  return indices.slice(0, count).sort((a, b) => a - b);
+  return takeSample(Array.from({ length: rows }, (_, i) => i), count, seed);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@
 import type { DetailTable } from '../../harness/types.ts';
 import { OptionError } from '../../errors.ts';
 import { fitPca } from '../../parts/vector-index/pca.ts';
-import { createRng } from '../../util/rng.ts';
+import { takeSample } from '../../datasets/load.ts';
 
 /** One model's vectors of the same texts, row r for text r. */
 export interface GeometryInput {
@@ -60,15 +60,8 @@ function normalizedRows(input: GeometryInput): Float32Array {
 }
 
 /** `count` distinct row numbers below `rows`, drawn from `seed`, ascending (all rows when count >= rows). */
-function sampleRows(rows: number, count: number, seed: number, label: string): number[] {
-  const indices = Array.from({ length: rows }, (_, i) => i);
-  if (count >= rows) return indices;
-  const rng = createRng(seed).fork(label);
-  for (let i = 0; i < count; i++) {
-    const j = rng.int(i, rows - 1);
-    [indices[i], indices[j]] = [indices[j], indices[i]];
-  }
-  return indices.slice(0, count).sort((a, b) => a - b);
+function sampleRows(rows: number, count: number, seed: number): number[] {
+  return takeSample(Array.from({ length: rows }, (_, i) => i), count, seed);
 }
 
 /** The per-model figures of the module comment. */
@@ -89,7 +82,7 @@ export function embeddingGeometry(input: GeometryInput, options: GeometryOptions
     energy += (dot / sumNorm) ** 2;
   }
   const widths = options.components ?? [32, 64, 128, 256];
-  const sample = sampleRows(n, options.pcaSampleRows ?? 4000, options.seed ?? 1, 'geometry-pca');
+  const sample = sampleRows(n, options.pcaSampleRows ?? 4000, options.seed ?? 1);
   const sampled = new Float32Array(sample.length * dims);
   sample.forEach((row, i) => sampled.set(x.subarray(row * dims, (row + 1) * dims), i * dims));
   const largest = Math.min(Math.max(...widths), dims, sample.length - 1);
@@ -128,7 +121,7 @@ export function neighbourAgreement(a: GeometryInput, b: GeometryInput, options: 
   const n = xa.length / a.dims;
   if (xb.length / b.dims !== n) throw new OptionError(`${b.name} rows`, `${n} (as many as ${a.name})`, xb.length / b.dims);
   const k = options.k ?? 10;
-  const queries = sampleRows(n, options.neighbourQueries ?? 500, options.seed ?? 1, 'geometry-neighbours');
+  const queries = sampleRows(n, options.neighbourQueries ?? 500, (options.seed ?? 1) + 1);
   let overlap = 0;
   for (const q of queries) {
     const inA = new Set(nearest(xa, a.dims, q, k));
