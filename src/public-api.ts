@@ -5,6 +5,20 @@ export { MemorySystem, DEFAULT_TOP_K, type MemorySystemOptions } from './memory/
 export * from './parts/vector-index/index.ts';
 export * from './parts/embeddings/index.ts';
 export * from './endpoint/mock/index.ts';
+export * from './endpoint/models/index.ts';
+export {
+  encodeNpy,
+  formatOf,
+  loadVectorSets,
+  readVectorFile,
+  validateVectorFile,
+  writeNpy,
+  type VectorFileFormat,
+  type VectorFileSummary,
+  type VectorMatrix,
+  type VectorSets,
+  type VectorSetsSource,
+} from './datasets/vector-files.ts';
 export * from './parts/search-cache/index.ts';
 export * from './parts/parallel/index.ts';
 export { defineScenario } from './harness/scenario-schema.ts';

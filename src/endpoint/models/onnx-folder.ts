@@ -1,0 +1,120 @@
+/**
+ * `onnx:<folder>`: a user's local transformers.js model folder (MiniLM, bge, e5...), run by
+ * `@huggingface/transformers` with remote models disabled: nothing is ever downloaded.
+ *
+ * `@huggingface/transformers` is NOT a memopt dependency, not even optional (`npm ci` installs optional
+ * dependencies anyway): it pulls `onnxruntime-node` (native runtime binaries for every platform, and an install
+ * script that fetches a CUDA runtime from the network, which must stay denied) and `sharp` (a native image
+ * library, useless for text), which every memopt user would download for one opt-in feature that needs a model
+ * folder they must bring anyway. A user who has such a folder installs it next to memopt:
+ *
+ *   ONNXRUNTIME_NODE_INSTALL=skip npm install @huggingface/transformers   (keep onnxruntime-node's script denied)
+ *
+ * The folder is checked before the package is even imported, so a missing or incomplete folder is a clear error
+ * (exit 2) whether or not the package is there. Expected layout (what transformers.js's conversion writes):
+ *   <folder>/config.json, <folder>/tokenizer.json, <folder>/tokenizer_config.json,
+ *   <folder>/onnx/model.onnx (float32) or <folder>/onnx/model_quantized.onnx (int8).
+ * Vectors are mean-pooled over tokens and L2-normalized (the sentence-transformers recipe); `usage` tokens are the
+ * model's own tokenizer's ids, special tokens included.
+ *
+ * Only the error paths are tested in this repository: the package is not installed here (see above).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { InputError } from '../../errors.ts';
+import { createCachedModel } from './cached-model.ts';
+import type { TextEmbeddingModel } from './types.ts';
+
+export const ONNX_PREFIX = 'onnx:';
+/** The package a user installs for `onnx:<folder>` (not a memopt dependency; see the module comment). */
+export const TRANSFORMERS_PACKAGE = '@huggingface/transformers';
+
+const REQUIRED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
+const MODEL_FILES = { 'onnx/model.onnx': 'fp32', 'onnx/model_quantized.onnx': 'q8' } as const;
+
+export interface OnnxFolderCheck {
+  folder: string;
+  /** The weights file found and the dtype transformers.js loads it as. */
+  modelFile: keyof typeof MODEL_FILES;
+  dtype: (typeof MODEL_FILES)[keyof typeof MODEL_FILES];
+}
+
+/** Checks the folder's layout; an InputError (exit 2) lists everything missing. */
+export function checkOnnxFolder(folder: string): OnnxFolderCheck {
+  const where = { field: `--model ${ONNX_PREFIX}${folder}` };
+  const absolute = resolve(folder);
+  if (!existsSync(absolute)) throw new InputError(where, `model folder ${absolute} does not exist`);
+  if (!statSync(absolute).isDirectory()) throw new InputError(where, `${absolute} is a file, expected a transformers.js model folder`);
+  const missing: string[] = REQUIRED_FILES.filter((file) => !existsSync(join(absolute, file)));
+  const modelFile = (Object.keys(MODEL_FILES) as Array<keyof typeof MODEL_FILES>).find((file) => existsSync(join(absolute, file)));
+  if (!modelFile) missing.push(Object.keys(MODEL_FILES).join(' or '));
+  if (missing.length > 0) {
+    throw new InputError(where, `incomplete transformers.js model folder ${absolute}: missing ${missing.join(', ')}`);
+  }
+  return { folder: absolute, modelFile: modelFile!, dtype: MODEL_FILES[modelFile!] };
+}
+
+// The package's types are not available at compile time (it is not installed here), so its surface is declared.
+interface FeatureExtractor {
+  (texts: string[], options: { pooling: 'mean'; normalize: boolean }): Promise<{ dims: number[]; tolist(): number[][] }>;
+  tokenizer: { encode(text: string): number[] };
+}
+interface TransformersModule {
+  env: { allowRemoteModels: boolean; allowLocalModels: boolean; localModelPath: string };
+  pipeline(task: 'feature-extraction', model: string, options: { dtype: string; local_files_only: boolean }): Promise<FeatureExtractor>;
+}
+
+/** Imports the package by a computed name, so memopt type-checks and runs without it. */
+async function importTransformers(folder: string): Promise<TransformersModule> {
+  const name: string = TRANSFORMERS_PACKAGE;
+  try {
+    return (await import(name)) as TransformersModule;
+  } catch (error) {
+    throw new InputError(
+      { field: `--model ${ONNX_PREFIX}${folder}` },
+      `${TRANSFORMERS_PACKAGE} is not installed (it is not a memopt dependency): install it with ` +
+        `ONNXRUNTIME_NODE_INSTALL=skip npm install ${TRANSFORMERS_PACKAGE} (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+}
+
+export interface OnnxFolderModelOptions {
+  /** Vectors of earlier texts kept, in entries. Default 20,000. */
+  cacheEntries?: number;
+}
+
+/** Checks the folder, loads the model once, and returns it as a TextEmbeddingModel (no shipped vectors). */
+export async function loadOnnxFolderModel(folder: string, options: OnnxFolderModelOptions = {}): Promise<TextEmbeddingModel> {
+  const check = checkOnnxFolder(folder);
+  const config = JSON.parse(await readFile(join(check.folder, 'config.json'), 'utf8')) as { hidden_size?: number };
+  const transformers = await importTransformers(folder);
+  // transformers.js resolves a model name under env.localModelPath; this is process-wide.
+  transformers.env.allowRemoteModels = false;
+  transformers.env.allowLocalModels = true;
+  transformers.env.localModelPath = dirname(check.folder);
+  const extractor = await transformers.pipeline('feature-extraction', basename(check.folder), {
+    dtype: check.dtype,
+    local_files_only: true,
+  });
+  const run = async (texts: readonly string[]): Promise<Float32Array[]> => {
+    const output = await extractor([...texts], { pooling: 'mean', normalize: true });
+    return output.tolist().map((row) => Float32Array.from(row));
+  };
+  const [probe] = await run(['dimension probe']);
+  if (config.hidden_size !== undefined && config.hidden_size !== probe.length) {
+    throw new InputError({ file: join(check.folder, 'config.json'), field: 'hidden_size' }, `says ${config.hidden_size}, but the model returns ${probe.length} dimensions`);
+  }
+  return createCachedModel({
+    name: `${ONNX_PREFIX}${folder}`,
+    dimensions: probe.length,
+    normalizes: true,
+    tokenCounting: "the model folder's own tokenizer (tokenizer.json), special tokens included",
+    run,
+    passesFor: () => 1,
+    countTokens: async (texts) => texts.map((text) => extractor.tokenizer.encode(text).length),
+    cacheEntries: options.cacheEntries ?? 20_000,
+    shipped: async () => null,
+  });
+}
