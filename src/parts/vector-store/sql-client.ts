@@ -147,16 +147,24 @@ export async function connectPg(options: PgConnectOptions): Promise<SqlClient> {
   };
 
   try {
-    await client.withSession((s) => s.query('SELECT 1'));
+    const probe = await pool.connect();
+    try {
+      await probe.query('SELECT 1');
+    } finally {
+      probe.release();
+    }
   } catch (error) {
     await pool.end().catch(() => {});
-    const { message } = describe(error);
+    const { code, message } = describe(error);
     const refused = /password|authentication|does not exist|no pg_hba|permission/i.test(message);
+    const timedOut = /timeout/i.test(message);
     throw new VectorStoreError(
       refused ? 'rejected' : 'unreachable',
       refused
-        ? `Postgres at ${where} refused the connection: ${redact(message)}`
-        : `cannot reach Postgres at ${where} within ${connectTimeoutMs} ms: ${redact(message)}`,
+        ? `Postgres at ${where} refused the connection: ${shorten(redact(message))}`
+        : timedOut
+          ? `cannot reach Postgres at ${where}: no answer within ${connectTimeoutMs} ms (connectTimeoutMs)`
+          : `cannot reach Postgres at ${where}: ${shorten(redact(message))}${code ? ` (${code})` : ''}`,
     );
   }
   return client;
