@@ -330,8 +330,8 @@ export class PgVectorIndex implements AsyncVectorIndex {
       const bits = `binary_quantize(embedding)::bit(${d})`;
       const sql = `SELECT id, embedding <=> $1::vector(${d}) AS distance FROM (
           SELECT id, embedding FROM ${this.table} ${whereSql}
-          ORDER BY ${bits} <~> binary_quantize($1::vector(${d}))${exact ? ', id' : ''} LIMIT $${params.length}
-        ) candidates ORDER BY distance, id LIMIT $2`;
+          ORDER BY ${bits} <~> binary_quantize($1::vector(${d}))${exact ? ', id COLLATE "C"' : ''} LIMIT $${params.length}
+        ) candidates ORDER BY distance, id COLLATE "C" LIMIT $2`;
       return { sql, params };
     }
     const type = this.storage === 'halfvec' ? `halfvec(${d})` : `vector(${d})`;
@@ -339,8 +339,8 @@ export class PgVectorIndex implements AsyncVectorIndex {
     // restores score-then-id order (iterative scans in relaxed order may return rows slightly out of order).
     const sql = `SELECT id, distance FROM (
         SELECT id, embedding <=> $1::${type} AS distance FROM ${this.table} ${whereSql}
-        ORDER BY embedding <=> $1::${type}${exact ? ', id' : ''} LIMIT $2
-      ) nearest ORDER BY distance, id`;
+        ORDER BY embedding <=> $1::${type}${exact ? ', id COLLATE "C"' : ''} LIMIT $2
+      ) nearest ORDER BY distance, id COLLATE "C"`;
     return { sql, params };
   }
 
