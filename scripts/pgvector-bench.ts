@@ -21,7 +21,7 @@ import { FlatIndex } from '../src/parts/vector-index/flat-index.ts';
 import { recallAtK } from '../src/parts/vector-index/recall.ts';
 import { startPgliteServer, type PgliteServer } from '../src/parts/vector-store/pglite-server-process.ts';
 import { PgVectorIndex, type PgAnnIndex, type PgStorage } from '../src/parts/vector-store/pgvector-index.ts';
-import { connectPg } from '../src/parts/vector-store/sql-client.ts';
+import { connectPg, connectionStringFromEnv } from '../src/parts/vector-store/sql-client.ts';
 import type { SearchHit } from '../src/memory/types.ts';
 import { integerOption, parseScriptArgs, runIfEntryPoint } from './lib/options.ts';
 
@@ -63,7 +63,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return { storage: storage as PgStorage, index: index as PgAnnIndex['kind'] };
   });
   const urlEnv = values['url-env'];
-  if (urlEnv !== undefined && !process.env[urlEnv]) throw new UsageError({ field: '--url-env' }, `environment variable ${urlEnv} is not set`);
+  const userUrl = urlEnv === undefined ? undefined : connectionStringFromEnv(urlEnv);
 
   const log = (line: string) => console.log(line);
   log(`# node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -85,7 +85,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } else {
     log(`# database: the Postgres named by $${urlEnv}`);
   }
-  const client = await connectPg({ connectionString: server?.url ?? process.env[urlEnv!]!, queryTimeoutMs: 3_600_000 });
+  const client = await connectPg({ connectionString: server?.url ?? userUrl!, queryTimeoutMs: 3_600_000 });
   log('');
   log('| storage | index | search param | recall@10 | query p50 ms | query p95 ms | load ms | build ms | total bytes (pg_total_relation_size) | table bytes (pg_table_size) | ANN index bytes (pg_relation_size) |');
   log('|---|---|---|---|---|---|---|---|---|---|---|');

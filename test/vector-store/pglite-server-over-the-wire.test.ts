@@ -11,7 +11,7 @@ let client: SqlClient;
 beforeAll(async () => {
   server = await startPgliteServer();
   client = await connectPg({ connectionString: server.url, connectTimeoutMs: 10_000 });
-}, 180_000);
+}, 240_000);
 afterAll(async () => {
   await client?.close();
   await server?.close();

@@ -72,7 +72,7 @@ describe('PgVectorIndex.open: extension and table are checked before any run', (
   beforeAll(async () => {
     plain = await openPglite({ pgvector: false });
     withVector = await openPglite();
-  }, 180_000);
+  }, 240_000);
   afterAll(async () => {
     await plain?.client.close();
     await withVector?.client.close();

@@ -12,7 +12,7 @@ const SCORE_TOLERANCE = 1e-5;
 let pglite: PgliteHandle;
 beforeAll(async () => {
   pglite = await openPglite();
-}, 120_000);
+}, 240_000);
 afterAll(async () => {
   await pglite?.client.close();
 });

@@ -28,7 +28,7 @@ beforeAll(async () => {
     });
     flat.add(`m${i}`, vectors[i]);
   }
-}, 120_000);
+}, 240_000);
 afterAll(async () => {
   await pglite?.client.close();
 });

@@ -16,7 +16,7 @@ const exact = queries.map((q) => flat.search(q, 10));
 let pglite: PgliteHandle;
 beforeAll(async () => {
   pglite = await openPglite();
-}, 120_000);
+}, 240_000);
 afterAll(async () => {
   await pglite?.client.close();
 });

@@ -10,7 +10,7 @@ export interface PgliteServerOptions {
   port?: number;
   /** PGlite's data directory; default in memory. */
   dataDir?: string;
-  /** Give up if the server has not printed its URL by then. Default 120,000 ms (loading the WASM takes seconds). */
+  /** Give up if the server has not printed its URL by then. Default 180,000 ms (loading the WASM takes seconds, over a minute on a loaded machine). */
   startTimeoutMs?: number;
 }
 
@@ -48,7 +48,7 @@ export function startPgliteServer(options: PgliteServerOptions = {}): Promise<Pg
   };
 
   return new Promise<PgliteServer>((resolve, reject) => {
-    const timeoutMs = options.startTimeoutMs ?? 120_000;
+    const timeoutMs = options.startTimeoutMs ?? 180_000;
     const fail = (why: string) => {
       clearTimeout(timer);
       void close();

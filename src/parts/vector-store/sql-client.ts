@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { MemoptError, RunError, VectorStoreError } from '../../errors.ts';
+import { InputError, MemoptError, RunError, VectorStoreError } from '../../errors.ts';
 
 /** One row set as both adapters return it. */
 export interface SqlResult<Row> {
@@ -174,4 +174,16 @@ export async function connectPg(options: PgConnectOptions): Promise<SqlClient> {
 export function shorten(message: string): string {
   const line = message.split('\n')[0];
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+/**
+ * The connection string held in environment variable `name` (how a scenario or script names a user's Postgres, so
+ * the string itself is never in a file or a report). An InputError (exit 2) naming the variable when it is unset.
+ */
+export function connectionStringFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new InputError({ field: name }, `environment variable ${name} is not set (expected a Postgres connection string)`);
+  }
+  return value;
 }
