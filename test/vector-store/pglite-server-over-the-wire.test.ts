@@ -3,11 +3,13 @@ import { FlatIndex } from '../../src/parts/vector-index/flat-index.ts';
 import { startPgliteServer, type PgliteServer } from '../../src/parts/vector-store/pglite-server-process.ts';
 import { PgVectorIndex } from '../../src/parts/vector-store/pgvector-index.ts';
 import { connectPg, type SqlClient } from '../../src/parts/vector-store/sql-client.ts';
+import { VectorStoreError } from '../../src/errors.ts';
 import { syntheticEmbeddings } from '../support/synthetic-vectors.ts';
 import { expectSameRanking } from '../support/same-ranking.ts';
 
 let server: PgliteServer;
 let client: SqlClient;
+const pgStatsSeen: Record<string, number>[] = [];
 beforeAll(async () => {
   server = await startPgliteServer();
   client = await connectPg({ connectionString: server.url, connectTimeoutMs: 10_000 });
@@ -39,6 +41,7 @@ describe('PgVectorIndex over the wire (pg client -> pglite-server child process 
       expectSameRanking(await pg.search(q, 10), flat.search(q, 10), 1e-5);
     }
     expect(await pg.memoryBytes()).toBeGreaterThan(1000 * 64 * 4);
+    pgStatsSeen.push(pg.stats());
   }, 120_000);
 
   it('HNSW with ef_search set per session still answers after the parameter changes', async () => {
@@ -60,4 +63,22 @@ describe('PgVectorIndex over the wire (pg client -> pglite-server child process 
     const applied = await client.withSession((s) => s.query<{ ef: string }>(`SELECT current_setting('hnsw.ef_search') AS ef`));
     expect(applied.rows[0].ef).toBe('100');
   }, 120_000);
+
+  it('takes one connection at a time: a second client gets a clear error, not a hang', async () => {
+    const second = await connectPg({ connectionString: server.url, connectTimeoutMs: 3000 }).then(
+      async (c) => {
+        await c.close();
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
+    expect(second).toBeInstanceOf(VectorStoreError);
+    expect(JSON.stringify(pgStatsSeen)).not.toContain(server.url);
+  }, 60_000);
+
+  it('close() stops the child process', async () => {
+    await server.close();
+    expect(() => process.kill(server.pid, 0)).toThrow();
+  }, 60_000);
 });
+
