@@ -1,26 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FlatIndex } from '../../src/parts/vector-index/flat-index.ts';
-import { openPglite, type PgliteHandle } from '../../src/parts/vector-store/pglite-client.ts';
 import { PgVectorIndex } from '../../src/parts/vector-store/pgvector-index.ts';
 import type { SearchHit } from '../../src/memory/types.ts';
 import { syntheticEmbeddings } from '../support/synthetic-vectors.ts';
 import { expectSameRanking } from '../support/same-ranking.ts';
+import { useInProcessPglite } from '../support/pglite.ts';
 
 // pgvector sums cosine in float32; FlatIndex (SIMD) too, in another order: scores agree within this.
 const SCORE_TOLERANCE = 1e-5;
 
-let pglite: PgliteHandle;
-beforeAll(async () => {
-  pglite = await openPglite();
-}, 240_000);
-afterAll(async () => {
-  await pglite?.client.close();
-});
+const pglite = useInProcessPglite();
 
 async function both(dims: number, count: number, seed: number) {
   const vectors = syntheticEmbeddings({ count, dims, seed });
   const flat = new FlatIndex();
-  const pg = await PgVectorIndex.open({ client: pglite.client, dimensions: dims, table: `exact_${dims}`, reset: true });
+  const pg = await PgVectorIndex.open({ client: pglite().client, dimensions: dims, table: `exact_${dims}`, reset: true });
   const entries = vectors.map((v, i) => [`v${i}`, v] as const);
   flat.addMany(entries);
   await pg.addMany(entries);

@@ -1,25 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SearchHit } from '../../src/memory/types.ts';
 import { FlatIndex } from '../../src/parts/vector-index/flat-index.ts';
 import { queryRecall } from '../../src/parts/vector-index/recall.ts';
-import { openPglite, type PgliteHandle } from '../../src/parts/vector-store/pglite-client.ts';
 import { PgVectorIndex, type PgRowAttributes, type PgSearchFilter } from '../../src/parts/vector-store/pgvector-index.ts';
 import { createRng } from '../../src/util/rng.ts';
 import { syntheticEmbeddings } from '../support/synthetic-vectors.ts';
 import { expectSameRanking } from '../support/same-ranking.ts';
+import { useInProcessPglite } from '../support/pglite.ts';
 
 const DIMS = 32;
 const COUNT = 1500;
 const USERS = 30;
 
-let pglite: PgliteHandle;
 const vectors = syntheticEmbeddings({ count: COUNT, dims: DIMS, seed: 41 });
 const queries = syntheticEmbeddings({ count: 10, dims: DIMS, seed: 42 });
 const attributes: PgRowAttributes[] = [];
 const flat = new FlatIndex();
 
-beforeAll(async () => {
-  pglite = await openPglite();
+const pglite = useInProcessPglite();
+beforeAll(() => {
   const rng = createRng(43);
   for (let i = 0; i < COUNT; i++) {
     attributes.push({
@@ -28,9 +27,6 @@ beforeAll(async () => {
     });
     flat.add(`m${i}`, vectors[i]);
   }
-}, 240_000);
-afterAll(async () => {
-  await pglite?.client.close();
 });
 
 /** Brute force: FlatIndex's full ranking, filtered afterwards, cut to k. */
@@ -46,7 +42,7 @@ function bruteForce(query: Float32Array, k: number, filter: PgSearchFilter): Sea
 }
 
 async function load(table: string, extra: Partial<Parameters<typeof PgVectorIndex.open>[0]> = {}) {
-  const index = await PgVectorIndex.open({ client: pglite.client, dimensions: DIMS, table, reset: true, ...extra });
+  const index = await PgVectorIndex.open({ client: pglite().client, dimensions: DIMS, table, reset: true, ...extra });
   await index.addMany(vectors.map((v, i) => [`m${i}`, v, attributes[i]] as const));
   return index;
 }
@@ -89,7 +85,7 @@ describe('PgVectorIndex filtered search (namespace and metadata pushed into SQL)
     }
     // fixed seed: a counter, not a timing. HNSW (m 8, ef_search 10) inside filters of 3-25% of 1,500 rows.
     expect(recall / n).toBeGreaterThanOrEqual(0.8);
-    const mode = await pglite.client.withSession((s) => s.query<{ m: string }>(`SELECT current_setting('hnsw.iterative_scan') AS m`));
+    const mode = await pglite().client.withSession((s) => s.query<{ m: string }>(`SELECT current_setting('hnsw.iterative_scan') AS m`));
     expect(mode.rows[0].m).toBe('relaxed_order');
   }, 120_000);
 

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FlatIndex } from '../../src/parts/vector-index/flat-index.ts';
 import { recallAtK } from '../../src/parts/vector-index/recall.ts';
-import { openPglite, type PgliteHandle } from '../../src/parts/vector-store/pglite-client.ts';
 import { PgVectorIndex, type PgVectorIndexOptions } from '../../src/parts/vector-store/pgvector-index.ts';
 import { syntheticEmbeddings } from '../support/synthetic-vectors.ts';
 import { expectSameRanking } from '../support/same-ranking.ts';
+import { useInProcessPglite } from '../support/pglite.ts';
 
 const DIMS = 64;
 const vectors = syntheticEmbeddings({ count: 2000, dims: DIMS, seed: 51, rotate: true });
@@ -13,16 +13,10 @@ const flat = new FlatIndex();
 flat.addMany(vectors.map((v, i) => [`v${i}`, v] as const));
 const exact = queries.map((q) => flat.search(q, 10));
 
-let pglite: PgliteHandle;
-beforeAll(async () => {
-  pglite = await openPglite();
-}, 240_000);
-afterAll(async () => {
-  await pglite?.client.close();
-});
+const pglite = useInProcessPglite();
 
 async function build(table: string, options: Partial<PgVectorIndexOptions>) {
-  const index = await PgVectorIndex.open({ client: pglite.client, dimensions: DIMS, table, reset: true, ...options });
+  const index = await PgVectorIndex.open({ client: pglite().client, dimensions: DIMS, table, reset: true, ...options });
   await index.addMany(vectors.map((v, i) => [`v${i}`, v] as const));
   await index.buildIndex();
   const results = [];
