@@ -107,3 +107,19 @@ export class IndexCapacityError extends MemoptError {
     this.capacity = capacity;
   }
 }
+
+/** Why a vector store cannot be used; each is found before a run starts. */
+export type VectorStoreProblem = 'unreachable' | 'rejected' | 'extension-missing' | 'schema-mismatch';
+
+/**
+ * A vector store (Postgres with pgvector) that cannot be used as configured: the server cannot be reached or refuses
+ * the connection, the `vector` extension is missing, or the table's embedding column does not match. Exit code 2,
+ * raised before anything is measured. The message never contains the connection string or its password.
+ */
+export class VectorStoreError extends MemoptError {
+  readonly problem: VectorStoreProblem;
+  constructor(problem: VectorStoreProblem, message: string) {
+    super(message, ExitCode.badInput);
+    this.problem = problem;
+  }
+}

@@ -3,6 +3,7 @@ export * from './errors.ts';
 export type * from './memory/types.ts';
 export { MemorySystem, DEFAULT_TOP_K, type MemorySystemOptions } from './memory/memory-system.ts';
 export * from './parts/vector-index/index.ts';
+export * from './parts/vector-store/index.ts';
 export * from './parts/embeddings/index.ts';
 export * from './endpoint/mock/index.ts';
 export * from './endpoint/models/index.ts';
