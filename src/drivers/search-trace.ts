@@ -29,12 +29,12 @@ import {
   versionedRequests,
   type CacheTraceEvent,
 } from '../parts/search-cache/belady.ts';
-import { createSearchCaches } from '../parts/search-cache/cached-memory.ts';
-import { QueryNormalizingEmbedder } from '../parts/search-cache/embedding-cache.ts';
+import { createSearchCache, searchCacheParamsSchema } from '../parts/search-cache/create.ts';
+import { EmbeddingCache, QueryNormalizingEmbedder } from '../parts/search-cache/embedding-cache.ts';
+import { SearchCache } from '../parts/search-cache/search-cache.ts';
 import { measureHitCost } from '../parts/search-cache/hit-bench.ts';
 import { canonicalKey, normalizeQuery, type QueryNormalization } from '../parts/search-cache/keys.ts';
-import { NaiveSearchCache, type NaiveSearchCacheStats } from '../parts/search-cache/naive-cache.ts';
-import type { EmbeddingCacheStats, SearchCacheStats } from '../parts/search-cache/stats.ts';
+import { NaiveSearchCache } from '../parts/search-cache/naive-cache.ts';
 import type { InvalidationPolicy } from '../parts/search-cache/search-cache.ts';
 import { cacheEventsForTrace } from '../parts/search-cache/trace-events.ts';
 
@@ -85,26 +85,7 @@ const workloadSchema = z
   })
   .strict();
 
-const variantSchema = z.discriminatedUnion('cache', [
-  z.object({ cache: z.literal('none') }).strict(),
-  z
-    .object({
-      cache: z.literal('naive'),
-      maxEntries: z.number().int().positive().default(1000),
-      ttlMs: z.number().int().min(0).default(300_000),
-    })
-    .strict(),
-  z
-    .object({
-      cache: z.literal('search-cache'),
-      maxEntries: z.number().int().positive().default(1000),
-      maxSizeBytes: z.number().int().positive().optional(),
-      ttlMs: z.number().int().min(0).default(0),
-      invalidation: z.enum(['generation', 'targeted']).default('targeted'),
-      embeddingCacheEntries: z.number().int().positive().default(10_000),
-    })
-    .strict(),
-]);
+const variantSchema = searchCacheParamsSchema;
 
 export type SearchTraceWorkload = z.infer<typeof workloadSchema>;
 export type SearchTraceVariant = z.infer<typeof variantSchema>;
@@ -244,37 +225,15 @@ export const searchTraceDriver: WorkloadDriver<
     const stored = new StoredTextEmbedder(prepared.memoryVectors, workload.model, workload.dimensions);
 
     let memory: MemorySystem | undefined;
-    let inner: SearchResultCache | undefined;
-    let queryEmbedder: Embedder;
-    let searchCacheStats: (() => SearchCacheStats) | undefined;
-    let embeddingStats: (() => EmbeddingCacheStats) | undefined;
-    let naiveStats: (() => NaiveSearchCacheStats) | undefined;
+    const record = (id: string) => memory?.get(id);
     const factory = isFactoryVariant<SearchCacheFactory>(params) ? params : undefined;
     const own = isFactoryVariant(params) ? undefined : params;
-    if (isFactoryVariant<SearchCacheFactory>(params)) {
-      inner = await params.factory({ index, record: (id) => memory?.get(id), normalization, seed: context.seed });
-      queryEmbedder = new QueryNormalizingEmbedder(api, normalization);
-    } else if (params.cache === 'search-cache') {
-      const caches = createSearchCaches({
-        embedder: api,
-        index,
-        record: (id) => memory?.get(id),
-        normalization,
-        cache: { maxEntries: params.maxEntries, maxSizeBytes: params.maxSizeBytes, ttlMs: params.ttlMs, invalidation: params.invalidation },
-        embeddingCache: { maxEntries: params.embeddingCacheEntries },
-      });
-      inner = caches.cache;
-      queryEmbedder = caches.embeddings;
-      searchCacheStats = () => caches.cache.stats();
-      embeddingStats = () => caches.embeddings.cacheStats();
-    } else {
-      queryEmbedder = new QueryNormalizingEmbedder(api, normalization);
-      if (params.cache === 'naive') {
-        const naive = new NaiveSearchCache({ maxEntries: params.maxEntries, ttlMs: params.ttlMs });
-        inner = naive;
-        naiveStats = () => naive.stats();
-      }
-    }
+    const { cache: inner, queryEmbedder } = own
+      ? createSearchCache(own, { embedder: api, index, record, normalization })
+      : { cache: await factory!.factory({ index, record, normalization, seed: context.seed }), queryEmbedder: new QueryNormalizingEmbedder(api, normalization) };
+    const searchCacheStats = inner instanceof SearchCache ? () => inner.stats() : undefined;
+    const embeddingStats = queryEmbedder instanceof EmbeddingCache ? () => queryEmbedder.cacheStats() : undefined;
+    const naiveStats = inner instanceof NaiveSearchCache ? () => inner.stats() : undefined;
     const ttlMs = !own || own.cache === 'none' ? 0 : own.ttlMs;
     const audit = new AuditedCache(inner);
     memory = new MemorySystem({ embedder: stored, queryEmbedder, index, cache: audit });
@@ -351,7 +310,7 @@ export const searchTraceDriver: WorkloadDriver<
       const table = partStatsTable((inner as { stats?: () => unknown }).stats?.());
       if (table) details.push(table);
     }
-    if (naiveStats) {
+    if (naiveStats && !factory) {
       const s = naiveStats();
       Object.assign(result, { hit_rate: s.hitRate, cache_hits: s.hits, evictions: s.evictions, expirations: s.expirations });
     }
