@@ -81,9 +81,9 @@ export default defineScenario({
   driver: ingestDriver,
   seed: 42,
   workload: { size: 1_000, producers: 64, measureBatcherOverhead: false, memoryCheckpoints: 4 },
-  quick: { size: 300 },
-  // Modelled latency compressed 20x; no rate limit and no faults.
-  mock: { timeScale: 0.05, rateLimit: false },
+  quick: { size: 200 },
+  // Modelled latency compressed 50x; no rate limit and no faults.
+  mock: { timeScale: 0.02, rateLimit: false },
   repetitions: { full: 3, quick: 1 },
   baseline: { label: 'naive', params: { embedder: 'naive' } },
   optimized: { label: 'tick-batching', factory: (context) => new TickBatchingEmbedder(context), version: '1.0.0' },
