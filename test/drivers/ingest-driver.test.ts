@@ -36,7 +36,7 @@ describe('the ingest driver', () => {
     expect(out.metrics.requests_over_minimum_pct).toBe(0);
   });
 
-  it('counts a wrong vector: an embedder that answers one text with another text's vector is caught by the reference check', async () => {
+  it('counts a wrong vector: an embedder that answers one text with another vector is caught by the reference check', async () => {
     // A user's Embedder (factory variant) whose first call embeds a different text than it was given.
     const oneWrong: EmbedderFactory = ({ createClient, model, dimensions }) => {
       const client = createClient();
