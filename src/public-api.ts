@@ -9,13 +9,11 @@ export * from './errors.ts';
 export type * from './memory/types.ts';
 export { MemorySystem, DEFAULT_TOP_K, type MemorySystemOptions } from './memory/memory-system.ts';
 
-// Parts: each optimization beside its baseline, and a factory from plain params.
+// Parts: each optimization beside its baseline, and a factory from plain params (createIndex, createEmbedder,
+// createSearchCache).
 export * from './parts/vector-index/index.ts';
-export { createIndex, indexParamsSchema, type IndexParams, type IndexParamsInput, type IndexEnvironment } from './parts/vector-index/create.ts';
 export * from './parts/embeddings/index.ts';
-export { createEmbedder, embedderParamsSchema, type EmbedderParams, type EmbedderEnvironment } from './parts/embeddings/create.ts';
 export * from './parts/search-cache/index.ts';
-export { createSearchCache, searchCacheParamsSchema, type SearchCacheParams, type SearchCacheEnvironment } from './parts/search-cache/create.ts';
 export * from './parts/parallel/index.ts';
 
 // Embeddings endpoints: the interface and its kinds (today the in-process mock).
