@@ -259,7 +259,12 @@ export async function runMemoryStress(options: MemoryStressOptions): Promise<Str
           value = await mem.add(op.text, op.metadata);
           if (value !== op.id) violations.push(`add of '${op.text}' got id ${String(value)}, expected ${op.id}`);
         } else if (op.kind === 'update') value = await mem.update(op.id, op.text, op.metadata);
-        else if (op.kind === 'delete') value = mem.delete(op.id);
+        else if (op.kind === 'delete') {
+          // With a synchronous index a delete takes effect before delete() returns: read the generation there.
+          const deleting = mem.delete(op.id);
+          const endGeneration = mem.generation;
+          return { op, ok: true, value: await deleting, callGeneration, endGeneration };
+        }
         else value = await mem.search(op.text, op.options);
         return { op, ok: true, value, callGeneration, endGeneration: mem.generation };
       } catch (error) {
