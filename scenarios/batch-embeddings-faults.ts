@@ -1,4 +1,4 @@
-import { defineScenario, ingestDriver } from '../src/public-api.ts';
+import { defineScenario, ingestDriver } from 'memopt';
 
 /**
  * Optimization 7.1 under a hostile API: the default paid-tier rate limits plus injected 500/503 answers and slow

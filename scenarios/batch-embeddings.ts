@@ -1,4 +1,4 @@
-import { defineScenario, ingestDriver } from '../src/public-api.ts';
+import { defineScenario, ingestDriver } from 'memopt';
 
 /**
  * Optimization 7.1: one API call per text vs a batching embedder, on the same ingest workload and the same mocked

@@ -1,5 +1,4 @@
-import { defineScenario } from '../src/public-api.ts';
-import { indexCompressionDriver } from '../src/drivers/index-compression.ts';
+import { defineScenario, indexCompressionDriver } from 'memopt';
 
 /**
  * Issue 4: the seed's NaiveIndex (one number[] per vector, exact cosine scan) vs a CompressedIndex (PCA from 1536 to

@@ -1,6 +1,4 @@
-import { defineScenario } from '../src/public-api.ts';
-import { parallelApiDriver } from '../src/drivers/parallel-api.ts';
-import { parallelSearchDriver } from '../src/drivers/parallel-search.ts';
+import { defineScenario, parallelApiDriver, parallelSearchDriver } from 'memopt';
 
 /**
  * Issue 5, parallel processing: a suite of two scenarios, one per kind of batch work, each with its own driver,

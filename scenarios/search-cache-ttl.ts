@@ -1,5 +1,4 @@
-import { defineScenario } from '../src/public-api.ts';
-import { searchTraceDriver } from '../src/drivers/search-trace.ts';
+import { defineScenario, searchTraceDriver } from 'memopt';
 
 /**
  * Issue 3, TTL: the same SearchCache without a TTL and with a short one (shorter than the replay), to show the TTL

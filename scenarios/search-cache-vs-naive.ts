@@ -1,5 +1,4 @@
-import { defineScenario } from '../src/public-api.ts';
-import { searchTraceDriver } from '../src/drivers/search-trace.ts';
+import { defineScenario, searchTraceDriver } from 'memopt';
 
 /**
  * Issue 3, second half: the seed's naive cache (MD5 of JSON.stringify({query, options}), oldest insert evicted, one

@@ -1,5 +1,4 @@
-import { defineScenario } from '../src/public-api.ts';
-import { searchTraceDriver } from '../src/drivers/search-trace.ts';
+import { defineScenario, searchTraceDriver } from 'memopt';
 
 /**
  * Issue 3: a query trace replayed against the memory with no result cache vs memopt's SearchCache (targeted

@@ -1,10 +1,26 @@
-/** memopt's public API: the memory system, each optimization beside its baseline, the mock API and the harness. */
+/**
+ * memopt's public API, the package root (`import { ... } from 'memopt'`): the memory system and its part
+ * interfaces, each optimization beside its baseline with a factory from plain params, the embeddings endpoint
+ * kinds, every workload driver and defineScenario. Scenario and example files import only from here.
+ */
 export * from './errors.ts';
+
+// The memory system and the part interfaces a user's own part implements (Embedder, VectorIndex, SearchResultCache).
 export type * from './memory/types.ts';
 export { MemorySystem, DEFAULT_TOP_K, type MemorySystemOptions } from './memory/memory-system.ts';
+
+// Parts: each optimization beside its baseline, and a factory from plain params (createIndex, createEmbedder,
+// createSearchCache).
 export * from './parts/vector-index/index.ts';
 export * from './parts/vector-store/index.ts';
 export * from './parts/embeddings/index.ts';
+export * from './parts/search-cache/index.ts';
+export * from './parts/parallel/index.ts';
+
+// Embeddings endpoints: the interface and its kinds (the in-process mock, memopt's server, any OpenAI-compatible URL),
+// the cost guard, the real text-embedding models, and users' own vector files.
+export type * from './endpoint/types.ts';
+export { startMockEndpoint, mockReferenceVectors, type MockEndpoint } from './endpoint/mock-endpoint.ts';
 export * from './endpoint/mock/index.ts';
 export * from './endpoint/models/index.ts';
 export {
@@ -20,13 +36,36 @@ export {
   type VectorSets,
   type VectorSetsSource,
 } from './datasets/vector-files.ts';
-export * from './parts/search-cache/index.ts';
-export * from './parts/parallel/index.ts';
+
+// The harness: scenarios and the drivers that run them.
 export { defineScenario } from './harness/scenario-schema.ts';
 export type * from './harness/types.ts';
-export { ingestDriver, type IngestWorkload, type IngestVariant } from './drivers/ingest.ts';
+export { isFactoryVariant } from './harness/factory-variant.ts';
+export {
+  ingestDriver,
+  type IngestWorkload,
+  type IngestVariant,
+  type EmbedderFactory,
+  type EmbedderFactoryContext,
+} from './drivers/ingest.ts';
+export {
+  indexCompressionDriver,
+  type IndexCompressionWorkload,
+  type IndexCompressionVariant,
+  type IndexFactory,
+  type IndexFactoryContext,
+} from './drivers/index-compression.ts';
+export {
+  searchTraceDriver,
+  type SearchTraceWorkload,
+  type SearchTraceVariant,
+  type SearchCacheFactory,
+  type SearchCacheFactoryContext,
+} from './drivers/search-trace.ts';
+export { parallelApiDriver, type ParallelApiWorkload, type ParallelApiVariant } from './drivers/parallel-api.ts';
+export { parallelSearchDriver, type ParallelSearchWorkload, type ParallelSearchVariant } from './drivers/parallel-search.ts';
+
 export { createRng, type Rng } from './util/rng.ts';
-export type * from './endpoint/types.ts';
 export * from './endpoint/server/index.ts';
 export { createUrlEndpoint, DEFAULT_API_KEY_ENV, type UrlEndpoint, type UrlEndpointOptions, type UrlEndpointDescription } from './endpoint/url-endpoint.ts';
 export { createClientLedger, type ClientLedger, type ClientLedgerOptions, type ClientLedgerSnapshot, type RateLimitHeadersSeen } from './endpoint/client-ledger.ts';

@@ -5,13 +5,17 @@ import { retainedBytes } from '../harness/memory-probe.ts';
 import { percentiles } from '../harness/statistics.ts';
 import type { ChartHint, DetailTable, MemorySample, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { CompressedIndex, type CompressedIndexOptions } from '../parts/vector-index/compressed-index.ts';
+import { compressedIndexOptions, createIndex, indexParamsSchema, precisionSchema, rerankSchema, type IndexParams } from '../parts/vector-index/create.ts';
 import { FlatIndex } from '../parts/vector-index/flat-index.ts';
 import { ScalarQuantizedIndex } from '../parts/vector-index/scalar-quantized-index.ts';
 import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
-import { PCA_METHODS, fitPca, type PcaModel } from '../parts/vector-index/pca.ts';
+import { fitPca, type PcaModel } from '../parts/vector-index/pca.ts';
 import { exactTopK, recallAtK } from '../parts/vector-index/recall.ts';
 import type { SearchHit, VectorIndex } from '../memory/types.ts';
-import { embeddingFor } from '../endpoint/mock/index.ts';
+import { isFactoryVariant } from '../harness/factory-variant.ts';
+import { isPromise, settle } from '../util/maybe-promise.ts';
+import { partStatsTable } from './part-stats.ts';
+import { referenceFloat32, referenceOf } from './reference.ts';
 import { createRng } from '../util/rng.ts';
 
 /**
@@ -25,14 +29,15 @@ import { createRng } from '../util/rng.ts';
  * first repetition, the PCA width sweep fits once at the widest width and derives the narrower models by truncation
  * (principal axes nest), then builds and queries one index per width.
  *
- * Vectors come from `embeddingFor`, the function the mocked API answers with, rather than through HTTP: the index,
- * not the API, is under test, and the vectors are identical.
+ * Vectors are the endpoint's reference vectors (for the mock, `embeddingFor`, the function it answers with) rather
+ * than fetched over HTTP: the index, not the API, is under test, and the vectors are identical.
+ *
+ * A variant may bring its own VectorIndex (a factory; its methods may return promises): it is fitted on the whole
+ * collection if it has fit(), filled with addMany() (or add() per vector), and measured like memopt's indexes;
+ * its stats(), if any, are reported as the detail table part_stats.
  */
-const precision = z.enum(['float32', 'int8']);
-const rerank = z.union([
-  z.literal(false),
-  z.object({ oversample: z.number().int().min(1).max(100).default(4), precision: precision.default('int8') }).strict(),
-]);
+const precision = precisionSchema;
+const rerank = rerankSchema;
 
 const workloadSchema = z
   .object({
@@ -54,26 +59,22 @@ const workloadSchema = z
   })
   .strict();
 
-const variantSchema = z.discriminatedUnion('index', [
-  z.object({ index: z.literal('naive') }).strict(),
-  z.object({ index: z.literal('flat') }).strict(),
-  // int8 scalar quantization of every dimension, no PCA (ScalarQuantizedIndex).
-  z.object({ index: z.literal('sq8'), fitSampleSize: z.number().int().min(1).default(5000) }).strict(),
-  z
-    .object({
-      index: z.literal('compressed'),
-      components: z.number().int().min(1).default(256),
-      precision: precision.default('float32'),
-      rerank: rerank.default(false),
-      fitMethod: z.enum(PCA_METHODS).default('subspace'),
-      /** Rows of the collection the PCA is fitted on (evenly spaced). */
-      fitSampleSize: z.number().int().min(2).default(5000),
-    })
-    .strict(),
-]);
+const variantSchema = indexParamsSchema;
 
 export type IndexCompressionWorkload = z.output<typeof workloadSchema>;
-export type IndexCompressionVariant = z.output<typeof variantSchema>;
+export type IndexCompressionVariant = IndexParams;
+
+/** What an index-compression variant's own factory gets to build its VectorIndex with. */
+export interface IndexFactoryContext {
+  /** Width of every stored and query vector. */
+  dimensions: number;
+  /** Vectors that will be added. */
+  capacity: number;
+  seed: number;
+}
+
+/** A user's VectorIndex for an index-compression variant (`{ label, factory, version }` in place of `params`). */
+export type IndexFactory = (context: IndexFactoryContext) => VectorIndex | Promise<VectorIndex>;
 
 const metrics: MetricSpec[] = [
   { name: 'index_bytes', unit: 'bytes', kind: 'counter', better: 'lower', description: "the index's memoryBytes(): stored vectors, re-rank vectors, model and quantizer ranges (exact, from the arrays held)" },
@@ -89,8 +90,8 @@ const metrics: MetricSpec[] = [
   // A ratio of two timings: compared statistically and never gating (the paired query_mean_ms gates).
   { name: 'query_speedup_vs_flat', unit: 'x', kind: 'ratio', better: 'higher', compare: { method: 'statistical', gate: 'advisory' }, description: "FlatIndex's mean search time / this index's, queries interleaved in the same run" },
   { name: 'build_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'adding every vector (fit excluded)' },
-  { name: 'fit_ms', unit: 'ms', kind: 'timing', better: 'lower', only: 'optimized', description: 'CompressedIndex.fit on the sample (PCA, and quantizer ranges when int8)' },
-  { name: 'fit_rows', unit: 'rows', kind: 'counter', better: 'lower', only: 'optimized', description: 'rows the PCA was fitted on' },
+  { name: 'fit_ms', unit: 'ms', kind: 'timing', better: 'lower', only: 'optimized', description: "the index's fit() on the collection (PCA, and quantizer ranges when int8)" },
+  { name: 'fit_rows', unit: 'rows', kind: 'counter', better: 'lower', only: 'optimized', description: 'rows the fit used (as its report says)' },
   { name: 'explained_variance', unit: 'fraction', kind: 'ratio', better: 'higher', only: 'optimized', description: "share of the fit sample's variance the kept components carry" },
 ];
 
@@ -149,14 +150,17 @@ export const indexCompressionDriver: WorkloadDriver<
   IndexCompressionVariant,
   PreparedIndexWorkload,
   z.input<typeof workloadSchema>,
-  z.input<typeof variantSchema>
+  z.input<typeof variantSchema>,
+  IndexFactory
 > = {
   name: 'index-compression',
   workloadSchema,
   variantSchema,
   metrics,
+  factory: { part: 'VectorIndex' },
 
-  async prepare(workload, { seed }) {
+  async prepare(workload, { seed, endpoint }) {
+    const model = referenceOf(endpoint, 'index-compression');
     const [records, queryRecords] = await Promise.all([loadDataset(workload.dataset), loadQueries(workload.queries)]);
     if (records.length < workload.size) {
       throw new InputError({ field: 'workload.size' }, `asks for ${workload.size} memories but ${workload.dataset} has ${records.length}`);
@@ -165,10 +169,12 @@ export const indexCompressionDriver: WorkloadDriver<
       throw new InputError({ field: 'workload.queryCount' }, `asks for ${workload.queryCount} queries but ${workload.queries} has ${queryRecords.length}`);
     }
     const collection = records.slice(0, workload.size);
-    const vectors = collection.map((r) => embeddingFor(r.text, workload.model));
+    const vectors: Float32Array[] = [];
+    for (const r of collection) vectors.push(await referenceFloat32(model, r.text, workload.model));
     const ids = collection.map((r) => r.id);
     const asked = queryRecords.slice(0, workload.queryCount);
-    const queries = asked.map((q) => embeddingFor(q.text, workload.model));
+    const queries: Float32Array[] = [];
+    for (const q of asked) queries.push(await referenceFloat32(model, q.text, workload.model));
     // Held out: a query text that is also a stored text would be found trivially.
     const storedTexts = new Set(collection.map((r) => r.text));
     const leaked = asked.filter((q) => storedTexts.has(q.text)).length;
@@ -183,35 +189,35 @@ export const indexCompressionDriver: WorkloadDriver<
     const dims = vectors[0].length;
 
     // The side's own index, measured alone on the heap.
-    let fit: { ms: number; rows: number; explainedVariance: number | undefined; iterations: number } | undefined;
+    let fit: { ms: number; rows: number | undefined; explainedVariance: number | undefined; iterations: number } | undefined;
     const before = await settledSample(context, 'before index');
     const rssBefore = process.memoryUsage().rss;
     const started = performance.now();
-    let index: VectorIndex;
+    const factory = isFactoryVariant<IndexFactory>(params) ? params : undefined;
+    const own = isFactoryVariant(params) ? undefined : params;
+    const index: VectorIndex = own
+      ? createIndex(own, own.index === 'naive' ? {} : { capacity: entries.length })
+      : await factory!.factory({ dimensions: dims, capacity: entries.length, seed: context.seed });
     let buildStart = started;
-    if (params.index === 'naive') {
-      const naive = new NaiveIndex();
-      for (const [id, v] of entries) naive.add(id, v);
-      index = naive;
-    } else if (params.index === 'flat') {
-      const flat = new FlatIndex({ initialCapacity: entries.length });
-      flat.addMany(entries);
-      index = flat;
-    } else if (params.index === 'sq8') {
-      const sq8 = new ScalarQuantizedIndex({ initialCapacity: entries.length, fitSampleSize: params.fitSampleSize });
-      const report = sq8.fit(vectors);
+    if (index.fit) {
+      const report = (await settle(index.fit(vectors))) as Partial<{ sampleRows: number; explainedVariance: number; iterations: number; method: string }> | undefined;
       buildStart = performance.now();
-      fit = { ms: buildStart - started, rows: report.sampleRows, explainedVariance: undefined, iterations: 0 };
-      sq8.addMany(entries);
-      index = sq8;
-    } else {
-      const compressed = new CompressedIndex(compressedOptions(params, entries.length));
-      const report = compressed.fit(vectors);
-      buildStart = performance.now();
-      fit = { ms: buildStart - started, rows: report.sampleRows, explainedVariance: report.explainedVariance, iterations: report.iterations };
-      context.log(`fit ${report.method} on ${report.sampleRows} rows: ${fit.ms.toFixed(0)} ms, ${report.iterations} iterations, explained variance ${report.explainedVariance.toFixed(4)}`);
-      compressed.addMany(entries);
-      index = compressed;
+      fit = {
+        ms: buildStart - started,
+        rows: typeof report?.sampleRows === 'number' ? report.sampleRows : undefined,
+        explainedVariance: typeof report?.explainedVariance === 'number' ? report.explainedVariance : undefined,
+        iterations: typeof report?.iterations === 'number' ? report.iterations : 0,
+      };
+      if (report?.method !== undefined && fit.explainedVariance !== undefined) {
+        context.log(`fit ${report.method} on ${fit.rows} rows: ${fit.ms.toFixed(0)} ms, ${fit.iterations} iterations, explained variance ${fit.explainedVariance.toFixed(4)}`);
+      }
+    }
+    if (index.addMany) await settle(index.addMany(entries));
+    else {
+      for (const [id, v] of entries) {
+        const added = index.add(id, v);
+        if (isPromise(added)) await added;
+      }
     }
     const buildMs = performance.now() - buildStart;
     const afterSide = await settledSample(context, 'after index');
@@ -224,10 +230,11 @@ export const indexCompressionDriver: WorkloadDriver<
     const afterFlat = await settledSample(context, 'after flat index');
     const rssAfterFlat = process.memoryUsage().rss;
 
+    const label = own ? own.index : factory!.label;
     const side: Measured = {
-      label: params.index,
+      label,
       index,
-      bytes: index.memoryBytes(),
+      bytes: await settle(index.memoryBytes()),
       measuredHeapBytes: afterSide.heapUsedBytes - before.heapUsedBytes,
       measuredArrayBufferBytes: afterSide.arrayBuffersBytes - before.arrayBuffersBytes,
       wasmBytes: wasmBytesOf(index),
@@ -248,16 +255,18 @@ export const indexCompressionDriver: WorkloadDriver<
       results: [],
       latency: new Timings(),
     };
-    context.log(`${queries.length} queries on ${params.index} and flat, interleaved`);
-    queries.forEach((query, i) => {
+    context.log(`${queries.length} queries on ${label} and flat, interleaved`);
+    for (let i = 0; i < queries.length; i++) {
       const order = i % 2 === 0 ? [side, reference] : [reference, side];
       for (const m of order) {
         const t = performance.now();
-        const hits = m.index.search(query, workload.k);
+        let hits = m.index.search(queries[i], workload.k);
+        // A promise (an out-of-process index) is awaited inside the timed span; a plain answer costs no tick.
+        if (isPromise(hits)) hits = await hits;
         m.latency.record(performance.now() - t);
         m.results.push(hits);
       }
-    });
+    }
 
     const summary = (m: Measured) => {
       const [p95] = m.latency.percentiles([0.95]);
@@ -287,7 +296,7 @@ export const indexCompressionDriver: WorkloadDriver<
     };
     if (fit) {
       result.fit_ms = fit.ms;
-      result.fit_rows = fit.rows;
+      if (fit.rows !== undefined) result.fit_rows = fit.rows;
       if (fit.explainedVariance !== undefined) result.explained_variance = fit.explainedVariance;
     }
 
@@ -296,7 +305,7 @@ export const indexCompressionDriver: WorkloadDriver<
       return [
         m.label,
         c ? c.components : dims,
-        c ? c.precision : m.index instanceof NaiveIndex ? 'float64' : m.index instanceof ScalarQuantizedIndex ? 'int8' : 'float32',
+        c ? c.precision : precisionOf(m.index),
         c?.rerank ? `${c.rerank.precision} x${c.rerank.oversample}` : 'none',
         n,
         m.bytes / n,
@@ -311,7 +320,7 @@ export const indexCompressionDriver: WorkloadDriver<
         sum.p95Ms,
         m.buildMs,
         m === side && fit ? fit.ms : null,
-        m === side && fit ? fit.rows : null,
+        m === side && fit ? (fit.rows ?? null) : null,
         m === side && fit ? (fit.explainedVariance ?? null) : null,
       ];
     };
@@ -320,9 +329,13 @@ export const indexCompressionDriver: WorkloadDriver<
     // Release both indexes before the sweep builds its own.
     side.results.length = 0;
     reference.results.length = 0;
-    if (params.index === 'compressed' && context.repetition === 0) {
+    if (factory) {
+      const table = partStatsTable(index.stats?.());
+      if (table) details.push(table);
+      await index.close?.();
+    } else if (own?.index === 'compressed' && context.repetition === 0) {
       details.push(prepared.stats);
-      if (workload.sweepWidths.length > 0) details.push(sweep(prepared, params, context, reference.bytes));
+      if (workload.sweepWidths.length > 0) details.push(sweep(prepared, own, context, reference.bytes));
     }
     return { metrics: result, details };
   },
@@ -333,14 +346,15 @@ function wasmBytesOf(index: VectorIndex): number {
 }
 
 function compressedOptions(params: Extract<IndexCompressionVariant, { index: 'compressed' }>, capacity: number): CompressedIndexOptions {
-  return {
-    components: params.components,
-    precision: params.precision,
-    rerank: params.rerank,
-    fitMethod: params.fitMethod,
-    fitSampleSize: params.fitSampleSize,
-    initialCapacity: capacity,
-  };
+  return { ...compressedIndexOptions(params), initialCapacity: capacity };
+}
+
+/** How an index stores its vectors, for the indexes table; null for a user's index (unknown). */
+function precisionOf(index: VectorIndex): string | null {
+  if (index instanceof NaiveIndex) return 'float64';
+  if (index instanceof ScalarQuantizedIndex) return 'int8';
+  if (index instanceof FlatIndex) return 'float32';
+  return null;
 }
 
 /** Recall against memory across PCA widths: one fit at the widest width, narrower models by truncation. */
@@ -371,7 +385,7 @@ function sweep(
   const rows: DetailTable['rows'] = [];
   // One row of the curve: what the point is (components, precision, rerank, explained variance), then its bytes,
   // recall and mean query time over the held-out queries.
-  const sweepPoint = (index: VectorIndex, point: [number, string, string, number | null]): DetailTable['rows'][number] => {
+  const sweepPoint = (index: CompressedIndex | ScalarQuantizedIndex, point: [number, string, string, number | null]): DetailTable['rows'][number] => {
     const latency = new Timings();
     const results = queries.map((q) => {
       const t = performance.now();

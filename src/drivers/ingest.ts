@@ -1,12 +1,18 @@
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
-import { BatchEmbedder, NaiveEmbedder } from '../parts/embeddings/index.ts';
+import type OpenAI from 'openai';
+import type { ClientOptions } from 'openai';
+import { BatchEmbedder } from '../parts/embeddings/index.ts';
+import { createEmbedder, embedderParamsSchema, type EmbedderParams } from '../parts/embeddings/create.ts';
 import { measureBatcherOverhead } from '../parts/embeddings/overhead-bench.ts';
 import { loadDataset } from '../datasets/index.ts';
 import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
 import { MemorySystem } from '../memory/memory-system.ts';
 import type { Embedder } from '../memory/types.ts';
-import { embeddingFor } from '../endpoint/mock/index.ts';
+import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
+import { isFactoryVariant } from '../harness/factory-variant.ts';
+import { partStatsTable } from './part-stats.ts';
+import { referenceArray } from './reference.ts';
 import { retainedBytes } from '../harness/memory-probe.ts';
 import { LatencyRecorder } from '../harness/statistics.ts';
 import type { MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
@@ -15,7 +21,8 @@ import { createRng } from '../util/rng.ts';
 /**
  * The ingest workload: a memory system adds `size` texts from a dataset, pushed by `producers` concurrent async
  * producers (each awaits its add before taking the next text), arriving all at once ('burst') or as a Poisson
- * process. The variant chooses the embedder: naive (one request per text) or batched.
+ * process. The variant chooses the embedder: naive (one request per text), batched, or its own (a factory
+ * returning any Embedder; it gets the run's endpoint to build its client from).
  */
 const workloadSchema = z
   .object({
@@ -40,22 +47,24 @@ const workloadSchema = z
   })
   .strict();
 
-const variantSchema = z.discriminatedUnion('embedder', [
-  z.object({ embedder: z.literal('naive') }).strict(),
-  z
-    .object({
-      embedder: z.literal('batch'),
-      maxBatchSize: z.number().int().min(1).max(2048).optional(),
-      maxWaitMs: z.number().min(0).optional(),
-      maxQueueSize: z.number().int().min(1).optional(),
-      maxConcurrentRequests: z.number().int().min(1).optional(),
-      maxRetries: z.number().int().min(0).optional(),
-    })
-    .strict(),
-]);
+const variantSchema = embedderParamsSchema;
 
 export type IngestWorkload = z.output<typeof workloadSchema>;
-export type IngestVariant = z.output<typeof variantSchema>;
+export type IngestVariant = EmbedderParams;
+
+/** What an ingest variant's own factory gets to build its Embedder with. */
+export interface EmbedderFactoryContext {
+  /** The run's endpoint; its ledger counts every request the embedder sends through `createClient`. */
+  endpoint: EmbeddingsEndpoint;
+  /** An openai client pointed at the run's endpoint. */
+  createClient(options?: ClientOptions): OpenAI;
+  model: string;
+  dimensions: number | undefined;
+  seed: number;
+}
+
+/** A user's Embedder for an ingest variant (`{ label, factory, version }` in place of `params`). */
+export type EmbedderFactory = (context: EmbedderFactoryContext) => Embedder | Promise<Embedder>;
 
 const metrics: MetricSpec[] = [
   { name: 'api_requests', unit: 'requests', kind: 'counter', better: 'lower', description: 'HTTP requests the mocked API received, retries included' },
@@ -68,7 +77,7 @@ const metrics: MetricSpec[] = [
   { name: 'api_server_errors', unit: 'responses', kind: 'counter', better: 'lower', description: '5xx answers (injected faults)' },
   { name: 'api_retries', unit: 'requests', kind: 'counter', better: 'lower', description: 'requests that were retries (x-stainless-retry-count > 0)' },
   { name: 'texts_lost', unit: 'texts', kind: 'counter', better: 'lower', description: 'adds that failed or never stored a vector' },
-  { name: 'wrong_vectors', unit: 'texts', kind: 'counter', better: 'lower', description: "stored vectors that differ from the mock's vector for that text" },
+  { name: 'wrong_vectors', unit: 'texts', kind: 'counter', better: 'lower', description: "stored vectors that differ from the endpoint's reference vector for that text" },
   { name: 'peak_queue_length', unit: 'texts', kind: 'counter', better: 'lower', description: "most texts waiting in the embedder's queue at once" },
   { name: 'wall_time_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'first add to last add settled' },
   { name: 'throughput_texts_per_s', unit: 'texts/s', kind: 'timing', better: 'higher', description: 'texts stored per second of wall time' },
@@ -87,11 +96,19 @@ interface PreparedIngest {
   arrivalsMs: Float64Array;
 }
 
-export const ingestDriver: WorkloadDriver<IngestWorkload, IngestVariant, PreparedIngest, z.input<typeof workloadSchema>, z.input<typeof variantSchema>> = {
+export const ingestDriver: WorkloadDriver<
+  IngestWorkload,
+  IngestVariant,
+  PreparedIngest,
+  z.input<typeof workloadSchema>,
+  z.input<typeof variantSchema>,
+  EmbedderFactory
+> = {
   name: 'ingest',
   workloadSchema,
   variantSchema,
   metrics,
+  factory: { part: 'Embedder' },
 
   async prepare(workload, { seed }) {
     const records = await loadDataset(workload.dataset);
@@ -117,12 +134,16 @@ export const ingestDriver: WorkloadDriver<IngestWorkload, IngestVariant, Prepare
 
   async run(prepared, params, context) {
     const { workload, texts, arrivalsMs } = prepared;
-    const client = context.mock.createClient();
-    const options = { client, model: workload.model, dimensions: workload.dimensions };
-    const embedder: Embedder =
-      params.embedder === 'naive'
-        ? new NaiveEmbedder(options)
-        : new BatchEmbedder({ ...options, ...withoutKind(params), random: seededRandom(context) });
+    const { endpoint } = context;
+    const embedder: Embedder = isFactoryVariant<EmbedderFactory>(params)
+      ? await params.factory({
+          endpoint,
+          createClient: (options) => endpoint.createClient(options),
+          model: workload.model,
+          dimensions: workload.dimensions,
+          seed: context.seed,
+        })
+      : createEmbedder(params, { client: endpoint.createClient(), model: workload.model, dimensions: workload.dimensions, random: seededRandom(context) });
     const index = new NaiveIndex();
     const memory = new MemorySystem({ embedder, index });
 
@@ -163,21 +184,24 @@ export const ingestDriver: WorkloadDriver<IngestWorkload, IngestVariant, Prepare
     const end = retainedBytes(context.memory.sample('end')) - retainedBytes(start);
     if (failed > 0) context.log(`${failed} add(s) failed; first: ${(firstError as Error)?.message}`);
 
-    // Verification, outside the timed section: each text's stored vector must be the mock's vector of that text.
+    // Verification, outside the timed section: each text's stored vector must be the endpoint's reference vector
+    // of that text (skipped for an endpoint without a reference model).
+    const reference = endpoint.reference;
     let wrong = 0;
     let missing = 0;
-    texts.forEach((text, i) => {
+    for (let i = 0; i < texts.length; i++) {
       const id = ids[i];
       const stored = id === undefined ? undefined : index.get(id);
       if (!stored) {
         missing++;
-        return;
+        continue;
       }
-      const expected = embeddingFor(text, workload.model, workload.dimensions);
+      if (!reference) continue;
+      const expected = await referenceArray(reference, texts[i], workload.model, workload.dimensions);
       if (stored.length !== expected.length || stored.some((v, d) => v !== expected[d])) wrong++;
-    });
+    }
 
-    const ledger = context.mock.ledger.snapshot();
+    const ledger = await endpoint.ledger();
     const [p50, p95] = latency.percentiles([0.5, 0.95]);
     const mid = heapAt[Math.floor(heapAt.length / 2) - 1] ?? end;
     const result: MetricValues = {
@@ -190,7 +214,7 @@ export const ingestDriver: WorkloadDriver<IngestWorkload, IngestVariant, Prepare
       api_server_errors: ledger.serverErrors,
       api_retries: ledger.retriesSeen,
       texts_lost: missing,
-      wrong_vectors: wrong,
+      ...(reference ? { wrong_vectors: wrong } : {}),
       peak_queue_length: embedderStats.peakQueueLength,
       wall_time_ms: wallMs,
       throughput_texts_per_s: (texts.length - missing) / (wallMs / 1000),
@@ -200,6 +224,10 @@ export const ingestDriver: WorkloadDriver<IngestWorkload, IngestVariant, Prepare
       heap_end_bytes: end,
       heap_growth_second_half_ratio: mid > 0 ? (end - mid) / mid : Number.NaN,
     };
+    if (isFactoryVariant(params)) {
+      const table = partStatsTable(embedderStats);
+      return { metrics: result, details: table ? [table] : [] };
+    }
     if (params.embedder === 'batch') {
       const batchSize = params.maxBatchSize ?? (embedder as BatchEmbedder).options.maxBatchSize;
       const minimum = Math.ceil(texts.length / batchSize);
@@ -212,11 +240,6 @@ export const ingestDriver: WorkloadDriver<IngestWorkload, IngestVariant, Prepare
     return { metrics: result };
   },
 };
-
-function withoutKind(params: Extract<IngestVariant, { embedder: 'batch' }>) {
-  const { embedder: _kind, ...rest } = params;
-  return rest;
-}
 
 function seededRandom(context: RunContext): () => number {
   const rng = createRng(context.seed).fork(`batch-jitter:${context.repetition}`);

@@ -6,7 +6,9 @@ import { NaiveEmbedder } from '../parts/embeddings/index.ts';
 import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
 import { MemorySystem } from '../memory/memory-system.ts';
 import type { Embedder, EmbedderStats, Embedding, MemoryResult, SearchHit } from '../memory/types.ts';
-import { countTokens, embeddingFor, type LedgerSnapshot, type MockApiConfig } from '../endpoint/mock/index.ts';
+import { countTokens, type LedgerSnapshot } from '../endpoint/mock/index.ts';
+import type { EndpointLimits } from '../endpoint/types.ts';
+import { referenceArray, referenceOf } from './reference.ts';
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { ParallelProcessor } from '../parts/parallel/processor.ts';
 import { SharedVectorIndex } from '../parts/parallel/shared-index.ts';
@@ -83,6 +85,8 @@ interface PreparedApiBatch {
   workload: ParallelApiWorkload;
   corpusTexts: string[];
   corpusVectors: Embedding[];
+  /** Width of every vector. */
+  dimensions: number;
   documents: string[];
   queries: string[];
   /** NaiveIndex's answer for each query over corpus + documents, ids as the memory assigns them. */
@@ -107,26 +111,30 @@ export const parallelApiDriver: WorkloadDriver<
   variantSchema,
   metrics,
 
-  async prepare(workload, { seed }) {
+  async prepare(workload, { seed, endpoint }) {
     const records = generateCorpus({ size: workload.corpusSize + workload.documents, seed });
     const corpusTexts = records.slice(0, workload.corpusSize).map((r) => r.text);
     const documents = records.slice(workload.corpusSize).map((r) => r.text);
     const queries = generateQueries({ size: workload.queries, seed }).map((q) => q.text);
-    const vectorOf = (text: string) => Array.from(embeddingFor(text, workload.model, workload.dimensions));
-    const corpusVectors = corpusTexts.map(vectorOf);
+    const model = referenceOf(endpoint, 'parallel-api');
+    const vectorOf = (text: string) => referenceArray(model, text, workload.model, workload.dimensions);
+    const corpusVectors: number[][] = [];
+    for (const text of corpusTexts) corpusVectors.push(await vectorOf(text));
     // The reference: ids m0.. for the corpus, then the documents in call order (ids are assigned at call time).
     const reference = new NaiveIndex();
     corpusVectors.forEach((v, i) => reference.add(`${ID_PREFIX}${i}`, v));
-    documents.forEach((text, i) => reference.add(`${ID_PREFIX}${workload.corpusSize + i}`, vectorOf(text)));
-    const expected = queries.map((q) => reference.search(vectorOf(q), workload.topK));
+    for (let i = 0; i < documents.length; i++) reference.add(`${ID_PREFIX}${workload.corpusSize + i}`, await vectorOf(documents[i]));
+    const expected: SearchHit[][] = [];
+    for (const q of queries) expected.push(reference.search(await vectorOf(q), workload.topK));
+    const dimensions = corpusVectors[0]?.length ?? (await vectorOf('probe')).length;
     let drainChunk = '';
     for (let i = 0; countTokens(drainChunk) < DRAIN_CHUNK_TOKENS; i++) drainChunk += `${records[i % records.length].text} `;
-    return { workload, corpusTexts, corpusVectors, documents, queries, expected, drainChunk, drainChunkTokens: countTokens(drainChunk) };
+    return { workload, corpusTexts, corpusVectors, dimensions, documents, queries, expected, drainChunk, drainChunkTokens: countTokens(drainChunk) };
   },
 
   async run(prepared, params, context) {
     const concurrency = params.mode === 'sequential' ? 1 : params.concurrency;
-    const client = context.mock.createClient({ maxRetries: prepared.workload.maxRetries });
+    const client = context.endpoint.createClient({ maxRetries: prepared.workload.maxRetries });
     const batch = await runBatch(prepared, client, params.mode === 'sequential' ? 'sequential' : concurrency, context);
     const result: MetricValues = {
       wall_time_ms: batch.wallMs,
@@ -176,7 +184,7 @@ async function runBatch(
   const { workload, documents, queries } = prepared;
   const api = new NaiveEmbedder({ client, model: workload.model, dimensions: workload.dimensions });
   const embedder = new PhasedEmbedder(new PrecomputedEmbedder(prepared.corpusTexts, prepared.corpusVectors, workload), api);
-  const dims = prepared.corpusVectors[0]?.length ?? embeddingFor('probe', workload.model, workload.dimensions).length;
+  const dims = prepared.dimensions;
   const index = new SharedVectorIndex({ dimensions: dims, capacity: workload.corpusSize + documents.length });
   const memory = new MemorySystem({ embedder, index, idPrefix: ID_PREFIX });
   await memory.addMany(prepared.corpusTexts);
@@ -197,7 +205,7 @@ async function runBatch(
     return out;
   };
 
-  const ledgerBefore = context.mock.ledger.snapshot();
+  const ledgerBefore = await context.endpoint.ledger();
   const cpuBefore = cpuUsage();
   const t0 = performance.now();
   const added = await each(documents, (text) => memory.add(text));
@@ -205,7 +213,8 @@ async function runBatch(
   const found = await each(queries, (query) => memory.search(query, { topK: workload.topK }));
   const t2 = performance.now();
   const cpu = cpuUsage(cpuBefore);
-  const ledger = diffLedger(context.mock.ledger.snapshot(), ledgerBefore);
+  const ledgerAfter = await context.endpoint.ledger();
+  const ledger = diffLedger(ledgerAfter, ledgerBefore);
   await api.close();
 
   let failed = 0;
@@ -257,7 +266,7 @@ export const CONCURRENCY_CURVE_CHART: ChartHint = {
 /** The concurrency curve: one batch per concurrency, each on a fresh memory (see the module comment). */
 async function measureCurve(prepared: PreparedApiBatch, client: OpenAI, context: RunContext): Promise<DetailTable> {
   const { workload } = prepared;
-  const config = context.mock.config;
+  const { limits, timeScale } = context.endpoint;
   const points: Array<{ concurrency: number; batch: BatchResult }> = [];
   for (const concurrency of [...new Set(workload.curve)].sort((a, b) => a - b)) {
     if (workload.curveRegime === 'sustained') await drainTokenBucket(prepared, context);
@@ -270,7 +279,7 @@ async function measureCurve(prepared: PreparedApiBatch, client: OpenAI, context:
   const cpuCap = msPerRequest / (reference.cpuMs / Math.max(1, reference.ledger.requests));
   const rows = points.map(({ concurrency, batch }) => {
     const tokensPerRequest = batch.ledger.tokens / Math.max(1, batch.ledger.succeeded);
-    const rateCap = rateLimitCap(config, msPerRequest, tokensPerRequest);
+    const rateCap = rateLimitCap(limits, timeScale, msPerRequest, tokensPerRequest);
     const caps: Array<[string, number]> = [
       ['latency (concurrency)', concurrency],
       ['rate limit', rateCap],
@@ -318,15 +327,16 @@ async function measureCurve(prepared: PreparedApiBatch, client: OpenAI, context:
 }
 
 /**
- * The highest speedup the mock's per-minute limits allow in steady state: sustained requests per ms (the tighter
- * of the request and token buckets) x sequential ms per request. Infinity without a limit.
+ * The highest speedup the endpoint's per-minute limits allow in steady state: sustained requests per ms (the
+ * tighter of the request and token buckets) x sequential ms per request. Infinity without a limit, and when the
+ * limits are unknown (null: nothing to compute a cap from). `timeScale` scales the minute (a modelled endpoint).
  */
-export function rateLimitCap(config: MockApiConfig, msPerRequest: number, tokensPerRequest: number): number {
-  if (config.rateLimit === false || config.timeScale === 0) return Number.POSITIVE_INFINITY;
-  const minuteMs = 60_000 * config.timeScale;
+export function rateLimitCap(limits: EndpointLimits, timeScale: number, msPerRequest: number, tokensPerRequest: number): number {
+  if (timeScale === 0) return Number.POSITIVE_INFINITY;
+  const minuteMs = 60_000 * timeScale;
   const requestsPerMs = Math.min(
-    config.rateLimit.requestsPerMinute / minuteMs,
-    tokensPerRequest > 0 ? config.rateLimit.tokensPerMinute / tokensPerRequest / minuteMs : Number.POSITIVE_INFINITY,
+    (limits.requestsPerMinute ?? Number.POSITIVE_INFINITY) / minuteMs,
+    tokensPerRequest > 0 ? (limits.tokensPerMinute ?? Number.POSITIVE_INFINITY) / tokensPerRequest / minuteMs : Number.POSITIVE_INFINITY,
   );
   return requestsPerMs * msPerRequest;
 }
@@ -336,11 +346,12 @@ export function rateLimitCap(config: MockApiConfig, msPerRequest: number, tokens
  * x-ratelimit-remaining-tokens header, so the next batch meets the sustained rate rather than a full burst.
  */
 async function drainTokenBucket(prepared: PreparedApiBatch, context: RunContext): Promise<void> {
-  const config = context.mock.config;
-  if (config.rateLimit === false || config.timeScale === 0) return;
-  const client = context.mock.createClient({ maxRetries: 0 });
+  const { limits, timeScale } = context.endpoint;
+  const tokensPerMinute = limits.tokensPerMinute;
+  if (tokensPerMinute === null || !Number.isFinite(tokensPerMinute) || timeScale === 0) return;
+  const client = context.endpoint.createClient({ maxRetries: 0 });
   const model = prepared.workload.model;
-  const threshold = config.rateLimit.tokensPerMinute * 0.01;
+  const threshold = tokensPerMinute * 0.01;
   let remaining = Number.NaN;
   for (let attempt = 0; attempt < 8; attempt++) {
     const probe = await client.embeddings.create({ model, input: 'drain' }).withResponse();
@@ -350,7 +361,7 @@ async function drainTokenBucket(prepared: PreparedApiBatch, context: RunContext)
     if (chunks < 1) break;
     await client.embeddings.create({ model, input: new Array<string>(chunks).fill(prepared.drainChunk) });
   }
-  context.log(`parallel-api: token bucket drained to ${remaining} of ${config.rateLimit.tokensPerMinute} tokens`);
+  context.log(`parallel-api: token bucket drained to ${remaining} of ${tokensPerMinute} tokens`);
 }
 
 function diffLedger(after: LedgerSnapshot, before: LedgerSnapshot): LedgerSnapshot {

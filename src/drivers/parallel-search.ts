@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { generateCorpus, generateQueries } from '../datasets/index.ts';
 import { compareHits, dot, norm, scoreFromDot } from '../memory/reference.mjs';
 import type { SearchHit } from '../memory/types.ts';
-import { embeddingFor } from '../endpoint/mock/index.ts';
+import { referenceFloat32, referenceOf } from './reference.ts';
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { SharedVectorIndex } from '../parts/parallel/shared-index.ts';
 import { WorkerPoolSearcher } from '../parts/parallel/worker-searcher.ts';
@@ -105,12 +105,15 @@ export const parallelSearchDriver: WorkloadDriver<
   variantSchema,
   metrics,
 
-  async prepare(workload, { seed }) {
+  async prepare(workload, { seed, endpoint }) {
+    const model = referenceOf(endpoint, 'parallel-search');
+    const vectorOf = (text: string) => referenceFloat32(model, text, workload.model, workload.dimensions);
     const texts = generateCorpus({ size: workload.vectors, seed }).map((r) => r.text);
-    const dims = embeddingFor('probe', workload.model, workload.dimensions).length;
+    const dims = (await vectorOf('probe')).length;
     const index = new SharedVectorIndex({ dimensions: dims, capacity: workload.vectors });
-    texts.forEach((text, i) => index.add(`m${i}`, embeddingFor(text, workload.model, workload.dimensions)));
-    const queries = generateQueries({ size: workload.queries, seed }).map((q) => embeddingFor(q.text, workload.model, workload.dimensions));
+    for (let i = 0; i < texts.length; i++) index.add(`m${i}`, await vectorOf(texts[i]));
+    const queries: Float32Array[] = [];
+    for (const q of generateQueries({ size: workload.queries, seed })) queries.push(await vectorOf(q.text));
     const expected = index.searchBatch(queries, workload.topK);
     let referenceMismatches = 0;
     for (let q = 0; q < Math.min(workload.referenceQueries, queries.length); q++) {

@@ -3,7 +3,7 @@ import { InputError } from '../errors.ts';
 import { NaiveEmbedder } from '../parts/embeddings/index.ts';
 import { loadDataset } from '../datasets/load.ts';
 import { readTrace, type TraceOp, type TraceSearch } from '../datasets/traces.ts';
-import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
+import { createIndex, indexParamsSchema, type IndexParams } from '../parts/vector-index/create.ts';
 import { MemorySystem } from '../memory/memory-system.ts';
 import { matchesFilter } from '../memory/reference.mjs';
 import type {
@@ -14,9 +14,13 @@ import type {
   SearchHit,
   SearchOptions,
   SearchResultCache,
+  VectorIndex,
   WriteEvent,
 } from '../memory/types.ts';
-import { embeddingFor } from '../endpoint/mock/index.ts';
+import { isFactoryVariant } from '../harness/factory-variant.ts';
+import { isPromise, settle } from '../util/maybe-promise.ts';
+import { partStatsTable } from './part-stats.ts';
+import { referenceArray, referenceOf } from './reference.ts';
 import { LatencyRecorder } from '../harness/statistics.ts';
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, WorkloadDriver } from '../harness/types.ts';
 import {
@@ -26,12 +30,12 @@ import {
   versionedRequests,
   type CacheTraceEvent,
 } from '../parts/search-cache/belady.ts';
-import { createSearchCaches } from '../parts/search-cache/cached-memory.ts';
-import { QueryNormalizingEmbedder } from '../parts/search-cache/embedding-cache.ts';
+import { createSearchCache, searchCacheParamsSchema } from '../parts/search-cache/create.ts';
+import { EmbeddingCache, QueryNormalizingEmbedder } from '../parts/search-cache/embedding-cache.ts';
+import { SearchCache } from '../parts/search-cache/search-cache.ts';
 import { measureHitCost } from '../parts/search-cache/hit-bench.ts';
-import { canonicalKey, normalizeQuery } from '../parts/search-cache/keys.ts';
-import { NaiveSearchCache, type NaiveSearchCacheStats } from '../parts/search-cache/naive-cache.ts';
-import type { EmbeddingCacheStats, SearchCacheStats } from '../parts/search-cache/stats.ts';
+import { canonicalKey, normalizeQuery, type QueryNormalization } from '../parts/search-cache/keys.ts';
+import { NaiveSearchCache } from '../parts/search-cache/naive-cache.ts';
 import type { InvalidationPolicy } from '../parts/search-cache/search-cache.ts';
 import { cacheEventsForTrace } from '../parts/search-cache/trace-events.ts';
 
@@ -39,10 +43,12 @@ import { cacheEventsForTrace } from '../parts/search-cache/trace-events.ts';
  * The search-trace workload: a memory pre-loaded with the first `preload` memories of a dataset replays a query
  * trace (searches and adds, see src/datasets/traces.ts) with `clients` concurrent async clients, each taking the
  * trace's next operation when its previous one has finished. The variant chooses the result cache: none, the
- * seed's naive cache, or memopt's SearchCache (with its query embedding cache).
+ * seed's naive cache, memopt's SearchCache (with its query embedding cache), or its own (a factory returning any
+ * SearchResultCache). The index behind the cache is the workload's (`index`, default NaiveIndex), the same for
+ * both variants.
  *
- * What goes through the mocked API: query embeddings only. Stored texts (pre-load and the trace's adds) are
- * embedded in-process by the mock's own model (`embeddingFor`): they cost the same in every variant and are not
+ * What goes through the endpoint: query embeddings only. Stored texts (pre-load and the trace's adds) are
+ * embedded in-process from the endpoint's reference vectors: they cost the same in every variant and are not
  * what a search cache changes, so the ledger counts exactly the searches' requests and tokens.
  *
  * Query semantics are the same in every variant: the query is normalized (NFC, trimmed, whitespace collapsed, and
@@ -50,11 +56,13 @@ import { cacheEventsForTrace } from '../parts/search-cache/trace-events.ts';
  * vector; only the SearchCache also uses that normalization for its keys. That is what makes their answers
  * comparable one to one.
  *
- * Stale check (outside the timed replay): every served result is compared with a fresh, uncached search over the
- * memory at the same point of the trace. A search that overlapped writes may legitimately reflect any generation
- * between its call and its return (it scanned at some instant in between), so it is stale only if it equals the
- * fresh result at none of them. Fresh results come from a reference index with every memory, filtered to the
- * memories that existed at that generation (the trace only adds), using the mock's vector for the query: no API.
+ * Stale check (outside the timed replay): every served result is compared with a fresh, uncached search of the
+ * same kind of index at the same point of the trace. A search that overlapped writes may legitimately reflect any
+ * generation between its call and its return (it scanned at some instant in between), so it is stale only if it
+ * equals the fresh result at none of them. The fresh index is built anew through the same factory and filled in
+ * generation order (the trace only adds), and each search is asked of it, with the same query vector, once it holds
+ * exactly the memories of that generation: whatever index sits behind the cache, a served result must be what
+ * that index answers at that point. No API.
  */
 const workloadSchema = z
   .object({
@@ -69,6 +77,8 @@ const workloadSchema = z
     dimensions: z.number().int().positive().optional(),
     /** Lower-case queries before embedding (and in SearchCache keys). */
     caseFold: z.boolean().default(true),
+    /** The index behind the cache (both variants); one that needs fit() is fitted on the pre-loaded vectors. */
+    index: indexParamsSchema.default({ index: 'naive' }),
     /** Capacities for the bounds table (infinite, Belady, sequential LRU), besides the variant's own. */
     boundCapacities: z.array(z.number().int().positive()).default([50, 100, 200, 500, 1000]),
     /** Time a SearchCache hit with tinybench (SearchCache variant, first repetition). */
@@ -76,39 +86,34 @@ const workloadSchema = z
   })
   .strict();
 
-const variantSchema = z.discriminatedUnion('cache', [
-  z.object({ cache: z.literal('none') }).strict(),
-  z
-    .object({
-      cache: z.literal('naive'),
-      maxEntries: z.number().int().positive().default(1000),
-      ttlMs: z.number().int().min(0).default(300_000),
-    })
-    .strict(),
-  z
-    .object({
-      cache: z.literal('search-cache'),
-      maxEntries: z.number().int().positive().default(1000),
-      maxSizeBytes: z.number().int().positive().optional(),
-      ttlMs: z.number().int().min(0).default(0),
-      invalidation: z.enum(['generation', 'targeted']).default('targeted'),
-      embeddingCacheEntries: z.number().int().positive().default(10_000),
-    })
-    .strict(),
-]);
+const variantSchema = searchCacheParamsSchema;
 
 export type SearchTraceWorkload = z.infer<typeof workloadSchema>;
 export type SearchTraceVariant = z.infer<typeof variantSchema>;
 
+/** What a search-trace variant's own factory gets to build its cache with. */
+export interface SearchCacheFactoryContext {
+  /** The memory's index (e.g. for an inspector that reads stored vectors). */
+  index: VectorIndex;
+  /** The memory's record for an id, once stored. */
+  record(id: string): { id: string; text: string; metadata?: Record<string, unknown> } | undefined;
+  /** The query normalization the memory's query embedder applies (match it in cache keys). */
+  normalization: QueryNormalization;
+  seed: number;
+}
+
+/** A user's SearchResultCache for a search-trace variant (`{ label, factory, version }` in place of `params`). */
+export type SearchCacheFactory = (context: SearchCacheFactoryContext) => SearchResultCache | Promise<SearchResultCache>;
+
 const metrics: MetricSpec[] = [
-  { name: 'hit_rate', unit: 'fraction', kind: 'counter', better: 'higher', description: '(hits + in-flight joins) / searches; a join costs no request, so it counts as a hit; 0 without a cache' },
+  { name: 'hit_rate', unit: 'fraction', kind: 'counter', better: 'higher', description: "(hits + in-flight joins) / searches; a join costs no request, so it counts as a hit; 0 without a cache; for a user's cache, searches it answered without computing / searches" },
   { name: 'infinite_cache_hit_rate', unit: 'fraction', kind: 'ratio', better: 'higher', description: "bound: every repeat a hit, under the SearchCache's invalidation policy (sequential replay)" },
   { name: 'belady_hit_rate', unit: 'fraction', kind: 'ratio', better: 'higher', description: "bound: Belady's optimal offline policy at the same capacity and invalidation policy (sequential replay)" },
   { name: 'belady_fraction', unit: 'fraction', kind: 'ratio', better: 'higher', description: 'measured hit rate / Belady hit rate' },
   { name: 'lru_sequential_hit_rate', unit: 'fraction', kind: 'ratio', better: 'higher', description: 'what this LRU would hit on a sequential replay (the measured rate differs by concurrency)' },
   { name: 'stale_results', unit: 'searches', kind: 'counter', better: 'lower', description: 'served results equal to no fresh uncached result within the search (call to return)' },
   { name: 'ttl_violations', unit: 'searches', kind: 'counter', better: 'lower', description: 'results served from the cache more than their TTL after they were computed' },
-  { name: 'api_requests', unit: 'requests', kind: 'counter', better: 'lower', description: 'embedding requests for queries the mocked API received' },
+  { name: 'api_requests', unit: 'requests', kind: 'counter', better: 'lower', description: 'embedding requests for queries the endpoint received' },
   { name: 'api_tokens', unit: 'tokens', kind: 'counter', better: 'lower', description: 'query tokens billed (cl100k_base)' },
   { name: 'api_cost_usd', unit: 'usd', kind: 'counter', better: 'lower', description: 'tokens x list price' },
   { name: 'search_errors', unit: 'searches', kind: 'counter', better: 'lower', description: 'searches that rejected' },
@@ -144,8 +149,8 @@ interface PreparedSearchTrace {
   queryVectors: Map<string, number[]>;
   /** Id (as the memory assigns them: m0, m1, ... in call order) -> metadata, for every memory. */
   metadataById: Map<string, Record<string, unknown> | undefined>;
-  /** Every memory ranked for a search key (lazily, shared by all runs: the final index is the same in each). */
-  reference: { index: NaiveIndex; ranked: Map<string, SearchHit[]> };
+  /** Id -> stored text, for every memory. */
+  textById: Map<string, string>;
   /** Bounds by "invalidation:capacity", computed once. */
   bounds: Map<string, Bounds>;
   events: Map<InvalidationPolicy, CacheTraceEvent[]>;
@@ -157,42 +162,44 @@ export const searchTraceDriver: WorkloadDriver<
   SearchTraceVariant,
   PreparedSearchTrace,
   z.input<typeof workloadSchema>,
-  z.input<typeof variantSchema>
+  z.input<typeof variantSchema>,
+  SearchCacheFactory
 > = {
   name: 'search-trace',
   workloadSchema,
   variantSchema,
   metrics,
+  factory: { part: 'SearchResultCache' },
 
-  async prepare(workload) {
+  async prepare(workload, { endpoint }) {
     const [ops, records] = await Promise.all([readTrace(workload.trace), loadDataset(workload.dataset)]);
     if (records.length < workload.preload) {
       throw new InputError({ field: 'workload.preload' }, `asks for ${workload.preload} memories but ${workload.dataset} has ${records.length}`);
     }
     const normalization = { caseFold: workload.caseFold };
     // Plain number[] like the SDK's: a NaiveIndex scan slows down several times once it has also seen Float32Arrays.
-    const vectorOf = (text: string) => Array.from(embeddingFor(text, workload.model, workload.dimensions));
+    const model = referenceOf(endpoint, 'search-trace');
+    const vectorOf = (text: string) => referenceArray(model, text, workload.model, workload.dimensions);
     const preload = records.slice(0, workload.preload).map((r) => ({ text: r.text, metadata: r.topic ? { topic: r.topic } : undefined }));
     const memoryVectors = new Map<string, number[]>();
     const queryVectors = new Map<string, number[]>();
     const metadataById = new Map<string, Record<string, unknown> | undefined>();
-    const reference = new NaiveIndex();
+    const textById = new Map<string, string>();
     let nextId = 0;
-    const addMemory = (text: string, metadata: Record<string, unknown> | undefined) => {
-      let vector = memoryVectors.get(text);
-      if (!vector) memoryVectors.set(text, (vector = vectorOf(text)));
+    const addMemory = async (text: string, metadata: Record<string, unknown> | undefined) => {
+      if (!memoryVectors.has(text)) memoryVectors.set(text, await vectorOf(text));
       const id = `m${nextId++}`;
-      reference.add(id, vector);
       metadataById.set(id, metadata);
+      textById.set(id, text);
     };
-    for (const m of preload) addMemory(m.text, m.metadata);
+    for (const m of preload) await addMemory(m.text, m.metadata);
     let searches = 0;
     for (const op of ops) {
-      if (op.op === 'add') addMemory(op.text, op.metadata);
+      if (op.op === 'add') await addMemory(op.text, op.metadata);
       else {
         searches++;
         const normalized = normalizeQuery(op.text, normalization);
-        if (!queryVectors.has(normalized)) queryVectors.set(normalized, vectorOf(normalized));
+        if (!queryVectors.has(normalized)) queryVectors.set(normalized, await vectorOf(normalized));
       }
     }
     return {
@@ -204,7 +211,7 @@ export const searchTraceDriver: WorkloadDriver<
       memoryVectors,
       queryVectors,
       metadataById,
-      reference: { index: reference, ranked: new Map() },
+      textById,
       bounds: new Map(),
       events: new Map(),
     };
@@ -213,39 +220,22 @@ export const searchTraceDriver: WorkloadDriver<
   async run(prepared, params, context) {
     const { workload, ops } = prepared;
     const normalization = { caseFold: workload.caseFold };
-    const client = context.mock.createClient();
+    const client = context.endpoint.createClient();
     const api = new NaiveEmbedder({ client, model: workload.model, dimensions: workload.dimensions });
-    const index = new NaiveIndex();
+    const index = await createFittedIndex(prepared);
     const stored = new StoredTextEmbedder(prepared.memoryVectors, workload.model, workload.dimensions);
 
     let memory: MemorySystem | undefined;
-    let inner: SearchResultCache | undefined;
-    let queryEmbedder: Embedder;
-    let searchCacheStats: (() => SearchCacheStats) | undefined;
-    let embeddingStats: (() => EmbeddingCacheStats) | undefined;
-    let naiveStats: (() => NaiveSearchCacheStats) | undefined;
-    if (params.cache === 'search-cache') {
-      const caches = createSearchCaches({
-        embedder: api,
-        index,
-        record: (id) => memory?.get(id),
-        normalization,
-        cache: { maxEntries: params.maxEntries, maxSizeBytes: params.maxSizeBytes, ttlMs: params.ttlMs, invalidation: params.invalidation },
-        embeddingCache: { maxEntries: params.embeddingCacheEntries },
-      });
-      inner = caches.cache;
-      queryEmbedder = caches.embeddings;
-      searchCacheStats = () => caches.cache.stats();
-      embeddingStats = () => caches.embeddings.cacheStats();
-    } else {
-      queryEmbedder = new QueryNormalizingEmbedder(api, normalization);
-      if (params.cache === 'naive') {
-        const naive = new NaiveSearchCache({ maxEntries: params.maxEntries, ttlMs: params.ttlMs });
-        inner = naive;
-        naiveStats = () => naive.stats();
-      }
-    }
-    const ttlMs = params.cache === 'none' ? 0 : params.ttlMs;
+    const record = (id: string) => memory?.get(id);
+    const factory = isFactoryVariant<SearchCacheFactory>(params) ? params : undefined;
+    const own = isFactoryVariant(params) ? undefined : params;
+    const { cache: inner, queryEmbedder } = own
+      ? createSearchCache(own, { embedder: api, index, record, normalization })
+      : { cache: await factory!.factory({ index, record, normalization, seed: context.seed }), queryEmbedder: new QueryNormalizingEmbedder(api, normalization) };
+    const searchCacheStats = inner instanceof SearchCache ? () => inner.stats() : undefined;
+    const embeddingStats = queryEmbedder instanceof EmbeddingCache ? () => queryEmbedder.cacheStats() : undefined;
+    const naiveStats = inner instanceof NaiveSearchCache ? () => inner.stats() : undefined;
+    const ttlMs = !own || own.cache === 'none' ? 0 : own.ttlMs;
     const audit = new AuditedCache(inner);
     memory = new MemorySystem({ embedder: stored, queryEmbedder, index, cache: audit });
     for (const m of prepared.preload) await memory.add(m.text, m.metadata);
@@ -293,12 +283,12 @@ export const searchTraceDriver: WorkloadDriver<
     if (ttlViolations > 0) context.log(`${ttlViolations} result(s) served past their TTL, the worst by ${worstOverrunMs.toFixed(1)} ms`);
 
     // Verification, outside the timed replay.
-    const stale = countStale(prepared, served, audit.addedAt, normalization);
-    if (params.cache === 'none' && stale > 0) {
+    const stale = await countStale(prepared, served, audit.addedAt, normalization);
+    if (own?.cache === 'none' && stale > 0) {
       context.log(`warning: ${stale} uncached result(s) differ from the reference: the stale check itself is off`);
     }
 
-    const ledger = context.mock.ledger.snapshot();
+    const ledger = await context.endpoint.ledger();
     const [p50, p95] = latency.percentiles([0.5, 0.95]);
     const result: MetricValues = {
       stale_results: stale,
@@ -313,11 +303,20 @@ export const searchTraceDriver: WorkloadDriver<
       hit_rate: 0,
     };
     const details: DetailTable[] = [];
-    if (naiveStats) {
+    if (factory) {
+      // A user's cache: what the driver sees for any cache (searches answered without computing), and its stats().
+      const searched = served.filter((x) => x !== undefined).length;
+      result.hit_rate = searched > 0 ? (searched - audit.computedSearches) / searched : 0;
+      result.cache_hits = searched - audit.computedSearches;
+      const table = partStatsTable((inner as { stats?: () => unknown }).stats?.());
+      if (table) details.push(table);
+    }
+    if (naiveStats && !factory) {
       const s = naiveStats();
       Object.assign(result, { hit_rate: s.hitRate, cache_hits: s.hits, evictions: s.evictions, expirations: s.expirations });
     }
-    if (searchCacheStats && embeddingStats && params.cache === 'search-cache') {
+    if (searchCacheStats && embeddingStats && own?.cache === 'search-cache') {
+      const params = own;
       const s = searchCacheStats();
       Object.assign(result, {
         hit_rate: s.hitRate,
@@ -360,13 +359,17 @@ interface ServedSearch {
 class AuditedCache implements SearchResultCache {
   readonly addedAt = new Map<string, number>();
   readonly bornAt = new WeakMap<object, number>();
+  /** Searches the cache computed (called `compute` for); the others it answered from what it held or shared. */
+  computedSearches = 0;
   constructor(private readonly inner: SearchResultCache | undefined) {}
   getOrCompute(query: string, options: SearchOptions, generation: number, compute: () => Promise<MemoryResult[]>): Promise<MemoryResult[]> {
-    const timed = () =>
-      compute().then((results) => {
+    const timed = () => {
+      this.computedSearches++;
+      return compute().then((results) => {
         this.bornAt.set(results, performance.now());
         return results;
       });
+    };
     return this.inner ? this.inner.getOrCompute(query, options, generation, timed) : compute();
   }
   onWrite(event: WriteEvent): void {
@@ -375,7 +378,7 @@ class AuditedCache implements SearchResultCache {
   }
 }
 
-/** Embeds stored texts in-process with the mock's model (no API), from vectors computed once in prepare. */
+/** Embeds stored texts in-process (no API), from the reference vectors computed once in prepare. */
 class StoredTextEmbedder implements Embedder {
   private calls = 0;
   constructor(
@@ -385,7 +388,8 @@ class StoredTextEmbedder implements Embedder {
   ) {}
   embed(text: string): Promise<Embedding> {
     this.calls++;
-    const vector = this.vectors.get(text) ?? Array.from(embeddingFor(text, this.model, this.dimensions));
+    const vector = this.vectors.get(text);
+    if (!vector) return Promise.reject(new RangeError(`StoredTextEmbedder: no vector prepared for '${text.slice(0, 40)}'`));
     return Promise.resolve(vector);
   }
   embedMany(texts: readonly string[]): Promise<Embedding[]> {
@@ -398,68 +402,91 @@ class StoredTextEmbedder implements Embedder {
   }
 }
 
+/** The workload's index, fitted on the pre-loaded vectors when it needs a fit (sq8, compressed). */
+async function createFittedIndex(prepared: PreparedSearchTrace): Promise<VectorIndex> {
+  const params: IndexParams = prepared.workload.index;
+  const index = createIndex(params);
+  if ('fit' in index) index.fit(prepared.preload.map((m) => prepared.memoryVectors.get(m.text)!));
+  return index;
+}
+
 /**
  * Served results equal to no fresh result at any generation within their search. Ids are the memory's own (m0,
  * m1, ... in call order, the same in every run since clients take operations in trace order and call add at
- * once), so the reference index built in prepare holds exactly the final memory; a memory is visible at generation
- * g iff its add event carried a generation <= g.
+ * once); a memory is visible at generation g iff its add event carried a generation <= g. A fresh index of the
+ * workload's kind is filled in generation order, and at each generation g the searches still unmatched whose
+ * window reaches g are asked of it (once per distinct search and generation).
  */
-function countStale(
+async function countStale(
   prepared: PreparedSearchTrace,
   served: ReadonlyArray<ServedSearch | undefined>,
   addedAt: ReadonlyMap<string, number>,
-  normalization: { caseFold: boolean },
-): number {
-  let stale = 0;
+  normalization: QueryNormalization,
+): Promise<number> {
+  const index = await createFittedIndex(prepared);
+  const inOrder = [...addedAt.entries()].sort((a, b) => a[1] - b[1]);
+  const waiting = new Map<number, number[]>();
+  let last = -1;
   prepared.ops.forEach((op, i) => {
     const search = served[i];
     if (op.op !== 'search' || !search) return;
-    const ranked = rankedFor(prepared, op, normalization);
-    const topK = op.options?.topK ?? 5;
-    for (let g = search.generationAtCall; g <= search.generationAtReturn; g++) {
-      if (matchesFreshAt(search.results, ranked, g, topK, addedAt)) return;
-    }
-    stale++;
+    const list = waiting.get(search.generationAtCall) ?? [];
+    list.push(i);
+    waiting.set(search.generationAtCall, list);
+    last = Math.max(last, search.generationAtReturn);
   });
+  let stale = 0;
+  let stored = 0;
+  const first = Math.min(...waiting.keys());
+  for (let g = first; g <= last; g++) {
+    const due = waiting.get(g);
+    if (!due) continue;
+    while (stored < inOrder.length && inOrder[stored][1] <= g) {
+      const id = inOrder[stored++][0];
+      await settle(index.add(id, prepared.memoryVectors.get(prepared.textById.get(id)!)!));
+    }
+    const freshByKey = new Map<string, FreshHit[]>();
+    for (const i of due) {
+      const op = prepared.ops[i] as TraceSearch;
+      const key = canonicalKey(op.text, op.options, normalization);
+      let fresh = freshByKey.get(key);
+      if (!fresh) {
+        fresh = await freshSearch(prepared, index, op, normalization);
+        freshByKey.set(key, fresh);
+      }
+      const search = served[i]!;
+      if (sameResults(search.results, fresh)) continue;
+      if (g < search.generationAtReturn) {
+        const later = waiting.get(g + 1) ?? [];
+        later.push(i);
+        waiting.set(g + 1, later);
+      } else stale++;
+    }
+    waiting.delete(g);
+  }
+  await index.close?.();
   return stale;
 }
 
-function matchesFreshAt(
-  results: readonly MemoryResult[],
-  ranked: readonly SearchHit[],
-  generation: number,
-  topK: number,
-  addedAt: ReadonlyMap<string, number>,
-): boolean {
-  let n = 0;
-  for (const hit of ranked) {
-    const added = addedAt.get(hit.id);
-    if (added === undefined || added > generation) continue; // not in the memory yet at that generation
-    const result = results[n];
-    if (!result || result.id !== hit.id || result.score !== hit.score) return false;
-    if (++n === topK) break;
+type FreshHit = { id: string; score: number };
+
+/** An uncached search, as MemorySystem answers it (topK, metadata filter), of the index as it is now. */
+async function freshSearch(prepared: PreparedSearchTrace, index: VectorIndex, op: TraceSearch, normalization: QueryNormalization): Promise<FreshHit[]> {
+  const topK = op.options?.topK ?? 5;
+  const filter = op.options?.filter;
+  let hits = index.search(prepared.queryVectors.get(normalizeQuery(op.text, normalization))!, filter ? index.size : topK);
+  if (isPromise(hits)) hits = await hits;
+  const out: FreshHit[] = [];
+  for (const hit of hits) {
+    if (filter && !matchesFilter(prepared.metadataById.get(hit.id), filter)) continue;
+    out.push({ id: hit.id, score: hit.score });
+    if (out.length === topK) break;
   }
-  return n === results.length;
+  return out;
 }
 
-/**
- * Every memory of the final index that matches the search's filter, best first, cut to topK + the trace's adds
- * (enough for any generation: at most that many are not yet visible). Computed once per key, shared by all runs.
- */
-function rankedFor(prepared: PreparedSearchTrace, op: TraceSearch, normalization: { caseFold: boolean }): SearchHit[] {
-  const key = canonicalKey(op.text, op.options, normalization);
-  let ranked = prepared.reference.ranked.get(key);
-  if (!ranked) {
-    const index = prepared.reference.index;
-    const all = index.search(prepared.queryVectors.get(normalizeQuery(op.text, normalization))!, index.size);
-    const filter = op.options?.filter;
-    const matching = filter
-      ? all.filter((hit) => matchesFilter(prepared.metadataById.get(hit.id), filter))
-      : all;
-    ranked = matching.slice(0, (op.options?.topK ?? 5) + prepared.adds);
-    prepared.reference.ranked.set(key, ranked);
-  }
-  return ranked;
+function sameResults(results: readonly MemoryResult[], fresh: readonly FreshHit[]): boolean {
+  return results.length === fresh.length && results.every((r, i) => r.id === fresh[i].id && r.score === fresh[i].score);
 }
 
 function eventsFor(prepared: PreparedSearchTrace, invalidation: InvalidationPolicy): CacheTraceEvent[] {
@@ -469,8 +496,11 @@ function eventsFor(prepared: PreparedSearchTrace, invalidation: InvalidationPoli
     events = cacheEventsForTrace({
       preloaded: prepared.preload,
       ops: prepared.ops,
-      vectorOf: (text) =>
-        prepared.memoryVectors.get(text) ?? prepared.queryVectors.get(text) ?? Array.from(embeddingFor(text, workload.model, workload.dimensions)),
+      vectorOf: (text) => {
+        const vector = prepared.memoryVectors.get(text) ?? prepared.queryVectors.get(text);
+        if (!vector) throw new RangeError(`search-trace: no vector prepared for '${text.slice(0, 40)}'`);
+        return vector;
+      },
       invalidation,
       normalization: { caseFold: workload.caseFold },
     });

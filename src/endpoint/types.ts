@@ -1,12 +1,14 @@
 /**
- * The embeddings endpoint a scenario talks to (contract C2): the in-process mock, memopt's own server over HTTP, or
- * any OpenAI-compatible base URL, behind one interface.
+ * An embeddings endpoint: what a driver talks to, without knowing which kind it is. The in-process msw mock is the
+ * first kind ('mock', src/endpoint/mock-endpoint.ts); a memopt server over HTTP ('server') and any OpenAI-compatible
+ * base URL ('url') implement the same interface.
  */
 import type OpenAI from 'openai';
 import type { ClientOptions } from 'openai';
+import type { MaybePromise } from '../memory/types.ts';
 import type { LedgerSnapshot } from './mock/types.ts';
 
-type MaybePromise<T> = T | Promise<T>;
+export type { LedgerSnapshot } from './mock/types.ts';
 
 export interface EndpointLimits {
   /** null = unknown (a user's endpoint). */

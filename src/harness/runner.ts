@@ -1,5 +1,7 @@
 import { MemoptError, ExitCode } from '../errors.ts';
-import { resolveMockConfig, startMockApi, type MockApi } from '../endpoint/mock/index.ts';
+import { resolveMockConfig } from '../endpoint/mock/index.ts';
+import { startMockEndpoint } from '../endpoint/mock-endpoint.ts';
+import { describeFactoryVariant, isFactoryVariant } from './factory-variant.ts';
 import { resolveComparePolicy } from './compare-policy.ts';
 import { createMemoryProbe } from './memory-probe.ts';
 import type { ValidatedScenario } from './scenario-schema.ts';
@@ -82,29 +84,36 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   const manifest = (): ScenarioManifest => ({
     fileSha256: scenario.fileSha256 ?? '',
     workload: scenario.workload,
-    baselineParams: scenario.baselineParams,
-    optimizedParams: scenario.optimizedParams,
+    baselineParams: describeParams(scenario.baselineParams),
+    optimizedParams: describeParams(scenario.optimizedParams),
     mock: describeMock(mockInput),
     sweep: definition.sweep ?? null,
     notes,
   });
   const labelOf = (side: Side) => (side === 'baseline' ? definition.baseline.label : definition.optimized.label);
-  /** One run of one variant on a fresh mock. */
+  /** One run of one variant on a fresh endpoint. */
   const runOnce = async (prepared: unknown, side: Side, params: unknown, repetition: number, sweepPoint?: RunContext['sweep']) => {
-    const mock: MockApi = startMockApi(mockInput);
+    const endpoint = startMockEndpoint(mockInput);
     try {
-      const context: RunContext = { seed, quick: options.quick, mock, memory: createMemoryProbe(), repetition, side, log, note, sweep: sweepPoint };
+      const context: RunContext = { seed, quick: options.quick, endpoint, memory: createMemoryProbe(), repetition, side, log, note, sweep: sweepPoint };
       return await driver.run(prepared, params, context);
     } finally {
-      mock.close();
+      await endpoint.close();
+    }
+  };
+  /** prepare() gets an endpoint of its own, closed before the first run (one mock may be open at a time). */
+  const prepareOnce = async () => {
+    const endpoint = startMockEndpoint(mockInput);
+    try {
+      return await driver.prepare(scenario.workload, { seed, quick: options.quick, file: scenario.file, endpoint });
+    } finally {
+      await endpoint.close();
     }
   };
 
   let sweepTable: DetailTable | null = null;
   try {
-    const prepared = await step({ phase: 'prepare' }, () =>
-      driver.prepare(scenario.workload, { seed, quick: options.quick, file: scenario.file }),
-    );
+    const prepared = await step({ phase: 'prepare' }, prepareOnce);
     for (let repetition = 0; repetition < scenario.repetitions; repetition++) {
       const order: Side[] = repetition % 2 === 0 ? ['baseline', 'optimized'] : ['optimized', 'baseline'];
       for (const side of order) {
@@ -209,6 +218,11 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
 /** The mock's full configuration for the manifest; a function-valued option (an injected clock) is named, not kept. */
 function describeMock(input: Parameters<typeof resolveMockConfig>[0]): unknown {
   return JSON.parse(JSON.stringify(resolveMockConfig(input), (_key, value) => (typeof value === 'function' ? '[function]' : value)));
+}
+
+/** A factory variant is recorded by its label and version, never the function. */
+function describeParams(params: unknown): unknown {
+  return isFactoryVariant(params) ? describeFactoryVariant(params) : params;
 }
 
 function isNumber(value: number | undefined): value is number {

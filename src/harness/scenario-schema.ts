@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { ScenarioError } from '../errors.ts';
 import { mockOptionsSchema } from '../endpoint/mock/options-schema.ts';
-import type { ComparePolicy, ScenarioDefinition, SweepSpec, TargetSpec, WorkloadDriver } from './types.ts';
+import type { ComparePolicy, FactoryVariant, ScenarioDefinition, SweepSpec, TargetSpec, WorkloadDriver } from './types.ts';
 
 /** Identity at run time; gives scenario files full type checking of workload, params and targets. */
-export function defineScenario<W, P, S, WIn, PIn>(
-  definition: ScenarioDefinition<W, P, S, WIn, PIn>,
-): ScenarioDefinition<W, P, S, WIn, PIn> {
+export function defineScenario<W, P, S, WIn, PIn, F = never>(
+  definition: ScenarioDefinition<W, P, S, WIn, PIn, F>,
+): ScenarioDefinition<W, P, S, WIn, PIn, F> {
   return definition;
 }
 
@@ -63,6 +63,18 @@ const driverSchema = z.custom<WorkloadDriver>(
   'expected a workload driver imported from memopt (e.g. ingestDriver)',
 );
 
+/** A variant gives params for the driver's own parts, or its own factory (checked against the driver below). */
+const variantSchema = z.union([
+  z.object({ label: z.string().min(1), params: z.unknown() }).strict(),
+  z
+    .object({
+      label: z.string().min(1),
+      factory: z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', 'expected a function'),
+      version: z.string().optional(),
+    })
+    .strict(),
+]);
+
 const definitionSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a kebab-case name (a-z, 0-9, -)'),
@@ -76,8 +88,8 @@ const definitionSchema = z
       .object({ full: z.number().int().min(1).max(50), quick: z.number().int().min(1).max(50) })
       .strict()
       .optional(),
-    baseline: z.object({ label: z.string().min(1), params: z.unknown() }).strict(),
-    optimized: z.object({ label: z.string().min(1), params: z.unknown() }).strict(),
+    baseline: variantSchema,
+    optimized: variantSchema,
     targets: z.array(z.unknown()).min(1, 'expected at least one target'),
     compare: z.record(z.string(), comparePolicySchema).optional(),
     sweep: sweepSchema.optional(),
@@ -99,6 +111,7 @@ export interface ValidatedScenario {
   definition: ScenarioDefinition;
   /** Workload for this run (quick overrides applied), parsed by the driver's schema. */
   workload: unknown;
+  /** Parsed params, or a `FactoryVariant` for a variant that brings its own part. */
   baselineParams: unknown;
   optimizedParams: unknown;
   targets: TargetSpec[];
@@ -127,7 +140,18 @@ export function validateScenario(
   if (!workload.success) throw fromZod(file, options.quick && definition.quick ? 'workload (with quick)' : 'workload', workload.error);
 
   const params = (['baseline', 'optimized'] as const).map((side) => {
-    const parsed = driver.variantSchema.safeParse(definition[side].params);
+    const variant = definition[side];
+    if ('factory' in variant) {
+      if (!driver.factory) {
+        throw new ScenarioError(
+          { file, field: `${side}.factory` },
+          `driver '${driver.name}' takes params only (no factory variants); give ${side}.params instead`,
+        );
+      }
+      const factoryVariant: FactoryVariant = { kind: 'factory', factory: variant.factory, label: variant.label, version: variant.version };
+      return factoryVariant;
+    }
+    const parsed = driver.variantSchema.safeParse(variant.params);
     if (!parsed.success) throw fromZod(file, `${side}.params`, parsed.error);
     return parsed.data;
   });
@@ -178,7 +202,11 @@ export function validateScenario(
 function validateSweep(file: string, definition: ScenarioDefinition, sweep: SweepSpec, quick: boolean): ValidatedSweep {
   const side = sweep.side ?? 'optimized';
   const driver = definition.driver;
-  const own = definition[side].params;
+  const variant = definition[side];
+  if (!('params' in variant)) {
+    throw new ScenarioError({ file, field: 'sweep.side' }, `the ${side} variant is a factory variant; a sweep varies params, so it needs a params variant`);
+  }
+  const own = variant.params;
   const useQuick = quick && sweep.quickValues !== undefined;
   const values = [...(useQuick ? sweep.quickValues! : sweep.values)];
   const params = values.map((value, i) => {

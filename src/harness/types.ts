@@ -4,7 +4,8 @@
  * (`ScenarioResult`, `RunReport`); reporters turn that data into bytes and know nothing of how it was measured.
  */
 import type { z } from 'zod';
-import type { MockApi, MockApiConfig } from '../endpoint/mock/index.ts';
+import type { MockApiConfig } from '../endpoint/mock/index.ts';
+import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 
 /** Whether a smaller or a larger value of a metric is better. */
 export type Better = 'lower' | 'higher';
@@ -162,8 +163,8 @@ export interface RunContext {
   /** The run's seed (scenario seed, or --seed). Same for both variants. */
   seed: number;
   quick: boolean;
-  /** A fresh mocked API for this run alone; its ledger starts at zero. */
-  mock: MockApi;
+  /** A fresh embeddings endpoint for this run alone (today the in-process mock); its ledger starts at zero. */
+  endpoint: EmbeddingsEndpoint;
   /** Forces GC and samples heap at points the driver chooses. */
   memory: MemoryProbe;
   /** 0-based repetition index. */
@@ -199,7 +200,7 @@ export interface MemoryProbe {
  * A workload driver knows how to run one kind of workload (ingest, search trace, index build, batch operations)
  * against one variant's parts. Scenario files choose a driver and give it data that its schemas validate.
  */
-export interface WorkloadDriver<W = unknown, P = unknown, S = unknown, WIn = W, PIn = P> {
+export interface WorkloadDriver<W = unknown, P = unknown, S = unknown, WIn = W, PIn = P, F = never> {
   name: string;
   /** Validates the scenario's `workload` (after --quick overrides are applied); fills its defaults. */
   workloadSchema: z.ZodType<W, WIn>;
@@ -207,15 +208,61 @@ export interface WorkloadDriver<W = unknown, P = unknown, S = unknown, WIn = W, 
   variantSchema: z.ZodType<P, PIn>;
   metrics: readonly MetricSpec[];
   /** Work shared by every run (load the dataset, ...); not timed. */
-  prepare(workload: W, context: { seed: number; quick: boolean; file: string }): Promise<S>;
-  /** One run of one variant. The runner gives each call a fresh mock. */
-  run(prepared: S, params: P, context: RunContext): Promise<VariantRunOutput>;
+  prepare(workload: W, context: PrepareContext): Promise<S>;
+  /**
+   * One run of one variant: its validated params, or the scenario's own factory (see `FactoryVariant`). The runner
+   * gives each call a fresh endpoint.
+   */
+  run(prepared: S, params: DriverParams<P, F>, context: RunContext): Promise<VariantRunOutput>;
+  /**
+   * Set when a variant may bring its own part instead of params: which interface the factory's object must
+   * implement (e.g. 'Embedder'). A driver without it takes params only.
+   */
+  factory?: { part: string };
 }
 
-export interface VariantSpec<P = unknown> {
+/** What the runner hands a driver's prepare(). */
+export interface PrepareContext {
+  seed: number;
+  quick: boolean;
+  file: string;
+  /**
+   * An endpoint of the kind the runs use, open for prepare() alone (closed before the first run): for reference
+   * vectors (`endpoint.reference`) of the stored texts and queries, computed once.
+   */
+  endpoint: EmbeddingsEndpoint;
+}
+
+/** A variant given by params for the driver's own parts (memopt's, chosen and configured by plain values). */
+export interface ParamsVariantSpec<P = unknown> {
   /** Short name shown in reports, e.g. 'naive', 'batched'. */
   label: string;
   params: P;
+}
+
+/**
+ * A variant that brings its own part: `factory` returns any object implementing the driver's part interface
+ * (Embedder, VectorIndex, SearchResultCache; see the driver's `factory`). run.json records it by its label and
+ * `version`, so two runs of a user's part can be told apart.
+ */
+export interface FactoryVariantSpec<F = never> {
+  label: string;
+  factory: F;
+  /** The user's version string for this part (e.g. a git hash or semver), recorded in run.json. */
+  version?: string;
+}
+
+export type VariantSpec<P = unknown, F = never> = ParamsVariantSpec<P> | FactoryVariantSpec<F>;
+
+/** What run() receives: params, or also a factory variant when the driver takes factories (F is not never). */
+export type DriverParams<P, F> = [F] extends [never] ? P : P | FactoryVariant<F>;
+
+/** What a driver's run() receives for a factory variant (in place of params). */
+export interface FactoryVariant<F = unknown> {
+  kind: 'factory';
+  factory: F;
+  label: string;
+  version: string | undefined;
 }
 
 /**
@@ -236,11 +283,11 @@ export type TargetSpec = {
 );
 
 /** W/P are what the driver receives; WIn/PIn what a scenario file writes (fields with defaults may be left out). */
-export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown, WIn = W, PIn = P> {
+export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown, WIn = W, PIn = P, F = never> {
   /** Unique kebab-case name; reports are named after it. */
   name: string;
   description: string;
-  driver: WorkloadDriver<W, P, S, WIn, PIn>;
+  driver: WorkloadDriver<W, P, S, WIn, PIn, F>;
   /** Default 42; `--seed` overrides. */
   seed?: number;
   workload: WIn;
@@ -250,8 +297,8 @@ export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown, WIn =
   mock?: DeepPartial<MockApiConfig>;
   /** Interleaved baseline/optimized repetitions; default { full: 3, quick: 2 }. */
   repetitions?: { full: number; quick: number };
-  baseline: VariantSpec<PIn>;
-  optimized: VariantSpec<PIn>;
+  baseline: VariantSpec<PIn, F>;
+  optimized: VariantSpec<PIn, F>;
   targets: TargetSpec[];
   /** Per-metric overrides of how `memopt compare` judges a metric (see `ComparePolicy`), keyed by metric name. */
   compare?: Record<string, Partial<ComparePolicy>>;
@@ -292,6 +339,7 @@ export interface ScenarioManifest {
   fileSha256: string;
   /** Workload after --quick overrides and the driver's defaults. */
   workload: unknown;
+  /** Params after the driver's defaults; for a factory variant `{ factory: label, version }`. */
   baselineParams: unknown;
   optimizedParams: unknown;
   /** The mocked API's full configuration (defaults filled in). */

@@ -1,9 +1,12 @@
 import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
 import { matchesFilter } from './reference.mjs';
+import { isPromise } from '../util/maybe-promise.ts';
 import type {
   Embedder,
+  MaybePromise,
   MemoryRecord,
   MemoryResult,
+  SearchHit,
   SearchOptions,
   SearchResultCache,
   VectorIndex,
@@ -37,6 +40,10 @@ export const DEFAULT_TOP_K = 5;
  * Ids are assigned when `add` is called (not when its embedding arrives), so concurrent adds get the same ids in
  * every run. A write takes effect when its vector is stored; `generation` counts writes that took effect, and every
  * write tells the cache, so a cache can refuse results computed before it.
+ *
+ * The index may answer with promises (an out-of-process index); every index call is awaited, but only when it
+ * returned a promise: with memopt's synchronous indexes a write takes effect in the same tick as before, so
+ * concurrent callers interleave exactly as they did (the search-cache counters depend on that order).
  */
 export class MemorySystem {
   readonly embedder: Embedder;
@@ -73,7 +80,8 @@ export class MemorySystem {
   async add(text: string, metadata?: Record<string, unknown>): Promise<string> {
     const id = `${this.idPrefix}${this.nextId++}`;
     const vector = await this.embedder.embed(text);
-    this.store({ id, text, metadata }, vector, 'add');
+    const stored = this.store({ id, text, metadata }, vector, 'add');
+    if (stored) await stored;
     return id;
   }
 
@@ -81,7 +89,10 @@ export class MemorySystem {
   async addMany(texts: readonly string[]): Promise<string[]> {
     const ids = texts.map(() => `${this.idPrefix}${this.nextId++}`);
     const vectors = await this.embedder.embedMany(texts);
-    texts.forEach((text, i) => this.store({ id: ids[i], text }, vectors[i], 'add'));
+    for (let i = 0; i < texts.length; i++) {
+      const stored = this.store({ id: ids[i], text: texts[i] }, vectors[i], 'add');
+      if (stored) await stored;
+    }
     return ids;
   }
 
@@ -90,14 +101,19 @@ export class MemorySystem {
     if (!this.records.has(id)) throw new RangeError(`MemorySystem.update: no memory with id '${id}'`);
     const vector = await this.embedder.embed(text);
     if (!this.records.has(id)) throw new RangeError(`MemorySystem.update: memory '${id}' was deleted while embedding`);
-    this.store({ id, text, metadata }, vector, 'update');
+    const stored = this.store({ id, text, metadata }, vector, 'update');
+    if (stored) await stored;
   }
 
-  /** Deletes a memory; returns whether it existed. */
-  delete(id: string): boolean {
+  /**
+   * Deletes a memory; resolves to whether it existed. The record goes at once (searches stop returning it); the
+   * write event follows the index's removal. With a synchronous index all of it happens before this returns.
+   */
+  async delete(id: string): Promise<boolean> {
     const existed = this.records.delete(id);
     if (existed) {
-      this.index.remove(id);
+      const removed = this.index.remove(id);
+      if (isPromise(removed)) await removed;
       this.notify({ kind: 'delete', id, generation: ++this.writes });
     }
     return existed;
@@ -112,29 +128,43 @@ export class MemorySystem {
   /** Embeds the query and scans the index, bypassing any cache. */
   async searchUncached(query: string, options: SearchOptions = {}): Promise<MemoryResult[]> {
     const vector = await this.queryEmbedder.embed(query);
-    return this.searchByVector(vector, options);
+    return this.rank(vector, options);
   }
 
   /** The nearest memories to an already embedded query, now: no API call, no cache. */
-  searchByVector(vector: ArrayLike<number>, options: SearchOptions = {}): MemoryResult[] {
+  async searchByVector(vector: ArrayLike<number>, options: SearchOptions = {}): Promise<MemoryResult[]> {
+    return this.rank(vector, options);
+  }
+
+  /** The index's answer turned into results; synchronous when the index is. */
+  private rank(vector: ArrayLike<number>, options: SearchOptions): MaybePromise<MemoryResult[]> {
     const topK = options.topK ?? DEFAULT_TOP_K;
     const filter = options.filter;
     // Without a filter the index returns exactly topK; with one, scan everything and filter (the simple, exact way).
     const hits = this.index.search(vector, filter ? this.index.size : topK);
-    const results: MemoryResult[] = [];
-    for (const hit of hits) {
-      const record = this.records.get(hit.id);
-      if (!record || (filter && !matchesFilter(record.metadata, filter))) continue;
-      results.push({ ...record, score: hit.score });
-      if (results.length === topK) break;
-    }
-    return results;
+    const toResults = (found: readonly SearchHit[]): MemoryResult[] => {
+      const results: MemoryResult[] = [];
+      for (const hit of found) {
+        const record = this.records.get(hit.id);
+        if (!record || (filter && !matchesFilter(record.metadata, filter))) continue;
+        results.push({ ...record, score: hit.score });
+        if (results.length === topK) break;
+      }
+      return results;
+    };
+    return isPromise(hits) ? hits.then(toResults) : toResults(hits);
   }
 
-  private store(record: MemoryRecord, vector: ArrayLike<number>, kind: 'add' | 'update'): void {
-    this.index.add(record.id, vector);
-    this.records.set(record.id, record);
-    this.notify({ kind, id: record.id, generation: ++this.writes });
+  /** Stores a vector; returns a promise only when the index's add did. */
+  private store(record: MemoryRecord, vector: ArrayLike<number>, kind: 'add' | 'update'): Promise<void> | undefined {
+    const added = this.index.add(record.id, vector);
+    const commit = () => {
+      this.records.set(record.id, record);
+      this.notify({ kind, id: record.id, generation: ++this.writes });
+    };
+    if (isPromise(added)) return added.then(commit);
+    commit();
+    return undefined;
   }
 
   private notify(event: WriteEvent): void {

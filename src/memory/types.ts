@@ -58,19 +58,35 @@ export interface SearchHit {
   score: number;
 }
 
+/** A value, or a promise of it: what a part that may live out of process (a database, a server) returns. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * Stores vectors and answers nearest-neighbour queries. Methods may return promises, so an index that lives out of
+ * process (a database) can implement it; every caller awaits them. memopt's in-process indexes answer synchronously
+ * (a plain value satisfies MaybePromise), and callers take care not to add a tick when a value is not a promise.
+ */
 export interface VectorIndex {
   /** Width of stored vectors; undefined until the first vector is added (or the index is fitted). */
   readonly dimensions: number | undefined;
-  /** Number of stored vectors. */
+  /** Number of stored vectors (an out-of-process index keeps this count client-side). */
   readonly size: number;
   /** Adds or replaces the vector stored under `id`. */
-  add(id: string, vector: ArrayLike<number>): void;
+  add(id: string, vector: ArrayLike<number>): MaybePromise<void>;
+  /** Optional bulk insert; callers fall back to add() per entry. */
+  addMany?(entries: Iterable<readonly [string, ArrayLike<number>]>): MaybePromise<void>;
   /** Removes `id`; returns whether it was there. */
-  remove(id: string): boolean;
-  /** The k nearest stored vectors by cosine similarity, best first; ties broken by id for determinism. */
-  search(vector: ArrayLike<number>, k: number): SearchHit[];
-  /** Bytes held by stored vectors and any model/side data (exact from the arrays held, not measured heap). */
-  memoryBytes(): number;
+  remove(id: string): MaybePromise<boolean>;
+  /** k nearest by cosine, best first, ties broken by id ascending. */
+  search(vector: ArrayLike<number>, k: number): MaybePromise<SearchHit[]>;
+  /** Bytes held (exact from arrays held, or as the store reports them). */
+  memoryBytes(): MaybePromise<number>;
+  /** Optional training on a sample before adds (PCA fit, quantizer ranges, IVF lists...). */
+  fit?(sample: readonly ArrayLike<number>[]): MaybePromise<unknown>;
+  /** Optional part-specific counters, reported beside the driver's generic metrics. */
+  stats?(): Record<string, number>;
+  /** Optional release of resources (connections, workers). */
+  close?(): MaybePromise<void>;
 }
 
 export interface MemoryRecord {

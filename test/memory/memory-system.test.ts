@@ -46,8 +46,8 @@ describe('MemorySystem', () => {
     expect(memory.generation).toBe(2);
     await memory.update(a, 'cccc');
     expect((await memory.search('cccc', { topK: 1 }))[0].id).toBe(a);
-    expect(memory.delete(b)).toBe(true);
-    expect(memory.delete(b)).toBe(false);
+    expect(await memory.delete(b)).toBe(true);
+    expect(await memory.delete(b)).toBe(false);
     expect(memory.generation).toBe(4);
     expect((await memory.search('bbbb', { topK: 5 })).map((r) => r.id)).toEqual([a]);
     await expect(memory.update('nope', 'x')).rejects.toThrow(/no memory with id 'nope'/);
@@ -67,7 +67,7 @@ describe('MemorySystem', () => {
     const id = await memory.add('aaaa');
     await memory.search('aaaa');
     await memory.update(id, 'bbbb');
-    memory.delete(id);
+    await memory.delete(id);
     await memory.search('aaaa');
     expect(events.map((e) => [e.kind, e.generation])).toEqual([['add', 1], ['update', 2], ['delete', 3]]);
     expect(generations).toEqual([1, 3]);

@@ -1,18 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryProbe } from '../../src/harness/memory-probe.ts';
 import type { RunContext } from '../../src/harness/types.ts';
-import { resolveMockConfig, startMockApi, type MockApi } from '../../src/endpoint/mock/index.ts';
+import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/mock-endpoint.ts';
+import { prepareContext } from '../support/endpoints.ts';
 import { parallelApiDriver, rateLimitCap } from '../../src/drivers/parallel-api.ts';
 import { parallelSearchDriver, workerCounts } from '../../src/drivers/parallel-search.ts';
 
-let mock: MockApi | undefined;
-afterEach(() => {
-  mock?.close();
+let mock: MockEndpoint | undefined;
+afterEach(async () => {
+  await mock?.close();
   mock = undefined;
 });
 
-function context(side: 'baseline' | 'optimized', api: MockApi): RunContext {
-  return { seed: 3, quick: true, mock: api, memory: createMemoryProbe(), repetition: 0, side, log: () => {} };
+function context(side: 'baseline' | 'optimized', api: MockEndpoint): RunContext {
+  return { seed: 3, quick: true, endpoint: api, memory: createMemoryProbe(), repetition: 0, side, log: () => {} };
 }
 
 describe('parallel-api driver', () => {
@@ -25,12 +26,12 @@ describe('parallel-api driver', () => {
       curve: [1, 2, 4],
       curveRegime: 'burst',
     });
-    const prepared = await parallelApiDriver.prepare(workload, { seed: 3, quick: true, file: 'test' });
+    const prepared = await parallelApiDriver.prepare(workload, prepareContext(3));
     for (const [side, params] of [
       ['baseline', { mode: 'sequential' }],
       ['optimized', { mode: 'concurrent', concurrency: 4 }],
     ] as const) {
-      mock = startMockApi({ timeScale: 0, rateLimit: false });
+      mock = startMockEndpoint({ timeScale: 0, rateLimit: false });
       const output = await parallelApiDriver.run(prepared, parallelApiDriver.variantSchema.parse(params), context(side, mock));
       expect(output.metrics).toMatchObject({ wrong_results: 0, lost_writes: 0, failed_operations: 0, api_requests: 12 });
       expect(output.metrics.peak_in_flight).toBe(side === 'baseline' ? 1 : 4);
@@ -39,7 +40,7 @@ describe('parallel-api driver', () => {
         expect(curve.rows.map((r) => r[0])).toEqual([1, 2, 4]);
         expect(curve.rows.every((r) => r[curve.columns.indexOf('wrong_results')] === 0)).toBe(true);
       } else expect(output.details).toEqual([]);
-      mock.close();
+      await mock.close();
     }
   });
 
@@ -49,19 +50,20 @@ describe('parallel-api driver', () => {
   });
 
   it("rateLimitCap: the tighter bucket's sustained rate x sequential time per request; Infinity without limits", () => {
-    const config = resolveMockConfig({ timeScale: 0.5, rateLimit: { requestsPerMinute: 600, tokensPerMinute: 60_000 } });
-    // 600 requests per 30 s = 0.02 per ms; 60,000 tokens / 20 per request = 3,000 requests per 30 s = 0.1 per ms.
-    expect(rateLimitCap(config, 100, 20)).toBeCloseTo(2);
-    expect(rateLimitCap(config, 100, 200)).toBeCloseTo(1); // now tokens bind: 300 requests per 30 s
-    expect(rateLimitCap(resolveMockConfig({ rateLimit: false }), 100, 20)).toBe(Number.POSITIVE_INFINITY);
+    const limits = { requestsPerMinute: 600, tokensPerMinute: 60_000 };
+    // At timeScale 0.5: 600 requests per 30 s = 0.02 per ms; 60,000 tokens / 20 per request = 0.1 requests per ms.
+    expect(rateLimitCap(limits, 0.5, 100, 20)).toBeCloseTo(2);
+    expect(rateLimitCap(limits, 0.5, 100, 200)).toBeCloseTo(1); // now tokens bind: 300 requests per 30 s
+    expect(rateLimitCap({ requestsPerMinute: Infinity, tokensPerMinute: Infinity }, 1, 100, 20)).toBe(Number.POSITIVE_INFINITY);
+    expect(rateLimitCap({ requestsPerMinute: null, tokensPerMinute: null }, 1, 100, 20)).toBe(Number.POSITIVE_INFINITY); // unknown limits
   });
 });
 
 describe('parallel-search driver', () => {
   it('workers and main thread give the same verified answers; the pool is gone after the run', async () => {
     const workload = parallelSearchDriver.workloadSchema.parse({ vectors: 300, queries: 9, dimensions: 32, workerCounts: [1, 2] });
-    const prepared = await parallelSearchDriver.prepare(workload, { seed: 3, quick: true, file: 'test' });
-    mock = startMockApi({ timeScale: 0, rateLimit: false });
+    const prepared = await parallelSearchDriver.prepare(workload, prepareContext(3));
+    mock = startMockEndpoint({ timeScale: 0, rateLimit: false });
     const base = await parallelSearchDriver.run(prepared, { mode: 'main-thread' }, context('baseline', mock));
     const opt = await parallelSearchDriver.run(prepared, { mode: 'workers', workers: 2 }, context('optimized', mock));
     for (const output of [base, opt]) {

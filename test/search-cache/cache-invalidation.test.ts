@@ -30,7 +30,7 @@ describe.each(policies)('no stale result after a write (%s invalidation)', (inva
     const { memory } = await setup(invalidation);
     await memory.search('aaaa', { topK: 2 });
     await memory.add('aaab');
-    expect(ids(await memory.search('aaaa', { topK: 2 }))).toEqual(ids(fresh(memory, 'aaaa', { topK: 2 })));
+    expect(ids(await memory.search('aaaa', { topK: 2 }))).toEqual(ids(await fresh(memory, 'aaaa', { topK: 2 })));
     expect(ids(await memory.search('aaaa', { topK: 2 }))).toContain('m4');
   });
 
@@ -40,23 +40,23 @@ describe.each(policies)('no stale result after a write (%s invalidation)', (inva
     await memory.update(before[0].id, 'aaaa ');
     const after = await memory.search('aaaa', { topK: 1 });
     expect(after[0].text).toBe('aaaa ');
-    expect(after).toEqual(fresh(memory, 'aaaa', { topK: 1 }));
+    expect(after).toEqual(await fresh(memory, 'aaaa', { topK: 1 }));
   });
 
   it('after an update that moves a memory into the top-k', async () => {
     const { memory } = await setup(invalidation);
     await memory.search('cccc', { topK: 1 });
     await memory.update('m0', 'cccc');
-    expect(await memory.search('cccc', { topK: 1 })).toEqual(fresh(memory, 'cccc', { topK: 1 }));
+    expect(await memory.search('cccc', { topK: 1 })).toEqual(await fresh(memory, 'cccc', { topK: 1 }));
   });
 
   it('after a delete of a result', async () => {
     const { memory } = await setup(invalidation);
     const before = await memory.search('bbbb', { topK: 2 });
-    memory.delete(before[0].id);
+    await memory.delete(before[0].id);
     const after = await memory.search('bbbb', { topK: 2 });
     expect(ids(after)).not.toContain(before[0].id);
-    expect(after).toEqual(fresh(memory, 'bbbb', { topK: 2 }));
+    expect(after).toEqual(await fresh(memory, 'bbbb', { topK: 2 }));
   });
 
   it('after an add that matches the filter of a short filtered result', async () => {
@@ -67,7 +67,7 @@ describe.each(policies)('no stale result after a write (%s invalidation)', (inva
     const options = { topK: 3, filter: { user: 'u' } };
     expect(await memory.search('aaaa', options)).toHaveLength(1);
     await memory.add('yyyy', { user: 'u' });
-    expect(await memory.search('aaaa', options)).toEqual(fresh(memory, 'aaaa', options));
+    expect(await memory.search('aaaa', options)).toEqual(await fresh(memory, 'aaaa', options));
   });
 
   it('never serves a search that scanned before a write that landed while it was in flight', async () => {
@@ -84,7 +84,7 @@ describe.each(policies)('no stale result after a write (%s invalidation)', (inva
     await embedder.releaseAll(); // the search scans now, after the add: fine for its caller
     await search;
     embedder.open = true;
-    expect(await memory.search('aaab', { topK: 1 })).toEqual(fresh(memory, 'aaab', { topK: 1 }));
+    expect(await memory.search('aaab', { topK: 1 })).toEqual(await fresh(memory, 'aaab', { topK: 1 }));
     expect(cache.stats().hits).toBe(0);
   });
 
@@ -101,7 +101,7 @@ describe.each(policies)('no stale result after a write (%s invalidation)', (inva
       for (let i = 0; i < n; i++) {
         const roll = rng.next();
         if (roll < 0.1) ids.push(await memory.add(rng.pick(words) + rng.pick(words), { g: rng.int(0, 1) }));
-        else if (roll < 0.15 && ids.length > 2) memory.delete(ids.splice(rng.int(0, ids.length - 1), 1)[0]);
+        else if (roll < 0.15 && ids.length > 2) void memory.delete(ids.splice(rng.int(0, ids.length - 1), 1)[0]);
         else if (roll < 0.2 && ids.length > 0) await memory.update(rng.pick(ids), rng.pick(words)).catch(() => {});
         else {
           const query = rng.pick(words).slice(0, rng.int(2, 4));
@@ -111,7 +111,7 @@ describe.each(policies)('no stale result after a write (%s invalidation)', (inva
           // Writes are instant here, so the search's window is one point unless a write landed during it.
           if (memory.generation === generationAtCall) {
             checked++;
-            if (JSON.stringify(served) !== JSON.stringify(fresh(memory, query, options))) stale++;
+            if (JSON.stringify(served) !== JSON.stringify(await fresh(memory, query, options))) stale++;
           }
         }
       }
@@ -132,7 +132,7 @@ describe('targeted invalidation', () => {
     expect(cache.stats().invalidations).toBe(1);
     await memory.search('aaaa', { topK: 1 });
     expect(cache.stats().hits).toBe(1);
-    memory.delete('m1'); // 'bbbb' is in neither cached result
+    await memory.delete('m1'); // 'bbbb' is in neither cached result
     await memory.search('aaaa', { topK: 1 });
     expect(cache.stats().hits).toBe(2);
   });
@@ -160,7 +160,7 @@ describe('generation invalidation', () => {
     const { memory, cache } = await setup('generation');
     await memory.search('aaaa');
     await memory.search('bbbb');
-    memory.delete('m3');
+    await memory.delete('m3');
     await memory.search('aaaa');
     await memory.search('bbbb');
     expect(cache.stats()).toMatchObject({ hits: 0, staleRejects: 2, misses: 4 });

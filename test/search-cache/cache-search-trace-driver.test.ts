@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { writeTrace, type TraceOp } from '../../src/datasets/traces.ts';
 import { createMemoryProbe } from '../../src/harness/memory-probe.ts';
 import type { RunContext } from '../../src/harness/types.ts';
-import { startMockApi } from '../../src/endpoint/mock/index.ts';
+import { startMockEndpoint } from '../../src/endpoint/mock-endpoint.ts';
+import { prepareContext } from '../support/endpoints.ts';
 import { searchTraceDriver, type SearchTraceVariant } from '../../src/drivers/search-trace.ts';
 
 // topK 100 covers every memory, so every add changes every cached result: a repeat after an add must recompute.
@@ -25,13 +26,13 @@ async function run(params: unknown) {
   const trace = join(dir, 'trace.jsonl');
   await writeTrace(trace, ops);
   const workload = searchTraceDriver.workloadSchema.parse({ trace, preload: 20, clients: 1, dimensions: 64, measureHitCost: false });
-  const prepared = await searchTraceDriver.prepare(workload, { seed: 1, quick: true, file: 'test' });
-  const mock = startMockApi({ timeScale: 0, rateLimit: false });
+  const prepared = await searchTraceDriver.prepare(workload, prepareContext(1));
+  const endpoint = startMockEndpoint({ timeScale: 0, rateLimit: false });
   try {
-    const context: RunContext = { seed: 1, quick: true, mock, memory: createMemoryProbe(), repetition: 1, side: 'optimized', log: () => {} };
+    const context: RunContext = { seed: 1, quick: true, endpoint, memory: createMemoryProbe(), repetition: 1, side: 'optimized', log: () => {} };
     return (await searchTraceDriver.run(prepared, searchTraceDriver.variantSchema.parse(params) as SearchTraceVariant, context)).metrics;
   } finally {
-    mock.close();
+    await endpoint.close();
   }
 }
 

@@ -48,7 +48,7 @@ export interface MemoryStressOptions {
   /** Distinct texts (a small pool, so equal vectors and tied scores happen); default 24. */
   texts?: number;
   /** Which index the memory uses; default 'shared' (SharedVectorIndex). A function makes any index (tests of the checker). */
-  index?: 'naive' | 'shared' | (() => VectorIndex & { get(id: string): ArrayLike<number> | undefined });
+  index?: 'naive' | 'shared' | (() => SyncInspectableIndex);
   /**
    * Search-result cache in front of the memory: memopt's SearchCache with 'generation' (default) or 'targeted'
    * invalidation, 'none', or a function making any SearchResultCache (a new cache is one line here).
@@ -104,13 +104,24 @@ class ScheduledEmbedder implements Embedder {
   }
 }
 
+/** The race checker records scans synchronously: it takes indexes whose methods answer at once. */
+export interface SyncInspectableIndex {
+  readonly dimensions: number | undefined;
+  readonly size: number;
+  add(id: string, vector: ArrayLike<number>): void;
+  remove(id: string): boolean;
+  search(vector: ArrayLike<number>, k: number): SearchHit[];
+  memoryBytes(): number;
+  get(id: string): ArrayLike<number> | undefined;
+}
+
 type ScanEntry = { vector: number[]; k: number; hits: SearchHit[]; writesBefore: number };
 
 /** Forwards to an index and records, in effect order, every scan with its answer and the writes before it. */
 class RecordingIndex implements VectorIndex {
   readonly scans: ScanEntry[] = [];
   writes = 0;
-  constructor(private readonly inner: VectorIndex & { get(id: string): ArrayLike<number> | undefined }) {}
+  constructor(private readonly inner: SyncInspectableIndex) {}
   get dimensions(): number | undefined {
     return this.inner.dimensions;
   }
@@ -249,7 +260,12 @@ export async function runMemoryStress(options: MemoryStressOptions): Promise<Str
           value = await mem.add(op.text, op.metadata);
           if (value !== op.id) violations.push(`add of '${op.text}' got id ${String(value)}, expected ${op.id}`);
         } else if (op.kind === 'update') value = await mem.update(op.id, op.text, op.metadata);
-        else if (op.kind === 'delete') value = mem.delete(op.id);
+        else if (op.kind === 'delete') {
+          // With a synchronous index a delete takes effect before delete() returns: read the generation there.
+          const deleting = mem.delete(op.id);
+          const endGeneration = mem.generation;
+          return { op, ok: true, value: await deleting, callGeneration, endGeneration };
+        }
         else value = await mem.search(op.text, op.options);
         return { op, ok: true, value, callGeneration, endGeneration: mem.generation };
       } catch (error) {

@@ -1,18 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryProbe } from '../../src/harness/memory-probe.ts';
 import type { RunContext } from '../../src/harness/types.ts';
-import { startMockApi, type MockApi } from '../../src/endpoint/mock/index.ts';
+import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/mock-endpoint.ts';
+import { prepareContext } from '../support/endpoints.ts';
 import { indexCompressionDriver } from '../../src/drivers/index-compression.ts';
 
-let mock: MockApi | undefined;
-afterEach(() => {
-  mock?.close();
-  mock = undefined;
+let endpoint: MockEndpoint | undefined;
+afterEach(async () => {
+  await endpoint?.close();
+  endpoint = undefined;
 });
 
 function context(side: 'baseline' | 'optimized', repetition: number): RunContext {
-  mock = startMockApi({ timeScale: 0, rateLimit: false });
-  return { seed: 5, quick: true, mock, memory: createMemoryProbe(), repetition, side, log: () => {} };
+  endpoint = startMockEndpoint({ timeScale: 0, rateLimit: false });
+  return { seed: 5, quick: true, endpoint, memory: createMemoryProbe(), repetition, side, log: () => {} };
 }
 
 describe('index-compression driver (300 memories, 30 held-out queries)', () => {
@@ -22,7 +23,7 @@ describe('index-compression driver (300 memories, 30 held-out queries)', () => {
     sweepWidths: [16, 32],
     sweepVariants: [{ precision: 'int8', rerank: false }],
   });
-  const prepared = indexCompressionDriver.prepare(workload, { seed: 5, quick: true, file: 'test' });
+  const prepared = indexCompressionDriver.prepare(workload, prepareContext(5));
 
   it('measures NaiveIndex as exact, with every byte it holds', async () => {
     const out = await indexCompressionDriver.run(await prepared, indexCompressionDriver.variantSchema.parse({ index: 'naive' }), context('baseline', 0));

@@ -36,3 +36,4 @@ export {
 } from './belady.ts';
 export { cacheEventsForTrace, type TraceEventOp, type TraceEventsOptions } from './trace-events.ts';
 export type { SearchCacheStats, EmbeddingCacheStats } from './stats.ts';
+export { createSearchCache, searchCacheParamsSchema, type SearchCacheEnvironment, type SearchCacheParams } from './create.ts';

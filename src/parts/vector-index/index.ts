@@ -30,3 +30,4 @@ export {
   serializeCompressedIndex,
 } from './persistence.ts';
 export { exactTopK, queryRecall, recallAtK, type Ranking } from './recall.ts';
+export { createIndex, compressedIndexOptions, indexParamsSchema, precisionSchema, rerankSchema, type IndexEnvironment, type IndexParams, type IndexParamsInput } from './create.ts';

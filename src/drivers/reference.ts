@@ -1,0 +1,25 @@
+/** Reference vectors from the run's endpoint, for drivers that check answers against the endpoint's own model. */
+import { RunError } from '../errors.ts';
+import type { EmbeddingsEndpoint, ReferenceVectors } from '../endpoint/types.ts';
+import { isPromise } from '../util/maybe-promise.ts';
+
+/** The endpoint's reference model; a driver that cannot work without one says so (a 'url' endpoint has none). */
+export function referenceOf(endpoint: EmbeddingsEndpoint, driver: string): ReferenceVectors {
+  if (!endpoint.reference) {
+    throw new RunError(`driver '${driver}' needs reference vectors, and the ${endpoint.kind} endpoint at ${endpoint.baseURL} has no reference model`);
+  }
+  return endpoint.reference;
+}
+
+/** One reference vector as a Float32Array (the mock's model answers with one: no copy then). */
+export async function referenceFloat32(reference: ReferenceVectors, text: string, model: string, dimensions?: number): Promise<Float32Array> {
+  const answer = reference.vectorFor(text, model, dimensions);
+  const vector = isPromise(answer) ? await answer : answer;
+  return vector instanceof Float32Array ? vector : Float32Array.from(vector);
+}
+
+/** One reference vector as a plain number[], like the openai SDK's (NaiveIndex scans those fastest). */
+export async function referenceArray(reference: ReferenceVectors, text: string, model: string, dimensions?: number): Promise<number[]> {
+  const answer = reference.vectorFor(text, model, dimensions);
+  return Array.from(isPromise(answer) ? await answer : answer);
+}
