@@ -1,6 +1,6 @@
 import { OptionError, VectorStoreError } from '../../errors.ts';
 import type { SearchHit } from '../../memory/types.ts';
-import type { AsyncVectorIndex } from './async-vector-index.ts';
+import type { VectorIndex } from '../../memory/types.ts';
 import type { SqlClient, SqlSession } from './sql-client.ts';
 
 /**
@@ -88,7 +88,7 @@ const TABLE_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
  * The ANN index is built after the bulk load, by buildIndex() or at the first search (IVFFlat trains its lists on
  * the rows present then); rows added later are inserted into it by Postgres.
  */
-export class PgVectorIndex implements AsyncVectorIndex {
+export class PgVectorIndex implements VectorIndex {
   readonly dimensions: number;
   readonly table: string;
   readonly storage: PgStorage;
