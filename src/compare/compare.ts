@@ -46,7 +46,7 @@ export function compareScenario(saved: ScenarioResult, current: ScenarioResult, 
   const base = { name: current.name, configChanges: configChanges(saved, current) };
   if (saved.status === 'errored' || current.status === 'errored') {
     const which = saved.status === 'errored' ? 'saved' : 'current';
-    const message = (saved.status === 'errored' ? saved.error : current.error)?.message ?? 'error';
+    const message = saved.status === 'errored' ? saved.error.message : current.status === 'errored' ? current.error.message : '';
     return { ...base, status: 'errored', note: `errored in the ${which} run: ${message}`, metrics: [] };
   }
   if (saved.seed !== current.seed || saved.quick !== current.quick) {

@@ -238,7 +238,7 @@ function mergeDetails(tables: DetailTable[]): DetailTable[] {
 /** The process exit code for a set of results: bad input 2, a failed run 3, a missed strict target 1, else 0. */
 export function exitCodeFor(results: readonly ScenarioResult[]): number {
   const errored = results.filter((r) => r.status === 'errored');
-  if (errored.some((r) => r.error?.exitCode === ExitCode.badInput)) return ExitCode.badInput;
+  if (errored.some((r) => r.status === 'errored' && r.error.exitCode === ExitCode.badInput)) return ExitCode.badInput;
   if (errored.length > 0) return ExitCode.runFailed;
   if (results.some((r) => r.status === 'missed')) return ExitCode.targetMissed;
   return ExitCode.ok;

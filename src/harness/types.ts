@@ -234,9 +234,10 @@ export interface ScenarioManifest {
   notes: Record<string, unknown>;
 }
 
-export type ScenarioStatus = 'passed' | 'missed' | 'errored';
+export type ScenarioStatus = ScenarioResult['status'];
 
-export interface ScenarioResult {
+/** What every scenario result holds, whatever its state. */
+interface ScenarioResultBase {
   name: string;
   file: string;
   description: string;
@@ -246,15 +247,28 @@ export interface ScenarioResult {
   repetitions: number;
   baselineLabel: string;
   optimizedLabel: string;
-  status: ScenarioStatus;
-  /** Set when status is 'errored'. */
-  error?: { message: string; exitCode: number };
-  metrics: MetricResult[];
+  /** Detail tables (for an errored scenario: those of the runs that finished before the error). */
   details: DetailTable[];
   durationMs: number;
   /** What the scenario ran with (absent in results from before the manifest existed). */
   manifest?: ScenarioManifest;
 }
+
+/** Every run finished: 'missed' when a strict target was missed, else 'passed'. */
+export interface CompletedScenarioResult extends ScenarioResultBase {
+  status: 'passed' | 'missed';
+  metrics: MetricResult[];
+}
+
+/** A run of the scenario threw: no metric is reported (a partial median would mislead). */
+export interface ErroredScenarioResult extends ScenarioResultBase {
+  status: 'errored';
+  error: { message: string; exitCode: number };
+  metrics: [];
+}
+
+/** A scenario's result is a union on its state (as tinybench's task results are): a failure is a result, not a crash. */
+export type ScenarioResult = CompletedScenarioResult | ErroredScenarioResult;
 
 export interface EnvironmentInfo {
   runId: string;

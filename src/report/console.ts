@@ -30,7 +30,7 @@ function table(rows: string[][]): string {
 export function formatScenario(result: ScenarioResult): string {
   const header = `${result.name} (${result.file.split('/').pop()}): ${result.status.toUpperCase()}` +
     `  seed=${result.seed}${result.quick ? ' quick' : ''} repetitions=${result.repetitions} ${(result.durationMs / 1000).toFixed(1)} s`;
-  if (result.status === 'errored') return `${header}\n  error: ${result.error?.message}\n`;
+  if (result.status === 'errored') return `${header}\n  error: ${result.error.message}\n`;
   const rows = [['metric', 'unit', result.baselineLabel, result.optimizedLabel, 'change', 'target']];
   for (const metric of result.metrics) {
     let target = verdict(metric);

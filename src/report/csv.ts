@@ -49,7 +49,7 @@ export function summaryRows(results: readonly ScenarioResult[]): Cell[][] {
   const rows: Cell[][] = [];
   for (const result of results) {
     if (result.status === 'errored') {
-      rows.push([result.name, 'error', '', '', '', '', result.error?.message ?? 'error', false]);
+      rows.push([result.name, 'error', '', '', '', '', result.error.message, false]);
       continue;
     }
     for (const metric of result.metrics) {

@@ -51,7 +51,7 @@ export function renderMarkdown(data: ReportData): string {
   if (errored.length > 0) {
     lines.push('### Errors');
     lines.push('');
-    for (const s of errored) lines.push(`- **${s.name}**: ${escapeCell(s.error?.message ?? 'error')}`);
+    for (const s of errored) lines.push(`- **${s.name}**: ${escapeCell(s.error.message)}`);
     lines.push('');
   }
 
