@@ -143,6 +143,10 @@ export const indexCompressionDriver: WorkloadDriver<
   variantSchema,
   metrics,
 
+  inputs: (workload) => [
+    { kind: 'dataset', path: workload.dataset, field: 'workload.dataset', atLeast: { count: workload.size, field: 'workload.size' } },
+    { kind: 'queries', path: workload.queries, field: 'workload.queries', atLeast: { count: workload.queryCount, field: 'workload.queryCount' } },
+  ],
   async prepare(workload, { seed }) {
     const [records, queryRecords] = await Promise.all([loadDataset(workload.dataset), loadQueries(workload.queries)]);
     if (records.length < workload.size) {

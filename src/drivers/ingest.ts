@@ -40,6 +40,9 @@ const workloadSchema = z
   })
   .strict();
 
+/** BatchEmbedder's default maxBatchSize (its options doc), for the cross-field check below. */
+const DEFAULT_MAX_BATCH_SIZE = 256;
+
 const variantSchema = z.discriminatedUnion('embedder', [
   z.object({ embedder: z.literal('naive') }).strict(),
   z
@@ -51,7 +54,12 @@ const variantSchema = z.discriminatedUnion('embedder', [
       maxConcurrentRequests: z.number().int().min(1).optional(),
       maxRetries: z.number().int().min(0).optional(),
     })
-    .strict(),
+    .strict()
+    // BatchEmbedder's own rule, checked here so a scenario fails validation rather than its run.
+    .refine((p) => p.maxQueueSize === undefined || p.maxQueueSize >= (p.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE), {
+      path: ['maxQueueSize'],
+      message: 'expected maxQueueSize >= maxBatchSize (default 256), so a batch can fill',
+    }),
 ]);
 
 export type IngestWorkload = z.output<typeof workloadSchema>;
@@ -93,6 +101,7 @@ export const ingestDriver: WorkloadDriver<IngestWorkload, IngestVariant, Prepare
   variantSchema,
   metrics,
 
+  inputs: (workload) => [{ kind: 'dataset', path: workload.dataset, field: 'workload.dataset', atLeast: { count: workload.size, field: 'workload.size' } }],
   async prepare(workload, { seed }) {
     const records = await loadDataset(workload.dataset);
     if (records.length < workload.size) {

@@ -87,6 +87,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     mock: describeMock(mockInput),
     sweep: definition.sweep ?? null,
     notes,
+    inputs: scenario.inputs ?? [],
   });
   const labelOf = (side: Side) => (side === 'baseline' ? definition.baseline.label : definition.optimized.label);
   /** One run of one variant on a fresh mock. */

@@ -131,6 +131,33 @@ export interface MemoryProbe {
 }
 
 /**
+ * A file a driver will read, declared through `WorkloadDriver.inputs` so the harness reads and checks every one
+ * (each line parsed, line numbers in errors) and hashes it for run.json before any scenario starts. Later kinds
+ * (vector files, endpoints, database URLs) join this union.
+ */
+export interface InputDeclaration {
+  /** How the file is checked: 'dataset' and 'queries' (JSONL records, unique ids), 'trace' (JSONL trace ops). */
+  kind: 'dataset' | 'queries' | 'trace';
+  /** The path as the workload gives it (relative paths are from the working directory, as the driver reads it). */
+  path: string;
+  /** The workload field that names it, for messages, e.g. 'workload.dataset'. */
+  field: string;
+  /** The run needs at least `count` records, asked for by the workload field `field` (e.g. 'workload.size'). */
+  atLeast?: { count: number; field: string };
+}
+
+/** A declared input after its check: what run.json records under each scenario's manifest. */
+export interface CheckedInput {
+  kind: InputDeclaration['kind'];
+  field: string;
+  path: string;
+  /** sha256 of the file's bytes when it was checked. */
+  sha256: string;
+  /** Records (or trace operations) it holds. */
+  records: number;
+}
+
+/**
  * A workload driver knows how to run one kind of workload (ingest, search trace, index build, batch operations)
  * against one variant's parts. Scenario files choose a driver and give it data that its schemas validate.
  */
@@ -141,6 +168,11 @@ export interface WorkloadDriver<W = unknown, P = unknown, S = unknown, WIn = W, 
   /** Validates each variant's `params`; fills their defaults. */
   variantSchema: z.ZodType<P, PIn>;
   metrics: readonly MetricSpec[];
+  /**
+   * Every file `prepare` and `run` will read for this workload (after defaults), so the harness checks and hashes
+   * them all before the first scenario starts. Default: none.
+   */
+  inputs?(workload: W): InputDeclaration[];
   /** Work shared by every run (load the dataset, ...); not timed. */
   prepare(workload: W, context: { seed: number; quick: boolean; file: string }): Promise<S>;
   /** One run of one variant. The runner gives each call a fresh mock. */
@@ -232,6 +264,8 @@ export interface ScenarioManifest {
   sweep: SweepSpec | null;
   /** Facts drivers recorded with `context.note` (e.g. tinybench options). */
   notes: Record<string, unknown>;
+  /** The files the driver declared it reads, each with its sha256 (absent in results from before they were). */
+  inputs?: CheckedInput[];
 }
 
 export type ScenarioStatus = ScenarioResult['status'];
@@ -294,6 +328,8 @@ export interface EnvironmentInfo {
   argv?: string[];
   /** Set when --repetitions replaced every scenario's own count. */
   repetitions?: number | null;
+  /** The mock's MOCK_MODEL_VERSION: its vectors (and so recall, hits, bytes) change with it. */
+  mockModelVersion?: string;
 }
 
 /** One unit of a scenario's work, as the runner announces it to a progress display. */
@@ -321,7 +357,20 @@ export type RunnerEvent =
   | { type: 'log'; scenario: string; message: string }
   | { type: 'scenario-end'; scenario: string; result: ScenarioResult };
 
+/**
+ * A run's state, recorded in run.json from its start: 'running' until it ends (a run killed outright stays so);
+ * 'complete' when every scenario ran to a verdict (passed or missed); 'failed' when a scenario errored or the run
+ * itself failed; 'interrupted' by SIGINT or SIGTERM. Only a complete run is compared, reported or saved as a
+ * baseline unless the user says otherwise.
+ */
+export type RunStatus = 'running' | 'complete' | 'failed' | 'interrupted';
+
 export interface RunReport {
+  /** Absent in run.json files from before runs recorded it (then treated as not known to be complete). */
+  status?: RunStatus;
+  /** The exit code the run ended with; null while running. */
+  exitCode?: number | null;
+  finishedAt?: string | null;
   environment: EnvironmentInfo;
   scenarios: ScenarioResult[];
 }
