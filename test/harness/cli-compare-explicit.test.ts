@@ -38,8 +38,10 @@ describe('memopt compare is explicit', () => {
     const saved = await runFolder([scenario('s', [metric('requests', 'counter', [100, 100], [40, 40]), metric('old_metric', 'counter', [1, 1], [1, 1])])]);
     const current = await runFolder([scenario('s', [metric('requests', 'counter', [100, 100], [40, 40]), metric('new_metric', 'counter', [2, 2], [2, 2])])]);
     const out = await mkdtemp(join(tmpdir(), 'memopt-compare-explicit-'));
-    const r = await cli('compare', saved, current, '--out', out);
+    const markdown = join(out, 'summary.md');
+    const r = await cli('compare', saved, current, '--out', out, '--markdown', markdown);
     expect(r.code).toBe(0);
+    expect(await readFile(markdown, 'utf8')).toContain('- s: added (current run only): `new_metric`');
     expect(r.out).toContain('added (current run only): new_metric');
     expect(r.out).toContain('removed (saved run only): old_metric');
     const rows = parse(await readFile(join(out, 'comparison.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
