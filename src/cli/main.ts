@@ -9,6 +9,7 @@ import { MOCK_MODEL_VERSION } from '../endpoint/mock/embedding-model.ts';
 import { describeEnvironment } from '../harness/environment.ts';
 import { checkInputs } from '../harness/inputs.ts';
 import { MAX_SEED, type ValidatedScenario } from '../harness/scenario-schema.ts';
+import { parseShard, shardNames, type ShardSpec } from '../harness/shard.ts';
 import { findScenarioFiles, loadScenarios } from '../harness/loader.ts';
 import { exitCodeFor, runScenario } from '../harness/runner.ts';
 import type { EnvironmentInfo, RunReport, ScenarioResult } from '../harness/types.ts';
@@ -107,11 +108,13 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       'run [files..]',
       'Run scenarios (default: every file in scenarios/), print a table, write CSV reports, exit 1 if a target is missed',
       (y) =>
-        runOptions(y.positional('files', { type: 'string', array: true, describe: 'Scenario files or folders' })).option('out', {
-          type: 'string',
-          default: 'reports',
-          describe: 'Reports root: the run writes into <out>/runs/<time>-<id>/; <out>/latest names the last complete run',
-        }),
+        runOptions(y.positional('files', { type: 'string', array: true, describe: 'Scenario files or folders' }))
+          .option('out', {
+            type: 'string',
+            default: 'reports',
+            describe: 'Reports root: the run writes into <out>/runs/<time>-<id>/; <out>/latest names the last complete run',
+          })
+          .option('shard', { type: 'string', describe: 'Run only share i of n of the selected scenarios (e.g. 1/2): the same split on every machine' }),
       async (args) => {
         exitCode = await runCommand(
           argv,
@@ -119,6 +122,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
             ...sharedRunArgs(args),
             files: args.files ?? [],
             out: args.out,
+            shard: args.shard === undefined ? undefined : parseShard(args.shard),
           },
           io,
         );
@@ -217,6 +221,8 @@ interface RunArgs {
   markdown?: string;
   allowIncomplete: boolean;
   verbose: boolean;
+  /** `run --shard i/n`: only this share of the selected scenarios. */
+  shard?: ShardSpec;
 }
 
 function checkRunArgs(args: Omit<RunArgs, 'out'>): void {
@@ -262,12 +268,19 @@ async function runScenarios(
   if (scenarios.length === 0) {
     throw new UsageError({ field: args.onlyNames ? 'compare' : '--filter' }, args.onlyNames ? 'no scenario of the saved run is among the scenario files' : `no scenario name matches '${args.filter}'`);
   }
+  // Every selected scenario is validated and its inputs checked, on every shard too: each refuses the same bad input.
   await checkInputs(scenarios);
+  const selected = scenarios.map((s) => s.definition.name);
+  if (args.shard) {
+    const mine = shardNames(selected, args.shard);
+    scenarios = scenarios.filter((s) => mine.has(s.definition.name));
+  }
   await checkOutputFolder(args.out, '--out');
   if (args.markdown) await checkOutputFile(args.markdown, '--markdown');
   args.preflight?.(scenarios);
 
   const environment = describeEnvironment({ seed: args.seed, quick: args.quick, repetitions: args.repetitions, argv });
+  environment.shard = args.shard ? { ...args.shard, scenarios: [...selected].sort() } : null;
   const exporters: Exporter[] = [csvExporter, jsonExporter];
   if (args.markdown) exporters.push(markdownExporter(resolve(args.markdown)));
   const root = resolve(args.out);

@@ -330,6 +330,8 @@ export interface EnvironmentInfo {
   repetitions?: number | null;
   /** The mock's MOCK_MODEL_VERSION: its vectors (and so recall, hits, bytes) change with it. */
   mockModelVersion?: string;
+  /** Set for `run --shard i/n`: this run's share of the selected scenarios (see src/harness/shard.ts). */
+  shard?: { index: number; count: number; scenarios: string[] } | null;
 }
 
 /** One unit of a scenario's work, as the runner announces it to a progress display. */
