@@ -1,22 +1,27 @@
-import { relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { checkBaselineName, DEFAULT_BASELINES_DIR, loadRunReport, resolveRunRef, saveBaseline } from '../compare/baselines.ts';
-import { compareRuns } from '../compare/compare.ts';
+import { comparedMetricCount, compareRuns, inputChanges } from '../compare/compare.ts';
 import { comparisonExitCode } from '../compare/gate.ts';
 import type { RunComparison } from '../compare/types.ts';
 import { ExitCode, MemoptError, UsageError } from '../errors.ts';
+import { MOCK_MODEL_VERSION } from '../endpoint/mock/embedding-model.ts';
 import { describeEnvironment } from '../harness/environment.ts';
+import { checkInputs } from '../harness/inputs.ts';
+import { MAX_SEED, type ValidatedScenario } from '../harness/scenario-schema.ts';
+import { parseShard, shardNames, type ShardSpec } from '../harness/shard.ts';
 import { findScenarioFiles, loadScenarios } from '../harness/loader.ts';
 import { exitCodeFor, runScenario } from '../harness/runner.ts';
 import type { EnvironmentInfo, RunReport, ScenarioResult } from '../harness/types.ts';
 import { renderCharts } from '../report/charts/render.ts';
 import { formatComparison, formatEnvironment, formatOutcome, formatScenario } from '../report/console.ts';
-import { writeFileAtomic } from '../util/atomic-write.ts';
 import { comparisonCsv, csvExporter, jsonExporter } from '../report/csv.ts';
 import type { Exporter } from '../report/exporter.ts';
 import { markdownExporter, renderMarkdown } from '../report/markdown.ts';
 import { ProgressDisplay } from '../report/progress.ts';
-import { ReportWriter } from '../report/report-writer.ts';
+import { checkOutputFile, checkOutputFolder } from '../report/output-check.ts';
+import { ReportWriter, writeReportFiles } from '../report/report-writer.ts';
+import { checkComplete, createRunFolder, resolveRunFolder } from '../report/run-folder.ts';
 import { describeTarget } from './describe.ts';
 import { serveCommand, serveOptions } from './serve.ts';
 
@@ -29,6 +34,14 @@ export interface CliIo {
   errIsTTY?: boolean;
   /** Terminal width for the status line. */
   columns?: number;
+  /** Where SIGINT and SIGTERM arrive while a run is in progress (default: the process). */
+  signals?: SignalSource;
+}
+
+/** The part of `process` a run listens on for SIGINT and SIGTERM (an EventEmitter in tests). */
+export interface SignalSource {
+  on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
 }
 
 const defaultIo: CliIo = {
@@ -36,7 +49,11 @@ const defaultIo: CliIo = {
   err: (text) => process.stderr.write(text),
   errIsTTY: Boolean(process.stderr.isTTY),
   columns: process.stderr.columns,
+  signals: process,
 };
+
+/** Exit codes of a run stopped by a signal: 128 + the signal's number, as shells report them. */
+export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /** Options shared by `run` and `compare NAME` (which runs the scenarios too). */
 function runOptions<T>(y: Argv<T>) {
@@ -49,6 +66,7 @@ function runOptions<T>(y: Argv<T>) {
     .option('save-baseline', { type: 'string', describe: 'Also save this run as a baseline of this name (for memopt compare NAME)' })
     .option('baselines-dir', { type: 'string', default: DEFAULT_BASELINES_DIR, describe: 'Folder of saved baselines' })
     .option('markdown', { type: 'string', describe: 'Also write a Markdown summary to this file (CI job summary, PR comment)' })
+    .option('allow-incomplete', { type: 'boolean', default: false, describe: 'Use (compare, save as a baseline) a run that did not complete: interrupted, failed or still running' })
     .option('verbose', { type: 'boolean', default: false, describe: "Print the drivers' progress lines too" });
 }
 
@@ -62,6 +80,7 @@ function sharedRunArgs(args: {
   'save-baseline'?: string;
   'baselines-dir': string;
   markdown?: string;
+  'allow-incomplete': boolean;
   verbose: boolean;
 }): Omit<RunArgs, 'files' | 'out'> {
   return {
@@ -73,6 +92,7 @@ function sharedRunArgs(args: {
     saveBaseline: args['save-baseline'],
     baselinesDir: args['baselines-dir'],
     markdown: args.markdown,
+    allowIncomplete: args['allow-incomplete'],
     verbose: args.verbose,
   };
 }
@@ -89,11 +109,13 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       'run [files..]',
       'Run scenarios (default: every file in scenarios/), print a table, write CSV reports, exit 1 if a target is missed',
       (y) =>
-        runOptions(y.positional('files', { type: 'string', array: true, describe: 'Scenario files or folders' })).option('out', {
-          type: 'string',
-          default: 'reports',
-          describe: 'Folder for the CSV reports',
-        }),
+        runOptions(y.positional('files', { type: 'string', array: true, describe: 'Scenario files or folders' }))
+          .option('out', {
+            type: 'string',
+            default: 'reports',
+            describe: 'Reports root: the run writes into <out>/runs/<time>-<id>/; <out>/latest names the last complete run',
+          })
+          .option('shard', { type: 'string', describe: 'Run only share i of n of the selected scenarios (e.g. 1/2): the same split on every machine' }),
       async (args) => {
         exitCode = await runCommand(
           argv,
@@ -101,6 +123,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
             ...sharedRunArgs(args),
             files: args.files ?? [],
             out: args.out,
+            shard: args.shard === undefined ? undefined : parseShard(args.shard),
           },
           io,
         );
@@ -116,7 +139,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
             .positional('current', { type: 'string', describe: 'A second baseline name or report folder (then nothing runs)' }),
         )
           .option('scenarios', { type: 'string', array: true, describe: "Scenario files or folders to run (default: scenarios/, only the saved run's scenarios)" })
-          .option('out', { type: 'string', describe: 'Folder for the reports and comparison.csv (default reports/ when running)' }),
+          .option('allow-changed-inputs', { type: 'boolean', default: false, describe: 'Compare even when input files (datasets, traces) or the mock model version differ' })
+          .option('out', { type: 'string', describe: 'When running: the reports root (default reports/); with two runs: the folder for comparison.csv' }),
       async (args) => {
         exitCode = await compareCommand(
           argv,
@@ -126,6 +150,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
             ...sharedRunArgs(args),
             files: args.scenarios ?? [],
             out: args.out,
+            allowChangedInputs: args['allow-changed-inputs'],
           },
           io,
         );
@@ -136,10 +161,11 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       'Render SVG charts and a self-contained HTML page from a report folder (sweeps, curves, bounds)',
       (y) =>
         y
-          .positional('dir', { type: 'string', default: 'reports', describe: 'Report folder with the CSVs' })
-          .option('out', { type: 'string', describe: 'Where to write charts/ and report.html (default: the report folder)' }),
+          .positional('dir', { type: 'string', default: 'reports', describe: 'A run folder, a reports root (its latest complete run) or a pointer file (reports/last)' })
+          .option('out', { type: 'string', describe: 'Where to write charts/ and report.html (default: the run folder)' })
+          .option('allow-incomplete', { type: 'boolean', default: false, describe: 'Draw a run that did not complete (interrupted, failed)' }),
       async (args) => {
-        exitCode = await reportCommand({ dir: args.dir, out: args.out }, io);
+        exitCode = await reportCommand({ dir: args.dir, out: args.out, allowIncomplete: args['allow-incomplete'] }, io);
       },
     )
     .command(
@@ -202,12 +228,15 @@ interface RunArgs {
   saveBaseline?: string;
   baselinesDir: string;
   markdown?: string;
+  allowIncomplete: boolean;
   verbose: boolean;
+  /** `run --shard i/n`: only this share of the selected scenarios. */
+  shard?: ShardSpec;
 }
 
 function checkRunArgs(args: Omit<RunArgs, 'out'>): void {
-  if (args.seed !== undefined && !Number.isInteger(args.seed)) {
-    throw new UsageError({ field: '--seed' }, `expected an integer, found ${args.seed}`);
+  if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0 || args.seed > MAX_SEED)) {
+    throw new UsageError({ field: '--seed' }, `expected an integer from 0 to ${MAX_SEED}, found ${args.seed}`);
   }
   if (args.repetitions !== undefined && (!Number.isInteger(args.repetitions) || args.repetitions < 1 || args.repetitions > 50)) {
     throw new UsageError({ field: '--repetitions' }, `expected an integer from 1 to 50, found ${args.repetitions}`);
@@ -216,15 +245,31 @@ function checkRunArgs(args: Omit<RunArgs, 'out'>): void {
   if (args.markdown !== undefined && args.markdown.trim() === '') throw new UsageError({ field: '--markdown' }, 'expected a file name');
 }
 
+/** What a run of the scenarios ended with; `interruptedWith` is set (130 or 143) when a signal stopped it. */
+interface ScenarioRun {
+  environment: EnvironmentInfo;
+  results: ScenarioResult[];
+  writer: ReportWriter;
+  interruptedWith?: number;
+}
+
 /**
- * Loads and validates every scenario (bad input fails before anything runs or is written), then runs them one by
- * one with a progress display, printing each table and writing the reports after each scenario.
+ * Checks everything the run will read or write before the first scenario starts: every scenario in full and quick
+ * form, every input file its driver declares (each line parsed), the reports root and the Markdown file; bad input
+ * fails here (exit 2) with nothing run or written. Then the run gets its own folder, marked 'running', and the
+ * scenarios run one by one with a progress display, their reports written after each. SIGINT or SIGTERM waits for
+ * the write in progress, marks the run 'interrupted' and ends it with 130 or 143.
  */
 async function runScenarios(
-  args: RunArgs & { expectedMs?: ReadonlyMap<string, number>; onlyNames?: ReadonlySet<string> },
+  args: RunArgs & {
+    expectedMs?: ReadonlyMap<string, number>;
+    onlyNames?: ReadonlySet<string>;
+    /** A last check of the validated scenarios (inputs read and hashed) before anything runs; throw to refuse. */
+    preflight?: (scenarios: readonly ValidatedScenario[]) => void;
+  },
   io: CliIo,
   argv: readonly string[],
-): Promise<{ environment: EnvironmentInfo; results: ScenarioResult[]; writer: ReportWriter; progress: ProgressDisplay }> {
+): Promise<ScenarioRun> {
   const files = await findScenarioFiles(args.files, DEFAULT_SCENARIO_DIR);
   if (files.length === 0) throw new UsageError({ file: args.files.join(' ') || DEFAULT_SCENARIO_DIR }, 'no scenario files found');
   let scenarios = await loadScenarios(files, { quick: args.quick, seed: args.seed, filter: args.filter, repetitions: args.repetitions });
@@ -232,11 +277,24 @@ async function runScenarios(
   if (scenarios.length === 0) {
     throw new UsageError({ field: args.onlyNames ? 'compare' : '--filter' }, args.onlyNames ? 'no scenario of the saved run is among the scenario files' : `no scenario name matches '${args.filter}'`);
   }
+  // Every selected scenario is validated and its inputs checked, on every shard too: each refuses the same bad input.
+  await checkInputs(scenarios);
+  const selected = scenarios.map((s) => s.definition.name);
+  if (args.shard) {
+    const mine = shardNames(selected, args.shard);
+    scenarios = scenarios.filter((s) => mine.has(s.definition.name));
+  }
+  await checkOutputFolder(args.out, '--out');
+  if (args.markdown) await checkOutputFile(args.markdown, '--markdown');
+  args.preflight?.(scenarios);
 
   const environment = describeEnvironment({ seed: args.seed, quick: args.quick, repetitions: args.repetitions, argv });
+  environment.shard = args.shard ? { ...args.shard, scenarios: [...selected].sort() } : null;
   const exporters: Exporter[] = [csvExporter, jsonExporter];
   if (args.markdown) exporters.push(markdownExporter(resolve(args.markdown)));
-  const writer = new ReportWriter(resolve(args.out), environment, exporters);
+  const root = resolve(args.out);
+  const writer = new ReportWriter(await createRunFolder(root, environment), environment, exporters, root);
+  await writer.start();
   const progress = new ProgressDisplay(
     { write: io.err, isTTY: io.errIsTTY ?? false, columns: io.columns },
     { scenarioCount: scenarios.length, verbose: args.verbose, expectedMs: args.expectedMs },
@@ -245,27 +303,58 @@ async function runScenarios(
     progress.clear();
     io.out(text);
   };
-  out(`${formatEnvironment(environment)}\n\n`);
+  out(`${formatEnvironment(environment)}\nRun folder: ${writer.outDir}\n\n`);
+  const signals = watchSignals(io.signals);
   const results: ScenarioResult[] = [];
   try {
     for (const scenario of scenarios) {
-      const result = await runScenario(scenario, { quick: args.quick, sweep: args.sweep, onEvent: (event) => progress.handle(event) });
-      results.push(result);
-      await writer.add(result);
-      out(`${formatScenario(result)}\n`);
+      const outcome = await Promise.race([
+        runScenario(scenario, { quick: args.quick, sweep: args.sweep, onEvent: (event) => progress.handle(event) }).then((result) => ({ result })),
+        signals.received,
+      ]);
+      if (!('result' in outcome)) {
+        progress.stop();
+        await writer.interrupt(outcome.exitCode);
+        io.err(`memopt: ${outcome.signal}: run interrupted during ${scenario.definition.name}; ${results.length} scenario(s) recorded in ${writer.outDir} (status interrupted)\n`);
+        return { environment, results, writer, interruptedWith: outcome.exitCode };
+      }
+      results.push(outcome.result);
+      await writer.add(outcome.result);
+      out(`${formatScenario(outcome.result)}\n`);
     }
+  } catch (error) {
+    // The run itself failed (not a scenario: a write, the harness): record it as failed, then report the error.
+    await writer.finish({ exitCode: ExitCode.runFailed, status: 'failed' }).catch(() => undefined);
+    throw error;
   } finally {
     progress.stop();
+    signals.dispose();
   }
-  return { environment, results, writer, progress };
+  return { environment, results, writer };
 }
 
-/** Saves the run's report files (those in the report folder) as a baseline; refused when a scenario errored. */
-async function saveRun(args: RunArgs, environment: EnvironmentInfo, results: readonly ScenarioResult[], writer: ReportWriter, io: CliIo): Promise<void> {
+/** Resolves `received` with the first SIGINT or SIGTERM; while watched, neither signal kills the process. */
+function watchSignals(source: SignalSource | undefined) {
+  let resolveReceived!: (value: { signal: keyof typeof SIGNAL_EXIT_CODES; exitCode: number }) => void;
+  const received = new Promise<{ signal: keyof typeof SIGNAL_EXIT_CODES; exitCode: number }>((r) => (resolveReceived = r));
+  const listeners = (Object.keys(SIGNAL_EXIT_CODES) as Array<keyof typeof SIGNAL_EXIT_CODES>).map((signal) => {
+    const listener = () => resolveReceived({ signal, exitCode: SIGNAL_EXIT_CODES[signal] });
+    source?.on(signal, listener);
+    return [signal, listener] as const;
+  });
+  return {
+    received,
+    dispose: () => {
+      for (const [signal, listener] of listeners) source?.off(signal, listener);
+    },
+  };
+}
+
+/** Saves the run's report files as a baseline; refused for a run that did not complete unless --allow-incomplete. */
+async function saveRun(args: RunArgs, environment: EnvironmentInfo, writer: ReportWriter, io: CliIo): Promise<void> {
   if (!args.saveBaseline) return;
-  const errored = results.filter((r) => r.status === 'errored');
-  if (errored.length > 0) {
-    io.err(`memopt: baseline '${args.saveBaseline}' not saved: ${errored.map((r) => r.name).join(', ')} errored\n`);
+  if (writer.runStatus() !== 'complete' && !args.allowIncomplete) {
+    io.err(`memopt: baseline '${args.saveBaseline}' not saved: the run is ${writer.runStatus()} (pass --allow-incomplete to save it anyway)\n`);
     return;
   }
   const inOut = writer.written().filter((file) => !relative(writer.outDir, file).startsWith('..') && !relative(writer.outDir, file).includes(sep));
@@ -280,11 +369,12 @@ async function saveRun(args: RunArgs, environment: EnvironmentInfo, results: rea
 
 async function runCommand(argv: readonly string[], args: RunArgs, io: CliIo): Promise<number> {
   checkRunArgs(args);
-  const { environment, results, writer } = await runScenarios(args, io, argv);
+  const { environment, results, writer, interruptedWith } = await runScenarios(args, io, argv);
+  if (interruptedWith !== undefined) return interruptedWith;
   const exitCode = exitCodeFor(results);
   await writer.finish({ exitCode });
   io.out(`${formatOutcome(results)}\nReports: ${writer.outDir}/summary.csv\n`);
-  await saveRun(args, environment, results, writer, io);
+  await saveRun(args, environment, writer, io);
   return exitCode;
 }
 
@@ -292,54 +382,101 @@ interface CompareArgs extends Omit<RunArgs, 'out'> {
   saved: string;
   current?: string;
   out?: string;
+  allowChangedInputs: boolean;
+}
+
+/** Loads a run to compare; refuses one that did not complete unless --allow-incomplete. */
+async function loadComparable(ref: string, args: CompareArgs): Promise<{ ref: string; report: RunReport }> {
+  const found = await resolveRunRef(ref, args.baselinesDir);
+  const report = await loadRunReport(found.dir);
+  checkComplete(report, join(found.dir, 'run.json'), { allowIncomplete: args.allowIncomplete });
+  return { ref: found.ref, report };
+}
+
+/** Refuses runs whose inputs or mock model differ (their counters differ for that alone) unless told otherwise. */
+function checkSameInputs(changes: string[], args: CompareArgs): void {
+  if (changes.length === 0 || args.allowChangedInputs) return;
+  const shown = changes.slice(0, 5).join('; ') + (changes.length > 5 ? `; and ${changes.length - 5} more` : '');
+  throw new UsageError({ field: 'compare' }, `the runs read different inputs: ${shown}; pass --allow-changed-inputs to compare them anyway`);
+}
+
+/** Comparing runs that share no metric says nothing: bad input (exit 2), not "0 regressions". */
+function checkSomethingCompared(comparison: RunComparison): void {
+  if (comparedMetricCount(comparison) > 0 || comparison.scenarios.some((s) => s.status === 'errored' || s.status === 'not-comparable')) return;
+  const saved = comparison.scenarios.filter((s) => s.status === 'only-saved').map((s) => s.name);
+  const current = comparison.scenarios.filter((s) => s.status === 'only-current').map((s) => s.name);
+  throw new UsageError(
+    { field: 'compare' },
+    `the runs have no metric in common (saved run: ${saved.join(', ') || 'no other scenario'}; current run: ${current.join(', ') || 'no other scenario'})`,
+  );
+}
+
+function mockVersionAndInputs(report: RunReport) {
+  return { mockModelVersion: report.environment.mockModelVersion, scenarios: report.scenarios.map((s) => ({ name: s.name, inputs: s.manifest?.inputs })) };
 }
 
 async function compareCommand(argv: readonly string[], args: CompareArgs, io: CliIo): Promise<number> {
   checkRunArgs(args);
-  const savedRef = await resolveRunRef(args.saved, args.baselinesDir);
-  const saved: RunReport = await loadRunReport(savedRef.dir);
+  const saved = await loadComparable(args.saved, args);
 
   if (args.current !== undefined) {
     // Two saved runs: nothing runs; targets are the current run's as recorded.
-    const currentRef = await resolveRunRef(args.current, args.baselinesDir);
-    const current = await loadRunReport(currentRef.dir);
-    const comparison = compareRuns({ ref: savedRef.ref, report: saved }, { ref: currentRef.ref, report: current });
-    const exitCode = comparisonExitCode(comparison, current.scenarios);
+    const current = await loadComparable(args.current, args);
+    if (args.out) await checkOutputFolder(args.out, '--out');
+    if (args.markdown) await checkOutputFile(args.markdown, '--markdown');
+    checkSameInputs(inputChanges(mockVersionAndInputs(saved.report), mockVersionAndInputs(current.report)), args);
+    const comparison = compareRuns(saved, current);
+    checkSomethingCompared(comparison);
+    const exitCode = comparisonExitCode(comparison, current.report.scenarios);
     io.out(formatComparison(comparison));
     if (args.out) {
-      const file = resolve(args.out, 'comparison.csv');
-      await writeFileAtomic(file, comparisonCsv(comparison));
+      const [file] = await writeReportFiles(resolve(args.out), [{ name: 'comparison.csv', contents: comparisonCsv(comparison) }]);
       io.out(`Comparison: ${file}\n`);
     }
-    if (args.markdown) await writeFileAtomic(resolve(args.markdown), renderMarkdown({ environment: current.environment, scenarios: current.scenarios, comparison, exitCode }));
+    if (args.markdown) {
+      const markdown = renderMarkdown({ environment: current.report.environment, scenarios: current.report.scenarios, comparison, exitCode });
+      await writeReportFiles(process.cwd(), [{ name: resolve(args.markdown), contents: markdown }]);
+    }
     io.out(`exit code ${exitCode}\n`);
     return exitCode;
   }
 
   // One saved run: run the scenarios now, with the saved run's quick mode and seed, and compare.
-  if (saved.environment.quick !== args.quick) {
-    throw new UsageError({ field: '--quick' }, `baseline '${savedRef.ref}' was ${saved.environment.quick ? '' : 'not '}run with --quick; run compare ${saved.environment.quick ? 'with' : 'without'} --quick`);
+  const savedEnv = saved.report.environment;
+  if (savedEnv.quick !== args.quick) {
+    throw new UsageError({ field: '--quick' }, `baseline '${saved.ref}' was ${savedEnv.quick ? '' : 'not '}run with --quick; run compare ${savedEnv.quick ? 'with' : 'without'} --quick`);
   }
-  const savedSeed = saved.environment.seed === 'per-scenario' ? undefined : saved.environment.seed;
+  const savedSeed = savedEnv.seed === 'per-scenario' ? undefined : savedEnv.seed;
   if (savedSeed !== args.seed) {
-    throw new UsageError({ field: '--seed' }, `baseline '${savedRef.ref}' was run with ${savedSeed === undefined ? "each scenario's own seed" : `--seed ${savedSeed}`}; use the same`);
+    throw new UsageError({ field: '--seed' }, `baseline '${saved.ref}' was run with ${savedSeed === undefined ? "each scenario's own seed" : `--seed ${savedSeed}`}; use the same`);
   }
-  const onlyNames = args.filter || args.files.length > 0 ? undefined : new Set(saved.scenarios.map((s) => s.name));
-  const expectedMs = new Map(saved.scenarios.map((s) => [s.name, s.durationMs ?? 0]));
+  const onlyNames = args.filter || args.files.length > 0 ? undefined : new Set(saved.report.scenarios.map((s) => s.name));
+  const expectedMs = new Map(saved.report.scenarios.map((s) => [s.name, s.durationMs ?? 0]));
   const runArgs: RunArgs = { ...args, out: args.out ?? 'reports' };
-  const { results, writer, environment } = await runScenarios({ ...runArgs, onlyNames, expectedMs }, io, argv);
+  // The inputs are read and hashed before anything runs, so a changed dataset is refused before minutes are spent.
+  const preflight = (scenarios: readonly ValidatedScenario[]) =>
+    checkSameInputs(
+      inputChanges(mockVersionAndInputs(saved.report), { mockModelVersion: MOCK_MODEL_VERSION, scenarios: scenarios.map((s) => ({ name: s.definition.name, inputs: s.inputs })) }),
+      args,
+    );
+  const { results, writer, environment, interruptedWith } = await runScenarios({ ...runArgs, onlyNames, expectedMs, preflight }, io, argv);
+  if (interruptedWith !== undefined) return interruptedWith;
   const current: RunReport = { environment, scenarios: results };
-  const comparison: RunComparison = compareRuns({ ref: savedRef.ref, report: saved }, { ref: 'current run', report: current });
-  const exitCode = comparisonExitCode(comparison, results);
+  const comparison: RunComparison = compareRuns(saved, { ref: 'current run', report: current });
+  const exitCode = comparedMetricCount(comparison) === 0 && exitCodeFor(results) === ExitCode.ok ? ExitCode.badInput : comparisonExitCode(comparison, results);
   await writer.finish({ comparison, exitCode });
   io.out(formatComparison(comparison));
+  if (exitCode === ExitCode.badInput && comparedMetricCount(comparison) === 0) io.err('memopt: compare: the runs have no metric in common\n');
   io.out(`${formatOutcome(results)}\nReports: ${writer.outDir}/summary.csv, ${writer.outDir}/comparison.csv\nexit code ${exitCode}\n`);
-  await saveRun(runArgs, environment, results, writer, io);
+  await saveRun(runArgs, environment, writer, io);
   return exitCode;
 }
 
-async function reportCommand(args: { dir: string; out?: string }, io: CliIo): Promise<number> {
-  const result = await renderCharts({ dir: resolve(args.dir), out: resolve(args.out ?? args.dir) });
+async function reportCommand(args: { dir: string; out?: string; allowIncomplete: boolean }, io: CliIo): Promise<number> {
+  const dir = await resolveRunFolder(args.dir, 'report');
+  checkComplete(await loadRunReport(dir), join(dir, 'run.json'), { allowIncomplete: args.allowIncomplete });
+  if (args.out) await checkOutputFolder(args.out, '--out');
+  const result = await renderCharts({ dir, out: resolve(args.out ?? dir) });
   for (const chart of result.charts) io.out(`chart: ${chart.file}  (${chart.title})\n`);
   for (const skipped of result.skipped) io.out(`skipped: ${skipped}\n`);
   io.out(`Report: ${result.html}\n`);

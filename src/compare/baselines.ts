@@ -1,16 +1,27 @@
-import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
 import type { RunReport } from '../harness/types.ts';
+import type { ReportFile } from '../report/exporter.ts';
+import { writeReportFiles } from '../report/report-writer.ts';
+import { resolveRunFolder } from '../report/run-folder.ts';
+import { ensureDir } from '../util/atomic-write.ts';
 
 /**
  * Saved baselines: `memopt run --save-baseline NAME` copies the run's report files (run.json with every
- * repetition's raw value, the CSVs) into `<baselines dir>/NAME/`, replacing an older baseline of that name whole
- * (a temporary folder, then a rename, so a crash never leaves half a baseline). Default folder `.baselines/`
- * (git-ignored: a baseline belongs to a machine; CI restores it from its cache, or saves it on the main branch).
+ * repetition's raw value, the CSVs) into a new version folder `<baselines dir>/NAME/<version>/`, then moves the
+ * pointer file `<baselines dir>/NAME/current` to it (written whole, fsynced, renamed over the old pointer), then
+ * removes older versions. Replacement is all-or-nothing: an interruption at any point leaves `current` naming either
+ * the old baseline or the new one, both whole. Default folder `.baselines/` (git-ignored: a baseline belongs to a
+ * machine; CI restores it from its cache, or saves it on the main branch). A baseline folder with run.json directly
+ * in it (the layout before versions) is still read.
  */
 export const DEFAULT_BASELINES_DIR = '.baselines';
+
+/** The pointer file in a baseline's folder naming its current version. */
+export const CURRENT_POINTER = 'current';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
@@ -22,11 +33,12 @@ export function checkBaselineName(name: string): void {
 
 export interface SavedBaseline {
   name: string;
+  /** The version folder now current. */
   dir: string;
   files: string[];
 }
 
-/** Copies the given report files into the baseline folder, replacing any older baseline of that name. */
+/** Copies the given report files into a new version of the baseline, then makes it current (see above). */
 export async function saveBaseline(options: {
   name: string;
   baselinesDir: string;
@@ -35,28 +47,38 @@ export async function saveBaseline(options: {
   run: { runId: string; gitCommit: string | null };
 }): Promise<SavedBaseline> {
   checkBaselineName(options.name);
-  const root = resolve(options.baselinesDir);
-  const dir = join(root, options.name);
-  const temp = join(root, `.${options.name}.${process.pid}.${Date.now()}.tmp`);
-  await mkdir(temp, { recursive: true });
-  const files: string[] = [];
+  const home = join(resolve(options.baselinesDir), options.name);
+  await ensureDir(home);
+  const savedAt = new Date().toISOString();
+  const version = `v${savedAt.replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+  const dir = join(home, version);
+  await mkdir(dir);
+  const files: ReportFile[] = [];
+  for (const file of new Set(options.files)) files.push({ name: basename(file), contents: await readFile(file) });
+  const info = { name: options.name, runId: options.run.runId, gitCommit: options.run.gitCommit, savedAt };
+  files.push({ name: 'baseline.json', contents: `${JSON.stringify(info, null, 2)}\n` });
   try {
-    for (const file of new Set(options.files)) {
-      await cp(file, join(temp, basename(file)));
-      files.push(basename(file));
-    }
-    const info = { name: options.name, runId: options.run.runId, gitCommit: options.run.gitCommit, savedAt: new Date().toISOString() };
-    await writeFile(join(temp, 'baseline.json'), `${JSON.stringify(info, null, 2)}\n`);
-    const old = join(root, `.${options.name}.${process.pid}.${Date.now()}.old`);
-    const hadOld = await exists(dir);
-    if (hadOld) await rename(dir, old);
-    await rename(temp, dir);
-    if (hadOld) await rm(old, { recursive: true, force: true });
+    await writeReportFiles(dir, files);
   } catch (error) {
-    await rm(temp, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
     throw error;
   }
-  return { name: options.name, dir, files: files.sort() };
+  // The commit point: before this rename the old baseline is current, after it the new one.
+  await writeReportFiles(home, [{ name: CURRENT_POINTER, contents: `${version}\n` }]);
+  for (const entry of await readdir(home)) {
+    if (entry !== CURRENT_POINTER && entry !== version) await rm(join(home, entry), { recursive: true, force: true });
+  }
+  return { name: options.name, dir, files: files.map((f) => f.name).sort() };
+}
+
+/** The folder holding a saved baseline's run.json: its current version, or the baseline folder itself (old layout). */
+async function baselineRunDir(home: string): Promise<string | null> {
+  const pointer = await readFile(join(home, CURRENT_POINTER), 'utf8').catch(() => null);
+  if (pointer !== null) {
+    const dir = join(home, pointer.trim());
+    return pointer.trim() && NAME.test(pointer.trim()) && (await exists(join(dir, 'run.json'))) ? dir : null;
+  }
+  return (await exists(join(home, 'run.json'))) ? home : null;
 }
 
 export async function listBaselines(baselinesDir: string): Promise<string[]> {
@@ -64,7 +86,7 @@ export async function listBaselines(baselinesDir: string): Promise<string[]> {
     const entries = await readdir(resolve(baselinesDir), { withFileTypes: true });
     const names: string[] = [];
     for (const entry of entries) {
-      if (entry.isDirectory() && !entry.name.startsWith('.') && (await exists(join(resolve(baselinesDir), entry.name, 'run.json')))) names.push(entry.name);
+      if (entry.isDirectory() && !entry.name.startsWith('.') && (await baselineRunDir(join(resolve(baselinesDir), entry.name)))) names.push(entry.name);
     }
     return names.sort();
   } catch {
@@ -73,17 +95,20 @@ export async function listBaselines(baselinesDir: string): Promise<string[]> {
 }
 
 /**
- * A run to compare: a saved baseline's name, or a report folder (any folder with a run.json). A name wins over a
- * folder of the same name; an unknown reference is bad input (exit 2) and the message lists the saved baselines.
+ * A run to compare: a saved baseline's name, or a folder (a run folder, a reports root meaning its latest complete
+ * run, or a pointer file). A name wins over a folder of the same name; an unknown reference is bad input (exit 2)
+ * and the message lists the saved baselines.
  */
 export async function resolveRunRef(ref: string, baselinesDir: string): Promise<{ ref: string; dir: string }> {
-  const asBaseline = join(resolve(baselinesDir), ref);
-  if (NAME.test(ref) && (await exists(join(asBaseline, 'run.json')))) return { ref, dir: asBaseline };
-  if (await exists(join(resolve(ref), 'run.json'))) return { ref, dir: resolve(ref) };
+  if (NAME.test(ref)) {
+    const dir = await baselineRunDir(join(resolve(baselinesDir), ref));
+    if (dir) return { ref, dir };
+  }
+  if (await exists(resolve(ref))) return { ref, dir: await resolveRunFolder(ref, 'compare') };
   const known = await listBaselines(baselinesDir);
   throw new UsageError(
     { field: 'compare' },
-    `'${ref}' is neither a saved baseline in ${baselinesDir}/ nor a report folder with a run.json` +
+    `'${ref}' is neither a saved baseline in ${baselinesDir}/ nor a run folder or reports root` +
       (known.length ? ` (saved baselines: ${known.join(', ')})` : ' (no baseline is saved yet: memopt run --save-baseline NAME)'),
   );
 }

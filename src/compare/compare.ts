@@ -1,5 +1,5 @@
 import { DEFAULT_STATISTICAL_NOISE_PCT, resolveComparePolicy } from '../harness/compare-policy.ts';
-import type { ComparePolicy, MetricResult, RunReport, ScenarioResult } from '../harness/types.ts';
+import type { CheckedInput, ComparePolicy, MetricResult, RunReport, ScenarioResult } from '../harness/types.ts';
 import { bootstrapRatioInterval, mannWhitneyU, median } from './statistics.ts';
 import type { CompareOptions, MetricComparison, RunComparison, RunIdentity, ScenarioComparison, Verdict } from './types.ts';
 
@@ -46,7 +46,7 @@ export function compareScenario(saved: ScenarioResult, current: ScenarioResult, 
   const base = { name: current.name, configChanges: configChanges(saved, current) };
   if (saved.status === 'errored' || current.status === 'errored') {
     const which = saved.status === 'errored' ? 'saved' : 'current';
-    const message = (saved.status === 'errored' ? saved.error : current.error)?.message ?? 'error';
+    const message = saved.status === 'errored' ? saved.error.message : current.status === 'errored' ? current.error.message : '';
     return { ...base, status: 'errored', note: `errored in the ${which} run: ${message}`, metrics: [] };
   }
   if (saved.seed !== current.seed || saved.quick !== current.quick) {
@@ -55,6 +55,9 @@ export function compareScenario(saved: ScenarioResult, current: ScenarioResult, 
   }
   const metrics: MetricComparison[] = [];
   const savedMetrics = new Map(saved.metrics.map((m) => [m.name, m]));
+  const currentNames = new Set(current.metrics.map((m) => m.name));
+  const addedMetrics = current.metrics.filter((m) => !savedMetrics.has(m.name)).map((m) => m.name);
+  const removedMetrics = saved.metrics.filter((m) => !currentNames.has(m.name)).map((m) => m.name);
   for (const now of current.metrics) {
     const before = savedMetrics.get(now.name);
     if (!before) continue;
@@ -97,7 +100,45 @@ export function compareScenario(saved: ScenarioResult, current: ScenarioResult, 
       );
     }
   }
-  return { ...base, status: 'compared', metrics };
+  return { ...base, status: 'compared', metrics, addedMetrics, removedMetrics };
+}
+
+/** How many metric comparisons the runs gave: 0 means they have no metric in common (an error for `compare`). */
+export function comparedMetricCount(comparison: RunComparison): number {
+  return comparison.scenarios.reduce((n, s) => n + s.metrics.length, 0);
+}
+
+/**
+ * Why two runs' counters may differ for reasons other than the code: an input file (dataset, trace, queries) of a
+ * scenario both ran whose sha256 differs, or not recorded on one side, or another version of the mock's model.
+ * Empty when they match. `memopt compare` refuses a non-empty list unless told otherwise.
+ */
+export function inputChanges(
+  saved: { mockModelVersion?: string; scenarios: ReadonlyArray<{ name: string; inputs?: readonly CheckedInput[] }> },
+  current: { mockModelVersion?: string; scenarios: ReadonlyArray<{ name: string; inputs?: readonly CheckedInput[] }> },
+): string[] {
+  const changes: string[] = [];
+  if (saved.mockModelVersion !== current.mockModelVersion) {
+    changes.push(`mock model version ${saved.mockModelVersion ?? '(not recorded)'} -> ${current.mockModelVersion ?? '(not recorded)'}`);
+  }
+  const savedByName = new Map(saved.scenarios.map((s) => [s.name, s]));
+  for (const now of current.scenarios) {
+    const before = savedByName.get(now.name);
+    if (!before) continue;
+    if (!before.inputs || !now.inputs) {
+      if ((before.inputs?.length ?? 0) + (now.inputs?.length ?? 0) > 0) changes.push(`${now.name}: input hashes not recorded in the ${before.inputs ? 'current' : 'saved'} run`);
+      continue;
+    }
+    const savedByField = new Map(before.inputs.map((i) => [i.field, i]));
+    for (const input of now.inputs) {
+      const old = savedByField.get(input.field);
+      if (!old) changes.push(`${now.name}: ${input.field} (${input.path}) not read by the saved run`);
+      else if (old.sha256 !== input.sha256) {
+        changes.push(`${now.name}: ${input.field} ${old.path} sha256 ${old.sha256.slice(0, 12)} -> ${input.path} sha256 ${input.sha256.slice(0, 12)}`);
+      }
+    }
+  }
+  return changes;
 }
 
 export interface MetricInput {

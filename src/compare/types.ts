@@ -71,6 +71,10 @@ export interface ScenarioComparison {
   /** What changed between the runs' configurations: file hash, workload, params, mock ('path: saved -> current'). */
   configChanges: string[];
   metrics: MetricComparison[];
+  /** Metrics the current run has and the saved one has not (listed, never dropped silently). */
+  addedMetrics?: string[];
+  /** Metrics the saved run has and the current one has not. */
+  removedMetrics?: string[];
 }
 
 export interface RunIdentity {

@@ -159,6 +159,10 @@ export const indexCompressionDriver: WorkloadDriver<
   metrics,
   factory: { part: 'VectorIndex' },
 
+  inputs: (workload) => [
+    { kind: 'dataset', path: workload.dataset, field: 'workload.dataset', atLeast: { count: workload.size, field: 'workload.size' } },
+    { kind: 'queries', path: workload.queries, field: 'workload.queries', atLeast: { count: workload.queryCount, field: 'workload.queryCount' } },
+  ],
   async prepare(workload, { seed, endpoint }) {
     const model = referenceOf(endpoint, 'index-compression');
     const [records, queryRecords] = await Promise.all([loadDataset(workload.dataset), loadQueries(workload.queries)]);

@@ -110,6 +110,7 @@ export const ingestDriver: WorkloadDriver<
   metrics,
   factory: { part: 'Embedder' },
 
+  inputs: (workload) => [{ kind: 'dataset', path: workload.dataset, field: 'workload.dataset', atLeast: { count: workload.size, field: 'workload.size' } }],
   async prepare(workload, { seed }) {
     const records = await loadDataset(workload.dataset);
     if (records.length < workload.size) {

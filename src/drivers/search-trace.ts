@@ -171,6 +171,10 @@ export const searchTraceDriver: WorkloadDriver<
   metrics,
   factory: { part: 'SearchResultCache' },
 
+  inputs: (workload) => [
+    { kind: 'trace', path: workload.trace, field: 'workload.trace' },
+    { kind: 'dataset', path: workload.dataset, field: 'workload.dataset', atLeast: { count: workload.preload, field: 'workload.preload' } },
+  ],
   async prepare(workload, { endpoint }) {
     const [ops, records] = await Promise.all([readTrace(workload.trace), loadDataset(workload.dataset)]);
     if (records.length < workload.preload) {

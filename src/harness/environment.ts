@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { arch, availableParallelism, cpus, freemem, platform, release, totalmem, type as osType, version as osVersion } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MOCK_MODEL_VERSION } from '../endpoint/mock/embedding-model.ts';
 import type { EnvironmentInfo } from './types.ts';
 
 /** Packages whose versions every report records, because they shape what is measured. */
@@ -84,5 +85,6 @@ export function describeEnvironment(options: EnvironmentOptions): EnvironmentInf
     freeMemoryBytes: freemem(),
     argv: options.argv ? [...options.argv] : [],
     repetitions: options.repetitions ?? null,
+    mockModelVersion: MOCK_MODEL_VERSION,
   };
 }

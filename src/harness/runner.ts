@@ -89,6 +89,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     mock: describeMock(mockInput),
     sweep: definition.sweep ?? null,
     notes,
+    inputs: scenario.inputs ?? [],
   });
   const labelOf = (side: Side) => (side === 'baseline' ? definition.baseline.label : definition.optimized.label);
   /** One run of one variant on a fresh endpoint. */
@@ -252,7 +253,7 @@ function mergeDetails(tables: DetailTable[]): DetailTable[] {
 /** The process exit code for a set of results: bad input 2, a failed run 3, a missed strict target 1, else 0. */
 export function exitCodeFor(results: readonly ScenarioResult[]): number {
   const errored = results.filter((r) => r.status === 'errored');
-  if (errored.some((r) => r.error?.exitCode === ExitCode.badInput)) return ExitCode.badInput;
+  if (errored.some((r) => r.status === 'errored' && r.error.exitCode === ExitCode.badInput)) return ExitCode.badInput;
   if (errored.length > 0) return ExitCode.runFailed;
   if (results.some((r) => r.status === 'missed')) return ExitCode.targetMissed;
   return ExitCode.ok;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ScenarioError } from '../errors.ts';
 import { mockOptionsSchema } from '../endpoint/mock/options-schema.ts';
-import type { ComparePolicy, FactoryVariant, ScenarioDefinition, SweepSpec, TargetSpec, WorkloadDriver } from './types.ts';
+import type { CheckedInput, ComparePolicy, FactoryVariant, ScenarioDefinition, SweepSpec, TargetSpec, WorkloadDriver } from './types.ts';
 
 /** Identity at run time; gives scenario files full type checking of workload, params and targets. */
 export function defineScenario<W, P, S, WIn, PIn, F = never>(
@@ -17,19 +17,24 @@ const fraction = finite.refine((n) => n >= 0 && n <= 1, 'expected a fraction bet
 /** The mocked API's options a scenario may set (one schema with `memopt serve`'s config). */
 const mockSchema = mockOptionsSchema;
 
-const targetSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('reduction'), atLeastPct: finite }).loose(),
-  z.object({ kind: z.literal('max'), max: finite }).loose(),
-  z.object({ kind: z.literal('min'), min: finite }).loose(),
-  z.object({ kind: z.literal('not-worse'), pct: nonNegative }).loose(),
-  z.object({ kind: z.literal('speedup'), atLeast: finite.refine((n) => n > 0, 'expected a number > 0') }).loose(),
-]);
-
 const targetCommon = z.object({
   metric: z.string().min(1),
   gate: z.enum(['strict', 'advisory']).optional(),
   note: z.string().optional(),
 });
+
+/** Strict: a misspelt key (`atleastpct`) is an error naming the field, never a target silently checked without it. */
+const targetSchema = z.discriminatedUnion('kind', [
+  targetCommon.extend({ kind: z.literal('reduction'), atLeastPct: finite }).strict(),
+  targetCommon.extend({ kind: z.literal('max'), max: finite }).strict(),
+  targetCommon.extend({ kind: z.literal('min'), min: finite }).strict(),
+  targetCommon.extend({ kind: z.literal('not-worse'), pct: nonNegative }).strict(),
+  targetCommon.extend({ kind: z.literal('speedup'), atLeast: finite.refine((n) => n > 0, 'expected a number > 0') }).strict(),
+]);
+
+/** Seeds are unsigned 32-bit integers: every generator and the mock take them whole. */
+export const MAX_SEED = 2 ** 32 - 1;
+const seedSchema = z.number().int().min(0).max(MAX_SEED);
 
 const comparePolicySchema = z
   .object({
@@ -52,15 +57,19 @@ const sweepSchema = z
   })
   .strict();
 
-const driverSchema = z.custom<WorkloadDriver>(
-  (value) =>
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as WorkloadDriver).name === 'string' &&
-    typeof (value as WorkloadDriver).run === 'function' &&
-    typeof (value as WorkloadDriver).prepare === 'function' &&
-    Array.isArray((value as WorkloadDriver).metrics),
-  'expected a workload driver imported from memopt (e.g. ingestDriver)',
+const isSchema = (value: unknown) => typeof (value as { safeParse?: unknown } | null)?.safeParse === 'function';
+/** Each member a driver must have, checked by name so the error says which one is missing. */
+const driverSchema = z.object(
+  {
+    name: z.string().min(1),
+    workloadSchema: z.custom(isSchema, 'expected a zod schema for the workload'),
+    variantSchema: z.custom(isSchema, "expected a zod schema for a variant's params"),
+    metrics: z.array(z.object({ name: z.string().min(1) }).loose()),
+    prepare: z.custom((v) => typeof v === 'function', 'expected a function prepare(workload, context)'),
+    run: z.custom((v) => typeof v === 'function', 'expected a function run(prepared, params, context)'),
+    inputs: z.custom((v) => v === undefined || typeof v === 'function', 'expected a function inputs(workload), or none').optional(),
+  },
+  { error: 'expected a workload driver imported from memopt (e.g. ingestDriver)' },
 );
 
 /** A variant gives params for the driver's own parts, or its own factory (checked against the driver below). */
@@ -80,7 +89,7 @@ const definitionSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a kebab-case name (a-z, 0-9, -)'),
     description: z.string().min(1),
     driver: driverSchema,
-    seed: z.number().int().optional(),
+    seed: seedSchema.optional(),
     workload: z.unknown(),
     quick: z.record(z.string(), z.unknown()).optional(),
     mock: mockSchema.optional(),
@@ -122,14 +131,30 @@ export interface ValidatedScenario {
   sweep: ValidatedSweep | null;
   /** sha256 of the scenario file (set by the loader; absent when validating a definition in memory). */
   fileSha256?: string;
+  /** Whether this is the --quick form. */
+  quick: boolean;
+  /** The workload of the other form (full when this is quick, and the reverse), validated too; its inputs are checked. */
+  otherFormWorkload?: unknown;
+  /** The driver's declared inputs with their sha256, once `checkInputs` has read them. */
+  inputs?: CheckedInput[];
 }
 
-/** Checks a loaded scenario module's default export; every failure names the file and the field. */
+/**
+ * Checks a loaded scenario module's default export; every failure names the file and the field. Both forms are
+ * checked, full and --quick (quick overrides, a sweep's quickValues), so `memopt list` and a full run catch what only
+ * `--quick` (CI) would otherwise hit; the form asked for is returned.
+ */
 export function validateScenario(
   file: string,
   exported: unknown,
   options: { quick: boolean; seed?: number; repetitions?: number },
 ): ValidatedScenario {
+  const validated = validateForm(file, exported, options);
+  validated.otherFormWorkload = validateForm(file, exported, { ...options, quick: !options.quick }).workload;
+  return validated;
+}
+
+function validateForm(file: string, exported: unknown, options: { quick: boolean; seed?: number; repetitions?: number }): ValidatedScenario {
   const top = definitionSchema.safeParse(exported);
   if (!top.success) throw fromZod(file, '', top.error);
   const definition = exported as ScenarioDefinition;
@@ -160,14 +185,14 @@ export function validateScenario(
   const targets = definition.targets.map((target, i) => {
     const common = targetCommon.safeParse(target);
     if (!common.success) throw fromZod(file, `targets.${i}`, common.error);
-    const specific = targetSchema.safeParse(target);
-    if (!specific.success) throw fromZod(file, `targets.${i}`, specific.error);
     if (!metricNames.has(common.data.metric)) {
       throw new ScenarioError(
         { file, field: `targets.${i}.metric` },
         `unknown metric '${common.data.metric}' for driver '${driver.name}'; expected one of: ${[...metricNames].join(', ')}`,
       );
     }
+    const specific = targetSchema.safeParse(target);
+    if (!specific.success) throw fromZod(file, `targets.${i}`, specific.error);
     return target as TargetSpec;
   });
 
@@ -184,6 +209,7 @@ export function validateScenario(
   return {
     file,
     definition,
+    quick: options.quick,
     workload: workload.data,
     baselineParams: params[0],
     optimizedParams: params[1],
@@ -242,7 +268,9 @@ function mergeQuick(workload: unknown, quick: Record<string, unknown>): unknown 
 /** Turns the first zod issue into a ScenarioError naming the file and the full field path. */
 function fromZod(file: string, prefix: string, error: z.ZodError): ScenarioError {
   const issue = error.issues[0];
-  const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
+  // An unknown key is named in the field path itself ('targets.0.atleastpct'), not only in the message.
+  const unknownKey = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [issue.keys[0]] : [];
+  const path = [prefix, ...issue.path.map(String), ...unknownKey].filter((p) => p !== '').join('.');
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
   return new ScenarioError({ file, field: path || undefined }, `${issue.message}${more}`);
 }

@@ -197,6 +197,33 @@ export interface MemoryProbe {
 }
 
 /**
+ * A file a driver will read, declared through `WorkloadDriver.inputs` so the harness reads and checks every one
+ * (each line parsed, line numbers in errors) and hashes it for run.json before any scenario starts. Later kinds
+ * (vector files, endpoints, database URLs) join this union.
+ */
+export interface InputDeclaration {
+  /** How the file is checked: 'dataset' and 'queries' (JSONL records, unique ids), 'trace' (JSONL trace ops). */
+  kind: 'dataset' | 'queries' | 'trace';
+  /** The path as the workload gives it (relative paths are from the working directory, as the driver reads it). */
+  path: string;
+  /** The workload field that names it, for messages, e.g. 'workload.dataset'. */
+  field: string;
+  /** The run needs at least `count` records, asked for by the workload field `field` (e.g. 'workload.size'). */
+  atLeast?: { count: number; field: string };
+}
+
+/** A declared input after its check: what run.json records under each scenario's manifest. */
+export interface CheckedInput {
+  kind: InputDeclaration['kind'];
+  field: string;
+  path: string;
+  /** sha256 of the file's bytes when it was checked. */
+  sha256: string;
+  /** Records (or trace operations) it holds. */
+  records: number;
+}
+
+/**
  * A workload driver knows how to run one kind of workload (ingest, search trace, index build, batch operations)
  * against one variant's parts. Scenario files choose a driver and give it data that its schemas validate.
  */
@@ -207,6 +234,11 @@ export interface WorkloadDriver<W = unknown, P = unknown, S = unknown, WIn = W, 
   /** Validates each variant's `params`; fills their defaults. */
   variantSchema: z.ZodType<P, PIn>;
   metrics: readonly MetricSpec[];
+  /**
+   * Every file `prepare` and `run` will read for this workload (after defaults), so the harness checks and hashes
+   * them all before the first scenario starts. Default: none.
+   */
+  inputs?(workload: W): InputDeclaration[];
   /** Work shared by every run (load the dataset, ...); not timed. */
   prepare(workload: W, context: PrepareContext): Promise<S>;
   /**
@@ -347,11 +379,14 @@ export interface ScenarioManifest {
   sweep: SweepSpec | null;
   /** Facts drivers recorded with `context.note` (e.g. tinybench options). */
   notes: Record<string, unknown>;
+  /** The files the driver declared it reads, each with its sha256 (absent in results from before they were). */
+  inputs?: CheckedInput[];
 }
 
-export type ScenarioStatus = 'passed' | 'missed' | 'errored';
+export type ScenarioStatus = ScenarioResult['status'];
 
-export interface ScenarioResult {
+/** What every scenario result holds, whatever its state. */
+interface ScenarioResultBase {
   name: string;
   file: string;
   description: string;
@@ -361,15 +396,28 @@ export interface ScenarioResult {
   repetitions: number;
   baselineLabel: string;
   optimizedLabel: string;
-  status: ScenarioStatus;
-  /** Set when status is 'errored'. */
-  error?: { message: string; exitCode: number };
-  metrics: MetricResult[];
+  /** Detail tables (for an errored scenario: those of the runs that finished before the error). */
   details: DetailTable[];
   durationMs: number;
   /** What the scenario ran with (absent in results from before the manifest existed). */
   manifest?: ScenarioManifest;
 }
+
+/** Every run finished: 'missed' when a strict target was missed, else 'passed'. */
+export interface CompletedScenarioResult extends ScenarioResultBase {
+  status: 'passed' | 'missed';
+  metrics: MetricResult[];
+}
+
+/** A run of the scenario threw: no metric is reported (a partial median would mislead). */
+export interface ErroredScenarioResult extends ScenarioResultBase {
+  status: 'errored';
+  error: { message: string; exitCode: number };
+  metrics: [];
+}
+
+/** A scenario's result is a union on its state (as tinybench's task results are): a failure is a result, not a crash. */
+export type ScenarioResult = CompletedScenarioResult | ErroredScenarioResult;
 
 export interface EnvironmentInfo {
   runId: string;
@@ -395,6 +443,10 @@ export interface EnvironmentInfo {
   argv?: string[];
   /** Set when --repetitions replaced every scenario's own count. */
   repetitions?: number | null;
+  /** The mock's MOCK_MODEL_VERSION: its vectors (and so recall, hits, bytes) change with it. */
+  mockModelVersion?: string;
+  /** Set for `run --shard i/n`: this run's share of the selected scenarios (see src/harness/shard.ts). */
+  shard?: { index: number; count: number; scenarios: string[] } | null;
 }
 
 /** One unit of a scenario's work, as the runner announces it to a progress display. */
@@ -422,7 +474,20 @@ export type RunnerEvent =
   | { type: 'log'; scenario: string; message: string }
   | { type: 'scenario-end'; scenario: string; result: ScenarioResult };
 
+/**
+ * A run's state, recorded in run.json from its start: 'running' until it ends (a run killed outright stays so);
+ * 'complete' when every scenario ran to a verdict (passed or missed); 'failed' when a scenario errored or the run
+ * itself failed; 'interrupted' by SIGINT or SIGTERM. Only a complete run is compared, reported or saved as a
+ * baseline unless the user says otherwise.
+ */
+export type RunStatus = 'running' | 'complete' | 'failed' | 'interrupted';
+
 export interface RunReport {
+  /** Absent in run.json files from before runs recorded it (then treated as not known to be complete). */
+  status?: RunStatus;
+  /** The exit code the run ended with; null while running. */
+  exitCode?: number | null;
+  finishedAt?: string | null;
   environment: EnvironmentInfo;
   scenarios: ScenarioResult[];
 }

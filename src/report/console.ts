@@ -30,7 +30,7 @@ function table(rows: string[][]): string {
 export function formatScenario(result: ScenarioResult): string {
   const header = `${result.name} (${result.file.split('/').pop()}): ${result.status.toUpperCase()}` +
     `  seed=${result.seed}${result.quick ? ' quick' : ''} repetitions=${result.repetitions} ${(result.durationMs / 1000).toFixed(1)} s`;
-  if (result.status === 'errored') return `${header}\n  error: ${result.error?.message}\n`;
+  if (result.status === 'errored') return `${header}\n  error: ${result.error.message}\n`;
   const rows = [['metric', 'unit', result.baselineLabel, result.optimizedLabel, 'change', 'target']];
   for (const metric of result.metrics) {
     let target = verdict(metric);
@@ -69,6 +69,8 @@ export function formatComparison(comparison: RunComparison): string {
     const unchanged = scenario.metrics.length - shown.length;
     out.push(`${scenario.name}: ${shown.filter((m) => m.verdict === 'regressed').length} regressed, ${shown.filter((m) => m.verdict === 'improved').length} improved, ${unchanged} unchanged, ${shown.filter((m) => m.verdict === 'inconclusive').length} inconclusive`);
     for (const change of scenario.configChanges.slice(0, 6)) out.push(`  config: ${change}`);
+    if (scenario.addedMetrics?.length) out.push(`  added (current run only): ${scenario.addedMetrics.join(', ')}`);
+    if (scenario.removedMetrics?.length) out.push(`  removed (saved run only): ${scenario.removedMetrics.join(', ')}`);
     if (shown.length === 0) continue;
     const rows = [['metric', 'variant', 'saved', 'current', 'change', 'evidence', 'verdict']];
     for (const m of shown) {

@@ -49,7 +49,7 @@ export function summaryRows(results: readonly ScenarioResult[]): Cell[][] {
   const rows: Cell[][] = [];
   for (const result of results) {
     if (result.status === 'errored') {
-      rows.push([result.name, 'error', '', '', '', '', result.error?.message ?? 'error', false]);
+      rows.push([result.name, 'error', '', '', '', '', result.error.message, false]);
       continue;
     }
     for (const metric of result.metrics) {
@@ -107,6 +107,11 @@ export function comparisonCsv(comparison: RunComparison): string {
       rows.push([comparison.saved.runId, comparison.current.runId, scenario.name, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', scenario.status, '', '', '', scenario.note ?? '']);
       continue;
     }
+    const listed = (metrics: string[] | undefined, verdict: string, note: string) => {
+      for (const metric of metrics ?? []) rows.push([comparison.saved.runId, comparison.current.runId, scenario.name, '', '', metric, '', '', '', '', '', '', '', '', '', '', '', '', verdict, '', '', '', note]);
+    };
+    listed(scenario.addedMetrics, 'added', 'only in the current run');
+    listed(scenario.removedMetrics, 'removed', 'only in the saved run');
     for (const m of scenario.metrics) {
       rows.push([
         comparison.saved.runId, comparison.current.runId, m.scenario, m.side, m.variant, m.metric, m.unit, m.kind, m.method, m.varies,
@@ -133,9 +138,13 @@ export const csvExporter: Exporter = {
   },
 };
 
-/** run.json: the manifest (environment) and the full results, every repetition's raw value included. */
+/**
+ * run.json: the run's status and exit code, the manifest (environment, mock model version) and the full results,
+ * every repetition's raw value and each scenario's input hashes included. A shard merge reads the same file.
+ */
 export const jsonExporter: Exporter = {
-  render({ environment, scenarios }) {
-    return [{ name: 'run.json', contents: `${JSON.stringify({ environment, scenarios }, null, 2)}\n` }];
+  render({ environment, scenarios, status, exitCode, finishedAt }) {
+    const run = { status: status ?? 'running', exitCode: exitCode ?? null, finishedAt: finishedAt ?? null, environment, scenarios };
+    return [{ name: 'run.json', contents: `${JSON.stringify(run, null, 2)}\n` }];
   },
 };

@@ -1,5 +1,5 @@
 import type { RunComparison } from '../compare/types.ts';
-import type { EnvironmentInfo, ScenarioResult } from '../harness/types.ts';
+import type { EnvironmentInfo, RunStatus, ScenarioResult } from '../harness/types.ts';
 
 /** Everything a report is made from: the run so far, and its comparison with a saved run when there is one. */
 export interface ReportData {
@@ -8,12 +8,15 @@ export interface ReportData {
   comparison?: RunComparison;
   /** The exit code the run will end with, once known (Markdown states it). */
   exitCode?: number;
+  /** The run's state (run.json records it); absent for reports not written by a run. */
+  status?: RunStatus;
+  finishedAt?: string | null;
 }
 
 /** One file an exporter produces: a name relative to the report folder (or an absolute path), and its text. */
 export interface ReportFile {
   name: string;
-  contents: string;
+  contents: string | Uint8Array;
 }
 
 /**

@@ -51,17 +51,22 @@ export function renderMarkdown(data: ReportData): string {
   if (errored.length > 0) {
     lines.push('### Errors');
     lines.push('');
-    for (const s of errored) lines.push(`- **${s.name}**: ${escapeCell(s.error?.message ?? 'error')}`);
+    for (const s of errored) lines.push(`- **${s.name}**: ${escapeCell(s.error.message)}`);
     lines.push('');
   }
 
   if (comparison) {
     const notCompared = comparison.scenarios.filter((s) => s.status !== 'compared');
     const configured = comparison.scenarios.filter((s) => s.configChanges.length > 0);
-    if (configured.length > 0 || notCompared.length > 0 || comparison.warnings.length > 0) {
+    const oneSided = comparison.scenarios.filter((s) => (s.addedMetrics?.length ?? 0) + (s.removedMetrics?.length ?? 0) > 0);
+    if (configured.length > 0 || notCompared.length > 0 || oneSided.length > 0 || comparison.warnings.length > 0) {
       lines.push('### Notes');
       lines.push('');
       for (const s of configured) lines.push(`- ${s.name}: configuration changed: ${s.configChanges.slice(0, 8).map((c) => `\`${escapeCell(c)}\``).join(', ')}${s.configChanges.length > 8 ? ', ...' : ''}`);
+      for (const s of oneSided) {
+        if (s.addedMetrics?.length) lines.push(`- ${s.name}: added (current run only): ${s.addedMetrics.map((m) => `\`${m}\``).join(', ')}`);
+        if (s.removedMetrics?.length) lines.push(`- ${s.name}: removed (saved run only): ${s.removedMetrics.map((m) => `\`${m}\``).join(', ')}`);
+      }
       for (const s of notCompared) lines.push(`- ${s.name}: ${s.status}${s.note ? ` (${escapeCell(s.note)})` : ''}`);
       for (const w of comparison.warnings) lines.push(`- ${escapeCell(w)}`);
       lines.push('');

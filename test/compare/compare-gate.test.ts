@@ -2,15 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { compareRuns } from '../../src/compare/compare.ts';
 import { comparisonExitCode } from '../../src/compare/gate.ts';
 import type { ComparePolicy } from '../../src/harness/types.ts';
-import { metric, run, scenario } from '../support/run-reports.ts';
+import { erroredScenario, metric, run, scenario } from '../support/run-reports.ts';
 
 /** A saved and a current run of one scenario whose optimized `requests` go from 40 to `now` (baseline side steady). */
-function exitCodeFor(now: number[], options: { compare?: Partial<ComparePolicy>; kind?: 'counter' | 'timing'; current?: Parameters<typeof scenario>[2]; baselineNow?: number[] } = {}) {
+function exitCodeFor(now: number[], options: { compare?: Partial<ComparePolicy>; kind?: 'counter' | 'timing'; current?: Parameters<typeof scenario>[2]; errored?: { message: string; exitCode: number }; baselineNow?: number[] } = {}) {
   const kind = options.kind ?? 'counter';
   const steady = (n: number) => Array.from({ length: n }, (_, i) => 100 + (i % 3) - 1);
   const savedOptimized = kind === 'counter' ? [40, 40] : [40, 41, 39, 40, 42, 38, 40, 41];
   const before = run([scenario('s', [metric('requests', kind, steady(savedOptimized.length), savedOptimized, { compare: options.compare })])]);
-  const after = run([scenario('s', [metric('requests', kind, options.baselineNow ?? steady(now.length), now, { compare: options.compare })], options.current)]);
+  const after = run([
+    options.errored
+      ? { ...erroredScenario('s', options.errored.message), error: options.errored }
+      : scenario('s', [metric('requests', kind, options.baselineNow ?? steady(now.length), now, { compare: options.compare })], options.current),
+  ]);
   const comparison = compareRuns({ ref: 'saved', report: before }, { ref: 'current', report: after });
   return comparisonExitCode(comparison, after.scenarios);
 }
@@ -45,8 +49,8 @@ describe('compare exit codes, one per verdict', () => {
     expect(exitCodeFor([40, 40], { current: { status: 'missed' } })).toBe(1);
   });
   it('a failed run: 3; bad input in the run: 2', () => {
-    expect(exitCodeFor([40, 40], { current: { status: 'errored', error: { message: 'API down', exitCode: 3 } } })).toBe(3);
-    expect(exitCodeFor([40, 40], { current: { status: 'errored', error: { message: 'bad trace line', exitCode: 2 } } })).toBe(2);
+    expect(exitCodeFor([40, 40], { errored: { message: 'API down', exitCode: 3 } })).toBe(3);
+    expect(exitCodeFor([40, 40], { errored: { message: 'bad trace line', exitCode: 2 } })).toBe(2);
   });
   it('a scenario run with another seed cannot be compared: 2', () => expect(exitCodeFor([40, 40], { current: { seed: 1 } })).toBe(2));
 });

@@ -5,7 +5,7 @@ import type { Verdict } from '../../src/compare/types.ts';
 import { resolveComparePolicy } from '../../src/harness/compare-policy.ts';
 import type { ComparePolicy, MetricKind } from '../../src/harness/types.ts';
 import { createRng, type Rng } from '../../src/util/rng.ts';
-import { metric, run, scenario } from '../support/run-reports.ts';
+import { erroredScenario, metric, run, scenario } from '../support/run-reports.ts';
 
 function verdictOf(
   saved: number[],
@@ -200,7 +200,7 @@ describe('scenarios that cannot be compared', () => {
     const b = run([
       scenario('x', [metric('r', 'counter', [1], [1])], { seed: 7 }),
       scenario('new', []),
-      scenario('broken', [], { status: 'errored', error: { message: 'API down', exitCode: 3 } }),
+      erroredScenario('broken', 'API down'),
     ]);
     const comparison = compareRuns({ ref: 'a', report: a }, { ref: 'b', report: b });
     const status = Object.fromEntries(comparison.scenarios.map((s) => [s.name, s.status]));

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { baselineFolder, lastRun } from '../support/run-folders.ts';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'compare');
 const saved = join(fixtures, 'saved');
@@ -28,13 +29,14 @@ describe('memopt run --save-baseline and memopt compare', () => {
     savedReports = join(root, 'saved-reports');
     const r = await cli('run', saved, '--out', savedReports, '--save-baseline', 'main', '--baselines-dir', baselines);
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`Baseline 'main' saved: ${join(baselines, 'main')}`);
+    expect(r.out).toContain(`Baseline 'main' saved: ${await baselineFolder(baselines, 'main')}`);
   });
 
   it('saves the raw samples and the manifest under the baseline folder', async () => {
-    const files = (await readdir(join(baselines, 'main'))).sort();
+    expect((await readdir(join(baselines, 'main'))).sort()).toEqual(['current', basename(await baselineFolder(baselines, 'main'))]);
+    const files = (await readdir(await baselineFolder(baselines, 'main'))).sort();
     expect(files).toEqual(['baseline.json', 'fixture-compare.csv', 'fixture-compare.rows.csv', 'run.json', 'summary.csv']);
-    const run = JSON.parse(await readFile(join(baselines, 'main', 'run.json'), 'utf8'));
+    const run = JSON.parse(await readFile(join(await baselineFolder(baselines, 'main'), 'run.json'), 'utf8'));
     const metric = run.scenarios[0].metrics.find((m: { name: string }) => m.name === 'requests');
     expect(metric.optimizedSamples).toEqual([40, 40, 40]);
     expect(metric.comparePolicy).toMatchObject({ method: 'exact', noisePct: 0, gate: 'strict' });
@@ -45,7 +47,7 @@ describe('memopt run --save-baseline and memopt compare', () => {
     const r = await cli('compare', 'main', '--scenarios', saved, '--baselines-dir', baselines, '--out', out);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/fixture-compare: 0 regressed, 0 improved, 7 unchanged, 0 inconclusive/);
-    const rows = parse(await readFile(join(out, 'comparison.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const rows = parse(await readFile(join(await lastRun(out), 'comparison.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     // requests, time_ms and mock_requests for each variant, and time_ms as a paired ratio (opt/base).
     expect(rows).toHaveLength(7);
     expect(rows.find((row) => row.side === 'paired')).toMatchObject({ metric: 'time_ms', variant: 'opt/base', saved: '0.4', current: '0.4' });
@@ -63,7 +65,7 @@ describe('memopt run --save-baseline and memopt compare', () => {
     expect(md).toContain('**1 regressed**');
     expect(md).toContain('exit code **1**');
     expect(md).toContain('| fixture-compare | opt | requests | 40 | 60 | +50.0% | exact | **regressed** |');
-    const rows = parse(await readFile(join(out, 'comparison.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const rows = parse(await readFile(join(await lastRun(out), 'comparison.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows.find((row) => row.metric === 'requests' && row.side === 'optimized')).toMatchObject({
       saved: '40', current: '60', change_pct: '50', verdict: 'regressed', method: 'exact', gate: 'strict',
     });
@@ -102,7 +104,7 @@ describe('memopt run --save-baseline and memopt compare', () => {
     const failing = join(import.meta.dirname, '..', 'fixtures', 'scenarios', 'failing-run.ts');
     const r = await cli('run', failing, '--out', join(root, 'failing'), '--save-baseline', 'broken', '--baselines-dir', baselines);
     expect(r.code).toBe(3);
-    expect(r.err).toMatch(/baseline 'broken' not saved: fixture-failing-run errored/);
+    expect(r.err).toMatch(/baseline 'broken' not saved: the run is failed/);
     expect(existsSync(join(baselines, 'broken'))).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { lastRun } from '../support/run-folders.ts';
 
 const sweepFixture = join(import.meta.dirname, '..', 'fixtures', 'compare', 'sweep');
 
@@ -19,7 +20,7 @@ describe('param sweeps and the run manifest', () => {
     const out = join(await mkdtemp(join(tmpdir(), 'memopt-sweep-')), 'reports');
     const r = await cli('run', sweepFixture, '--out', out);
     expect(r.code).toBe(0);
-    const rows = parse(await readFile(join(out, 'fixture-sweep.sweep.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const rows = parse(await readFile(join(await lastRun(out), 'fixture-sweep.sweep.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows.map((row) => [row.param, row.value, row.requests, row.variant])).toEqual([
       ['requests', '10', '10', 'opt'],
       ['requests', '20', '20', 'opt'],
@@ -33,17 +34,17 @@ describe('param sweeps and the run manifest', () => {
   it('--quick uses quickValues; --no-sweep skips the sweep', async () => {
     const root = await mkdtemp(join(tmpdir(), 'memopt-sweep-'));
     await cli('run', sweepFixture, '--out', join(root, 'quick'), '--quick');
-    const quick = parse(await readFile(join(root, 'quick', 'fixture-sweep.sweep.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const quick = parse(await readFile(join(await lastRun(join(root, 'quick')), 'fixture-sweep.sweep.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     expect(quick.map((row) => row.value)).toEqual(['10', '80']);
     const r = await cli('run', sweepFixture, '--out', join(root, 'none'), '--no-sweep');
     expect(r.code).toBe(0);
-    await expect(readFile(join(root, 'none', 'fixture-sweep.sweep.csv'), 'utf8')).rejects.toThrow();
+    await expect(readFile(join(await lastRun(join(root, 'none')), 'fixture-sweep.sweep.csv'), 'utf8')).rejects.toThrow();
   });
 
   it('run.json is the run manifest: versions, machine, options, file hash, resolved mock, params, compare policies', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'memopt-manifest-')), 'reports');
     await cli('run', sweepFixture, '--out', out, '--repetitions', '3', '--seed', '5');
-    const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
+    const run = JSON.parse(await readFile(join(await lastRun(out), 'run.json'), 'utf8'));
     expect(run.environment).toMatchObject({ seed: 5, repetitions: 3, quick: false, cpuCount: expect.any(Number), totalMemoryBytes: expect.any(Number) });
     expect(run.environment.os).toEqual(expect.any(String));
     expect(run.environment.argv).toEqual(['run', sweepFixture, '--out', out, '--repetitions', '3', '--seed', '5']);
@@ -56,7 +57,7 @@ describe('param sweeps and the run manifest', () => {
     expect(scenario.manifest.sweep).toMatchObject({ param: 'requests' });
     const timing = scenario.metrics.find((m: { name: string }) => m.name === 'time_ms');
     expect(timing.comparePolicy).toEqual({ method: 'statistical', noisePct: 10, alpha: 0.05, minEffectSize: 0.5, gate: 'advisory' });
-    const summary = await readFile(join(out, 'summary.csv'), 'utf8');
+    const summary = await readFile(join(await lastRun(out), 'summary.csv'), 'utf8');
     expect(summary).toContain(`_run,run_id,,${run.environment.runId}`);
     expect(summary).toContain('_run,repetitions,,3');
   });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { lastRun } from '../support/run-folders.ts';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
 const good = (name: string) => join(fixtures, 'scenarios', `${name}.ts`);
@@ -28,7 +29,7 @@ describe('memopt CLI exit codes', () => {
     const r = await cli('run', good('passing'), '--out', out, '--quick');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/fixture-passing .*PASSED/);
-    const summary = await readFile(join(out, 'summary.csv'), 'utf8');
+    const summary = await readFile(join(await lastRun(out), 'summary.csv'), 'utf8');
     expect(summary.split('\n')[0]).toBe('scenario,metric,unit,baseline,optimized,change_pct,target,passed');
     expect(summary).toContain('fixture-passing,requests,requests,100,40,-60,<= -50%,true');
     // Each run got a fresh mock: nothing this driver did reached the API.
@@ -51,7 +52,7 @@ describe('memopt CLI exit codes', () => {
     const out = await outDir();
     const r = await cli('run', good('failing-run'), good('passing'), '--out', out);
     expect(r.code).toBe(3);
-    const summary = await readFile(join(out, 'summary.csv'), 'utf8');
+    const summary = await readFile(join(await lastRun(out), 'summary.csv'), 'utf8');
     expect(summary).toContain('fixture-failing-run,error,,,,,the fixed driver was told to fail,false');
     expect(summary).toContain('fixture-passing,requests');
   });

@@ -73,7 +73,7 @@ describe('scenario validation names the file and the field', () => {
 
   it('rejects an unknown mock option', () => {
     const error = errorOf({ ...valid(), mock: { latency: { baseMS: 10 } } });
-    expect(error.where.field).toBe('mock.latency');
+    expect(error.where.field).toBe('mock.latency.baseMS');
     expect(error.message).toMatch(/baseMS/);
   });
 

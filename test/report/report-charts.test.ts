@@ -54,7 +54,7 @@ describe('memopt report: SVG charts and an HTML page from the CSVs, rendered in 
   it('an empty or missing folder is bad input (exit 2)', async () => {
     const r = await cli('report', join(dir, 'charts'));
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/no CSV reports here/);
+    expect(r.err).toMatch(/neither a run folder \(no run.json\) nor a reports root/);
     expect((await cli('report', join(dir, 'no-such-folder'))).code).toBe(2);
   });
 });

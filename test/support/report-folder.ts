@@ -73,5 +73,6 @@ export async function writeReportFolder(): Promise<string> {
   ];
   const writer = new ReportWriter(dir, environment({ runId: 'chart-run' }));
   for (const result of results) await writer.add(result);
+  await writer.finish({ exitCode: 0 });
   return dir;
 }

@@ -1,7 +1,7 @@
 /** Builders of plain run data (environment, scenario and metric results) for compare and report tests. */
 import { resolveComparePolicy } from '../../src/harness/compare-policy.ts';
 import { median } from '../../src/util/median.ts';
-import type { ComparePolicy, EnvironmentInfo, MetricKind, MetricResult, RunReport, ScenarioResult } from '../../src/harness/types.ts';
+import type { ComparePolicy, CompletedScenarioResult, EnvironmentInfo, ErroredScenarioResult, MetricKind, MetricResult, RunReport, ScenarioResult } from '../../src/harness/types.ts';
 
 export function environment(overrides: Partial<EnvironmentInfo> = {}): EnvironmentInfo {
   return {
@@ -32,12 +32,23 @@ export function metric(
   };
 }
 
-export function scenario(name: string, metrics: MetricResult[], overrides: Partial<ScenarioResult> = {}): ScenarioResult {
+type Common = Omit<CompletedScenarioResult, 'status' | 'metrics'>;
+
+function common(name: string): Common {
   return {
     name, file: `scenarios/${name}.ts`, description: '', driver: 'fixed', seed: 42, quick: true, repetitions: 3,
-    baselineLabel: 'naive', optimizedLabel: 'batched', status: 'passed', metrics, details: [], durationMs: 1,
-    ...overrides,
+    baselineLabel: 'naive', optimizedLabel: 'batched', details: [], durationMs: 1,
   };
+}
+
+/** A completed scenario ('passed' unless overridden with 'missed'). */
+export function scenario(name: string, metrics: MetricResult[], overrides: Partial<Omit<CompletedScenarioResult, 'metrics'>> = {}): CompletedScenarioResult {
+  return { ...common(name), status: 'passed', metrics, ...overrides };
+}
+
+/** A scenario whose run threw. */
+export function erroredScenario(name: string, message: string, overrides: Partial<Common> = {}): ErroredScenarioResult {
+  return { ...common(name), status: 'errored', error: { message, exitCode: 3 }, metrics: [], ...overrides };
 }
 
 export function run(scenarios: ScenarioResult[], env: Partial<EnvironmentInfo> = {}): RunReport {

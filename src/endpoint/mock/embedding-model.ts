@@ -19,6 +19,13 @@ import { OptionError } from '../../errors.ts';
 import { seedFromString } from '../../util/rng.ts';
 import { DEFAULT_MODEL, MODELS } from './models.ts';
 
+/**
+ * The version of this model's vectors. Bump it with any change that moves a vector (geometry, weights, tokenizing,
+ * hashing): run.json records it, and `memopt compare` refuses runs made with different versions, whose counters
+ * (recall, hits, bytes) would differ for that reason alone.
+ */
+export const MOCK_MODEL_VERSION = '1';
+
 /** Shape of one model's space; calibrated in README.md ("Calibration"). */
 interface Geometry {
   /** Coordinate i has variance proportional to (i + 1)^-exponent. */

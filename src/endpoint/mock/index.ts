@@ -16,7 +16,7 @@ import type { MockApi, MockApiConfigInput } from './types.ts';
 
 export type { FaultConfig, LatencyConfig, LedgerSnapshot, MockApi, MockApiConfig, MockApiConfigInput, RateLimitConfig } from './types.ts';
 export { DEFAULT_MOCK_CONFIG, resolveMockConfig } from './config.ts';
-export { embeddingFor, embeddingCacheStats, preallocateModel } from './embedding-model.ts';
+export { embeddingFor, embeddingCacheStats, MOCK_MODEL_VERSION, preallocateModel } from './embedding-model.ts';
 export { countTokens } from './tokens.ts';
 export {
   DEFAULT_MODEL,

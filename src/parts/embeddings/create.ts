@@ -8,6 +8,9 @@ import type { Embedder } from '../../memory/types.ts';
 import { BatchEmbedder } from './batch-embedder.ts';
 import { NaiveEmbedder } from './naive-embedder.ts';
 
+/** BatchEmbedder's default maxBatchSize (its options doc), for the cross-field check below. */
+const DEFAULT_MAX_BATCH_SIZE = 256;
+
 export const embedderParamsSchema = z.discriminatedUnion('embedder', [
   /** One request per text (the SDK's own retries). */
   z.object({ embedder: z.literal('naive') }).strict(),
@@ -21,7 +24,12 @@ export const embedderParamsSchema = z.discriminatedUnion('embedder', [
       maxConcurrentRequests: z.number().int().min(1).optional(),
       maxRetries: z.number().int().min(0).optional(),
     })
-    .strict(),
+    .strict()
+    // BatchEmbedder's own rule, checked here so a scenario fails validation rather than its run.
+    .refine((p) => p.maxQueueSize === undefined || p.maxQueueSize >= (p.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE), {
+      path: ['maxQueueSize'],
+      message: 'expected maxQueueSize >= maxBatchSize (default 256), so a batch can fill',
+    }),
 ]);
 
 export type EmbedderParams = z.output<typeof embedderParamsSchema>;

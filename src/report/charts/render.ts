@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parse as parseVega, View } from 'vega';
 import { compile } from 'vega-lite';
-import { writeFileAtomic } from '../../util/atomic-write.ts';
+import { writeReportFiles } from '../report-writer.ts';
 import { hintedCharts, sweepCharts, type Chart, type ChartDefinition } from './definitions.ts';
 import { readReportFolder, type ReportFolder } from './folder.ts';
 import { renderHtml } from './html.ts';
@@ -46,11 +46,11 @@ export async function renderCharts(options: { dir: string; out: string }): Promi
     for (const chart of charts) {
       const svg = await chartToSvg(chart);
       const file = join(options.out, 'charts', `${chart.id}.svg`);
-      await writeFileAtomic(file, svg);
       rendered.push({ chart, svg, file });
     }
   }
   const html = join(options.out, 'report.html');
-  await writeFileAtomic(html, renderHtml(folder, rendered));
+  // Through the one report writer: each file whole or absent.
+  await writeReportFiles(options.out, [...rendered.map((r) => ({ name: r.file, contents: r.svg })), { name: html, contents: renderHtml(folder, rendered) }]);
   return { charts: rendered.map((r) => ({ id: r.chart.id, title: r.chart.title, file: r.file })), skipped, html };
 }

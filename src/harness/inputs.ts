@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { loadDataset, loadQueries } from '../datasets/load.ts';
+import { readTrace } from '../datasets/traces.ts';
+import { InputError, ScenarioError } from '../errors.ts';
+import type { ValidatedScenario } from './scenario-schema.ts';
+import type { CheckedInput, InputDeclaration } from './types.ts';
+
+/** How each kind of declared input is read in full: every line parsed, so a broken one fails here with its number. */
+const READERS: Record<InputDeclaration['kind'], (path: string) => Promise<readonly unknown[]>> = {
+  dataset: loadDataset,
+  queries: loadQueries,
+  trace: readTrace,
+};
+
+/**
+ * Reads, checks and hashes every input the scenarios' drivers declare (`WorkloadDriver.inputs`), in the form this run
+ * uses and in the other one (full or --quick), before any scenario starts; a file several scenarios read is read
+ * once. Each scenario gets `inputs` (its own form's files with their sha256) for run.json. A failure is bad input
+ * (exit 2) naming the file and line, and the scenario and field that asked for the file.
+ */
+export async function checkInputs(scenarios: readonly ValidatedScenario[]): Promise<void> {
+  const seen = new Map<string, Promise<{ sha256: string; records: number }>>();
+  const check = (declaration: InputDeclaration) => {
+    const key = `${declaration.kind}\0${declaration.path}`;
+    let pending = seen.get(key);
+    if (!pending) {
+      pending = readInput(declaration);
+      seen.set(key, pending);
+    }
+    return pending;
+  };
+  for (const scenario of scenarios) {
+    const driver = scenario.definition.driver;
+    if (!driver.inputs) continue;
+    const forms = [scenario.workload, ...(scenario.otherFormWorkload === undefined ? [] : [scenario.otherFormWorkload])];
+    const checked: CheckedInput[] = [];
+    for (const [form, workload] of forms.entries()) {
+      for (const declaration of declare(scenario, workload)) {
+        let result;
+        try {
+          result = await check(declaration);
+        } catch (error) {
+          if (!(error instanceof InputError)) throw error;
+          throw new InputError(
+            error.where,
+            `${error.problem} (read by scenario '${scenario.definition.name}' in ${scenario.file} as ${declaration.field})`,
+            { cause: error },
+          );
+        }
+        if (declaration.atLeast && result.records < declaration.atLeast.count) {
+          throw new ScenarioError(
+            { file: scenario.file, field: declaration.atLeast.field },
+            `asks for ${declaration.atLeast.count} records but ${declaration.path} has ${result.records}${form === 1 ? ` (in the ${scenario.quick ? 'full' : '--quick'} form)` : ''}`,
+          );
+        }
+        if (form === 0) checked.push({ kind: declaration.kind, field: declaration.field, path: declaration.path, ...result });
+      }
+    }
+    scenario.inputs = checked;
+  }
+}
+
+function declare(scenario: ValidatedScenario, workload: unknown): InputDeclaration[] {
+  const declarations = scenario.definition.driver.inputs!(workload);
+  if (!Array.isArray(declarations)) {
+    throw new ScenarioError({ file: scenario.file, field: 'driver.inputs' }, `driver '${scenario.definition.driver.name}' returned ${typeof declarations}, expected an array of input declarations`);
+  }
+  return declarations;
+}
+
+async function readInput(declaration: InputDeclaration): Promise<{ sha256: string; records: number }> {
+  const read = READERS[declaration.kind];
+  if (!read) throw new InputError({ field: declaration.field }, `unknown input kind '${declaration.kind}'`);
+  const records = await read(declaration.path);
+  const sha256 = createHash('sha256').update(await readFile(declaration.path)).digest('hex');
+  return { sha256, records: records.length };
+}

@@ -1,0 +1,18 @@
+/** Finds the run folders a CLI run wrote under a reports root (see src/report/run-folder.ts). */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+/** The run started last under `root`, whatever its status (the `last` pointer). */
+export async function lastRun(root: string): Promise<string> {
+  return resolve(root, (await readFile(join(root, 'last'), 'utf8')).trim());
+}
+
+/** The last complete run under `root` (the `latest` pointer). */
+export async function latestRun(root: string): Promise<string> {
+  return resolve(root, (await readFile(join(root, 'latest'), 'utf8')).trim());
+}
+
+/** The folder of a saved baseline's current version. */
+export async function baselineFolder(baselines: string, name: string): Promise<string> {
+  return join(baselines, name, (await readFile(join(baselines, name, 'current'), 'utf8')).trim());
+}
