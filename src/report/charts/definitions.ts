@@ -173,16 +173,26 @@ export const paretoCharts: ChartDefinition = (folder) => {
   const charts: Chart[] = [];
   for (const [scenario, all] of tablesNamed(folder, 'width_sweep')) {
     const rows = firstRepetition(all);
-    const points = rows
-      .map((r) => ({
-        bytes: num(r.bytes_per_vector),
-        recall: num(r.recall_at_10),
-        components: num(r.components),
-        variant: `${r.precision ?? '?'}${r.rerank && r.rerank !== 'none' ? ` + re-rank ${r.rerank}` : ''}`,
-      }))
-      .filter((p): p is { bytes: number; recall: number; components: number | null; variant: string } => p.bytes !== null && p.recall !== null);
+    type SweepPoint = { bytes: number; recall: number; components: number | null; variant: string; name: string };
+    const ownPoints = rows.map((r) => {
+      const variant = `${r.precision ?? '?'}${r.rerank && r.rerank !== 'none' ? ` + re-rank ${r.rerank}` : ''}`;
+      return { bytes: num(r.bytes_per_vector), recall: num(r.recall_at_10), components: num(r.components), variant, name: `PCA ${r.components} ${variant}` };
+    });
+    // Peer methods measured on the same vectors (index-pareto.ts), when the run had any.
+    const peerRows = firstRepetition(tablesNamed(folder, 'pareto_peers').find(([s]) => s === scenario)?.[1] ?? []);
+    const peerPoints = peerRows.map((r) => ({
+      bytes: num(r.bytes_per_vector),
+      recall: num(r.recall_at_10),
+      components: null,
+      variant: String(r.method),
+      name: `${r.method} ${r.setting}`,
+    }));
+    const points = [...ownPoints, ...peerPoints].filter((p): p is SweepPoint => p.bytes !== null && p.recall !== null);
     if (points.length === 0) continue;
     const front = paretoFront(points.map((p) => ({ x: p.bytes, y: p.recall })));
+    const members = front
+      .map((f) => points.find((p) => p.bytes === f.x && p.recall === f.y)!)
+      .map((p) => `${p.name} (${Math.round(p.bytes)} B, ${p.recall.toFixed(3)})`);
     const target = targetNumber(folder, scenario, 'recall_at_10');
     const layers: unknown[] = [
       {
@@ -218,7 +228,10 @@ export const paretoCharts: ChartDefinition = (folder) => {
     charts.push({
       id: `${scenario}-pareto`,
       title: 'recall@10 against bytes per vector',
-      caption: `${scenario}: each point a PCA width (labelled) and precision; the dashed step is the Pareto front (no point has more recall for fewer bytes); from ${scenario}.width_sweep.csv.`,
+      caption:
+        `${scenario}: each point a PCA width (labelled) and precision${peerPoints.length > 0 ? ', or a peer method (binary, matryoshka, usearch)' : ''}; ` +
+        `the dashed step is the Pareto front (no point has more recall for fewer bytes): ${members.join('; ')}; ` +
+        `from ${scenario}.width_sweep.csv${peerPoints.length > 0 ? ` and ${scenario}.pareto_peers.csv` : ''}.`,
       spec: {
         $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
         title: { text: 'recall@10 against bytes per vector', subtitle: `${scenario} (dashed: Pareto front)`, anchor: 'start' },
