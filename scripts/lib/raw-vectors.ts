@@ -48,3 +48,10 @@ export async function readRawVectors(file: string, dim?: number): Promise<RawVec
 export function rowOf(vectors: RawVectors, r: number): Float32Array {
   return vectors.data.subarray(r * vectors.dim, (r + 1) * vectors.dim);
 }
+
+/** The last `queries` rows as held-out queries, the rest as the collection (views, not copies). */
+export function holdOut(vectors: RawVectors, queries: number): { base: Float32Array[]; queries: Float32Array[] } {
+  if (queries >= vectors.rows) throw new RangeError(`holdOut: ${queries} queries leave no collection of ${vectors.rows} rows`);
+  const all = Array.from({ length: vectors.rows }, (_, r) => rowOf(vectors, r));
+  return { base: all.slice(0, vectors.rows - queries), queries: all.slice(vectors.rows - queries) };
+}
