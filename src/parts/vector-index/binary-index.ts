@@ -1,6 +1,6 @@
 import { OptionError, RunError } from '../../errors.ts';
 import type { SearchHit, VectorIndex } from '../../memory/types.ts';
-import { assertFinite, dotRowFloat32, dotRowInt8, writeNormalized } from './kernels.ts';
+import { assertFinite, normalizedMean, dotRowFloat32, dotRowInt8, writeNormalized } from './kernels.ts';
 import { RowDirectory } from './row-directory.ts';
 import { selectTopK, toHits } from './top-k.ts';
 
@@ -69,15 +69,7 @@ export class BinaryIndex implements VectorIndex {
     if (sample.length === 0) throw new RangeError('BinaryIndex.fit: expected a sample of at least 1 vector, found 0');
     const dims = sample[0].length;
     this.setWidth(dims, 'fit');
-    const mean = new Float64Array(dims);
-    const unit = new Float64Array(dims);
-    sample.forEach((vector, i) => {
-      if (vector.length !== dims) throw new RangeError(`BinaryIndex.fit: sample[${i}]: expected ${dims} dimensions, found ${vector.length}`);
-      assertFinite(vector, `BinaryIndex.fit: sample[${i}]`);
-      writeNormalized(vector, unit);
-      for (let j = 0; j < dims; j++) mean[j] += unit[j];
-    });
-    this.thresholds = Float32Array.from(mean, (s) => s / sample.length);
+    this.thresholds = normalizedMean(sample, dims, 'BinaryIndex.fit');
     return { sampleRows: sample.length };
   }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import usearch, { MetricKind, ScalarKind } from 'usearch';
 import { OptionError } from '../../errors.ts';
 import type { SearchHit, VectorIndex } from '../../memory/types.ts';
-import { assertFinite, writeNormalized } from './kernels.ts';
+import { assertFinite, normalizedMean, writeNormalized } from './kernels.ts';
 
 /** usearch's storage of each vector: 32- or 16-bit floats, int8, or one bit per dimension. */
 export type UsearchQuantization = 'f32' | 'f16' | 'i8' | 'b1';
@@ -80,15 +80,7 @@ export class UsearchIndex implements VectorIndex {
     if (this.size > 0) throw new RangeError('UsearchIndex.fit: the index already holds vectors; fit before adding');
     const dims = sample[0].length;
     this.open(dims, 'fit');
-    const mean = new Float64Array(dims);
-    const unit = new Float64Array(dims);
-    sample.forEach((vector, i) => {
-      if (vector.length !== dims) throw new RangeError(`UsearchIndex.fit: sample[${i}]: expected ${dims} dimensions, found ${vector.length}`);
-      assertFinite(vector, `UsearchIndex.fit: sample[${i}]`);
-      writeNormalized(vector, unit);
-      for (let j = 0; j < dims; j++) mean[j] += unit[j];
-    });
-    this.thresholds = Float32Array.from(mean, (s) => s / sample.length);
+    this.thresholds = normalizedMean(sample, dims, 'UsearchIndex.fit');
     return { sampleRows: sample.length };
   }
 
