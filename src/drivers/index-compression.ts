@@ -3,6 +3,7 @@ import { InputError } from '../errors.ts';
 import { loadDataset, loadQueries } from '../datasets/index.ts';
 import { retainedBytes } from '../harness/memory-probe.ts';
 import { percentiles } from '../harness/statistics.ts';
+import { measurePeers, peerMethodSchema } from './index-pareto.ts';
 import type { ChartHint, DetailTable, MemorySample, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { CompressedIndex, type CompressedIndexOptions } from '../parts/vector-index/compressed-index.ts';
 import { compressedIndexOptions, createIndex, indexParamsSchema, precisionSchema, rerankSchema, type IndexParams } from '../parts/vector-index/create.ts';
@@ -56,6 +57,8 @@ const workloadSchema = z
     sweepVariants: z
       .array(z.object({ precision: precision.default('float32'), rerank: rerank.default(false) }).strict())
       .default([{ precision: 'float32', rerank: false }]),
+    /** Peer methods (binary, matryoshka, usearch) measured beside the sweep on the same vectors (index-pareto.ts); none by default. */
+    peerMethods: z.array(peerMethodSchema).default([]),
   })
   .strict();
 
@@ -143,6 +146,7 @@ export const WIDTH_SWEEP_CHART: ChartHint = {
   group: { text: '{precision}[ + re-rank {rerank}]', title: 'precision' },
   label: 'components',
   target: 'recall_at_10',
+  also: [{ table: 'pareto_peers', group: '{method}', label: 'setting' }],
 };
 
 export const indexCompressionDriver: WorkloadDriver<
@@ -340,6 +344,10 @@ export const indexCompressionDriver: WorkloadDriver<
     } else if (own?.index === 'compressed' && context.repetition === 0) {
       details.push(prepared.stats);
       if (workload.sweepWidths.length > 0) details.push(sweep(prepared, own, context, reference.bytes));
+      if (workload.peerMethods.length > 0) {
+        const { ids, vectors, queries, exact } = prepared;
+        details.push(await measurePeers({ ids, vectors, queries, exact, k: workload.k, methods: workload.peerMethods, log: (m) => context.log(m) }));
+      }
     }
     return { metrics: result, details };
   },

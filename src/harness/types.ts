@@ -151,6 +151,9 @@ export interface FrontChartHint extends ChartHintBase {
   label?: string;
   /** Metric whose `>= N` target (from summary.csv) is drawn as a rule. */
   target?: string;
+  /** Other detail tables of the same scenario plotted on the same axes (same x and y columns), each with its own
+   *  colour text and label column; the front is taken over all points. */
+  also?: Array<{ table: string; group: string; label?: string }>;
 }
 
 export interface VariantRunOutput {

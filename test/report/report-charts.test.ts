@@ -36,7 +36,7 @@ describe('memopt report: SVG charts and an HTML page from the CSVs, rendered in 
     const hitRate = await svg('search-cache-hit-rate');
     for (const text of ['Hit rate against cache capacity', 'infinite cache', "Belady's optimal", 'measured hit rate (capacity 200)']) expect(hitRate).toContain(text);
     const pareto = await svg('index-compression-pareto');
-    for (const text of ['recall@10 against bytes per vector', 'Pareto front', 'int8', 'float32']) expect(pareto).toContain(text);
+    for (const text of ['recall@10 against bytes per vector', 'Pareto front', 'int8', 'float32', 'binary', 'usearch']) expect(pareto).toContain(text);
     expect(await svg('parallel-search-workers')).toContain('core count ceiling (2 cores)');
     const concurrency = await svg('parallel-api-concurrency');
     expect(concurrency).toContain('rate-limit ceiling (6.2x)');
@@ -49,6 +49,9 @@ describe('memopt report: SVG charts and an HTML page from the CSVs, rendered in 
     expect(html.match(/<svg/g)).toHaveLength(CHART_IDS.length);
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
     expect(html).toContain('chart-run');
+    // The caption names the front's members, peers included, and leaves the beaten ones out.
+    expect(html).toContain('PCA 64 int8 (64 B, 0.530); binary sign bits, int8 re-score x3 (70 B, 0.900); PCA 512 float32 (2048 B, 0.910)');
+    expect(html).not.toMatch(/front[^<]*usearch HNSW/);
   });
 
   it('an empty or missing folder is bad input (exit 2)', async () => {

@@ -52,6 +52,15 @@ export async function writeReportFolder(): Promise<string> {
           [w, 'float32', 'none', 0.6 + i * 0.1, w * 4, w * 4 * 2000, 0.4 + i * 0.1, 0.55 + i * 0.12, 1 + i],
           [w, 'int8', 'none', 0.6 + i * 0.1, w, w * 2000, 0.38 + i * 0.1, 0.53 + i * 0.12, 1.2 + i],
         ])),
+      }, {
+        // Peer methods on the same vectors (index-pareto.ts): one on the front (more recall than int8 64 for 6 bytes
+        // more), one beaten (less recall than float32 128 for more bytes).
+        name: 'pareto_peers',
+        columns: ['side', 'variant', 'repetition', 'method', 'setting', 'bytes_per_vector', 'index_bytes', 'bytes_how', 'build_ms', 'query_mean_ms', 'recall_at_1', 'recall_at_10', 'on_front'],
+        rows: prefix([
+          ['binary', 'sign bits, int8 re-score x3', 70, 140000, 'exact', 10, 0.5, 0.8, 0.9, true],
+          ['usearch', 'HNSW f32, M 16, ef 64', 600, 1200000, 'serialized', 90, 0.3, 0.6, 0.66, false],
+        ]),
       }],
     }),
     scenario('parallel-search', [metric('batch_search_ms', 'timing', [3400, 3500], [1450, 1460])], {

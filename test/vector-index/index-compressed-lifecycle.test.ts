@@ -99,7 +99,7 @@ describe('CompressedIndex lifecycle', () => {
     expect(() => index.fit(vectors)).toThrow(/already fitted/);
   });
 
-  it('counts codes, re-rank vectors, model and quantizer ranges in memoryBytes()', () => {
+  it('counts codes, mean terms, re-rank vectors, model and quantizer ranges in memoryBytes()', () => {
     const n = 100;
     const k = 8;
     const pages = (bytes: number) => Math.ceil(bytes / 65536) * 65536;
@@ -122,11 +122,14 @@ describe('CompressedIndex lifecycle', () => {
       },
     ];
     for (const { options, perVector, codes, full, extra } of cases) {
-      const index = new CompressedIndex({ components: k, initialCapacity: n, ...options });
-      index.fit(vectors);
-      vectors.slice(0, n).forEach((v, i) => index.add(`v${i}`, v));
-      expect(index.bytesPerVector()).toBe(perVector);
-      expect(index.memoryBytes()).toBe(codes + full + model + extra);
+      // The mean term (on by default) is one float32 per row held.
+      for (const meanTerm of [false, true]) {
+        const index = new CompressedIndex({ components: k, initialCapacity: n, meanTerm, ...options });
+        index.fit(vectors);
+        vectors.slice(0, n).forEach((v, i) => index.add(`v${i}`, v));
+        expect(index.bytesPerVector()).toBe(perVector + (meanTerm ? 4 : 0));
+        expect(index.memoryBytes()).toBe(codes + full + model + extra + (meanTerm ? n * 4 : 0));
+      }
     }
   });
 

@@ -25,6 +25,7 @@ describe('CompressedIndex files', () => {
     ['float32', {}],
     ['int8 with int8 re-rank', { precision: 'int8', rerank: { oversample: 3, precision: 'int8' } }],
     ['float32 with float32 re-rank', { rerank: { oversample: 2, precision: 'float32' } }],
+    ['int8 without the mean term', { precision: 'int8', meanTerm: false }],
   ];
   for (const [name, options] of variants) {
     it(`round-trips an index (${name}): same answers, same bytes, still writable`, async () => {
@@ -71,13 +72,16 @@ describe('CompressedIndex files', () => {
       }
     });
 
-    it('another kind of file, and a future format version', () => {
+    it('another kind of file, a future format version, and version 1 (no mean terms)', () => {
       expect(load(new TextEncoder().encode('{"id":"mem-0000","text":"not an index, but long enough to pass the size check"}'))).toThrow(
         /not a memopt index file: expected magic "MEMOPTIX"/,
       );
       const future = bytes.slice();
-      new DataView(future.buffer).setUint32(8, 2, true);
-      expect(load(future)).toThrow(/memories.idx, field 'version': format version 2; this memopt reads version 1/);
+      new DataView(future.buffer).setUint32(8, 3, true);
+      expect(load(future)).toThrow(/memories.idx, field 'version': format version 3; this memopt reads version 2$/);
+      const old = bytes.slice();
+      new DataView(old.buffer).setUint32(8, 1, true);
+      expect(load(old)).toThrow(/field 'version': format version 1; this memopt reads version 2: version 1 files have no mean terms .*rebuild the index/);
     });
 
     it('a missing file', async () => {

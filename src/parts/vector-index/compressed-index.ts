@@ -53,6 +53,14 @@ export interface CompressedIndexOptions {
    * candidates; off when the index holds no more rows than `candidates`. Costs no memory. Default: off.
    */
   prefilter?: PrefilterOptions | false;
+  /**
+   * Keep the mean term: one float32 per stored vector, m(x) = μ · r(x), where r(x) = (x̂ - μ) - Pᵀŷ is what the
+   * stored projection leaves out of the centred vector. Added to every first-stage score, it makes the score's error
+   * r(q) · r(x) (the residuals of the *centred* query and vector) instead of q̂ · r(x): real embeddings share a
+   * large mean direction, so q̂ · r(x) is dominated by μ · r(x), which varies from vector to vector. 4 bytes per
+   * vector, counted in memoryBytes(). Default true (FAISS's PCA keeps the same term).
+   */
+  meanTerm?: boolean;
   /** PCA method used by fit(). Default 'subspace' (the fastest at equal quality on this repo's machine; README.md). */
   fitMethod?: PcaMethod;
   /**
@@ -88,7 +96,7 @@ export interface CompressedState {
   rerankQuantizer: ScalarQuantizer | undefined;
 }
 
-const DEFAULTS = { components: 256, precision: 'float32', fitMethod: 'subspace', fitSampleSize: 5000, seed: 1, initialCapacity: 1024 } as const;
+const DEFAULTS = { components: 256, precision: 'float32', meanTerm: true, fitMethod: 'subspace', fitSampleSize: 5000, seed: 1, initialCapacity: 1024 } as const;
 /** The re-rank scratch is sized for a shortlist of `oversample x RERANK_SCRATCH_K` rows (k = 10, the usual query). */
 const RERANK_SCRATCH_K = 10;
 const RERANK_DEFAULTS = { oversample: 4, precision: 'int8' } as const;
@@ -117,6 +125,7 @@ export class CompressedIndex implements VectorIndex {
     precision: Precision;
     rerank: { oversample: number; precision: Precision } | undefined;
     prefilter: PrefilterOptions | undefined;
+    meanTerm: boolean;
     fitMethod: PcaMethod;
     fitSampleSize: number;
     seed: number;
@@ -135,6 +144,8 @@ export class CompressedIndex implements VectorIndex {
    * JavaScript, so the scratch never grows).
    */
   private rerankRows: WasmRows | undefined;
+  /** With `meanTerm`: m(x) = μ · r(x) per row (see the option), as many rows as the codes hold. */
+  private meanTerms: Float32Array | undefined;
   private readonly directory = new RowDirectory();
 
   constructor(options: CompressedIndexOptions = {}) {
@@ -167,7 +178,9 @@ export class CompressedIndex implements VectorIndex {
     if (!Number.isInteger(fitSampleSize) || fitSampleSize < 2) throw new OptionError('fitSampleSize', 'an integer >= 2', fitSampleSize);
     const initialCapacity = options.initialCapacity ?? DEFAULTS.initialCapacity;
     if (!Number.isInteger(initialCapacity) || initialCapacity < 1) throw new OptionError('initialCapacity', 'an integer >= 1', initialCapacity);
-    this.options = { components, precision, rerank, prefilter, fitMethod, fitSampleSize, seed: options.seed ?? DEFAULTS.seed, initialCapacity };
+    const meanTerm = options.meanTerm ?? DEFAULTS.meanTerm;
+    if (typeof meanTerm !== 'boolean') throw new OptionError('meanTerm', 'true or false', meanTerm);
+    this.options = { components, precision, rerank, prefilter, meanTerm, fitMethod, fitSampleSize, seed: options.seed ?? DEFAULTS.seed, initialCapacity };
   }
 
   /** Input width; undefined until fitted. */
@@ -291,7 +304,7 @@ export class CompressedIndex implements VectorIndex {
     for (let start = 0; start < list.length; start += block) {
       const count = Math.min(block, list.length - start);
       for (let v = 0; v < count; v++) writeNormalized(list[start + v][1], unit, v * dims);
-      encoder.encode(unit, count, this.full !== undefined);
+      encoder.encode(unit, count, this.full !== undefined, this.meanTerms !== undefined);
       for (let v = 0; v < count; v++) this.write(rowFor[start + v], encoder, v, rerankQuantizer);
     }
   }
@@ -308,6 +321,7 @@ export class CompressedIndex implements VectorIndex {
         const d = this.state!.model.dims;
         this.full.copyWithin(to * d, from * d, (from + 1) * d);
       }
+      if (this.meanTerms) this.meanTerms[to] = this.meanTerms[from];
     });
   }
 
@@ -339,15 +353,19 @@ export class CompressedIndex implements VectorIndex {
     const prefilter = this.options.prefilter;
     // `pool`: the rows whose projected score is complete (all of them without a prefilter).
     let pool: Int32Array | undefined;
+    // The mean term is part of each row's first-stage score (with a prefilter, added before its candidates are kept).
+    const meanTerms = this.meanTerms;
     if (prefilter && n > prefilter.candidates) {
       const p = prefilter.components;
       codeRows.scan(weights, n, scores, p);
+      if (meanTerms) for (let row = 0; row < n; row++) scores[row] += meanTerms[row];
       pool = Int32Array.from(selectTopK(scores, n, this.directory.ids, prefilter.candidates));
       for (const row of pool) {
         scores[row] += (codes instanceof Int8Array ? dotRowInt8(codes, components, row, weights, p) : dotRowFloat32(codes, components, row, weights, p));
       }
     } else {
       codeRows.scan(weights, n, scores);
+      if (meanTerms) for (let row = 0; row < n; row++) scores[row] += meanTerms[row];
     }
 
     const rerank = this.options.rerank;
@@ -357,7 +375,8 @@ export class CompressedIndex implements VectorIndex {
       return toHits(best, scores, this.directory.ids);
     }
     const shortlist = Int32Array.from(selectTopK(scores, n, this.directory.ids, k * rerank.oversample, pool));
-    // The stored residual r = x̂ - μ - Pᵀŷ completes the first-stage score: q̂·μ + (P q̂)·ŷ + q̂·r = q̂·x̂.
+    // The stored residual r = x̂ - μ - Pᵀŷ completes the first-stage score: q̂·μ + (P q̂)·ŷ + q̂·r = q̂·x̂ (rescore
+    // takes out the mean term μ·r, which q̂·r replaces).
     if (this.full instanceof Int8Array) {
       const fullWeights = new Float32Array(dims);
       const fullConstant = state.rerankQuantizer!.queryWeights(query, fullWeights);
@@ -373,11 +392,13 @@ export class CompressedIndex implements VectorIndex {
     const full = this.full!;
     const dims = this.state!.model.dims;
     const scratch = this.rerankRows;
+    const meanTerms = this.meanTerms;
     // A shortlist larger than the scratch (a large k, e.g. a filtered search asking for every row) is scored in
     // JavaScript rather than growing the scratch: it would stay as a second copy of the residuals.
     if (!scratch || scratch.capacity < shortlist.length) {
       for (const row of shortlist) {
-        scores[row] += constant + (full instanceof Int8Array ? dotRowInt8(full, dims, row, query) : dotRowFloat32(full, dims, row, query));
+        const partial = full instanceof Int8Array ? dotRowInt8(full, dims, row, query) : dotRowFloat32(full, dims, row, query);
+        scores[row] += constant + partial - (meanTerms ? meanTerms[row] : 0);
       }
       return;
     }
@@ -388,11 +409,14 @@ export class CompressedIndex implements VectorIndex {
     }
     const partial = new Float64Array(shortlist.length);
     scratch.scan(query, shortlist.length, partial);
-    for (let i = 0; i < shortlist.length; i++) scores[shortlist[i]] += constant + partial[i];
+    for (let i = 0; i < shortlist.length; i++) {
+      const row = shortlist[i];
+      scores[row] += constant + partial[i] - (meanTerms ? meanTerms[row] : 0);
+    }
   }
 
   /**
-   * Everything the index holds for its vectors and model, exactly: projected codes, re-rank vectors and their scratch (when on),
+   * Everything the index holds for its vectors and model, exactly: projected codes, mean terms (when on), re-rank vectors and their scratch (when on),
    * empty rows included (they are allocated), the PCA model (mean, axes, eigenvalues) and quantizer ranges. Ids are
    * not counted, as NaiveIndex does not count them: every index keeps the same ids.
    */
@@ -403,6 +427,7 @@ export class CompressedIndex implements VectorIndex {
     return (
       this.codeRows!.byteLength() +
       (this.full?.byteLength ?? 0) +
+      (this.meanTerms?.byteLength ?? 0) +
       modelBytes(model) -
       model.axes.byteLength +
       this.axisRows!.byteLength() +
@@ -426,7 +451,7 @@ export class CompressedIndex implements VectorIndex {
     const perCode = this.options.precision === 'int8' ? 1 : 4;
     const rerank = this.options.rerank;
     const perFull = rerank ? (rerank.precision === 'int8' ? 1 : 4) : 0;
-    return k * perCode + (this.state?.model.dims ?? 0) * perFull;
+    return k * perCode + (this.options.meanTerm ? 4 : 0) + (this.state?.model.dims ?? 0) * perFull;
   }
 
   /** Makes room for at least `count` vectors (exactly `count`, or doubling with `grow`). */
@@ -458,7 +483,13 @@ export class CompressedIndex implements VectorIndex {
   }
 
   /** The fitted state and the stored rows, for persistence (shared arrays, trimmed to `size` rows; do not modify). */
-  snapshot(): { state: CompressedState; ids: readonly string[]; codes: Float32Array | Int8Array; full: Float32Array | Int8Array | undefined } {
+  snapshot(): {
+    state: CompressedState;
+    ids: readonly string[];
+    codes: Float32Array | Int8Array;
+    full: Float32Array | Int8Array | undefined;
+    meanTerms: Float32Array | undefined;
+  } {
     const state = this.requireFitted('snapshot');
     const n = this.directory.size;
     return {
@@ -466,6 +497,7 @@ export class CompressedIndex implements VectorIndex {
       ids: this.directory.ids,
       codes: this.codeRows!.view.subarray(0, n * this.options.components),
       full: this.full?.subarray(0, n * state.model.dims),
+      meanTerms: this.meanTerms?.subarray(0, n),
     };
   }
 
@@ -480,11 +512,13 @@ export class CompressedIndex implements VectorIndex {
     ids: readonly string[],
     codes: Float32Array | Int8Array,
     full: Float32Array | Int8Array | undefined,
+    meanTerms: Float32Array | undefined,
   ): CompressedIndex {
     const index = new CompressedIndex({ ...options, initialCapacity: Math.max(1, ids.length) });
     index.install(state);
     index.codeRows!.view.set(codes);
     if (full) index.full!.set(full as never);
+    if (meanTerms) index.meanTerms!.set(meanTerms);
     for (const id of ids) index.directory.rowFor(id);
     return index;
   }
@@ -497,8 +531,8 @@ export class CompressedIndex implements VectorIndex {
     this.state = { ...state, model: { ...model, axes: axisRows.view as Float32Array } };
     this.codeRows = new WasmRows(this.options.precision === 'int8' ? 'i8' : 'f32', this.options.components, this.options.initialCapacity);
     const { rerank } = this.options;
+    if (rerank || this.options.meanTerm) this.resize(this.options.initialCapacity);
     if (rerank) {
-      this.resize(this.options.initialCapacity);
       const scratch = new WasmRows(rerank.precision === 'int8' ? 'i8' : 'f32', model.dims, rerank.oversample * RERANK_SCRATCH_K);
       this.rerankRows = scratch.simd ? scratch : undefined;
     }
@@ -516,6 +550,11 @@ export class CompressedIndex implements VectorIndex {
       if (this.full) full.set(this.full.subarray(0, n * d) as never);
       this.full = full;
     }
+    if (this.options.meanTerm) {
+      const meanTerms = new Float32Array(this.codeRows!.capacity);
+      if (this.meanTerms) meanTerms.set(this.meanTerms.subarray(0, n));
+      this.meanTerms = meanTerms;
+    }
   }
 
   /** Normalizes, projects and writes one vector into `row`. */
@@ -524,7 +563,7 @@ export class CompressedIndex implements VectorIndex {
     const encoder = new BlockEncoder(model, quantizer, 1);
     const unit = new Float64Array(model.dims);
     writeNormalized(vector, unit);
-    encoder.encode(unit, 1, this.full !== undefined);
+    encoder.encode(unit, 1, this.full !== undefined, this.meanTerms !== undefined);
     this.write(row, encoder, 0, rerankQuantizer);
   }
 
@@ -532,6 +571,7 @@ export class CompressedIndex implements VectorIndex {
   private write(row: number, encoder: BlockEncoder, v: number, rerankQuantizer: ScalarQuantizer | undefined): void {
     const k = this.options.components;
     this.codeRows!.view.set(encoder.codes.subarray(v * k, (v + 1) * k) as never, row * k);
+    if (this.meanTerms) this.meanTerms[row] = encoder.meanTerms[v];
     if (this.full) {
       const d = encoder.dims;
       if (rerankQuantizer) rerankQuantizer.encode(encoder.residual, v * d, this.full as Int8Array, row * d);
@@ -563,6 +603,10 @@ class BlockEncoder {
   readonly codes: Float32Array | Int8Array;
   /** Residuals of the last block (block x d); filled by encode(..., true). */
   readonly residual: Float64Array;
+  /** Mean terms μ · r of the last block; filled by encode(..., residuals, true). */
+  readonly meanTerms: Float64Array;
+  /** P μ, for the mean terms. */
+  private readonly projectedMean: Float64Array;
   private readonly axes: Float64Array;
   private axesTransposed: Float64Array | undefined;
   private readonly centred: Float64Array;
@@ -582,6 +626,9 @@ class BlockEncoder {
     this.residual = this.centred;
     this.projected = new Float64Array(block * this.components);
     this.reconstructed = new Float64Array(block * this.dims);
+    this.meanTerms = new Float64Array(block);
+    this.projectedMean = new Float64Array(this.components);
+    crossDots(model.mean, 1, this.axes, this.components, this.dims, this.projectedMean);
   }
 
   /** The exact projections P (x̂ - μ) of `count` unit rows (block x k, float64); `unit` is not modified. */
@@ -593,10 +640,19 @@ class BlockEncoder {
     return this.projected;
   }
 
-  /** Codes (and, with `residuals`, residuals) of `count` unit rows. */
-  encode(unit: Float64Array, count: number, residuals: boolean): void {
+  /** Codes (and, with `residuals`, residuals; with `meanTerms`, mean terms) of `count` unit rows. */
+  encode(unit: Float64Array, count: number, residuals: boolean, meanTerms = false): void {
     const { dims, components, quantizer } = this;
     const projected = this.project(unit, count);
+    // μ · r = μ · (x̂ - μ) - (P μ) · ŷ: its first part now, from the centred rows; the second once ŷ is known.
+    if (meanTerms) {
+      const mean = this.model.mean;
+      for (let v = 0; v < count; v++) {
+        let s = 0;
+        for (let j = 0; j < dims; j++) s += mean[j] * this.centred[v * dims + j];
+        this.meanTerms[v] = s;
+      }
+    }
     for (let v = 0; v < count; v++) {
       if (quantizer) {
         const codes = this.codes as Int8Array;
@@ -608,6 +664,13 @@ class BlockEncoder {
           this.codes[v * components + c] = value;
           projected[v * components + c] = value;
         }
+      }
+    }
+    if (meanTerms) {
+      for (let v = 0; v < count; v++) {
+        let s = 0;
+        for (let c = 0; c < components; c++) s += this.projectedMean[c] * projected[v * components + c];
+        this.meanTerms[v] -= s;
       }
     }
     if (!residuals) return;

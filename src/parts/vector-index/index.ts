@@ -2,6 +2,9 @@
 export { NaiveIndex, compareHits } from './naive-index.ts';
 export { FlatIndex, type FlatIndexOptions } from './flat-index.ts';
 export { ScalarQuantizedIndex, type ScalarQuantizedIndexOptions } from './scalar-quantized-index.ts';
+export { BinaryIndex, type BinaryIndexOptions, type BinaryRescore } from './binary-index.ts';
+export { MatryoshkaIndex, type MatryoshkaIndexOptions } from './matryoshka-index.ts';
+// UsearchIndex (usearch-index.ts) is not re-exported here: importing it loads usearch's native addon.
 export {
   CompressedIndex,
   type CompressedIndexOptions,

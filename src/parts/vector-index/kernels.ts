@@ -180,3 +180,19 @@ export function assertFinite(vector: ArrayLike<number>, where: string): void {
     }
   }
 }
+
+/**
+ * The mean of the normalized sample vectors (float64 sums), each checked for width and finiteness first; `where`
+ * names the caller in errors (e.g. "BinaryIndex.fit"). Binary codes use it as per-dimension sign thresholds.
+ */
+export function normalizedMean(sample: readonly ArrayLike<number>[], dims: number, where: string): Float32Array {
+  const mean = new Float64Array(dims);
+  const unit = new Float64Array(dims);
+  sample.forEach((vector, i) => {
+    if (vector.length !== dims) throw new RangeError(`${where}: sample[${i}]: expected ${dims} dimensions, found ${vector.length}`);
+    assertFinite(vector, `${where}: sample[${i}]`);
+    writeNormalized(vector, unit);
+    for (let j = 0; j < dims; j++) mean[j] += unit[j];
+  });
+  return Float32Array.from(mean, (s) => s / sample.length);
+}

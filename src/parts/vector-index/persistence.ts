@@ -27,7 +27,11 @@ import { PCA_METHODS, type PcaModel } from './pca.ts';
 import { ScalarQuantizer } from './quantize.ts';
 
 /** Version of the file layout this build writes and reads. Bump it on any change to the layout or header. */
-export const INDEX_FILE_VERSION = 1;
+export const INDEX_FILE_VERSION = 2;
+/** What each older version lacks, for the message that refuses it. */
+const OLDER_VERSIONS: Record<number, string> = {
+  1: 'version 1 files have no mean terms (one float per vector, added in version 2); rebuild the index from its vectors and save it again',
+};
 const MAGIC = 'MEMOPTIX';
 const PREFIX_BYTES = 16;
 const CHECKSUM_BYTES = 32;
@@ -53,6 +57,7 @@ const headerSchema = z.strictObject({
     precision: z.enum(['float32', 'int8']),
     rerank: z.union([z.literal(false), z.strictObject({ oversample: z.number().int().min(1), precision: z.enum(['float32', 'int8']) })]),
     prefilter: z.union([z.literal(false), z.strictObject({ components: z.number().int().min(1), candidates: z.number().int().min(1) })]),
+    meanTerm: z.boolean(),
     fitMethod: z.enum(PCA_METHODS),
     fitSampleSize: z.number().int().min(2),
     seed: z.number().int(),
@@ -71,7 +76,7 @@ interface Section {
 /** The index as file bytes. */
 export function serializeCompressedIndex(index: CompressedIndex): Uint8Array {
   assertLittleEndian();
-  const { state, ids, codes, full } = index.snapshot();
+  const { state, ids, codes, full, meanTerms } = index.snapshot();
   const { model, quantizer, rerankQuantizer } = state;
   const sections: Section[] = [
     { name: 'mean', type: 'f64', data: model.mean },
@@ -88,6 +93,7 @@ export function serializeCompressedIndex(index: CompressedIndex): Uint8Array {
     );
   }
   sections.push({ name: 'codes', type: codes instanceof Int8Array ? 'i8' : 'f32', data: codes });
+  if (meanTerms) sections.push({ name: 'meanTerm', type: 'f32', data: meanTerms });
   if (full) sections.push({ name: 'residual', type: full instanceof Int8Array ? 'i8' : 'f32', data: full });
 
   const { options } = index;
@@ -102,6 +108,7 @@ export function serializeCompressedIndex(index: CompressedIndex): Uint8Array {
       precision: options.precision,
       rerank: options.rerank ?? false,
       prefilter: options.prefilter ?? false,
+      meanTerm: options.meanTerm,
       fitMethod: options.fitMethod,
       fitSampleSize: options.fitSampleSize,
       seed: options.seed,
@@ -146,7 +153,10 @@ export function deserializeCompressedIndex(bytes: Uint8Array, file = '<buffer>')
   if (magic !== MAGIC) fail(`not a memopt index file: expected magic "${MAGIC}", found ${JSON.stringify(magic)}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== INDEX_FILE_VERSION) fail(`format version ${version}; this memopt reads version ${INDEX_FILE_VERSION}`, 'version');
+  if (version !== INDEX_FILE_VERSION) {
+    const why = OLDER_VERSIONS[version] ? `: ${OLDER_VERSIONS[version]}` : '';
+    fail(`format version ${version}; this memopt reads version ${INDEX_FILE_VERSION}${why}`, 'version');
+  }
   const headerLength = view.getUint32(12, true);
 
   const checksumOk = equalBytes(sha256(bytes.subarray(0, bytes.length - CHECKSUM_BYTES)), bytes.subarray(bytes.length - CHECKSUM_BYTES));
@@ -194,6 +204,7 @@ export function deserializeCompressedIndex(bytes: Uint8Array, file = '<buffer>')
     expected.push({ name: 'rerankQuantizer.offset', type: 'f32', length: dims }, { name: 'rerankQuantizer.scale', type: 'f32', length: dims });
   }
   expected.push({ name: 'codes', type: options.precision === 'int8' ? 'i8' : 'f32', length: count * components });
+  if (options.meanTerm) expected.push({ name: 'meanTerm', type: 'f32', length: count });
   if (options.rerank) expected.push({ name: 'residual', type: options.rerank.precision === 'int8' ? 'i8' : 'f32', length: count * dims });
   const describe = (list: ReadonlyArray<{ name: string; type: string; length: number }>) =>
     list.map((s) => `${s.name}:${s.type}[${s.length}]`).join(', ');
@@ -236,11 +247,21 @@ export function deserializeCompressedIndex(bytes: Uint8Array, file = '<buffer>')
         : undefined,
   };
   return CompressedIndex.restore(
-    { components, precision: options.precision, rerank: options.rerank, prefilter: options.prefilter, fitMethod: options.fitMethod, fitSampleSize: options.fitSampleSize, seed: options.seed },
+    {
+      components,
+      precision: options.precision,
+      rerank: options.rerank,
+      prefilter: options.prefilter,
+      meanTerm: options.meanTerm,
+      fitMethod: options.fitMethod,
+      fitSampleSize: options.fitSampleSize,
+      seed: options.seed,
+    },
     state,
     header.ids,
     arrays.get('codes') as Float32Array | Int8Array,
     arrays.get('residual') as Float32Array | Int8Array | undefined,
+    arrays.get('meanTerm') as Float32Array | undefined,
   );
 }
 

@@ -223,11 +223,22 @@ function lineChartFor(folder: ReportFolder, t: HintedTable, hint: LineChartHint)
 }
 
 function frontChartFor(folder: ReportFolder, t: HintedTable, hint: FrontChartHint): Chart | null {
-  const points = firstRepetition(t.rows)
-    .map((r) => ({ x: num(r[hint.x.column]), y: num(r[hint.y.column]), label: hint.label ? num(r[hint.label]) : null, group: groupText(hint.group.text, r) }))
-    .filter((p): p is { x: number; y: number; label: number | null; group: string } => p.x !== null && p.y !== null);
+  type FrontPoint = { x: number; y: number; label: number | string | null; group: string };
+  const pointsOf = (rows: Row[], group: string, label: string | undefined) =>
+    firstRepetition(rows)
+      .map((r) => ({ x: num(r[hint.x.column]), y: num(r[hint.y.column]), label: label ? (num(r[label]) ?? (r[label] as string | null)) : null, group: groupText(group, r) }))
+      .filter((p): p is FrontPoint => p.x !== null && p.y !== null);
+  const points: FrontPoint[] = [
+    ...pointsOf(t.rows, hint.group.text, hint.label),
+    // Rows of other tables of the same scenario on the same axes (e.g. peer methods beside the width sweep).
+    ...(hint.also ?? []).flatMap((extra) => pointsOf(folder.tables.get(`${t.scenario}.${extra.table}`) ?? [], extra.group, extra.label)),
+  ];
   if (points.length === 0) return null;
   const front = paretoFront(points);
+  const members = front.map((f) => {
+    const p = points.find((q) => q.x === f.x && q.y === f.y)!;
+    return `${p.group}${p.label !== null && p.label !== '' ? ` ${p.label}` : ''} (${Math.round(p.x)}, ${p.y.toFixed(3)})`;
+  });
   const target = hint.target ? targetNumber(folder, t.scenario, hint.target) : null;
   const xs = points.map((p) => p.x);
   const xScale = axisScale(hint.x.scale, xs) === 'log' ? { type: 'log', base: 2 } : { zero: false };
@@ -265,7 +276,7 @@ function frontChartFor(folder: ReportFolder, t: HintedTable, hint: FrontChartHin
   return {
     id: `${t.scenario}-${hint.id}`,
     title: hint.title,
-    caption: `${t.scenario}: ${fill(hint.caption, t.rows[0])}; from ${t.scenario}.${t.table}.csv.`,
+    caption: `${t.scenario}: ${fill(hint.caption, t.rows[0])}; from ${[t.table, ...(hint.also ?? []).map((a) => a.table)].map((n) => `${t.scenario}.${n}.csv`).join(' and ')}. On the front (${hint.x.title}, ${hint.y.title}): ${members.join('; ')}.`,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: { text: hint.title, subtitle: `${t.scenario} (dashed: Pareto front)`, anchor: 'start' },
