@@ -141,12 +141,13 @@ export const WIDTH_SWEEP_CHART: ChartHint = {
   id: 'pareto',
   title: 'recall@10 against bytes per vector',
   caption: 'each point a PCA width (labelled) and precision; the dashed step is the Pareto front (no point has more recall for fewer bytes)',
-  x: { column: 'bytes_per_vector', title: 'bytes per vector', scale: 'log' },
+  x: { column: 'bytes_per_vector', title: 'bytes per vector', scale: 'log', unit: 'B' },
   y: { column: 'recall_at_10', title: 'recall@10' },
   group: { text: '{precision}[ + re-rank {rerank}]', title: 'precision' },
   label: 'components',
+  name: 'PCA {components} {precision}[ + re-rank {rerank}]',
   target: 'recall_at_10',
-  also: [{ table: 'pareto_peers', group: '{method}', label: 'setting' }],
+  also: [{ table: 'pareto_peers', group: '{method}', name: '{method} {setting}' }],
 };
 
 export const indexCompressionDriver: WorkloadDriver<

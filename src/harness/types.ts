@@ -118,6 +118,8 @@ export interface ChartAxisHint {
   domain?: [number, number];
   /** Tick label format (d3-format), e.g. '.0%'. */
   format?: string;
+  /** Unit written after a value of this axis in captions, e.g. 'B'. */
+  unit?: string;
 }
 
 /** One line of a line chart. */
@@ -149,11 +151,13 @@ export interface FrontChartHint extends ChartHintBase {
   group: { text: string; title: string };
   /** Column whose value labels each point. */
   label?: string;
+  /** Template naming a point in the caption's list of the front's members (like `group.text`). Default: its group. */
+  name?: string;
   /** Metric whose `>= N` target (from summary.csv) is drawn as a rule. */
   target?: string;
   /** Other detail tables of the same scenario plotted on the same axes (same x and y columns), each with its own
    *  colour text and label column; the front is taken over all points. */
-  also?: Array<{ table: string; group: string; label?: string }>;
+  also?: Array<{ table: string; group: string; label?: string; name?: string }>;
 }
 
 export interface VariantRunOutput {

@@ -223,21 +223,25 @@ function lineChartFor(folder: ReportFolder, t: HintedTable, hint: LineChartHint)
 }
 
 function frontChartFor(folder: ReportFolder, t: HintedTable, hint: FrontChartHint): Chart | null {
-  type FrontPoint = { x: number; y: number; label: number | string | null; group: string };
-  const pointsOf = (rows: Row[], group: string, label: string | undefined) =>
+  type FrontPoint = { x: number; y: number; label: number | string | null; group: string; name: string };
+  const pointsOf = (rows: Row[], source: { group: string; label?: string; name?: string }) =>
     firstRepetition(rows)
-      .map((r) => ({ x: num(r[hint.x.column]), y: num(r[hint.y.column]), label: label ? (num(r[label]) ?? (r[label] as string | null)) : null, group: groupText(group, r) }))
+      .map((r) => {
+        const group = groupText(source.group, r);
+        const label = source.label ? (num(r[source.label]) ?? (r[source.label] as string | null)) : null;
+        return { x: num(r[hint.x.column]), y: num(r[hint.y.column]), label, group, name: source.name ? groupText(source.name, r) : group };
+      })
       .filter((p): p is FrontPoint => p.x !== null && p.y !== null);
   const points: FrontPoint[] = [
-    ...pointsOf(t.rows, hint.group.text, hint.label),
+    ...pointsOf(t.rows, { group: hint.group.text, label: hint.label, name: hint.name }),
     // Rows of other tables of the same scenario on the same axes (e.g. peer methods beside the width sweep).
-    ...(hint.also ?? []).flatMap((extra) => pointsOf(folder.tables.get(`${t.scenario}.${extra.table}`) ?? [], extra.group, extra.label)),
+    ...(hint.also ?? []).flatMap((extra) => pointsOf(folder.tables.get(`${t.scenario}.${extra.table}`) ?? [], extra)),
   ];
   if (points.length === 0) return null;
   const front = paretoFront(points);
   const members = front.map((f) => {
     const p = points.find((q) => q.x === f.x && q.y === f.y)!;
-    return `${p.group}${p.label !== null && p.label !== '' ? ` ${p.label}` : ''} (${Math.round(p.x)}, ${p.y.toFixed(3)})`;
+    return `${p.name} (${Math.round(p.x)}${hint.x.unit ? ` ${hint.x.unit}` : ''}, ${p.y.toFixed(3)})`;
   });
   const target = hint.target ? targetNumber(folder, t.scenario, hint.target) : null;
   const xs = points.map((p) => p.x);
@@ -276,7 +280,7 @@ function frontChartFor(folder: ReportFolder, t: HintedTable, hint: FrontChartHin
   return {
     id: `${t.scenario}-${hint.id}`,
     title: hint.title,
-    caption: `${t.scenario}: ${fill(hint.caption, t.rows[0])}; from ${[t.table, ...(hint.also ?? []).map((a) => a.table)].map((n) => `${t.scenario}.${n}.csv`).join(' and ')}. On the front (${hint.x.title}, ${hint.y.title}): ${members.join('; ')}.`,
+    caption: `${t.scenario}: ${fill(hint.caption, t.rows[0])}; from ${[t.table, ...(hint.also ?? []).map((a) => a.table)].map((n) => `${t.scenario}.${n}.csv`).join(' and ')}. On the front: ${members.join('; ')}.`,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: { text: hint.title, subtitle: `${t.scenario} (dashed: Pareto front)`, anchor: 'start' },
