@@ -78,7 +78,8 @@ describe('embedders against the mocked API', () => {
       // A "minute" is 120 ms: 3 requests at once, then one per 40 ms. The first four batches leave together, so
       // the fourth meets a 429 however slow the machine is.
       timeScale: 0.002,
-      rateLimit: { requestsPerMinute: 3, tokensPerMinute: 1_000_000 },
+      // The request bucket starts with one request: concurrent batches meet 429s however slow the machine is.
+      rateLimit: { requestsPerMinute: 3, tokensPerMinute: 1_000_000, initialBurst: 1 / 3 },
       faults: { serverErrorRate: 0.2, slowRate: 0.1, slowFactor: 3 },
     });
     const embedder = new BatchEmbedder({
@@ -106,8 +107,10 @@ describe('embedders against the mocked API', () => {
 
   it('BatchEmbedder under a tight token-per-minute limit: batches queue behind the rate limit, none is lost', async () => {
     const api = start({
-      timeScale: 0.01, // a "minute" is 600 ms
-      rateLimit: { requestsPerMinute: 600, tokensPerMinute: 4_000 },
+      // A "minute" is 3 s and the buckets start at a tenth of it: the token bucket refills 1.3 tokens/ms, far slower
+      // than 4 concurrent 32-text batches consume tokens even on a heavily loaded machine, so 429s are certain.
+      timeScale: 0.05,
+      rateLimit: { requestsPerMinute: 600, tokensPerMinute: 4_000, initialBurst: 0.1 },
       faults: { serverErrorRate: 0.05, slowRate: 0, slowFactor: 1 },
     });
     const embedder = new BatchEmbedder({ client: api.createClient(), model: MODEL, maxBatchSize: 32 });
