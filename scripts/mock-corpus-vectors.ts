@@ -7,11 +7,17 @@
  * Rows, in order: every distinct memory text, every distinct query text, every distinct trace text; if that is
  * fewer than --rows, variants of the memories follow (the memory text plus one of a few short suffixes, so each
  * variant is a near-duplicate with its own vector), until --rows.
+ *
+ * `--model use-lite` writes the shipped real vectors (datasets/vectors/, USE-lite 512-d) of the same texts instead;
+ * it has rows for the corpus texts only (12,158), so --rows may not exceed that:
+ *
+ *     npx tsx scripts/mock-corpus-vectors.ts --model use-lite --rows 11000 --out /tmp/use-lite-11000.f32
  */
 import { join } from 'node:path';
 import { DEFAULT_DATASET_DIR, DEFAULT_DATASETS, loadDataset, loadQueries } from '../src/datasets/index.ts';
 import { readTrace } from '../src/datasets/traces.ts';
 import { embeddingFor } from '../src/endpoint/mock/index.ts';
+import { ShippedVectors } from '../src/endpoint/models/shipped-vectors.ts';
 import { integerOption, parseScriptArgs, runIfEntryPoint } from './lib/options.ts';
 import { writeRawVectors } from './lib/raw-vectors.ts';
 
@@ -42,10 +48,21 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!values.out) throw new Error(`--out is required\n${USAGE}`);
   const rows = integerOption('rows', values.rows, 1);
   const texts = await corpusTexts(rows);
-  const dim = embeddingFor('probe', values.model).length;
+  let embed = (text: string) => embeddingFor(text, values.model);
+  let source = `mock ${values.model} embeddings of the corpus (scripts/mock-corpus-vectors.ts)`;
+  if (values.model === 'use-lite') {
+    const shipped = await ShippedVectors.load('use-lite');
+    embed = (text) => {
+      const v = shipped.vectorFor(text);
+      if (!v) throw new Error(`the shipped use-lite vectors have no row for ${JSON.stringify(text.slice(0, 60))}: use --rows ${shipped.size} or fewer`);
+      return v;
+    };
+    source = `shipped use-lite vectors of the corpus (datasets/vectors/, ${shipped.manifest.created})`;
+  }
+  const dim = embed(texts[0]).length;
   const data = new Float32Array(rows * dim);
-  texts.forEach((text, r) => data.set(embeddingFor(text, values.model), r * dim));
-  await writeRawVectors(values.out, { rows, dim, data }, { source: `mock ${values.model} embeddings of the corpus (scripts/mock-corpus-vectors.ts)` });
+  texts.forEach((text, r) => data.set(embed(text), r * dim));
+  await writeRawVectors(values.out, { rows, dim, data }, { source });
   console.log(`wrote ${values.out}: ${rows} x ${dim} float32 (${texts.length} texts)`);
   return 0;
 }

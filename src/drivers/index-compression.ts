@@ -18,6 +18,9 @@ import { isPromise, settle } from '../util/maybe-promise.ts';
 import { partStatsTable } from './part-stats.ts';
 import { referenceFloat32, referenceOf } from './reference.ts';
 import { createRng } from '../util/rng.ts';
+import { loadVectorSets, type VectorMatrix } from '../datasets/vector-files.ts';
+import { ShippedVectors, SHIPPED_VECTORS_DIR } from '../endpoint/models/shipped-vectors.ts';
+import { join } from 'node:path';
 
 /**
  * The index-compression workload: one collection of embeddings (the mock's vectors of a dataset's texts) is built
@@ -40,14 +43,44 @@ import { createRng } from '../util/rng.ts';
 const precision = precisionSchema;
 const rerank = rerankSchema;
 
+/** Queries asked of a file-sourced collection when the workload names no count: a large file stays inside the budget. */
+export const FILE_QUERY_CAP = 1_000;
+
+/** The model whose shipped vectors `vectors: 'use-lite'` reads (datasets/vectors/). */
+const SHIPPED_MODEL = 'use-lite';
+
+/**
+ * Where the vectors come from. Absent: the endpoint's reference vectors of the dataset's and queries' texts (the
+ * mock's model). 'use-lite': the shipped real vectors (datasets/vectors/) of the same texts. A file source: the
+ * user's own vectors (src/datasets/vector-files.ts formats), queries from a second file or a held-out share of the
+ * base rows drawn from the scenario's seed; `dataset`, `queries` and `model` are then unused.
+ */
+const vectorSourceSchema = z.union([
+  z.literal(SHIPPED_MODEL),
+  z
+    .object({
+      base: z.string().min(1),
+      queries: z.string().min(1).optional(),
+      /** Rows of `base` held out as queries (seeded by the scenario's seed), when there is no query file. */
+      holdOut: z.number().int().min(1).optional(),
+      format: z.enum(['npy', 'fvecs', 'raw-f32', 'jsonl']).optional(),
+    })
+    .strict()
+    .refine((v) => (v.queries === undefined) !== (v.holdOut === undefined), 'give exactly one of queries (a file) or holdOut (a row count)'),
+]);
+
 const workloadSchema = z
   .object({
+    /** Where the vectors come from (see vectorSourceSchema); default the endpoint's reference vectors of the texts. */
+    vectors: vectorSourceSchema.optional(),
     /** Memories JSONL; the first `size` records are the collection. */
     dataset: z.string().default('datasets/memories.jsonl'),
     /** Held-out queries JSONL; the first `queryCount` records are asked. */
     queries: z.string().default('datasets/queries.jsonl'),
-    size: z.number().int().min(2),
-    queryCount: z.number().int().min(1),
+    /** Vectors in the collection (the first `size`); for a file source default all of its base rows. */
+    size: z.number().int().min(2).optional(),
+    /** Queries asked (the first `queryCount`); for a file source default min(rows, FILE_QUERY_CAP). */
+    queryCount: z.number().int().min(1).optional(),
     model: z.string().default('text-embedding-3-small'),
     /** Results per query; recall@k is measured for k = 1 and k = this. */
     k: z.number().int().min(1).default(10),
@@ -60,7 +93,13 @@ const workloadSchema = z
     /** Peer methods (binary, matryoshka, usearch) measured beside the sweep on the same vectors (index-pareto.ts); none by default. */
     peerMethods: z.array(peerMethodSchema).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((w, ctx) => {
+    if (typeof w.vectors === 'object') return;
+    for (const field of ['size', 'queryCount'] as const) {
+      if (w[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'required unless the vectors come from a file' });
+    }
+  });
 
 const variantSchema = indexParamsSchema;
 
@@ -164,26 +203,51 @@ export const indexCompressionDriver: WorkloadDriver<
   metrics,
   factory: { part: 'VectorIndex' },
 
-  inputs: (workload) => [
-    { kind: 'dataset', path: workload.dataset, field: 'workload.dataset', atLeast: { count: workload.size, field: 'workload.size' } },
-    { kind: 'queries', path: workload.queries, field: 'workload.queries', atLeast: { count: workload.queryCount, field: 'workload.queryCount' } },
-  ],
+  inputs: (workload) => {
+    const source = workload.vectors;
+    if (typeof source === 'object') {
+      const files = [{ kind: 'vectors' as const, path: source.base, field: 'workload.vectors.base', atLeast: workload.size === undefined ? undefined : { count: workload.size + (source.holdOut ?? 0), field: 'workload.size' } }];
+      if (source.queries !== undefined) {
+        files.push({ kind: 'vectors', path: source.queries, field: 'workload.vectors.queries', atLeast: workload.queryCount === undefined ? undefined : { count: workload.queryCount, field: 'workload.queryCount' } });
+      }
+      return files;
+    }
+    return [
+      { kind: 'dataset', path: workload.dataset, field: 'workload.dataset', atLeast: { count: workload.size!, field: 'workload.size' } },
+      { kind: 'queries', path: workload.queries, field: 'workload.queries', atLeast: { count: workload.queryCount!, field: 'workload.queryCount' } },
+      ...(source === SHIPPED_MODEL ? [{ kind: 'vectors' as const, path: join(SHIPPED_VECTORS_DIR, `${SHIPPED_MODEL}.f16.npy`), field: 'workload.vectors' }] : []),
+    ];
+  },
   async prepare(workload, { seed, endpoint }) {
-    const model = referenceOf(endpoint, 'index-compression');
+    if (typeof workload.vectors === 'object') return prepareFromFiles(workload, workload.vectors, seed);
+    const size = workload.size!;
+    const queryCount = workload.queryCount!;
     const [records, queryRecords] = await Promise.all([loadDataset(workload.dataset), loadQueries(workload.queries)]);
-    if (records.length < workload.size) {
-      throw new InputError({ field: 'workload.size' }, `asks for ${workload.size} memories but ${workload.dataset} has ${records.length}`);
+    if (records.length < size) {
+      throw new InputError({ field: 'workload.size' }, `asks for ${size} memories but ${workload.dataset} has ${records.length}`);
     }
-    if (queryRecords.length < workload.queryCount) {
-      throw new InputError({ field: 'workload.queryCount' }, `asks for ${workload.queryCount} queries but ${workload.queries} has ${queryRecords.length}`);
+    if (queryRecords.length < queryCount) {
+      throw new InputError({ field: 'workload.queryCount' }, `asks for ${queryCount} queries but ${workload.queries} has ${queryRecords.length}`);
     }
-    const collection = records.slice(0, workload.size);
+    const collection = records.slice(0, size);
+    const asked = queryRecords.slice(0, queryCount);
+    let embed: (text: string) => Promise<Float32Array>;
+    if (workload.vectors === SHIPPED_MODEL) {
+      const shipped = await ShippedVectors.load(SHIPPED_MODEL);
+      embed = async (text) => {
+        const v = shipped.vectorFor(text);
+        if (!v) throw new InputError({ field: 'workload.vectors' }, `the shipped ${SHIPPED_MODEL} vectors have no row for the text ${JSON.stringify(text.slice(0, 60))}: rerun scripts/embed-corpus.ts`);
+        return v;
+      };
+    } else {
+      const model = referenceOf(endpoint, 'index-compression');
+      embed = (text) => referenceFloat32(model, text, workload.model);
+    }
     const vectors: Float32Array[] = [];
-    for (const r of collection) vectors.push(await referenceFloat32(model, r.text, workload.model));
+    for (const r of collection) vectors.push(await embed(r.text));
     const ids = collection.map((r) => r.id);
-    const asked = queryRecords.slice(0, workload.queryCount);
     const queries: Float32Array[] = [];
-    for (const q of asked) queries.push(await referenceFloat32(model, q.text, workload.model));
+    for (const q of asked) queries.push(await embed(q.text));
     // Held out: a query text that is also a stored text would be found trivially.
     const storedTexts = new Set(collection.map((r) => r.text));
     const leaked = asked.filter((q) => storedTexts.has(q.text)).length;
@@ -353,6 +417,33 @@ export const indexCompressionDriver: WorkloadDriver<
     return { metrics: result, details };
   },
 };
+
+/**
+ * A collection from the user's vector files: base rows (the first `size`, default all), queries from their file or
+ * held out of the base by the scenario's seed, capped at `queryCount` (default FILE_QUERY_CAP). Ids are `row-<n>`
+ * (the row in the base file as read, after any hold-out).
+ */
+async function prepareFromFiles(
+  workload: IndexCompressionWorkload,
+  source: Exclude<IndexCompressionWorkload['vectors'], string | undefined>,
+  seed: number,
+): Promise<PreparedIndexWorkload> {
+  const sets = await loadVectorSets(
+    source.queries !== undefined
+      ? { base: source.base, queries: source.queries, format: source.format }
+      : { base: source.base, holdOut: { count: source.holdOut!, seed }, format: source.format },
+  );
+  const size = workload.size ?? sets.base.rows;
+  if (sets.base.rows < size) throw new InputError({ field: 'workload.size' }, `asks for ${size} vectors but ${source.base} has ${sets.base.rows}${source.holdOut ? ` after holding out ${source.holdOut}` : ''}`);
+  const queryCount = workload.queryCount ?? Math.min(sets.queries.rows, FILE_QUERY_CAP);
+  if (sets.queries.rows < queryCount) throw new InputError({ field: 'workload.queryCount' }, `asks for ${queryCount} queries but ${source.queries ?? source.base} gives ${sets.queries.rows}`);
+  const rowsOf = (m: VectorMatrix, count: number) => Array.from({ length: count }, (_, i) => m.data.slice(i * m.dim, (i + 1) * m.dim));
+  const vectors = rowsOf(sets.base, size);
+  const queries = rowsOf(sets.queries, queryCount);
+  const ids = vectors.map((_, i) => `row-${i}`);
+  const exact = exactTopK(vectors, ids, queries, workload.k);
+  return { workload, ids, vectors, queries, exact, stats: embeddingStats(vectors, ids, queries, exact, seed) };
+}
 
 function wasmBytesOf(index: VectorIndex): number {
   return index instanceof FlatIndex || index instanceof CompressedIndex || index instanceof ScalarQuantizedIndex ? index.wasmMemoryBytes() : 0;

@@ -2,15 +2,18 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { loadDataset, loadQueries } from '../datasets/load.ts';
 import { readTrace } from '../datasets/traces.ts';
+import { readVectorFile } from '../datasets/vector-files.ts';
 import { InputError, ScenarioError } from '../errors.ts';
 import type { ValidatedScenario } from './scenario-schema.ts';
 import type { CheckedInput, InputDeclaration } from './types.ts';
 
 /** How each kind of declared input is read in full: every line parsed, so a broken one fails here with its number. */
-const READERS: Record<InputDeclaration['kind'], (path: string) => Promise<readonly unknown[]>> = {
+const READERS: Record<InputDeclaration['kind'], (path: string) => Promise<{ length: number }>> = {
   dataset: loadDataset,
   queries: loadQueries,
   trace: readTrace,
+  // Every row checked (width, finite, non-zero norm); a bad one is a DatasetError naming the file and row.
+  vectors: async (path) => ({ length: (await readVectorFile(path)).rows }),
 };
 
 /**

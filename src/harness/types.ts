@@ -209,8 +209,11 @@ export interface MemoryProbe {
  * (vector files, endpoints, database URLs) join this union.
  */
 export interface InputDeclaration {
-  /** How the file is checked: 'dataset' and 'queries' (JSONL records, unique ids), 'trace' (JSONL trace ops). */
-  kind: 'dataset' | 'queries' | 'trace';
+  /**
+   * How the file is checked: 'dataset' and 'queries' (JSONL records, unique ids), 'trace' (JSONL trace ops),
+   * 'vectors' (a vector file: .npy, .fvecs, raw float32 + JSON sidecar, .jsonl; every row checked; records = rows).
+   */
+  kind: 'dataset' | 'queries' | 'trace' | 'vectors';
   /** The path as the workload gives it (relative paths are from the working directory, as the driver reads it). */
   path: string;
   /** The workload field that names it, for messages, e.g. 'workload.dataset'. */
