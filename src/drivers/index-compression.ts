@@ -4,7 +4,7 @@ import { loadDataset, loadQueries } from '../datasets/index.ts';
 import { retainedBytes } from '../harness/memory-probe.ts';
 import { percentiles } from '../harness/statistics.ts';
 import { measurePeers, peerMethodSchema } from './index-pareto.ts';
-import type { ChartHint, DetailTable, MemorySample, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
+import type { ChartHint, DetailTable, InputDeclaration, MemorySample, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { CompressedIndex, type CompressedIndexOptions } from '../parts/vector-index/compressed-index.ts';
 import { compressedIndexOptions, createIndex, indexParamsSchema, precisionSchema, rerankSchema, type IndexParams } from '../parts/vector-index/create.ts';
 import { FlatIndex } from '../parts/vector-index/flat-index.ts';
@@ -18,6 +18,8 @@ import { isPromise, settle } from '../util/maybe-promise.ts';
 import { partStatsTable } from './part-stats.ts';
 import { referenceFloat32, referenceOf } from './reference.ts';
 import { createRng } from '../util/rng.ts';
+import { PgDatabases } from '../parts/vector-store/database.ts';
+import { PgVectorIndex } from '../parts/vector-store/pgvector-index.ts';
 
 /**
  * The index-compression workload: one collection of embeddings (the mock's vectors of a dataset's texts) is built
@@ -49,6 +51,8 @@ const workloadSchema = z
     size: z.number().int().min(2),
     queryCount: z.number().int().min(1),
     model: z.string().default('text-embedding-3-small'),
+    /** Width of the vectors asked of the model (its Matryoshka prefix); default the model's own. */
+    dimensions: z.number().int().min(1).optional(),
     /** Results per query; recall@k is measured for k = 1 and k = this. */
     k: z.number().int().min(1).default(10),
     /** The PCA width sweep (optimized side, first repetition); an empty list skips it. */
@@ -57,7 +61,7 @@ const workloadSchema = z
     sweepVariants: z
       .array(z.object({ precision: precision.default('float32'), rerank: rerank.default(false) }).strict())
       .default([{ precision: 'float32', rerank: false }]),
-    /** Peer methods (binary, matryoshka, usearch) measured beside the sweep on the same vectors (index-pareto.ts); none by default. */
+    /** Peer methods (binary, matryoshka, usearch, pgvector) measured beside the sweep on the same vectors (index-pareto.ts); none by default. */
     peerMethods: z.array(peerMethodSchema).default([]),
   })
   .strict();
@@ -79,6 +83,12 @@ export interface IndexFactoryContext {
 /** A user's VectorIndex for an index-compression variant (`{ label, factory, version }` in place of `params`). */
 export type IndexFactory = (context: IndexFactoryContext) => VectorIndex | Promise<VectorIndex>;
 
+/**
+ * Scores this close are ties: pgvector sums in float32 in another order than FlatIndex, so the two may rank equal
+ * neighbours differently (its README states 1e-5 for exact `vector` search).
+ */
+export const SCORE_TOLERANCE = 1e-5;
+
 const metrics: MetricSpec[] = [
   { name: 'index_bytes', unit: 'bytes', kind: 'counter', better: 'lower', description: "the index's memoryBytes(): stored vectors, re-rank vectors, model and quantizer ranges (exact, from the arrays held)" },
   { name: 'bytes_per_vector', unit: 'bytes', kind: 'counter', better: 'lower', description: 'index_bytes / vectors stored (the model amortized over the collection)' },
@@ -92,6 +102,8 @@ const metrics: MetricSpec[] = [
   { name: 'flat_query_mean_ms', unit: 'ms', kind: 'timing', better: 'lower', description: "FlatIndex's mean search time, interleaved with this side's queries" },
   // A ratio of two timings: compared statistically and never gating (the paired query_mean_ms gates).
   { name: 'query_speedup_vs_flat', unit: 'x', kind: 'ratio', better: 'higher', compare: { method: 'statistical', gate: 'advisory' }, description: "FlatIndex's mean search time / this index's, queries interleaved in the same run" },
+  { name: 'id_mismatches_vs_flat', unit: 'results', kind: 'counter', better: 'lower', description: `results (query, rank) whose id differs from FlatIndex's at the same rank, other than a tie (the two scores at that rank within ${SCORE_TOLERANCE}); a missing result counts` },
+  { name: 'max_score_diff_vs_flat', unit: 'score', kind: 'ratio', better: 'lower', description: "largest |score - FlatIndex's score| for the same id, over every result both returned" },
   { name: 'build_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'adding every vector (fit excluded)' },
   { name: 'fit_ms', unit: 'ms', kind: 'timing', better: 'lower', only: 'optimized', description: "the index's fit() on the collection (PCA, and quantizer ranges when int8)" },
   { name: 'fit_rows', unit: 'rows', kind: 'counter', better: 'lower', only: 'optimized', description: 'rows the fit used (as its report says)' },
@@ -107,6 +119,8 @@ interface PreparedIndexWorkload {
   exact: string[][];
   /** How these embeddings look: pairwise and neighbour similarity (README.md compares them with real ones). */
   stats: DetailTable;
+  /** The scenario's Postgres (pgvector variants and peers), opened on first use, closed by release(). */
+  databases: PgDatabases;
 }
 
 interface Measured {
@@ -163,10 +177,14 @@ export const indexCompressionDriver: WorkloadDriver<
   metrics,
   factory: { part: 'VectorIndex' },
 
-  inputs: (workload) => [
+  inputs: (workload, variants) => [
     { kind: 'dataset', path: workload.dataset, field: 'workload.dataset', atLeast: { count: workload.size, field: 'workload.size' } },
     { kind: 'queries', path: workload.queries, field: 'workload.queries', atLeast: { count: workload.queryCount, field: 'workload.queryCount' } },
+    ...postgresInputs(workload, variants),
   ],
+  async release(prepared) {
+    await prepared.databases.close();
+  },
   async prepare(workload, { seed, endpoint }) {
     const model = referenceOf(endpoint, 'index-compression');
     const [records, queryRecords] = await Promise.all([loadDataset(workload.dataset), loadQueries(workload.queries)]);
@@ -178,17 +196,17 @@ export const indexCompressionDriver: WorkloadDriver<
     }
     const collection = records.slice(0, workload.size);
     const vectors: Float32Array[] = [];
-    for (const r of collection) vectors.push(await referenceFloat32(model, r.text, workload.model));
+    for (const r of collection) vectors.push(await referenceFloat32(model, r.text, workload.model, workload.dimensions));
     const ids = collection.map((r) => r.id);
     const asked = queryRecords.slice(0, workload.queryCount);
     const queries: Float32Array[] = [];
-    for (const q of asked) queries.push(await referenceFloat32(model, q.text, workload.model));
+    for (const q of asked) queries.push(await referenceFloat32(model, q.text, workload.model, workload.dimensions));
     // Held out: a query text that is also a stored text would be found trivially.
     const storedTexts = new Set(collection.map((r) => r.text));
     const leaked = asked.filter((q) => storedTexts.has(q.text)).length;
     if (leaked > 0) throw new InputError({ file: workload.queries }, `${leaked} queries are texts of the collection; queries must be held out`);
     const exact = exactTopK(vectors, ids, queries, workload.k);
-    return { workload, ids, vectors, queries, exact, stats: embeddingStats(vectors, ids, queries, exact, seed) };
+    return { workload, ids, vectors, queries, exact, stats: embeddingStats(vectors, ids, queries, exact, seed), databases: new PgDatabases() };
   },
 
   async run(prepared, params, context) {
@@ -204,7 +222,7 @@ export const indexCompressionDriver: WorkloadDriver<
     const factory = isFactoryVariant<IndexFactory>(params) ? params : undefined;
     const own = isFactoryVariant(params) ? undefined : params;
     const index: VectorIndex = own
-      ? createIndex(own, own.index === 'naive' ? {} : { capacity: entries.length })
+      ? await createIndex(own, own.index === 'naive' ? {} : { capacity: entries.length, dimensions: dims, databases: prepared.databases })
       : await factory!.factory({ dimensions: dims, capacity: entries.length, seed: context.seed });
     let buildStart = started;
     if (index.fit) {
@@ -227,6 +245,8 @@ export const indexCompressionDriver: WorkloadDriver<
         if (isPromise(added)) await added;
       }
     }
+    // pgvector builds its ANN index after the bulk load: part of the build.
+    if (index instanceof PgVectorIndex) await index.buildIndex();
     const buildMs = performance.now() - buildStart;
     const afterSide = await settledSample(context, 'after index');
     const rssAfterSide = process.memoryUsage().rss;
@@ -300,6 +320,7 @@ export const indexCompressionDriver: WorkloadDriver<
       query_p95_ms: s.p95Ms,
       flat_query_mean_ms: f.meanMs,
       query_speedup_vs_flat: f.meanMs / s.meanMs,
+      ...agreementWithFlat(side.results, reference.results),
       build_ms: buildMs,
     };
     if (fit) {
@@ -337,21 +358,64 @@ export const indexCompressionDriver: WorkloadDriver<
     // Release both indexes before the sweep builds its own.
     side.results.length = 0;
     reference.results.length = 0;
-    if (factory) {
+    if (factory || own?.index === 'pgvector') {
       const table = partStatsTable(index.stats?.());
       if (table) details.push(table);
+      if (index instanceof PgVectorIndex) await index.drop();
       await index.close?.();
+      if (own?.index === 'pgvector' && context.repetition === 0 && workload.peerMethods.length > 0) {
+        details.push(await measurePeers({ ids, vectors, queries, exact, k: workload.k, methods: workload.peerMethods, databases: prepared.databases, log: (m) => context.log(m) }));
+      }
     } else if (own?.index === 'compressed' && context.repetition === 0) {
       details.push(prepared.stats);
       if (workload.sweepWidths.length > 0) details.push(sweep(prepared, own, context, reference.bytes));
       if (workload.peerMethods.length > 0) {
         const { ids, vectors, queries, exact } = prepared;
-        details.push(await measurePeers({ ids, vectors, queries, exact, k: workload.k, methods: workload.peerMethods, log: (m) => context.log(m) }));
+        details.push(await measurePeers({ ids, vectors, queries, exact, k: workload.k, methods: workload.peerMethods, databases: prepared.databases, log: (m) => context.log(m) }));
       }
     }
     return { metrics: result, details };
   },
 };
+
+/**
+ * Agreement with FlatIndex query by query: a result whose id differs from FlatIndex's at the same rank counts
+ * unless it is a tie (FlatIndex's score at that rank and the other's within SCORE_TOLERANCE); and the largest
+ * score difference for an id both returned.
+ */
+function agreementWithFlat(results: readonly SearchHit[][], flat: readonly SearchHit[][]): { id_mismatches_vs_flat: number; max_score_diff_vs_flat: number } {
+  let mismatches = 0;
+  let maxDiff = 0;
+  for (let q = 0; q < flat.length; q++) {
+    const mine = results[q] ?? [];
+    const theirs = flat[q];
+    const theirScore = new Map(theirs.map((h) => [h.id, h.score]));
+    for (let r = 0; r < theirs.length; r++) {
+      const hit = mine[r];
+      if (!hit) {
+        mismatches++;
+        continue;
+      }
+      if (hit.id !== theirs[r].id && Math.abs(hit.score - theirs[r].score) > SCORE_TOLERANCE) mismatches++;
+      const same = theirScore.get(hit.id);
+      if (same !== undefined) maxDiff = Math.max(maxDiff, Math.abs(hit.score - same));
+    }
+  }
+  return { id_mismatches_vs_flat: mismatches, max_score_diff_vs_flat: maxDiff };
+}
+
+/** A pre-run check for every user Postgres the variants or pgvector peers name by connectionEnv. */
+function postgresInputs(workload: IndexCompressionWorkload, variants?: { baseline: unknown; optimized: unknown }): InputDeclaration[] {
+  const out: InputDeclaration[] = [];
+  for (const side of ['baseline', 'optimized'] as const) {
+    const params = variants?.[side] as { index?: string; connectionEnv?: string } | undefined;
+    if (params?.index === 'pgvector' && params.connectionEnv) out.push({ kind: 'postgres', connectionEnv: params.connectionEnv, field: `${side}.params.connectionEnv` });
+  }
+  workload.peerMethods.forEach((m, i) => {
+    if (m.method === 'pgvector' && m.connectionEnv) out.push({ kind: 'postgres', connectionEnv: m.connectionEnv, field: `workload.peerMethods[${i}].connectionEnv` });
+  });
+  return out;
+}
 
 function wasmBytesOf(index: VectorIndex): number {
   return index instanceof FlatIndex || index instanceof CompressedIndex || index instanceof ScalarQuantizedIndex ? index.wasmMemoryBytes() : 0;

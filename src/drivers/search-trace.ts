@@ -38,6 +38,7 @@ import { canonicalKey, normalizeQuery, type QueryNormalization } from '../parts/
 import { NaiveSearchCache } from '../parts/search-cache/naive-cache.ts';
 import type { InvalidationPolicy } from '../parts/search-cache/search-cache.ts';
 import { cacheEventsForTrace } from '../parts/search-cache/trace-events.ts';
+import { PgDatabases } from '../parts/vector-store/database.ts';
 
 /**
  * The search-trace workload: a memory pre-loaded with the first `preload` memories of a dataset replays a query
@@ -155,6 +156,8 @@ interface PreparedSearchTrace {
   bounds: Map<string, Bounds>;
   events: Map<InvalidationPolicy, CacheTraceEvent[]>;
   hitCostUs?: number;
+  /** The scenario's Postgres when the index is pgvector, opened on first use, closed by release(). */
+  databases: PgDatabases;
 }
 
 export const searchTraceDriver: WorkloadDriver<
@@ -174,7 +177,13 @@ export const searchTraceDriver: WorkloadDriver<
   inputs: (workload) => [
     { kind: 'trace', path: workload.trace, field: 'workload.trace' },
     { kind: 'dataset', path: workload.dataset, field: 'workload.dataset', atLeast: { count: workload.preload, field: 'workload.preload' } },
+    ...(workload.index.index === 'pgvector' && workload.index.connectionEnv
+      ? [{ kind: 'postgres' as const, connectionEnv: workload.index.connectionEnv, field: 'workload.index.connectionEnv' }]
+      : []),
   ],
+  async release(prepared) {
+    await prepared.databases.close();
+  },
   async prepare(workload, { endpoint }) {
     const [ops, records] = await Promise.all([readTrace(workload.trace), loadDataset(workload.dataset)]);
     if (records.length < workload.preload) {
@@ -218,6 +227,7 @@ export const searchTraceDriver: WorkloadDriver<
       textById,
       bounds: new Map(),
       events: new Map(),
+      databases: new PgDatabases(),
     };
   },
 
@@ -409,6 +419,10 @@ class StoredTextEmbedder implements Embedder {
 /** The workload's index, fitted on the pre-loaded vectors when it needs a fit (sq8, compressed). */
 async function createFittedIndex(prepared: PreparedSearchTrace): Promise<VectorIndex> {
   const params: IndexParams = prepared.workload.index;
+  if (params.index === 'pgvector') {
+    const dimensions = prepared.memoryVectors.values().next().value?.length;
+    return createIndex(params, { dimensions, databases: prepared.databases });
+  }
   const index = createIndex(params);
   if ('fit' in index) index.fit(prepared.preload.map((m) => prepared.memoryVectors.get(m.text)!));
   return index;
