@@ -163,6 +163,19 @@ export const WIDTH_SWEEP_CHART: ChartHint = {
   also: [{ table: 'pareto_peers', group: '{method}', label: 'setting' }],
 };
 
+/** The peers' own chart when no width sweep carries them (a pgvector side): recall@10 against bytes per vector. */
+export const PEERS_CHART: ChartHint = {
+  type: 'front',
+  id: 'pareto-peers',
+  title: 'recall@10 against bytes per vector',
+  caption: "each point a method's setting; pgvector's bytes as Postgres reports the table with its indexes; the dashed step is the Pareto front",
+  x: { column: 'bytes_per_vector', title: 'bytes per vector', scale: 'log' },
+  y: { column: 'recall_at_10', title: 'recall@10' },
+  group: { text: '{method}', title: 'method' },
+  label: 'setting',
+  target: 'recall_at_10',
+};
+
 export const indexCompressionDriver: WorkloadDriver<
   IndexCompressionWorkload,
   IndexCompressionVariant,
@@ -224,12 +237,15 @@ export const indexCompressionDriver: WorkloadDriver<
     const index: VectorIndex = own
       ? await createIndex(own, own.index === 'naive' ? {} : { capacity: entries.length, dimensions: dims, databases: prepared.databases })
       : await factory!.factory({ dimensions: dims, capacity: entries.length, seed: context.seed });
-    let buildStart = started;
+    // Opening is not building: for pgvector it may start the scenario's PGlite server (logged, not in build_ms).
+    let buildStart = performance.now();
+    if (own?.index === 'pgvector') context.log(`pgvector opened in ${(buildStart - started).toFixed(0)} ms (${prepared.databases.get(own.connectionEnv).describe}; server start and connect on first use)`);
     if (index.fit) {
+      const fitStart = buildStart;
       const report = (await settle(index.fit(vectors))) as Partial<{ sampleRows: number; explainedVariance: number; iterations: number; method: string }> | undefined;
       buildStart = performance.now();
       fit = {
-        ms: buildStart - started,
+        ms: buildStart - fitStart,
         rows: typeof report?.sampleRows === 'number' ? report.sampleRows : undefined,
         explainedVariance: typeof report?.explainedVariance === 'number' ? report.explainedVariance : undefined,
         iterations: typeof report?.iterations === 'number' ? report.iterations : 0,
@@ -364,7 +380,8 @@ export const indexCompressionDriver: WorkloadDriver<
       if (index instanceof PgVectorIndex) await index.drop();
       await index.close?.();
       if (own?.index === 'pgvector' && context.repetition === 0 && workload.peerMethods.length > 0) {
-        details.push(await measurePeers({ ids, vectors, queries, exact, k: workload.k, methods: workload.peerMethods, databases: prepared.databases, log: (m) => context.log(m) }));
+        const peers = await measurePeers({ ids, vectors, queries, exact, k: workload.k, methods: workload.peerMethods, databases: prepared.databases, log: (m) => context.log(m) });
+        details.push({ ...peers, chart: PEERS_CHART });
       }
     } else if (own?.index === 'compressed' && context.repetition === 0) {
       details.push(prepared.stats);
