@@ -33,8 +33,10 @@ export default defineScenario({
     boundCapacities: [50, 100, 200, 500],
     measureHitCost: false,
   },
-  // CI: 1,000 operations (200 distinct searches, Zipf 0.9, 2% adds) on 500 pre-loaded memories.
-  quick: { trace: 'datasets/traces/search-pgvector-quick.jsonl', preload: 500 },
+  // CI: 1,000 operations (200 distinct searches, Zipf 0.9, 2% adds; scripts/generate-traces.ts --preload 500 --pool 200
+  // --ops 1000 --seed 14) on 500 pre-loaded memories. Kept outside datasets/traces/, whose texts the shipped real
+  // vectors cover one by one.
+  quick: { trace: 'datasets/pgvector/search-trace-quick.jsonl', preload: 500 },
   mock: { timeScale: 0.05, rateLimit: false },
   repetitions: { full: 3, quick: 1 },
   baseline: { label: 'no-cache', params: { cache: 'none' } },
