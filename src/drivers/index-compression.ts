@@ -4,7 +4,7 @@ import { loadDataset, loadQueries } from '../datasets/index.ts';
 import { retainedBytes } from '../harness/memory-probe.ts';
 import { percentiles } from '../harness/statistics.ts';
 import { measurePeers, peerMethodSchema } from './index-pareto.ts';
-import type { ChartHint, DetailTable, MemorySample, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
+import type { ChartHint, DetailTable, InputDeclaration, MemorySample, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { CompressedIndex, type CompressedIndexOptions } from '../parts/vector-index/compressed-index.ts';
 import { compressedIndexOptions, createIndex, indexParamsSchema, precisionSchema, rerankSchema, type IndexParams } from '../parts/vector-index/create.ts';
 import { FlatIndex } from '../parts/vector-index/flat-index.ts';
@@ -21,6 +21,8 @@ import { createRng } from '../util/rng.ts';
 import { loadVectorSets, type VectorMatrix } from '../datasets/vector-files.ts';
 import { ShippedVectors, SHIPPED_VECTORS_DIR } from '../endpoint/models/shipped-vectors.ts';
 import { join } from 'node:path';
+import { PgDatabases } from '../parts/vector-store/database.ts';
+import { PgVectorIndex } from '../parts/vector-store/pgvector-index.ts';
 
 /**
  * The index-compression workload: one collection of embeddings (the mock's vectors of a dataset's texts) is built
@@ -82,6 +84,8 @@ const workloadSchema = z
     /** Queries asked (the first `queryCount`); for a file source default min(rows, FILE_QUERY_CAP). */
     queryCount: z.number().int().min(1).optional(),
     model: z.string().default('text-embedding-3-small'),
+    /** Width of the vectors asked of the model (its Matryoshka prefix); default the model's own. */
+    dimensions: z.number().int().min(1).optional(),
     /** Results per query; recall@k is measured for k = 1 and k = this. */
     k: z.number().int().min(1).default(10),
     /** The PCA width sweep (optimized side, first repetition); an empty list skips it. */
@@ -90,7 +94,7 @@ const workloadSchema = z
     sweepVariants: z
       .array(z.object({ precision: precision.default('float32'), rerank: rerank.default(false) }).strict())
       .default([{ precision: 'float32', rerank: false }]),
-    /** Peer methods (binary, matryoshka, usearch) measured beside the sweep on the same vectors (index-pareto.ts); none by default. */
+    /** Peer methods (binary, matryoshka, usearch, pgvector) measured beside the sweep on the same vectors (index-pareto.ts); none by default. */
     peerMethods: z.array(peerMethodSchema).default([]),
   })
   .strict()
@@ -118,6 +122,12 @@ export interface IndexFactoryContext {
 /** A user's VectorIndex for an index-compression variant (`{ label, factory, version }` in place of `params`). */
 export type IndexFactory = (context: IndexFactoryContext) => VectorIndex | Promise<VectorIndex>;
 
+/**
+ * Scores this close are ties: pgvector sums in float32 in another order than FlatIndex, so the two may rank equal
+ * neighbours differently (its README states 1e-5 for exact `vector` search).
+ */
+export const SCORE_TOLERANCE = 1e-5;
+
 const metrics: MetricSpec[] = [
   { name: 'index_bytes', unit: 'bytes', kind: 'counter', better: 'lower', description: "the index's memoryBytes(): stored vectors, re-rank vectors, model and quantizer ranges (exact, from the arrays held)" },
   { name: 'bytes_per_vector', unit: 'bytes', kind: 'counter', better: 'lower', description: 'index_bytes / vectors stored (the model amortized over the collection)' },
@@ -131,6 +141,8 @@ const metrics: MetricSpec[] = [
   { name: 'flat_query_mean_ms', unit: 'ms', kind: 'timing', better: 'lower', description: "FlatIndex's mean search time, interleaved with this side's queries" },
   // A ratio of two timings: compared statistically and never gating (the paired query_mean_ms gates).
   { name: 'query_speedup_vs_flat', unit: 'x', kind: 'ratio', better: 'higher', compare: { method: 'statistical', gate: 'advisory' }, description: "FlatIndex's mean search time / this index's, queries interleaved in the same run" },
+  { name: 'id_mismatches_vs_flat', unit: 'results', kind: 'counter', better: 'lower', description: `results (query, rank) whose id differs from FlatIndex's at the same rank, other than a tie (the two scores at that rank within ${SCORE_TOLERANCE}); a missing result counts` },
+  { name: 'max_score_diff_vs_flat', unit: 'score', kind: 'ratio', better: 'lower', description: "largest |score - FlatIndex's score| for the same id, over every result both returned" },
   { name: 'build_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'adding every vector (fit excluded)' },
   { name: 'fit_ms', unit: 'ms', kind: 'timing', better: 'lower', only: 'optimized', description: "the index's fit() on the collection (PCA, and quantizer ranges when int8)" },
   { name: 'fit_rows', unit: 'rows', kind: 'counter', better: 'lower', only: 'optimized', description: 'rows the fit used (as its report says)' },
@@ -146,6 +158,8 @@ interface PreparedIndexWorkload {
   exact: string[][];
   /** How these embeddings look: pairwise and neighbour similarity (README.md compares them with real ones). */
   stats: DetailTable;
+  /** The scenario's Postgres (pgvector variants and peers), opened on first use, closed by release(). */
+  databases: PgDatabases;
 }
 
 interface Measured {
@@ -189,6 +203,19 @@ export const WIDTH_SWEEP_CHART: ChartHint = {
   also: [{ table: 'pareto_peers', group: '{method}', name: '{method} {setting}' }],
 };
 
+/** The peers' own chart when no width sweep carries them (a pgvector side): recall@10 against bytes per vector. */
+export const PEERS_CHART: ChartHint = {
+  type: 'front',
+  id: 'pareto-peers',
+  title: 'recall@10 against bytes per vector',
+  caption: "each point a method's setting; pgvector's bytes as Postgres reports the table with its indexes; the dashed step is the Pareto front",
+  x: { column: 'bytes_per_vector', title: 'bytes per vector', scale: 'log' },
+  y: { column: 'recall_at_10', title: 'recall@10' },
+  group: { text: '{method}', title: 'method' },
+  label: 'setting',
+  target: 'recall_at_10',
+};
+
 export const indexCompressionDriver: WorkloadDriver<
   IndexCompressionWorkload,
   IndexCompressionVariant,
@@ -203,20 +230,24 @@ export const indexCompressionDriver: WorkloadDriver<
   metrics,
   factory: { part: 'VectorIndex' },
 
-  inputs: (workload) => {
+  inputs: (workload, variants) => {
     const source = workload.vectors;
     if (typeof source === 'object') {
       const files = [{ kind: 'vectors' as const, path: source.base, field: 'workload.vectors.base', atLeast: workload.size === undefined ? undefined : { count: workload.size + (source.holdOut ?? 0), field: 'workload.size' } }];
       if (source.queries !== undefined) {
         files.push({ kind: 'vectors', path: source.queries, field: 'workload.vectors.queries', atLeast: workload.queryCount === undefined ? undefined : { count: workload.queryCount, field: 'workload.queryCount' } });
       }
-      return files;
+      return [...files, ...postgresInputs(workload, variants)];
     }
     return [
       { kind: 'dataset', path: workload.dataset, field: 'workload.dataset', atLeast: { count: workload.size!, field: 'workload.size' } },
       { kind: 'queries', path: workload.queries, field: 'workload.queries', atLeast: { count: workload.queryCount!, field: 'workload.queryCount' } },
       ...(source === SHIPPED_MODEL ? [{ kind: 'vectors' as const, path: join(SHIPPED_VECTORS_DIR, `${SHIPPED_MODEL}.f16.npy`), field: 'workload.vectors' }] : []),
+      ...postgresInputs(workload, variants),
     ];
+  },
+  async release(prepared) {
+    await prepared.databases.close();
   },
   async prepare(workload, { seed, endpoint }) {
     if (typeof workload.vectors === 'object') return prepareFromFiles(workload, workload.vectors, seed);
@@ -241,7 +272,7 @@ export const indexCompressionDriver: WorkloadDriver<
       };
     } else {
       const model = referenceOf(endpoint, 'index-compression');
-      embed = (text) => referenceFloat32(model, text, workload.model);
+      embed = (text) => referenceFloat32(model, text, workload.model, workload.dimensions);
     }
     const vectors: Float32Array[] = [];
     for (const r of collection) vectors.push(await embed(r.text));
@@ -253,7 +284,7 @@ export const indexCompressionDriver: WorkloadDriver<
     const leaked = asked.filter((q) => storedTexts.has(q.text)).length;
     if (leaked > 0) throw new InputError({ file: workload.queries }, `${leaked} queries are texts of the collection; queries must be held out`);
     const exact = exactTopK(vectors, ids, queries, workload.k);
-    return { workload, ids, vectors, queries, exact, stats: embeddingStats(vectors, ids, queries, exact, seed) };
+    return { workload, ids, vectors, queries, exact, stats: embeddingStats(vectors, ids, queries, exact, seed), databases: new PgDatabases() };
   },
 
   async run(prepared, params, context) {
@@ -269,14 +300,17 @@ export const indexCompressionDriver: WorkloadDriver<
     const factory = isFactoryVariant<IndexFactory>(params) ? params : undefined;
     const own = isFactoryVariant(params) ? undefined : params;
     const index: VectorIndex = own
-      ? createIndex(own, own.index === 'naive' ? {} : { capacity: entries.length })
+      ? await createIndex(own, own.index === 'naive' ? {} : { capacity: entries.length, dimensions: dims, databases: prepared.databases })
       : await factory!.factory({ dimensions: dims, capacity: entries.length, seed: context.seed });
-    let buildStart = started;
+    // Opening is not building: for pgvector it may start the scenario's PGlite server (logged, not in build_ms).
+    let buildStart = performance.now();
+    if (own?.index === 'pgvector') context.log(`pgvector opened in ${(buildStart - started).toFixed(0)} ms (${prepared.databases.get(own.connectionEnv).describe}; server start and connect on first use)`);
     if (index.fit) {
+      const fitStart = buildStart;
       const report = (await settle(index.fit(vectors))) as Partial<{ sampleRows: number; explainedVariance: number; iterations: number; method: string }> | undefined;
       buildStart = performance.now();
       fit = {
-        ms: buildStart - started,
+        ms: buildStart - fitStart,
         rows: typeof report?.sampleRows === 'number' ? report.sampleRows : undefined,
         explainedVariance: typeof report?.explainedVariance === 'number' ? report.explainedVariance : undefined,
         iterations: typeof report?.iterations === 'number' ? report.iterations : 0,
@@ -292,6 +326,8 @@ export const indexCompressionDriver: WorkloadDriver<
         if (isPromise(added)) await added;
       }
     }
+    // pgvector builds its ANN index after the bulk load: part of the build.
+    if (index instanceof PgVectorIndex) await index.buildIndex();
     const buildMs = performance.now() - buildStart;
     const afterSide = await settledSample(context, 'after index');
     const rssAfterSide = process.memoryUsage().rss;
@@ -365,6 +401,7 @@ export const indexCompressionDriver: WorkloadDriver<
       query_p95_ms: s.p95Ms,
       flat_query_mean_ms: f.meanMs,
       query_speedup_vs_flat: f.meanMs / s.meanMs,
+      ...agreementWithFlat(side.results, reference.results),
       build_ms: buildMs,
     };
     if (fit) {
@@ -402,21 +439,67 @@ export const indexCompressionDriver: WorkloadDriver<
     // Release both indexes before the sweep builds its own.
     side.results.length = 0;
     reference.results.length = 0;
-    if (factory) {
+    if (factory || own?.index === 'pgvector') {
       const table = partStatsTable(index.stats?.());
       if (table) details.push(table);
+      if (index instanceof PgVectorIndex) await index.drop();
       await index.close?.();
+      if (own?.index === 'pgvector' && context.repetition === 0 && workload.peerMethods.length > 0) {
+        const peers = await measurePeers({ ids, vectors, queries, exact, k: workload.k, methods: workload.peerMethods, databases: prepared.databases, log: (m) => context.log(m) });
+        details.push({ ...peers, chart: PEERS_CHART });
+      }
     } else if (own?.index === 'compressed' && context.repetition === 0) {
       details.push(prepared.stats);
       if (workload.sweepWidths.length > 0) details.push(sweep(prepared, own, context, reference.bytes));
       if (workload.peerMethods.length > 0) {
         const { ids, vectors, queries, exact } = prepared;
-        details.push(await measurePeers({ ids, vectors, queries, exact, k: workload.k, methods: workload.peerMethods, log: (m) => context.log(m) }));
+        details.push(await measurePeers({ ids, vectors, queries, exact, k: workload.k, methods: workload.peerMethods, databases: prepared.databases, log: (m) => context.log(m) }));
       }
     }
     return { metrics: result, details };
   },
 };
+
+
+/**
+ * Agreement with FlatIndex query by query: a result whose id differs from FlatIndex's at the same rank counts
+ * unless it is a tie (FlatIndex's score at that rank and the other's within SCORE_TOLERANCE); and the largest
+ * score difference for an id both returned.
+ */
+function agreementWithFlat(results: readonly SearchHit[][], flat: readonly SearchHit[][]): { id_mismatches_vs_flat: number; max_score_diff_vs_flat: number } {
+  let mismatches = 0;
+  let maxDiff = 0;
+  for (let q = 0; q < flat.length; q++) {
+    const mine = results[q] ?? [];
+    const theirs = flat[q];
+    const theirScore = new Map(theirs.map((h) => [h.id, h.score]));
+    for (let r = 0; r < theirs.length; r++) {
+      const hit = mine[r];
+      if (!hit) {
+        mismatches++;
+        continue;
+      }
+      if (hit.id !== theirs[r].id && Math.abs(hit.score - theirs[r].score) > SCORE_TOLERANCE) mismatches++;
+      const same = theirScore.get(hit.id);
+      if (same !== undefined) maxDiff = Math.max(maxDiff, Math.abs(hit.score - same));
+    }
+  }
+  return { id_mismatches_vs_flat: mismatches, max_score_diff_vs_flat: maxDiff };
+}
+
+/** A pre-run check for every user Postgres the variants or pgvector peers name by connectionEnv. */
+function postgresInputs(workload: IndexCompressionWorkload, variants?: { baseline: unknown; optimized: unknown }): InputDeclaration[] {
+  const out: InputDeclaration[] = [];
+  for (const side of ['baseline', 'optimized'] as const) {
+    const params = variants?.[side] as { index?: string; connectionEnv?: string } | undefined;
+    if (params?.index === 'pgvector' && params.connectionEnv) out.push({ kind: 'postgres', connectionEnv: params.connectionEnv, field: `${side}.params.connectionEnv` });
+  }
+  workload.peerMethods.forEach((m, i) => {
+    if (m.method === 'pgvector' && m.connectionEnv) out.push({ kind: 'postgres', connectionEnv: m.connectionEnv, field: `workload.peerMethods[${i}].connectionEnv` });
+  });
+  return out;
+}
+
 
 /**
  * A collection from the user's vector files: base rows (the first `size`, default all), queries from their file or
@@ -442,7 +525,7 @@ async function prepareFromFiles(
   const queries = rowsOf(sets.queries, queryCount);
   const ids = vectors.map((_, i) => `row-${i}`);
   const exact = exactTopK(vectors, ids, queries, workload.k);
-  return { workload, ids, vectors, queries, exact, stats: embeddingStats(vectors, ids, queries, exact, seed) };
+  return { workload, ids, vectors, queries, exact, stats: embeddingStats(vectors, ids, queries, exact, seed), databases: new PgDatabases() };
 }
 
 function wasmBytesOf(index: VectorIndex): number {

@@ -13,6 +13,8 @@ import { BinaryIndex } from '../parts/vector-index/binary-index.ts';
 import { MatryoshkaIndex } from '../parts/vector-index/matryoshka-index.ts';
 import { recallAtK } from '../parts/vector-index/recall.ts';
 import { USEARCH_QUANTIZATIONS, UsearchIndex } from '../parts/vector-index/usearch-index.ts';
+import { createIndex } from '../parts/vector-index/create.ts';
+import type { PgDatabases } from '../parts/vector-store/database.ts';
 
 /** The optional parts of contract C1's VectorIndex these peers have (main's interface does not declare them yet). */
 type PeerIndex = VectorIndex & {
@@ -42,6 +44,29 @@ export const peerMethodSchema = z.discriminatedUnion('method', [
       expansionAdd: z.number().int().min(1).default(128),
     })
     .strict(),
+  /**
+   * pgvector in Postgres (the scenario's database): one table per storage x search, built once, its search
+   * parameter swept (ef_search for HNSW, probes for IVFFlat). Bytes as Postgres reports the table with all its
+   * indexes (pg_total_relation_size). ANN builds are capped by `maxBuildRows`: a larger collection skips them.
+   */
+  z
+    .object({
+      method: z.literal('pgvector'),
+      storage: z.enum(['vector', 'halfvec', 'binary']).default('vector'),
+      search: z.enum(['exact', 'hnsw', 'ivfflat']).default('exact'),
+      m: z.number().int().min(2).max(100).default(16),
+      efConstruction: z.number().int().min(4).max(1000).default(64),
+      /** HNSW: ef_search values swept. */
+      efSearch: z.array(z.number().int().min(1).max(1000)).min(1).default([10, 40, 100]),
+      lists: z.number().int().min(1).optional(),
+      /** IVFFlat: probes swept. */
+      probes: z.array(z.number().int().min(1)).min(1).default([1, 5, 10]),
+      rerankFactor: z.number().int().min(1).default(10),
+      /** Skip the ANN build (a row saying so) above this many vectors: keeps a quick gate inside its budget. */
+      maxBuildRows: z.number().int().min(1).default(20_000),
+      connectionEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+    })
+    .strict(),
 ]);
 export type PeerMethod = z.output<typeof peerMethodSchema>;
 
@@ -58,6 +83,8 @@ export interface ParetoInput {
   /** Results per query; recall@1 and recall@k are reported (the column keeps the name recall_at_10 for the chart). */
   k: number;
   methods: readonly PeerMethod[];
+  /** Where pgvector peers open their tables (needed only for them). */
+  databases?: PgDatabases;
   log?: (message: string) => void;
 }
 
@@ -101,6 +128,39 @@ export async function measurePeers(input: ParetoInput): Promise<DetailTable> {
         const index = new MatryoshkaIndex({ dimensions, initialCapacity: ids.length });
         const ms = await build(index, false);
         await measure('matryoshka', `first ${dimensions} dims, float32`, index, ms, 'exact: arrays held (WebAssembly pages)');
+      }
+    } else if (spec.method === 'pgvector') {
+      if (!input.databases) throw new TypeError('measurePeers: pgvector peers need input.databases');
+      if (spec.search !== 'exact' && ids.length > spec.maxBuildRows) {
+        log(`peers: pgvector ${spec.storage} ${spec.search} skipped: ${ids.length} vectors > maxBuildRows ${spec.maxBuildRows}`);
+        continue;
+      }
+      const sweep = spec.search === 'hnsw' ? spec.efSearch : spec.search === 'ivfflat' ? spec.probes : [0];
+      const index = await createIndex(
+        { index: 'pgvector', storage: spec.storage, search: spec.search, m: spec.m, efConstruction: spec.efConstruction, efSearch: sweep[0] || 40, lists: spec.lists, probes: sweep[0] || 1, rerankFactor: spec.rerankFactor, connectionEnv: spec.connectionEnv },
+        { dimensions: vectors[0]?.length, databases: input.databases },
+      );
+      try {
+        const started = performance.now();
+        await index.addMany(entries);
+        await index.buildIndex();
+        const ms = performance.now() - started;
+        const storage = spec.storage === 'binary' ? `binary + re-rank x${spec.rerankFactor}` : spec.storage;
+        const how = 'as Postgres reports it: pg_total_relation_size (table + TOAST + primary key + namespace btree + ANN index)';
+        for (const value of sweep) {
+          if (spec.search === 'hnsw') index.setSearchParams({ efSearch: value });
+          if (spec.search === 'ivfflat') index.setSearchParams({ probes: value });
+          const setting =
+            spec.search === 'hnsw'
+              ? `${storage}, HNSW m ${spec.m} ef_c ${spec.efConstruction}, ef_search ${value}`
+              : spec.search === 'ivfflat'
+                ? `${storage}, IVFFlat lists ${spec.lists ?? 'rows/1000'}, probes ${value}`
+                : `${storage}, exact scan`;
+          await measure('pgvector', setting, index, ms, how);
+        }
+      } finally {
+        await index.drop().catch(() => {});
+        await index.close();
       }
     } else {
       for (const quantization of spec.quantization) {

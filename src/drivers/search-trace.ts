@@ -38,6 +38,8 @@ import { canonicalKey, normalizeQuery, type QueryNormalization } from '../parts/
 import { NaiveSearchCache } from '../parts/search-cache/naive-cache.ts';
 import type { InvalidationPolicy } from '../parts/search-cache/search-cache.ts';
 import { cacheEventsForTrace } from '../parts/search-cache/trace-events.ts';
+import { PgDatabases } from '../parts/vector-store/database.ts';
+import { PgVectorIndex } from '../parts/vector-store/pgvector-index.ts';
 
 /**
  * The search-trace workload: a memory pre-loaded with the first `preload` memories of a dataset replays a query
@@ -81,6 +83,11 @@ const workloadSchema = z
     index: indexParamsSchema.default({ index: 'naive' }),
     /** Capacities for the bounds table (infinite, Belady, sequential LRU), besides the variant's own. */
     boundCapacities: z.array(z.number().int().positive()).default([50, 100, 200, 500, 1000]),
+    /**
+     * Scores of a served result and of the fresh uncached search may differ by this much and still be equal (ids
+     * must be equal). Default 0 (identical); an out-of-process store may state its own.
+     */
+    staleScoreTolerance: z.number().min(0).max(0.01).default(0),
     /** Time a SearchCache hit with tinybench (SearchCache variant, first repetition). */
     measureHitCost: z.boolean().default(true),
   })
@@ -124,6 +131,8 @@ const metrics: MetricSpec[] = [
   { name: 'evictions', unit: 'entries', kind: 'counter', better: 'lower', description: 'entries dropped for capacity' },
   { name: 'expirations', unit: 'entries', kind: 'counter', better: 'lower', description: 'entries dropped at their TTL' },
   { name: 'embedding_cache_hit_rate', unit: 'fraction', kind: 'counter', better: 'higher', description: 'query embeddings served without a request, over those asked (SearchCache)' },
+  { name: 'index_searches', unit: 'searches', kind: 'counter', better: 'lower', description: "searches the index answered during the replay (counted at the index): for pgvector, database round trips for searches" },
+  { name: 'db_queries', unit: 'queries', kind: 'counter', better: 'lower', description: "SQL statements pgvector ran during the replay (searches, the trace's adds, session settings), from its stats(); pgvector only" },
   { name: 'wall_time_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'first operation to last operation settled' },
   { name: 'latency_p50_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'per-search latency, median' },
   { name: 'latency_p95_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'per-search latency, 95th percentile' },
@@ -155,6 +164,8 @@ interface PreparedSearchTrace {
   bounds: Map<string, Bounds>;
   events: Map<InvalidationPolicy, CacheTraceEvent[]>;
   hitCostUs?: number;
+  /** The scenario's Postgres when the index is pgvector, opened on first use, closed by release(). */
+  databases: PgDatabases;
 }
 
 export const searchTraceDriver: WorkloadDriver<
@@ -174,7 +185,13 @@ export const searchTraceDriver: WorkloadDriver<
   inputs: (workload) => [
     { kind: 'trace', path: workload.trace, field: 'workload.trace' },
     { kind: 'dataset', path: workload.dataset, field: 'workload.dataset', atLeast: { count: workload.preload, field: 'workload.preload' } },
+    ...(workload.index.index === 'pgvector' && workload.index.connectionEnv
+      ? [{ kind: 'postgres' as const, connectionEnv: workload.index.connectionEnv, field: 'workload.index.connectionEnv' }]
+      : []),
   ],
+  async release(prepared) {
+    await prepared.databases.close();
+  },
   async prepare(workload, { endpoint }) {
     const [ops, records] = await Promise.all([readTrace(workload.trace), loadDataset(workload.dataset)]);
     if (records.length < workload.preload) {
@@ -218,6 +235,7 @@ export const searchTraceDriver: WorkloadDriver<
       textById,
       bounds: new Map(),
       events: new Map(),
+      databases: new PgDatabases(),
     };
   },
 
@@ -241,8 +259,11 @@ export const searchTraceDriver: WorkloadDriver<
     const naiveStats = inner instanceof NaiveSearchCache ? () => inner.stats() : undefined;
     const ttlMs = !own || own.cache === 'none' ? 0 : own.ttlMs;
     const audit = new AuditedCache(inner);
-    memory = new MemorySystem({ embedder: stored, queryEmbedder, index, cache: audit });
+    const counted = new SearchCountingIndex(index);
+    memory = new MemorySystem({ embedder: stored, queryEmbedder, index: counted, cache: audit });
     for (const m of prepared.preload) await memory.add(m.text, m.metadata);
+    counted.searches = 0;
+    const dbQueriesBefore = index instanceof PgVectorIndex ? index.stats().sqlQueries : 0;
 
     // The timed replay.
     const served: Array<ServedSearch | undefined> = new Array(ops.length);
@@ -282,6 +303,12 @@ export const searchTraceDriver: WorkloadDriver<
     };
     await Promise.all(Array.from({ length: Math.min(workload.clients, ops.length) }, worker));
     const wallMs = performance.now() - t0;
+    const indexSearches = counted.searches;
+    const dbQueries = index instanceof PgVectorIndex ? index.stats().sqlQueries - dbQueriesBefore : undefined;
+    if (index instanceof PgVectorIndex) {
+      await index.drop();
+      await index.close();
+    }
     await api.close();
     if (errors > 0) context.log(`${errors} search(es) failed; first: ${(firstError as Error)?.message}`);
     if (ttlViolations > 0) context.log(`${ttlViolations} result(s) served past their TTL, the worst by ${worstOverrunMs.toFixed(1)} ms`);
@@ -305,7 +332,9 @@ export const searchTraceDriver: WorkloadDriver<
       latency_p50_ms: p50,
       latency_p95_ms: p95,
       hit_rate: 0,
+      index_searches: indexSearches,
     };
+    if (dbQueries !== undefined) result.db_queries = dbQueries;
     const details: DetailTable[] = [];
     if (factory) {
       // A user's cache: what the driver sees for any cache (searches answered without computing), and its stats().
@@ -409,6 +438,10 @@ class StoredTextEmbedder implements Embedder {
 /** The workload's index, fitted on the pre-loaded vectors when it needs a fit (sq8, compressed). */
 async function createFittedIndex(prepared: PreparedSearchTrace): Promise<VectorIndex> {
   const params: IndexParams = prepared.workload.index;
+  if (params.index === 'pgvector') {
+    const dimensions = prepared.memoryVectors.values().next().value?.length;
+    return createIndex(params, { dimensions, databases: prepared.databases });
+  }
   const index = createIndex(params);
   if ('fit' in index) index.fit(prepared.preload.map((m) => prepared.memoryVectors.get(m.text)!));
   return index;
@@ -445,10 +478,14 @@ async function countStale(
   for (let g = first; g <= last; g++) {
     const due = waiting.get(g);
     if (!due) continue;
+    const batch: Array<readonly [string, number[]]> = [];
     while (stored < inOrder.length && inOrder[stored][1] <= g) {
       const id = inOrder[stored++][0];
-      await settle(index.add(id, prepared.memoryVectors.get(prepared.textById.get(id)!)!));
+      batch.push([id, prepared.memoryVectors.get(prepared.textById.get(id)!)!]);
     }
+    // One bulk insert per generation step (the pre-load arrives as one batch: a database takes it in few statements).
+    if (index.addMany) await settle(index.addMany(batch));
+    else for (const [id, v] of batch) await settle(index.add(id, v));
     const freshByKey = new Map<string, FreshHit[]>();
     for (const i of due) {
       const op = prepared.ops[i] as TraceSearch;
@@ -459,7 +496,7 @@ async function countStale(
         freshByKey.set(key, fresh);
       }
       const search = served[i]!;
-      if (sameResults(search.results, fresh)) continue;
+      if (sameResults(search.results, fresh, prepared.workload.staleScoreTolerance)) continue;
       if (g < search.generationAtReturn) {
         const later = waiting.get(g + 1) ?? [];
         later.push(i);
@@ -468,6 +505,7 @@ async function countStale(
     }
     waiting.delete(g);
   }
+  if (index instanceof PgVectorIndex) await index.drop();
   await index.close?.();
   return stale;
 }
@@ -489,8 +527,34 @@ async function freshSearch(prepared: PreparedSearchTrace, index: VectorIndex, op
   return out;
 }
 
-function sameResults(results: readonly MemoryResult[], fresh: readonly FreshHit[]): boolean {
-  return results.length === fresh.length && results.every((r, i) => r.id === fresh[i].id && r.score === fresh[i].score);
+/** Ids equal rank by rank, scores within `tolerance` (0: identical). */
+function sameResults(results: readonly MemoryResult[], fresh: readonly FreshHit[], tolerance: number): boolean {
+  return results.length === fresh.length && results.every((r, i) => r.id === fresh[i].id && Math.abs(r.score - fresh[i].score) <= tolerance);
+}
+
+/** The workload's index with its search() calls counted (the database round trips a cache saves, for pgvector). */
+class SearchCountingIndex implements VectorIndex {
+  searches = 0;
+  constructor(private readonly inner: VectorIndex) {}
+  get dimensions(): number | undefined {
+    return this.inner.dimensions;
+  }
+  get size(): number {
+    return this.inner.size;
+  }
+  add(id: string, vector: ArrayLike<number>) {
+    return this.inner.add(id, vector);
+  }
+  remove(id: string) {
+    return this.inner.remove(id);
+  }
+  search(vector: ArrayLike<number>, k: number) {
+    this.searches++;
+    return this.inner.search(vector, k);
+  }
+  memoryBytes() {
+    return this.inner.memoryBytes();
+  }
 }
 
 function eventsFor(prepared: PreparedSearchTrace, invalidation: InvalidationPolicy): CacheTraceEvent[] {

@@ -5,10 +5,11 @@ import { readTrace } from '../datasets/traces.ts';
 import { readVectorFile } from '../datasets/vector-files.ts';
 import { InputError, ScenarioError } from '../errors.ts';
 import type { ValidatedScenario } from './scenario-schema.ts';
-import type { CheckedInput, InputDeclaration } from './types.ts';
+import { checkPgConnection } from '../parts/vector-store/database.ts';
+import type { CheckedInput, FileInputDeclaration, InputDeclaration, PostgresInputDeclaration } from './types.ts';
 
 /** How each kind of declared input is read in full: every line parsed, so a broken one fails here with its number. */
-const READERS: Record<InputDeclaration['kind'], (path: string) => Promise<{ length: number }>> = {
+const READERS: Record<FileInputDeclaration['kind'], (path: string) => Promise<{ length: number }>> = {
   dataset: loadDataset,
   queries: loadQueries,
   trace: readTrace,
@@ -24,7 +25,16 @@ const READERS: Record<InputDeclaration['kind'], (path: string) => Promise<{ leng
  */
 export async function checkInputs(scenarios: readonly ValidatedScenario[]): Promise<void> {
   const seen = new Map<string, Promise<{ sha256: string; records: number }>>();
-  const check = (declaration: InputDeclaration) => {
+  const databases = new Map<string, Promise<void>>();
+  const checkDatabase = (declaration: PostgresInputDeclaration) => {
+    let pending = databases.get(declaration.connectionEnv);
+    if (!pending) {
+      pending = checkPgConnection(declaration.connectionEnv);
+      databases.set(declaration.connectionEnv, pending);
+    }
+    return pending;
+  };
+  const check = (declaration: FileInputDeclaration) => {
     const key = `${declaration.kind}\0${declaration.path}`;
     let pending = seen.get(key);
     if (!pending) {
@@ -40,6 +50,11 @@ export async function checkInputs(scenarios: readonly ValidatedScenario[]): Prom
     const checked: CheckedInput[] = [];
     for (const [form, workload] of forms.entries()) {
       for (const declaration of declare(scenario, workload)) {
+        if (declaration.kind === 'postgres') {
+          // A user's database: reachable, login accepted, pgvector installed. Nothing recorded (no URL in run.json).
+          await checkDatabase(declaration);
+          continue;
+        }
         let result;
         try {
           result = await check(declaration);
@@ -65,14 +80,14 @@ export async function checkInputs(scenarios: readonly ValidatedScenario[]): Prom
 }
 
 function declare(scenario: ValidatedScenario, workload: unknown): InputDeclaration[] {
-  const declarations = scenario.definition.driver.inputs!(workload);
+  const declarations = scenario.definition.driver.inputs!(workload, { baseline: scenario.baselineParams, optimized: scenario.optimizedParams });
   if (!Array.isArray(declarations)) {
     throw new ScenarioError({ file: scenario.file, field: 'driver.inputs' }, `driver '${scenario.definition.driver.name}' returned ${typeof declarations}, expected an array of input declarations`);
   }
   return declarations;
 }
 
-async function readInput(declaration: InputDeclaration): Promise<{ sha256: string; records: number }> {
+async function readInput(declaration: FileInputDeclaration): Promise<{ sha256: string; records: number }> {
   const read = READERS[declaration.kind];
   if (!read) throw new InputError({ field: declaration.field }, `unknown input kind '${declaration.kind}'`);
   const records = await read(declaration.path);

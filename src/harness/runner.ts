@@ -113,8 +113,11 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   };
 
   let sweepTable: DetailTable | null = null;
+  let prepared: unknown;
+  let preparedOk = false;
   try {
-    const prepared = await step({ phase: 'prepare' }, prepareOnce);
+    prepared = await step({ phase: 'prepare' }, prepareOnce);
+    preparedOk = true;
     for (let repetition = 0; repetition < scenario.repetitions; repetition++) {
       const order: Side[] = repetition % 2 === 0 ? ['baseline', 'optimized'] : ['optimized', 'baseline'];
       for (const side of order) {
@@ -151,6 +154,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
       }
     }
   } catch (error) {
+    if (preparedOk) await driver.release?.(prepared).catch(() => {});
     const exitCode = error instanceof MemoptError ? error.exitCode : ExitCode.runFailed;
     const result: ScenarioResult = {
       ...base,
@@ -164,6 +168,9 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     emit({ type: 'scenario-end', scenario: definition.name, result });
     return result;
   }
+
+  // The scenario's shared resources (e.g. a database server) end with its last run.
+  await driver.release?.(prepared);
 
   const metrics = driver.metrics
     .map((spec): MetricResult | null => {

@@ -208,7 +208,22 @@ export interface MemoryProbe {
  * (each line parsed, line numbers in errors) and hashes it for run.json before any scenario starts. Later kinds
  * (vector files, endpoints, database URLs) join this union.
  */
-export interface InputDeclaration {
+export type InputDeclaration = FileInputDeclaration | PostgresInputDeclaration;
+
+/**
+ * A user's Postgres named by an environment variable: before any scenario starts the variable must be set, the
+ * server must answer and accept the login, and have pgvector (exit 2 otherwise). Not hashed and not recorded in
+ * run.json (the connection string never is).
+ */
+export interface PostgresInputDeclaration {
+  kind: 'postgres';
+  /** The environment variable holding the connection string. */
+  connectionEnv: string;
+  /** The workload field that names it, for messages, e.g. 'optimized.params.connectionEnv'. */
+  field: string;
+}
+
+export interface FileInputDeclaration {
   /**
    * How the file is checked: 'dataset' and 'queries' (JSONL records, unique ids), 'trace' (JSONL trace ops),
    * 'vectors' (a vector file: .npy, .fvecs, raw float32 + JSON sidecar, .jsonl; every row checked; records = rows).
@@ -224,7 +239,7 @@ export interface InputDeclaration {
 
 /** A declared input after its check: what run.json records under each scenario's manifest. */
 export interface CheckedInput {
-  kind: InputDeclaration['kind'];
+  kind: FileInputDeclaration['kind'];
   field: string;
   path: string;
   /** sha256 of the file's bytes when it was checked. */
@@ -248,7 +263,9 @@ export interface WorkloadDriver<W = unknown, P = unknown, S = unknown, WIn = W, 
    * Every file `prepare` and `run` will read for this workload (after defaults), so the harness checks and hashes
    * them all before the first scenario starts. Default: none.
    */
-  inputs?(workload: W): InputDeclaration[];
+  inputs?(workload: W, variants?: { baseline: unknown; optimized: unknown }): InputDeclaration[];
+  /** Releases what prepare() or the runs opened for the whole scenario (a database server...), after its last run. */
+  release?(prepared: S): Promise<void>;
   /** Work shared by every run (load the dataset, ...); not timed. */
   prepare(workload: W, context: PrepareContext): Promise<S>;
   /**

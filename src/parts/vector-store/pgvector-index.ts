@@ -409,7 +409,8 @@ function arrayLiteral(values: readonly (string | null)[]): string {
   return `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`)).join(',')}}`;
 }
 
-async function ensureExtension(s: SqlSession, create: boolean): Promise<void> {
+/** Creates the vector extension if asked and allowed, and checks it is there (VectorStoreError, exit 2, if not). */
+export async function ensureExtension(s: SqlSession, create: boolean): Promise<void> {
   if (create) {
     try {
       await s.query('CREATE EXTENSION IF NOT EXISTS vector');
