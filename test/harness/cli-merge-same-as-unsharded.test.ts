@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import type { MetricComparison } from '../../src/compare/types.ts';
 import { lastRun, latestRun } from '../support/run-folders.ts';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
@@ -115,5 +114,3 @@ describe('run --shard 1/2 + run --shard 2/2 + merge = one unsharded run', () => 
     expect(merged.err).toMatch(/baseline 'merged' not saved: the run is failed/);
   });
 });
-
-export type { MetricComparison };
