@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { checkBaselineName, DEFAULT_BASELINES_DIR, loadRunReport, resolveRunRef, saveBaseline } from '../compare/baselines.ts';
@@ -9,10 +10,11 @@ import { MOCK_MODEL_VERSION } from '../endpoint/mock/embedding-model.ts';
 import { describeEnvironment } from '../harness/environment.ts';
 import { checkInputs } from '../harness/inputs.ts';
 import { MAX_SEED, type ValidatedScenario } from '../harness/scenario-schema.ts';
-import { parseShard, shardNames, type ShardSpec } from '../harness/shard.ts';
+import { DEFAULT_DURATIONS_FILE, loadDurations, parseShard, planShards, type ScenarioDurations, type ShardSpec } from '../harness/shard.ts';
 import { findScenarioFiles, loadScenarios } from '../harness/loader.ts';
+import { mergeShardRuns, type ShardRun } from '../harness/shard-merge.ts';
 import { exitCodeFor, runScenario } from '../harness/runner.ts';
-import type { EnvironmentInfo, RunReport, ScenarioResult } from '../harness/types.ts';
+import type { EnvironmentInfo, RunReport, ScenarioResult, ShardInfo } from '../harness/types.ts';
 import { renderCharts } from '../report/charts/render.ts';
 import { formatComparison, formatEnvironment, formatOutcome, formatScenario } from '../report/console.ts';
 import { comparisonCsv, csvExporter, jsonExporter } from '../report/csv.ts';
@@ -20,7 +22,7 @@ import type { Exporter } from '../report/exporter.ts';
 import { markdownExporter, renderMarkdown } from '../report/markdown.ts';
 import { ProgressDisplay } from '../report/progress.ts';
 import { checkOutputFile, checkOutputFolder } from '../report/output-check.ts';
-import { ReportWriter, writeReportFiles } from '../report/report-writer.ts';
+import { LAST_POINTER, ReportWriter, writeReportFiles } from '../report/report-writer.ts';
 import { checkComplete, createRunFolder, resolveRunFolder } from '../report/run-folder.ts';
 import { describeTarget } from './describe.ts';
 import { serveCommand, serveOptions } from './serve.ts';
@@ -115,7 +117,11 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
             default: 'reports',
             describe: 'Reports root: the run writes into <out>/runs/<time>-<id>/; <out>/latest names the last complete run',
           })
-          .option('shard', { type: 'string', describe: 'Run only share i of n of the selected scenarios (e.g. 1/2): the same split on every machine' }),
+          .option('shard', { type: 'string', describe: 'Run only share i of n of the selected scenarios (e.g. 1/2): the same split on every machine' })
+          .option('durations', {
+            type: 'string',
+            describe: `With --shard: a committed duration file (scenario -> seconds) to balance the shards by, or 'none' to deal by count (default: ${DEFAULT_DURATIONS_FILE} if it exists)`,
+          }),
       async (args) => {
         exitCode = await runCommand(
           argv,
@@ -124,6 +130,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
             files: args.files ?? [],
             out: args.out,
             shard: args.shard === undefined ? undefined : parseShard(args.shard),
+            durations: args.durations,
           },
           io,
         );
@@ -157,6 +164,24 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       },
     )
     .command(
+      'merge <dirs..>',
+      "Merge the run folders of `run --shard i/n` into one complete run: summary, detail tables, run.json with each shard's manifest, and the exit code the unsharded run would have given",
+      (y) =>
+        y
+          .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'Shard run folders, or reports roots (their last run) or pointer files' })
+          .option('out', { type: 'string', default: 'reports', describe: 'Reports root: the merged run writes into <out>/runs/<time>-<id>/ and moves <out>/latest to it' })
+          .option('markdown', { type: 'string', describe: 'Also write a Markdown summary to this file (CI job summary, PR comment)' })
+          .option('save-baseline', { type: 'string', describe: 'Also save the merged run as a baseline of this name (for memopt compare NAME)' })
+          .option('baselines-dir', { type: 'string', default: DEFAULT_BASELINES_DIR, describe: 'Folder of saved baselines' }),
+      async (args) => {
+        exitCode = await mergeCommand(
+          argv,
+          { dirs: args.dirs ?? [], out: args.out, markdown: args.markdown, saveBaseline: args['save-baseline'], baselinesDir: args['baselines-dir'] },
+          io,
+        );
+      },
+    )
+    .command(
       'report [dir]',
       'Render SVG charts and a self-contained HTML page from a report folder (sweeps, curves, bounds)',
       (y) =>
@@ -184,7 +209,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
         exitCode = await serveCommand(args, { out: io.out });
       },
     )
-    .demandCommand(1, 'Name a command: run, compare, report or list (see --help)')
+    .demandCommand(1, 'Name a command: run, compare, merge, report or list (see --help)')
     .strict()
     .help()
     .alias('h', 'help')
@@ -232,6 +257,15 @@ interface RunArgs {
   verbose: boolean;
   /** `run --shard i/n`: only this share of the selected scenarios. */
   shard?: ShardSpec;
+  /** `--durations FILE|none`: the committed duration file that balances shards (default scenarios/durations.json if present). */
+  durations?: string;
+}
+
+/** The duration file a sharded run balances by: the one named, none for 'none', else the default file if it exists. */
+async function shardDurations(option: string | undefined): Promise<ScenarioDurations | undefined> {
+  if (option === 'none') return undefined;
+  if (option !== undefined) return loadDurations(option);
+  return existsSync(DEFAULT_DURATIONS_FILE) ? loadDurations(DEFAULT_DURATIONS_FILE) : undefined;
 }
 
 function checkRunArgs(args: Omit<RunArgs, 'out'>): void {
@@ -280,8 +314,18 @@ async function runScenarios(
   // Every selected scenario is validated and its inputs checked, on every shard too: each refuses the same bad input.
   await checkInputs(scenarios);
   const selected = scenarios.map((s) => s.definition.name);
+  let shardInfo: ShardInfo | null = null;
   if (args.shard) {
-    const mine = shardNames(selected, args.shard);
+    const durations = await shardDurations(args.durations);
+    const plan = planShards(selected, args.shard.count, durations);
+    const mine = new Set(plan.shards[args.shard.index - 1]);
+    shardInfo = {
+      ...args.shard,
+      scenarios: selected,
+      assigned: [...mine],
+      balance: plan.balance,
+      inputs: scenarios.flatMap((s) => (s.inputs ?? []).map((i) => ({ scenario: s.definition.name, field: i.field, path: i.path, sha256: i.sha256 }))),
+    };
     scenarios = scenarios.filter((s) => mine.has(s.definition.name));
   }
   await checkOutputFolder(args.out, '--out');
@@ -289,7 +333,7 @@ async function runScenarios(
   args.preflight?.(scenarios);
 
   const environment = describeEnvironment({ seed: args.seed, quick: args.quick, repetitions: args.repetitions, argv });
-  environment.shard = args.shard ? { ...args.shard, scenarios: [...selected].sort() } : null;
+  environment.shard = shardInfo;
   const exporters: Exporter[] = [csvExporter, jsonExporter];
   if (args.markdown) exporters.push(markdownExporter(resolve(args.markdown)));
   const root = resolve(args.out);
@@ -351,7 +395,7 @@ function watchSignals(source: SignalSource | undefined) {
 }
 
 /** Saves the run's report files as a baseline; refused for a run that did not complete unless --allow-incomplete. */
-async function saveRun(args: RunArgs, environment: EnvironmentInfo, writer: ReportWriter, io: CliIo): Promise<void> {
+async function saveRun(args: Pick<RunArgs, 'saveBaseline' | 'baselinesDir' | 'allowIncomplete'>, environment: EnvironmentInfo, writer: ReportWriter, io: CliIo): Promise<void> {
   if (!args.saveBaseline) return;
   if (writer.runStatus() !== 'complete' && !args.allowIncomplete) {
     io.err(`memopt: baseline '${args.saveBaseline}' not saved: the run is ${writer.runStatus()} (pass --allow-incomplete to save it anyway)\n`);
@@ -369,6 +413,7 @@ async function saveRun(args: RunArgs, environment: EnvironmentInfo, writer: Repo
 
 async function runCommand(argv: readonly string[], args: RunArgs, io: CliIo): Promise<number> {
   checkRunArgs(args);
+  if (args.durations !== undefined && !args.shard) throw new UsageError({ field: '--durations' }, 'balances shards: use it with --shard i/n');
   const { environment, results, writer, interruptedWith } = await runScenarios(args, io, argv);
   if (interruptedWith !== undefined) return interruptedWith;
   const exitCode = exitCodeFor(results);
@@ -470,6 +515,51 @@ async function compareCommand(argv: readonly string[], args: CompareArgs, io: Cl
   io.out(`${formatOutcome(results)}\nReports: ${writer.outDir}/summary.csv, ${writer.outDir}/comparison.csv\nexit code ${exitCode}\n`);
   await saveRun(runArgs, environment, writer, io);
   return exitCode;
+}
+
+interface MergeArgs {
+  dirs: string[];
+  out: string;
+  markdown?: string;
+  saveBaseline?: string;
+  baselinesDir: string;
+}
+
+/** A shard's run folder: a run folder, a pointer file, or a reports root's `last` run (so an unfinished shard is named). */
+async function resolveShardFolder(path: string): Promise<string> {
+  const full = resolve(path);
+  if (!existsSync(join(full, 'run.json')) && existsSync(join(full, LAST_POINTER))) return resolveRunFolder(join(full, LAST_POINTER), 'merge');
+  return resolveRunFolder(path, 'merge');
+}
+
+/**
+ * `memopt merge`: checks the shard runs belong together (see mergeShardRuns), then writes the merged run through
+ * the one report writer, as a run would, and ends with the exit code the unsharded run would have given.
+ */
+async function mergeCommand(argv: readonly string[], args: MergeArgs, io: CliIo): Promise<number> {
+  if (args.saveBaseline !== undefined) checkBaselineName(args.saveBaseline);
+  if (args.markdown !== undefined && args.markdown.trim() === '') throw new UsageError({ field: '--markdown' }, 'expected a file name');
+  const shards: ShardRun[] = [];
+  for (const path of args.dirs) {
+    const dir = await resolveShardFolder(path);
+    shards.push({ dir, report: await loadRunReport(dir) });
+  }
+  const merged = mergeShardRuns(shards);
+  await checkOutputFolder(args.out, '--out');
+  if (args.markdown) await checkOutputFile(args.markdown, '--markdown');
+  const environment: EnvironmentInfo = { ...merged.environment, argv: [...argv] };
+  const exporters: Exporter[] = [csvExporter, jsonExporter];
+  if (args.markdown) exporters.push(markdownExporter(resolve(args.markdown)));
+  const root = resolve(args.out);
+  const writer = new ReportWriter(await createRunFolder(root, environment), environment, exporters, root);
+  await writer.start();
+  for (const result of merged.results) await writer.add(result);
+  await writer.finish({ exitCode: merged.exitCode });
+  io.out(`Merged ${shards.length} shard(s), ${merged.results.length} scenario(s): ${writer.outDir}\n\n`);
+  for (const result of merged.results) io.out(`${formatScenario(result)}\n`);
+  io.out(`${formatOutcome(merged.results)}\nReports: ${writer.outDir}/summary.csv\n`);
+  await saveRun({ saveBaseline: args.saveBaseline, baselinesDir: args.baselinesDir, allowIncomplete: false }, environment, writer, io);
+  return merged.exitCode;
 }
 
 async function reportCommand(args: { dir: string; out?: string; allowIncomplete: boolean }, io: CliIo): Promise<number> {

@@ -473,7 +473,35 @@ export interface EnvironmentInfo {
   /** The mock's MOCK_MODEL_VERSION: its vectors (and so recall, hits, bytes) change with it. */
   mockModelVersion?: string;
   /** Set for `run --shard i/n`: this run's share of the selected scenarios (see src/harness/shard.ts). */
-  shard?: { index: number; count: number; scenarios: string[] } | null;
+  shard?: ShardInfo | null;
+  /** Set for a run `memopt merge` made of shard runs: each shard's folder, status and full manifest. */
+  mergedFrom?: MergedShard[];
+}
+
+/** What a shard run records so `memopt merge` can check its shards belong together (run.json `environment.shard`). */
+export interface ShardInfo {
+  index: number;
+  count: number;
+  /** Every selected scenario, in the order an unsharded run would run them. */
+  scenarios: string[];
+  /** This shard's share, sorted by name. */
+  assigned?: string[];
+  /** How the share was dealt (by count, or by which duration file). */
+  balance?: { by: 'count' } | { by: 'durations'; file: string; sha256: string; estimated: string[] };
+  /** The input files of every selected scenario (each shard checks them all), for `merge` to compare. */
+  inputs?: Array<{ scenario: string; field: string; path: string; sha256: string }>;
+}
+
+/** One shard of a merged run, as run.json's `environment.mergedFrom` records it. */
+export interface MergedShard {
+  index: number;
+  dir: string;
+  runId: string;
+  status: RunStatus | undefined;
+  exitCode: number | null | undefined;
+  finishedAt: string | null | undefined;
+  /** The shard run's own manifest (machine, versions, options, its shard info). */
+  environment: EnvironmentInfo;
 }
 
 /** One unit of a scenario's work, as the runner announces it to a progress display. */

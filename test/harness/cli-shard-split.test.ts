@@ -30,11 +30,11 @@ describe('memopt run --shard i/n', () => {
     const out = join(await mkdtemp(join(tmpdir(), 'memopt-shard-')), 'reports');
     const ran: string[][] = [];
     for (const shard of ['1/2', '2/2']) {
-      const r = await cli('run', suite, '--filter', filter, '--shard', shard, '--out', out);
+      const r = await cli('run', suite, '--filter', filter, '--shard', shard, '--durations', 'none', '--out', out);
       expect([0, 1]).toContain(r.code);
       const run = JSON.parse(await readFile(join(await lastRun(out), 'run.json'), 'utf8'));
       expect(run.status).toBe('complete');
-      expect(run.environment.shard).toEqual({ index: Number(shard[0]), count: 2, scenarios: ['fixture-advisory', 'fixture-missing', 'fixture-passing'] });
+      expect(run.environment.shard).toMatchObject({ index: Number(shard[0]), count: 2, scenarios: ['fixture-advisory', 'fixture-missing', 'fixture-passing'], balance: { by: 'count' } });
       ran.push(run.scenarios.map((s: { name: string }) => s.name));
     }
     expect(ran).toEqual([['fixture-advisory', 'fixture-passing'], ['fixture-missing']]);
