@@ -12,6 +12,8 @@ import { MAX_SEED, type ValidatedScenario } from '../harness/scenario-schema.ts'
 import { parseShard, shardNames, type ShardSpec } from '../harness/shard.ts';
 import { findScenarioFiles, loadScenarios } from '../harness/loader.ts';
 import { exitCodeFor, runScenario } from '../harness/runner.ts';
+import { ENDPOINT_KINDS, openScenarioEndpoints, type EndpointKind, type ScenarioEndpoints } from '../harness/scenario-endpoint.ts';
+import type { MockApiConfigInput } from '../endpoint/mock/types.ts';
 import type { EnvironmentInfo, RunReport, ScenarioResult } from '../harness/types.ts';
 import { renderCharts } from '../report/charts/render.ts';
 import { formatComparison, formatEnvironment, formatOutcome, formatScenario } from '../report/console.ts';
@@ -67,7 +69,14 @@ function runOptions<T>(y: Argv<T>) {
     .option('baselines-dir', { type: 'string', default: DEFAULT_BASELINES_DIR, describe: 'Folder of saved baselines' })
     .option('markdown', { type: 'string', describe: 'Also write a Markdown summary to this file (CI job summary, PR comment)' })
     .option('allow-incomplete', { type: 'boolean', default: false, describe: 'Use (compare, save as a baseline) a run that did not complete: interrupted, failed or still running' })
-    .option('verbose', { type: 'boolean', default: false, describe: "Print the drivers' progress lines too" });
+    .option('verbose', { type: 'boolean', default: false, describe: "Print the drivers' progress lines too" })
+    .option('endpoint-kind', {
+      type: 'string',
+      choices: ENDPOINT_KINDS,
+      // The test suite sets MEMOPT_ENDPOINT_KIND=mock (vitest.config.ts): unit tests keep the in-process mock.
+      default: (process.env.MEMOPT_ENDPOINT_KIND as EndpointKind | undefined) ?? 'server',
+      describe: "What the scenarios talk to: 'server' (memopt's server over HTTP in a child process, one per scenario) or 'mock' (the in-process msw mock, whose CPU counts as the client's)",
+    });
 }
 
 /** The parsed options `runOptions` declares, as `run` and `compare` pass them on. */
@@ -82,6 +91,7 @@ function sharedRunArgs(args: {
   markdown?: string;
   'allow-incomplete': boolean;
   verbose: boolean;
+  'endpoint-kind': string;
 }): Omit<RunArgs, 'files' | 'out'> {
   return {
     quick: args.quick,
@@ -94,6 +104,7 @@ function sharedRunArgs(args: {
     markdown: args.markdown,
     allowIncomplete: args['allow-incomplete'],
     verbose: args.verbose,
+    endpointKind: args['endpoint-kind'] as EndpointKind,
   };
 }
 
@@ -230,6 +241,8 @@ interface RunArgs {
   markdown?: string;
   allowIncomplete: boolean;
   verbose: boolean;
+  /** What the scenarios talk to (scenario-endpoint.ts). */
+  endpointKind: EndpointKind;
   /** `run --shard i/n`: only this share of the selected scenarios. */
   shard?: ShardSpec;
 }
@@ -306,14 +319,18 @@ async function runScenarios(
   out(`${formatEnvironment(environment)}\nRun folder: ${writer.outDir}\n\n`);
   const signals = watchSignals(io.signals);
   const results: ScenarioResult[] = [];
+  // The scenario's endpoints, kept here so a signal stops its server too (the runner closes them otherwise).
+  let current: ScenarioEndpoints | null = null;
+  const endpoints = (mockInput: MockApiConfigInput) => (current = openScenarioEndpoints(args.endpointKind, mockInput));
   try {
     for (const scenario of scenarios) {
       const outcome = await Promise.race([
-        runScenario(scenario, { quick: args.quick, sweep: args.sweep, onEvent: (event) => progress.handle(event) }).then((result) => ({ result })),
+        runScenario(scenario, { quick: args.quick, sweep: args.sweep, endpoints, onEvent: (event) => progress.handle(event) }).then((result) => ({ result })),
         signals.received,
       ]);
       if (!('result' in outcome)) {
         progress.stop();
+        await (current as ScenarioEndpoints | null)?.close();
         await writer.interrupt(outcome.exitCode);
         io.err(`memopt: ${outcome.signal}: run interrupted during ${scenario.definition.name}; ${results.length} scenario(s) recorded in ${writer.outDir} (status interrupted)\n`);
         return { environment, results, writer, interruptedWith: outcome.exitCode };
