@@ -8,5 +8,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // The CLI's scenarios talk to the in-process mock in tests (the CLI's default is a memopt server in a child
+    // process, one start per scenario); tests of the server path pass --endpoint-kind server.
+    env: { MEMOPT_ENDPOINT_KIND: 'mock' },
   },
 });

@@ -14,6 +14,11 @@ import { DEFAULT_DURATIONS_FILE, loadDurations, parseShard, planShards, type Sce
 import { findScenarioFiles, loadScenarios } from '../harness/loader.ts';
 import { mergeShardRuns, type ShardRun } from '../harness/shard-merge.ts';
 import { exitCodeFor, runScenario } from '../harness/runner.ts';
+import { ENDPOINT_KINDS, openScenarioEndpoints, type EndpointChoice, type EndpointKind, type ScenarioEndpoints } from '../harness/scenario-endpoint.ts';
+import { createUrlEndpoint, DEFAULT_API_KEY_ENV, type UrlEndpointOptions } from '../endpoint/url-endpoint.ts';
+import { PRICE_TABLE_USD_PER_MILLION_TOKENS } from '../endpoint/cost-guard.ts';
+import { costBounds, guardCost, prepareForUrlEndpoint, type EndpointGuardArgs } from './endpoint-guard.ts';
+import type { MockApiConfigInput } from '../endpoint/mock/types.ts';
 import type { EnvironmentInfo, RunReport, ScenarioResult, ShardInfo } from '../harness/types.ts';
 import { renderCharts } from '../report/charts/render.ts';
 import { formatComparison, formatEnvironment, formatOutcome, formatScenario } from '../report/console.ts';
@@ -69,7 +74,50 @@ function runOptions<T>(y: Argv<T>) {
     .option('baselines-dir', { type: 'string', default: DEFAULT_BASELINES_DIR, describe: 'Folder of saved baselines' })
     .option('markdown', { type: 'string', describe: 'Also write a Markdown summary to this file (CI job summary, PR comment)' })
     .option('allow-incomplete', { type: 'boolean', default: false, describe: 'Use (compare, save as a baseline) a run that did not complete: interrupted, failed or still running' })
-    .option('verbose', { type: 'boolean', default: false, describe: "Print the drivers' progress lines too" });
+    .option('verbose', { type: 'boolean', default: false, describe: "Print the drivers' progress lines too" })
+    .option('endpoint-kind', {
+      type: 'string',
+      choices: ENDPOINT_KINDS,
+      // The test suite sets MEMOPT_ENDPOINT_KIND=mock (vitest.config.ts): unit tests keep the in-process mock.
+      default: (process.env.MEMOPT_ENDPOINT_KIND as EndpointKind | undefined) ?? 'server',
+      describe: "What the scenarios talk to: 'server' (memopt's server over HTTP in a child process, one per scenario) or 'mock' (the in-process msw mock, whose CPU counts as the client's)",
+    })
+    .option('endpoint', { type: 'string', describe: 'Run the ingest scenarios against this OpenAI-compatible base URL (e.g. http://127.0.0.1:8000/v1) instead of memopt\'s server' })
+    .option('model', { type: 'string', describe: "With --endpoint: the model, replacing the scenarios' own" })
+    .option('dimensions', { type: 'number', describe: "With --endpoint: the dimensions parameter, replacing the scenarios' own" })
+    .option('api-key-env', { type: 'string', default: DEFAULT_API_KEY_ENV, describe: "With --endpoint: the environment variable holding the API key ('none': send no key)" })
+    .option('header', { type: 'string', array: true, describe: 'With --endpoint: an extra request header K=V (e.g. api-key=...); the value is never written anywhere' })
+    .option('query', { type: 'string', array: true, describe: 'With --endpoint: an extra query parameter K=V (e.g. api-version=2024-10-21); the value is never written anywhere' })
+    .option('max-cost-usd', { type: 'number', describe: 'With --endpoint: the most this run may cost (required for an endpoint not on this machine); a larger bound is refused' })
+    .option('price-per-million-tokens', { type: 'number', describe: 'With --endpoint: USD per million tokens, for a model without a known list price' })
+    .option('dry-run', { type: 'boolean', default: false, describe: "With --endpoint: print each scenario's cost bound and stop" });
+}
+
+/** `K=V` options (--header, --query) as a record; a malformed one is a usage error naming the flag. */
+function keyValues(values: readonly string[] | undefined, flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of values ?? []) {
+    const at = item.indexOf('=');
+    // The value is never echoed: it may be a secret.
+    if (at <= 0) throw new UsageError({ field: flag }, 'expected K=V (a name, =, a value)');
+    out[item.slice(0, at)] = item.slice(at + 1);
+  }
+  return out;
+}
+
+/** argv for run.json: the values of --header and --query (secrets) replaced by their names. */
+function redactArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const inline = /^--(header|query)=(.*)$/.exec(arg);
+    if (inline) out.push(`--${inline[1]}=${inline[2].split('=')[0]}=[redacted]`);
+    else if (arg === '--header' || arg === '--query') {
+      out.push(arg);
+      if (i + 1 < argv.length) out.push(`${argv[++i].split('=')[0]}=[redacted]`);
+    } else out.push(arg);
+  }
+  return out;
 }
 
 /** The parsed options `runOptions` declares, as `run` and `compare` pass them on. */
@@ -84,7 +132,34 @@ function sharedRunArgs(args: {
   markdown?: string;
   'allow-incomplete': boolean;
   verbose: boolean;
+  'endpoint-kind': string;
+  endpoint?: string;
+  model?: string;
+  dimensions?: number;
+  'api-key-env': string;
+  header?: string[];
+  query?: string[];
+  'max-cost-usd'?: number;
+  'price-per-million-tokens'?: number;
+  'dry-run': boolean;
 }): Omit<RunArgs, 'files' | 'out'> {
+  const url = args.endpoint === undefined ? undefined : {
+    options: {
+      baseURL: args.endpoint,
+      apiKeyEnv: args['api-key-env'] === 'none' ? null : args['api-key-env'],
+      headers: keyValues(args.header, '--header'),
+      query: keyValues(args.query, '--query'),
+      // The client ledger's costUsd: list prices, and --price-per-million-tokens for --model.
+      pricesUsdPerMillionTokens: {
+        ...PRICE_TABLE_USD_PER_MILLION_TOKENS,
+        ...(args.model !== undefined && args['price-per-million-tokens'] !== undefined ? { [args.model]: args['price-per-million-tokens'] } : {}),
+      },
+    },
+    guard: { baseURL: args.endpoint, model: args.model, dimensions: args.dimensions, maxCostUsd: args['max-cost-usd'], pricePerMillionTokens: args['price-per-million-tokens'] },
+  };
+  if (!url && (args.model !== undefined || args.dimensions !== undefined || args['dry-run'] || args['max-cost-usd'] !== undefined)) {
+    throw new UsageError({ field: '--endpoint' }, '--model, --dimensions, --max-cost-usd and --dry-run apply to a run with --endpoint URL');
+  }
   return {
     quick: args.quick,
     filter: args.filter,
@@ -96,6 +171,9 @@ function sharedRunArgs(args: {
     markdown: args.markdown,
     allowIncomplete: args['allow-incomplete'],
     verbose: args.verbose,
+    endpointKind: args['endpoint-kind'] as EndpointKind,
+    url,
+    dryRun: args['dry-run'],
   };
 }
 
@@ -255,6 +333,12 @@ interface RunArgs {
   markdown?: string;
   allowIncomplete: boolean;
   verbose: boolean;
+  /** What the scenarios talk to (scenario-endpoint.ts). */
+  endpointKind: EndpointKind;
+  /** `--endpoint URL`: a user's endpoint (replaces endpointKind) and its cost guard. */
+  url?: { options: UrlEndpointOptions; guard: EndpointGuardArgs };
+  /** With url: print the cost bounds and stop. */
+  dryRun?: boolean;
   /** `run --shard i/n`: only this share of the selected scenarios. */
   shard?: ShardSpec;
   /** `--durations FILE|none`: the committed duration file that balances shards (default scenarios/durations.json if present). */
@@ -303,7 +387,7 @@ async function runScenarios(
   },
   io: CliIo,
   argv: readonly string[],
-): Promise<ScenarioRun> {
+): Promise<ScenarioRun | null> {
   const files = await findScenarioFiles(args.files, DEFAULT_SCENARIO_DIR);
   if (files.length === 0) throw new UsageError({ file: args.files.join(' ') || DEFAULT_SCENARIO_DIR }, 'no scenario files found');
   let scenarios = await loadScenarios(files, { quick: args.quick, seed: args.seed, filter: args.filter, repetitions: args.repetitions });
@@ -331,8 +415,16 @@ async function runScenarios(
   await checkOutputFolder(args.out, '--out');
   if (args.markdown) await checkOutputFile(args.markdown, '--markdown');
   args.preflight?.(scenarios);
+  if (args.url) {
+    // Before any request: which scenarios may run, and what they may cost at most (exit 2 when refused).
+    await createUrlEndpoint(args.url.options).close(); // a bad URL or a missing key variable fails here (exit 2)
+    prepareForUrlEndpoint(scenarios, args.url.guard);
+    guardCost(await costBounds(scenarios, args.url.guard), args.url.guard, io.out);
+    if (args.dryRun) return null;
+  }
+  const choice: EndpointChoice = args.url ? { kind: 'url', options: args.url.options } : { kind: args.endpointKind };
 
-  const environment = describeEnvironment({ seed: args.seed, quick: args.quick, repetitions: args.repetitions, argv });
+  const environment = describeEnvironment({ seed: args.seed, quick: args.quick, repetitions: args.repetitions, argv: redactArgv(argv) });
   environment.shard = shardInfo;
   const exporters: Exporter[] = [csvExporter, jsonExporter];
   if (args.markdown) exporters.push(markdownExporter(resolve(args.markdown)));
@@ -350,14 +442,18 @@ async function runScenarios(
   out(`${formatEnvironment(environment)}\nRun folder: ${writer.outDir}\n\n`);
   const signals = watchSignals(io.signals);
   const results: ScenarioResult[] = [];
+  // The scenario's endpoints, kept here so a signal stops its server too (the runner closes them otherwise).
+  let current: ScenarioEndpoints | null = null;
+  const endpoints = (mockInput: MockApiConfigInput) => (current = openScenarioEndpoints(choice, mockInput));
   try {
     for (const scenario of scenarios) {
       const outcome = await Promise.race([
-        runScenario(scenario, { quick: args.quick, sweep: args.sweep, onEvent: (event) => progress.handle(event) }).then((result) => ({ result })),
+        runScenario(scenario, { quick: args.quick, sweep: args.sweep, endpoints, onEvent: (event) => progress.handle(event) }).then((result) => ({ result })),
         signals.received,
       ]);
       if (!('result' in outcome)) {
         progress.stop();
+        await (current as ScenarioEndpoints | null)?.close();
         await writer.interrupt(outcome.exitCode);
         io.err(`memopt: ${outcome.signal}: run interrupted during ${scenario.definition.name}; ${results.length} scenario(s) recorded in ${writer.outDir} (status interrupted)\n`);
         return { environment, results, writer, interruptedWith: outcome.exitCode };
@@ -414,7 +510,9 @@ async function saveRun(args: Pick<RunArgs, 'saveBaseline' | 'baselinesDir' | 'al
 async function runCommand(argv: readonly string[], args: RunArgs, io: CliIo): Promise<number> {
   checkRunArgs(args);
   if (args.durations !== undefined && !args.shard) throw new UsageError({ field: '--durations' }, 'balances shards: use it with --shard i/n');
-  const { environment, results, writer, interruptedWith } = await runScenarios(args, io, argv);
+  const run = await runScenarios(args, io, argv);
+  if (run === null) return ExitCode.ok; // --dry-run: the bounds are printed, nothing was sent
+  const { environment, results, writer, interruptedWith } = run;
   if (interruptedWith !== undefined) return interruptedWith;
   const exitCode = exitCodeFor(results);
   await writer.finish({ exitCode });
@@ -504,7 +602,7 @@ async function compareCommand(argv: readonly string[], args: CompareArgs, io: Cl
       inputChanges(mockVersionAndInputs(saved.report), { mockModelVersion: MOCK_MODEL_VERSION, scenarios: scenarios.map((s) => ({ name: s.definition.name, inputs: s.inputs })) }),
       args,
     );
-  const { results, writer, environment, interruptedWith } = await runScenarios({ ...runArgs, onlyNames, expectedMs, preflight }, io, argv);
+  const { results, writer, environment, interruptedWith } = (await runScenarios({ ...runArgs, onlyNames, expectedMs, preflight, dryRun: false }, io, argv))!;
   if (interruptedWith !== undefined) return interruptedWith;
   const current: RunReport = { environment, scenarios: results };
   const comparison: RunComparison = compareRuns(saved, { ref: 'current run', report: current });

@@ -12,7 +12,7 @@ import type { Embedder } from '../memory/types.ts';
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import { isFactoryVariant } from '../harness/factory-variant.ts';
 import { partStatsTable } from './part-stats.ts';
-import { referenceArray } from './reference.ts';
+import { matchesReference, referenceArray } from './reference.ts';
 import { retainedBytes } from '../harness/memory-probe.ts';
 import { LatencyRecorder } from '../harness/statistics.ts';
 import type { MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
@@ -199,7 +199,7 @@ export const ingestDriver: WorkloadDriver<
       }
       if (!reference) continue;
       const expected = await referenceArray(reference, texts[i], workload.model, workload.dimensions);
-      if (stored.length !== expected.length || stored.some((v, d) => v !== expected[d])) wrong++;
+      if (!matchesReference(stored, expected, reference.cosineTolerance)) wrong++;
     }
 
     const ledger = await endpoint.ledger();

@@ -23,3 +23,21 @@ export async function referenceArray(reference: ReferenceVectors, text: string, 
   const answer = reference.vectorFor(text, model, dimensions);
   return Array.from(isPromise(answer) ? await answer : answer);
 }
+
+/** Whether `stored` is the reference vector `expected`: bit for bit, or within the reference's cosine tolerance. */
+export function matchesReference(stored: ArrayLike<number>, expected: ArrayLike<number>, cosineTolerance = 0): boolean {
+  if (stored.length !== expected.length) return false;
+  if (!cosineTolerance) {
+    for (let d = 0; d < stored.length; d++) if (stored[d] !== expected[d]) return false;
+    return true;
+  }
+  let dot = 0;
+  let a = 0;
+  let b = 0;
+  for (let d = 0; d < stored.length; d++) {
+    dot += stored[d] * expected[d];
+    a += stored[d] * stored[d];
+    b += expected[d] * expected[d];
+  }
+  return a > 0 && b > 0 && dot / Math.sqrt(a * b) >= 1 - cosineTolerance;
+}

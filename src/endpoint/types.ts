@@ -19,6 +19,12 @@ export interface EndpointLimits {
 export interface ReferenceVectors {
   /** The vector the endpoint's model gives this text, exactly as the endpoint would answer it. */
   vectorFor(text: string, model: string, dimensions?: number): MaybePromise<number[] | Float32Array>;
+  /**
+   * 0 or absent: the vectors are exact (a stored vector must equal them bit for bit). Otherwise a vector matches
+   * when its cosine with the reference is at least 1 - cosineTolerance (a real endpoint's batched and single
+   * answers can differ in the last digits).
+   */
+  readonly cosineTolerance?: number;
 }
 
 export interface EmbeddingsEndpoint {

@@ -1,9 +1,10 @@
 import { MemoptError, ExitCode } from '../errors.ts';
 import { resolveMockConfig } from '../endpoint/mock/index.ts';
-import { startMockEndpoint } from '../endpoint/mock-endpoint.ts';
+import { mockEndpoints, type ScenarioEndpoints } from './scenario-endpoint.ts';
 import { describeFactoryVariant, isFactoryVariant } from './factory-variant.ts';
 import { resolveComparePolicy } from './compare-policy.ts';
 import { createMemoryProbe } from './memory-probe.ts';
+import type { MockApiConfigInput } from '../endpoint/mock/types.ts';
 import type { ValidatedScenario } from './scenario-schema.ts';
 import { median } from './statistics.ts';
 import { checkTarget } from './targets.ts';
@@ -27,6 +28,12 @@ export interface RunScenarioOptions {
   onEvent?: (event: RunnerEvent) => void;
   /** Run the scenario's param sweep, if it declares one. Default true. */
   sweep?: boolean;
+  /**
+   * The endpoints this scenario's runs talk to, given the scenario's mock options (seed included); the runner
+   * closes them when the scenario ends. Default: the in-process msw mock, a fresh one per run
+   * (scenario-endpoint.ts; the CLI's default is a memopt server in a child process).
+   */
+  endpoints?: (mockInput: MockApiConfigInput) => ScenarioEndpoints;
 }
 
 type Side = 'baseline' | 'optimized';
@@ -81,6 +88,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     optimizedLabel: definition.optimized.label,
   };
   const mockInput = { seed, ...definition.mock };
+  const endpoints = (options.endpoints ?? mockEndpoints)(mockInput as MockApiConfigInput);
   const manifest = (): ScenarioManifest => ({
     fileSha256: scenario.fileSha256 ?? '',
     workload: scenario.workload,
@@ -88,27 +96,28 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     optimizedParams: describeParams(scenario.optimizedParams),
     mock: describeMock(mockInput),
     sweep: definition.sweep ?? null,
+    endpoint: endpoints.describe(),
     notes,
     inputs: scenario.inputs ?? [],
   });
   const labelOf = (side: Side) => (side === 'baseline' ? definition.baseline.label : definition.optimized.label);
   /** One run of one variant on a fresh endpoint. */
   const runOnce = async (prepared: unknown, side: Side, params: unknown, repetition: number, sweepPoint?: RunContext['sweep']) => {
-    const endpoint = startMockEndpoint(mockInput);
+    const { endpoint, release } = await endpoints.open();
     try {
       const context: RunContext = { seed, quick: options.quick, endpoint, memory: createMemoryProbe(), repetition, side, log, note, sweep: sweepPoint };
       return await driver.run(prepared, params, context);
     } finally {
-      await endpoint.close();
+      await release();
     }
   };
   /** prepare() gets an endpoint of its own, closed before the first run (one mock may be open at a time). */
   const prepareOnce = async () => {
-    const endpoint = startMockEndpoint(mockInput);
+    const { endpoint, release } = await endpoints.open();
     try {
       return await driver.prepare(scenario.workload, { seed, quick: options.quick, file: scenario.file, endpoint });
     } finally {
-      await endpoint.close();
+      await release();
     }
   };
 
@@ -167,6 +176,8 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     };
     emit({ type: 'scenario-end', scenario: definition.name, result });
     return result;
+  } finally {
+    await endpoints.close();
   }
 
   // The scenario's shared resources (e.g. a database server) end with its last run.

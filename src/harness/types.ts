@@ -403,6 +403,12 @@ export interface ScenarioManifest {
   optimizedParams: unknown;
   /** The mocked API's full configuration (defaults filled in). */
   mock: unknown;
+  /**
+   * The endpoint the runs talked to: 'server' (memopt's server in a child process), 'mock' (in-process msw) or
+   * 'url' (a user's endpoint: base URL without query, key variable and header/query names, never a value).
+   * Absent in results from before it was recorded.
+   */
+  endpoint?: { kind: string; isolate?: string; baseURL?: string; [key: string]: unknown };
   sweep: SweepSpec | null;
   /** Facts drivers recorded with `context.note` (e.g. tinybench options). */
   notes: Record<string, unknown>;

@@ -1,0 +1,118 @@
+/**
+ * Which endpoint a scenario's runs talk to, and its life cycle: the one place the runner learns of endpoint kinds.
+ *
+ * - 'server' (the CLI's default): one memopt server per scenario in a child process (isolate 'process'), so the
+ *   mocked API's CPU and memory are not the measured client's. It starts at the scenario's first open() and is
+ *   reset before each run (a fresh state, as a new in-process mock: ledger, rate-limit buckets, seeded draws).
+ * - 'mock': the in-process msw mock, a new one per run (unit tests; the cost of the mock counts as the client's).
+ *
+ * The caller of openScenarioEndpoints closes it when the scenario ends, also on errors and signals.
+ */
+import type { MockApiConfigInput } from '../endpoint/mock/types.ts';
+import { startMockEndpoint } from '../endpoint/mock-endpoint.ts';
+import { startEmbeddingsServer, type ServerEndpoint } from '../endpoint/server/index.ts';
+import type { EmbeddingsEndpoint, ReferenceVectors } from '../endpoint/types.ts';
+import { createUrlEndpoint, type UrlEndpointOptions } from '../endpoint/url-endpoint.ts';
+
+export type EndpointKind = 'server' | 'mock';
+export const ENDPOINT_KINDS: readonly EndpointKind[] = ['server', 'mock'];
+
+/** What the runs talk to: a kind memopt starts, or a user's OpenAI-compatible base URL (`run --endpoint`). */
+export type EndpointChoice = { kind: EndpointKind } | { kind: 'url'; options: UrlEndpointOptions };
+
+/**
+ * Cosine tolerance of a url endpoint's self-reference: a stored vector matches when its cosine with the endpoint's
+ * single-text answer is at least 0.999 (batched and single requests can differ in the last digits on a GPU server).
+ */
+export const URL_REFERENCE_COSINE_TOLERANCE = 1e-3;
+
+export interface ScenarioEndpoints {
+  /** A fresh endpoint for one run (or prepare); release() it when the run ends. */
+  open(): Promise<{ endpoint: EmbeddingsEndpoint; release(): Promise<void> }>;
+  /** What the report records about the endpoint kind (no secrets). */
+  describe(): { kind: EmbeddingsEndpoint['kind'] | 'mock'; isolate?: string; baseURL?: string };
+  /** Stops whatever is still running (idempotent). */
+  close(): Promise<void>;
+}
+
+/** The in-process mock, a new one per run. */
+export function mockEndpoints(mockInput: MockApiConfigInput): ScenarioEndpoints {
+  return {
+    async open() {
+      const endpoint = startMockEndpoint(mockInput);
+      return { endpoint, release: () => endpoint.close() };
+    },
+    describe: () => ({ kind: 'mock' }),
+    close: async () => {},
+  };
+}
+
+/**
+ * One memopt server in a child process for the whole scenario, reset before each run. The server's config takes
+ * the mock's options except `baseURL` (it answers on its own address) and `now` (a clock cannot cross processes).
+ */
+export function serverEndpoints(mockInput: MockApiConfigInput): ScenarioEndpoints {
+  const { baseURL: _baseURL, now: _now, ...serverInput } = mockInput as MockApiConfigInput & { baseURL?: unknown; now?: unknown };
+  let starting: Promise<ServerEndpoint> | null = null;
+  let closed = false;
+  return {
+    async open() {
+      if (closed) throw new Error('scenario endpoints already closed');
+      starting ??= startEmbeddingsServer(serverInput as never, { isolate: 'process' });
+      const server = await starting;
+      await server.reset();
+      // The server outlives each run: a driver's run ends with release(), which leaves it running for the next.
+      return { endpoint: server, release: async () => {} };
+    },
+    describe: () => ({ kind: 'server', isolate: 'process' }),
+    async close() {
+      closed = true;
+      const pending = starting;
+      starting = null;
+      if (pending) await pending.then((server) => server.close(), () => undefined);
+    },
+  };
+}
+
+/**
+ * A user's endpoint for the whole scenario, its client-side ledger zeroed before each run. Such an endpoint has no
+ * reference model, so the reference is the endpoint itself: each text sent alone (as the naive side sends it), once
+ * per scenario, through a second endpoint with its own ledger (those requests are not the runs' counters), and a
+ * stored vector matches within URL_REFERENCE_COSINE_TOLERANCE.
+ */
+export function urlEndpoints(options: UrlEndpointOptions): ScenarioEndpoints {
+  const endpoint = createUrlEndpoint(options);
+  const reference = selfReference(createUrlEndpoint(options));
+  const withReference: EmbeddingsEndpoint = Object.assign(Object.create(null), endpoint, { reference });
+  return {
+    async open() {
+      await endpoint.resetLedger();
+      return { endpoint: withReference, release: async () => {} };
+    },
+    describe: () => ({ ...endpoint.describe() }),
+    close: () => endpoint.close(),
+  };
+}
+
+function selfReference(endpoint: EmbeddingsEndpoint): ReferenceVectors {
+  const client = endpoint.createClient();
+  const cache = new Map<string, Promise<number[]>>();
+  return {
+    cosineTolerance: URL_REFERENCE_COSINE_TOLERANCE,
+    vectorFor(text, model, dimensions) {
+      const key = JSON.stringify([model, dimensions ?? null, text]);
+      let vector = cache.get(key);
+      if (!vector) {
+        vector = client.embeddings.create({ model, input: text, ...(dimensions ? { dimensions } : {}) }).then((r) => r.data[0].embedding);
+        cache.set(key, vector);
+      }
+      return vector;
+    },
+  };
+}
+
+/** The endpoints of one scenario for the chosen kind. */
+export function openScenarioEndpoints(choice: EndpointChoice, mockInput: MockApiConfigInput): ScenarioEndpoints {
+  if (choice.kind === 'url') return urlEndpoints(choice.options);
+  return choice.kind === 'server' ? serverEndpoints(mockInput) : mockEndpoints(mockInput);
+}
