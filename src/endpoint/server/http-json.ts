@@ -1,6 +1,8 @@
 /**
  * Reads memopt's own control routes (/memopt/*) with node:http rather than fetch, so an msw interceptor active in
- * the same process (unit tests) cannot catch them, and every call has a timeout.
+ * the same process (unit tests) cannot catch them, and every call has a timeout. Each call opens its own connection
+ * (`agent: false`): Node's global agent keeps sockets alive, and a control call made just as the server closes an
+ * idle one (its keepAliveTimeout) failed with 'socket hang up' (seen in the quick gate between two runs).
  */
 import { request } from 'node:http';
 import { RunError } from '../../errors.ts';
@@ -10,7 +12,7 @@ const CONTROL_TIMEOUT_MS = 10_000;
 /** `method url` and the parsed JSON body (undefined for 204); a non-2xx answer or a timeout is a RunError. */
 export function controlRequest(method: 'GET' | 'POST', url: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, timeout: CONTROL_TIMEOUT_MS, headers: { 'content-length': '0' } }, (res) => {
+    const req = request(url, { method, agent: false, timeout: CONTROL_TIMEOUT_MS, headers: { 'content-length': '0' } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
