@@ -58,6 +58,23 @@ export interface SearchHit {
   score: number;
 }
 
+/** A metadata value an index can filter on (exact match). */
+export type FilterValue = string | number | boolean;
+
+/** What a stored vector carries for filtered search (contract C5). */
+export interface EntryAttributes {
+  /** The user or conversation the memory belongs to; a search within a namespace sees only its entries. */
+  namespace?: string;
+  /** Fields a search can require exact values of. */
+  metadata?: Record<string, FilterValue>;
+}
+
+/** Restricts a search to one namespace and/or to entries whose metadata has these exact values (contract C5). */
+export interface SearchFilter {
+  namespace?: string;
+  metadata?: Record<string, FilterValue>;
+}
+
 /** A value, or a promise of it: what a part that may live out of process (a database, a server) returns. */
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -71,14 +88,23 @@ export interface VectorIndex {
   readonly dimensions: number | undefined;
   /** Number of stored vectors (an out-of-process index keeps this count client-side). */
   readonly size: number;
-  /** Adds or replaces the vector stored under `id`. */
-  add(id: string, vector: ArrayLike<number>): MaybePromise<void>;
+  /** Adds or replaces the vector stored under `id`, with the attributes a filtered search matches on. */
+  add(id: string, vector: ArrayLike<number>, attributes?: EntryAttributes): MaybePromise<void>;
   /** Optional bulk insert; callers fall back to add() per entry. */
-  addMany?(entries: Iterable<readonly [string, ArrayLike<number>]>): MaybePromise<void>;
+  addMany?(entries: Iterable<readonly [string, ArrayLike<number>, EntryAttributes?]>): MaybePromise<void>;
   /** Removes `id`; returns whether it was there. */
   remove(id: string): MaybePromise<boolean>;
-  /** k nearest by cosine, best first, ties broken by id ascending. */
-  search(vector: ArrayLike<number>, k: number): MaybePromise<SearchHit[]>;
+  /**
+   * k nearest by cosine, best first, ties broken by id ascending; with `filter`, the k nearest among the entries
+   * that match it (an index with `filtering: 'native'` visits only those; see `filtering`).
+   */
+  search(vector: ArrayLike<number>, k: number, filter?: SearchFilter): MaybePromise<SearchHit[]>;
+  /**
+   * 'native': search applies `filter` itself without scanning every entry and discarding (per-namespace rows,
+   * an inverted list, SQL WHERE). Absent: the index ignores `filter`, and MemorySystem over-fetches and discards
+   * (reported as such, never claimed as filtered search).
+   */
+  readonly filtering?: 'native';
   /** Bytes held (exact from arrays held, or as the store reports them). */
   memoryBytes(): MaybePromise<number>;
   /** Optional training on a sample before adds (PCA fit, quantizer ranges, IVF lists...). */
@@ -92,6 +118,8 @@ export interface VectorIndex {
 export interface MemoryRecord {
   id: string;
   text: string;
+  /** The user or conversation this memory belongs to (contract C5). */
+  namespace?: string;
   metadata?: Record<string, unknown>;
 }
 
@@ -102,15 +130,29 @@ export interface MemoryResult extends MemoryRecord {
 export interface SearchOptions {
   /** How many results; default 5. */
   topK?: number;
+  /** Only records of this namespace (contract C5). */
+  namespace?: string;
   /** Only records whose metadata has these exact values. */
   filter?: Record<string, string | number | boolean>;
 }
 
-/** A change to the memory's contents; caches use it to never serve a result computed before it. */
+/**
+ * A change to the memory's contents; caches use it to never serve a result computed before it. The optional fields
+ * (contract C5) let a cache invalidate per namespace and decide targeted invalidation without reading the index
+ * (an out-of-process index cannot answer `get(id)` synchronously): `record` and `vector` are the memory as stored by
+ * this write (absent for a delete), `namespace` is the namespace the write touched, `previousNamespace` the one an
+ * update moved the memory out of.
+ */
+export interface WriteEventDetails {
+  namespace?: string;
+  previousNamespace?: string;
+  record?: MemoryRecord;
+  vector?: ArrayLike<number>;
+}
 export type WriteEvent =
-  | { kind: 'add'; id: string; generation: number }
-  | { kind: 'update'; id: string; generation: number }
-  | { kind: 'delete'; id: string; generation: number };
+  | ({ kind: 'add'; id: string; generation: number } & WriteEventDetails)
+  | ({ kind: 'update'; id: string; generation: number } & WriteEventDetails)
+  | ({ kind: 'delete'; id: string; generation: number } & WriteEventDetails);
 
 /**
  * A search-result cache the memory system consults. `generation` is the memory's write counter when the search
