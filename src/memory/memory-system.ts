@@ -110,11 +110,12 @@ export class MemorySystem {
    * write event follows the index's removal. With a synchronous index all of it happens before this returns.
    */
   async delete(id: string): Promise<boolean> {
+    const deleted = this.records.get(id);
     const existed = this.records.delete(id);
     if (existed) {
       const removed = this.index.remove(id);
       if (isPromise(removed)) await removed;
-      this.notify({ kind: 'delete', id, generation: ++this.writes });
+      this.notify({ kind: 'delete', id, generation: ++this.writes, namespace: deleted?.namespace });
     }
     return existed;
   }
@@ -155,12 +156,25 @@ export class MemorySystem {
     return isPromise(hits) ? hits.then(toResults) : toResults(hits);
   }
 
-  /** Stores a vector; returns a promise only when the index's add did. */
+  /**
+   * Stores a vector; returns a promise only when the index's add did. The write event carries the memory as stored
+   * (record and vector) and the namespaces it touched, so a cache can decide what the write changes without asking
+   * the index (contract C5).
+   */
   private store(record: MemoryRecord, vector: ArrayLike<number>, kind: 'add' | 'update'): Promise<void> | undefined {
     const added = this.index.add(record.id, vector);
     const commit = () => {
+      const previous = this.records.get(record.id);
       this.records.set(record.id, record);
-      this.notify({ kind, id: record.id, generation: ++this.writes });
+      this.notify({
+        kind,
+        id: record.id,
+        generation: ++this.writes,
+        namespace: record.namespace,
+        ...(kind === 'update' ? { previousNamespace: previous?.namespace } : {}),
+        record,
+        vector,
+      });
     };
     if (isPromise(added)) return added.then(commit);
     commit();

@@ -72,4 +72,29 @@ describe('MemorySystem', () => {
     expect(events.map((e) => [e.kind, e.generation])).toEqual([['add', 1], ['update', 2], ['delete', 3]]);
     expect(generations).toEqual([1, 3]);
   });
+
+  it('puts the memory as stored (record, vector) and the namespaces it touched on each write event', async () => {
+    const events: WriteEvent[] = [];
+    const cache: SearchResultCache = { getOrCompute: (_q, _o, _g, compute) => compute(), onWrite: (event) => events.push(event) };
+    const embedder = new FakeEmbedder();
+    const memory = new MemorySystem({ embedder, cache });
+    const id = await memory.add('aaaa', { tag: 'x' });
+    await memory.update(id, 'bbbb', { tag: 'y' });
+    await memory.delete(id);
+    const [added, updated, deleted] = events;
+    expect(added).toMatchObject({ kind: 'add', id, record: { id, text: 'aaaa', metadata: { tag: 'x' } } });
+    expect(Array.from(added.vector!)).toEqual(await embedder.embed('aaaa'));
+    expect(updated).toMatchObject({ kind: 'update', id, record: { id, text: 'bbbb', metadata: { tag: 'y' } } });
+    expect(Array.from(updated.vector!)).toEqual(await embedder.embed('bbbb'));
+    // The record is the one the memory holds; a delete carries neither record nor vector.
+    expect(added.record).not.toBe(updated.record);
+    expect(deleted).toMatchObject({ kind: 'delete', id });
+    expect(deleted.record).toBeUndefined();
+    expect(deleted.vector).toBeUndefined();
+    // MemorySystem.add takes no namespace yet: every event says the memory had none (the cache then treats the
+    // write as touching every namespace).
+    expect(events.every((e) => e.namespace === undefined && e.previousNamespace === undefined)).toBe(true);
+    expect('previousNamespace' in updated).toBe(true);
+    expect('previousNamespace' in added).toBe(false);
+  });
 });
