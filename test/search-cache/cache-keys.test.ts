@@ -56,6 +56,21 @@ describe('canonical cache keys', () => {
     expect(() => stableStringify({ f: () => 1 })).toThrow(TypeError);
   });
 
+  it('keys the namespace: one query in two namespaces is two keys, no namespace is a third, order is irrelevant', () => {
+    const a = canonicalKey('trip', { namespace: 'alice', topK: 5, filter: { t: 1 } });
+    const a2 = canonicalKey('trip', { filter: { t: 1 }, topK: 5, namespace: 'alice' });
+    const b = canonicalKey('trip', { namespace: 'bob', topK: 5, filter: { t: 1 } });
+    const none = canonicalKey('trip', { topK: 5, filter: { t: 1 } });
+    expect(a).toBe(a2);
+    expect(new Set([a, b, none]).size).toBe(3);
+    expect(canonicalOptions({ namespace: 'alice' })).toBe('{"namespace":"alice","topK":5}');
+    // An absent namespace is no namespace; the empty string is a namespace.
+    expect(canonicalOptions({ namespace: undefined })).toBe(canonicalOptions({}));
+    expect(canonicalOptions({ namespace: '' })).not.toBe(canonicalOptions({}));
+    // A namespace cannot smuggle a key part: it is JSON-escaped.
+    expect(canonicalOptions({ namespace: 'a","topK":9,"x":"' })).toBe('{"namespace":"a\\",\\"topK\\":9,\\"x\\":\\"","topK":5}');
+  });
+
   it('lets the cache serve near-duplicates and reordered options from one entry', async () => {
     const cache = new SearchCache({ normalization: { caseFold: true } });
     let computations = 0;

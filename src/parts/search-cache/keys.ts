@@ -7,6 +7,8 @@
  * - The options are written with their keys sorted at every depth, so `{ topK: 5, filter }` and `{ filter, topK: 5 }`
  *   are one key. Defaults are applied first: a missing `topK` is `DEFAULT_TOP_K`, and a missing or empty `filter`
  *   is no filter (an empty filter matches every memory), so `{}`, `{ topK: 5 }` and `{ filter: {} }` are one key.
+ * - The namespace (contract C5) is part of the key: the same query in two namespaces is two searches. A missing
+ *   namespace is no namespace (every namespace); the empty string is a namespace like any other.
  *
  * A key is `<options JSON>\n<normalized query>`. JSON never contains a raw line break, so the first `\n` splits a
  * key unambiguously.
@@ -39,17 +41,20 @@ export function canonicalOptions(options: SearchOptions | undefined, defaultTopK
   if (options === undefined) return `{"topK":${defaultTopK}}`;
   let extra = false;
   for (const name in options) {
-    if (name !== 'topK' && name !== 'filter') {
+    if (name !== 'topK' && name !== 'filter' && name !== 'namespace') {
       extra = true;
       break;
     }
   }
   const filter = options.filter;
   const hasFilter = filter !== undefined && filter !== null && Object.keys(filter).length > 0;
-  if (!extra) {
-    // Fast path for the options SearchOptions defines today; keys in sorted order: filter < topK.
+  const namespace = options.namespace;
+  if (!extra && (namespace === undefined || typeof namespace === 'string')) {
+    // Fast path for the options SearchOptions defines; keys in sorted order: filter < namespace < topK.
     const topK = options.topK ?? defaultTopK;
-    return hasFilter ? `{"filter":${stableStringify(filter)},"topK":${topK}}` : `{"topK":${topK}}`;
+    const filterPart = hasFilter ? `"filter":${stableStringify(filter)},` : '';
+    const namespacePart = namespace !== undefined ? `"namespace":${JSON.stringify(namespace)},` : '';
+    return `{${filterPart}${namespacePart}"topK":${topK}}`;
   }
   const normalized: Record<string, unknown> = { ...options, topK: options.topK ?? defaultTopK };
   if (!hasFilter) delete normalized.filter;

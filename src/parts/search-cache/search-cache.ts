@@ -7,26 +7,41 @@
  * ----------------------------------------------------------------------
  * The cache follows the memory's write counter (`generation`): `onWrite` gives it every write, and every lookup
  * gives it the generation the search started under. Each stored entry carries the generation it was computed
- * under, and the cache keeps a `floor`: the oldest generation whose results are still servable.
+ * under, and the cache keeps floors: the oldest generation whose results are still servable, one for every entry
+ * (`floor`), one for searches without a namespace, and one per namespace.
  *
- * - invalidation 'generation' (needs nothing from the memory): every write raises the floor to the new generation,
- *   so every older entry is refused when next looked up (a stale-reject) and recomputed. O(1) per write.
- * - invalidation 'targeted' (needs an `inspector` that can see vectors and records): a write removes exactly the
- *   entries it could change and leaves the floor alone. For a cached search (query vector q, topK k, filter f,
- *   result R, best first):
- *     add(id)    changes R iff the new memory matches f and (R has fewer than k items, or its score beats R's last);
+ * Namespaces (contract C5). A search with `namespace: A` sees only A's memories, so a write that touched only
+ * other namespaces cannot change it. A write's namespaces are known when its event names them: `namespace` (add,
+ * delete), and for an update also `previousNamespace` (the one the memory left; often the same). A write whose
+ * namespaces are not all known (a memory without a namespace, an event without details) touches everything, as
+ * every write did before namespaces. A search without a namespace sees every namespace: every write touches it.
+ *
+ * - invalidation 'generation' (needs nothing from the memory): a write raises the floors of what it touched (its
+ *   namespaces and the searches without namespace; everything when unknown) to the new generation, so every older
+ *   entry there is refused when next looked up (a stale-reject) and recomputed. O(namespaces touched) per write.
+ * - invalidation 'targeted' (needs the write's vector and record: from the event, or an `inspector`): a write
+ *   removes exactly the entries it could change and leaves the floors alone. For a cached search (query vector q,
+ *   topK k, namespace n, filter f, result R, best first):
+ *     add(id)    changes R iff the new memory is in n, matches f and (R has fewer than k items, or its score beats
+ *                R's last);
  *     delete(id) changes R iff id is in R;
- *     update(id) changes R iff id is in R, or the new version matches f and beats R's last (as for add).
+ *     update(id) changes R iff id is in R (its old version: the old membership), or the new version is in n,
+ *                matches f and beats R's last (as for add).
+ *   The new version's record is the event's (`event.record`, the memory as stored), else the inspector's. Its
+ *   vector is the inspector's `memoryVector` (the index's own stored copy, exact for an index that rounds what it
+ *   stores) when it has one, else the event's (`event.vector`, as given to the index).
  *   "Beats" is decided with a margin (`scoreMargin`): a score within the margin of R's last counts as beating it,
- *   so rounding can only cause an extra invalidation, never a missed one. Anything the inspector cannot answer
- *   (an unknown vector, an entry whose query vector was not captured) invalidates: when in doubt, recompute.
- *   Exact for an index that scores by cosine like NaiveIndex; for an approximate index, pass its scoring as
- *   `inspector.score`, or use 'generation'.
+ *   so rounding can only cause an extra invalidation, never a missed one. The margin must cover how far the
+ *   index's scores can be from the reference cosine of these vectors (pgvector: `pgvectorScoreMargin`). Anything
+ *   that cannot be decided (no vector, no record, an entry whose query vector was not captured) invalidates as
+ *   'generation' would: when in doubt, recompute. Exact for an index that scores by cosine like NaiveIndex; for an
+ *   approximate index, pass its scoring as `inspector.score`, or use 'generation'.
  *
- * A computation in flight when a write happens may have scanned before or after that write: its result is handed
- * to the callers waiting on it (each of them called before it finished, so the scan falls within their call) but is
- * not stored, and later callers start a new computation rather than join it. Callers join a running computation
- * only if no write happened since it started.
+ * A computation in flight when a write that touches it happens may have scanned before or after that write: its
+ * result is handed to the callers waiting on it (each of them called before it finished, so the scan falls within
+ * their call) but is not stored, and later callers start a new computation rather than join it. Callers join a
+ * running computation only if no write that touches its namespace happened since it started (a write to another
+ * namespace cannot change what it computes).
  *
  * `clear()` drops every entry and every running computation: a computation that started before it still answers
  * the callers already waiting on it, but its result is neither stored nor joined by later callers (the cache was
@@ -48,13 +63,16 @@ import { ratio, type SearchCacheStats } from './stats.ts';
 
 export type InvalidationPolicy = 'generation' | 'targeted';
 
-/** What targeted invalidation needs to see of the memory. */
+/** What targeted invalidation needs to see of the memory (beyond what a write event carries). */
 export interface CacheInspector {
   /** The vector a search used for this normalized query text (e.g. `EmbeddingCache#peek`); undefined if unknown. */
   queryVector(normalizedQuery: string): ArrayLike<number> | undefined;
-  /** The stored vector of a memory, as the index scores it; undefined if unknown. */
-  memoryVector(id: string): ArrayLike<number> | undefined;
-  /** The stored record of a memory (its metadata decides filters); undefined if unknown. */
+  /**
+   * The stored vector of a memory, as the index scores it; undefined if unknown. Optional: without it (an index
+   * that cannot answer synchronously, such as a database), the write event's `vector` is used.
+   */
+  memoryVector?(id: string): ArrayLike<number> | undefined;
+  /** The stored record of a memory (its metadata decides filters); used when a write event carries no `record`. */
   record(id: string): MemoryRecord | undefined;
   /** The score the index gives `memory` for `query`. Default: the reference cosine (memory/reference.mjs), as NaiveIndex scores. */
   score?(query: ArrayLike<number>, memory: ArrayLike<number>): number;
@@ -87,7 +105,9 @@ export interface SearchCacheOptions {
   inspector?: CacheInspector;
   /**
    * Targeted invalidation treats a new score within this margin of a result's last score as beating it, so
-   * rounding never keeps a changed result. Default 1e-9. Must be >= 0.
+   * rounding never keeps a changed result. It must be at least the most the index's scores can differ from the
+   * reference cosine of the vectors it was given (pgvector's float32 sums: `pgvectorScoreMargin`). Default 1e-9
+   * (an index that scores like NaiveIndex). Must be >= 0.
    */
   scoreMargin?: number;
   /**
@@ -116,6 +136,8 @@ interface Entry {
   generation: number;
   topK: number;
   filter: SearchOptions['filter'];
+  /** The search's namespace; undefined: every namespace. */
+  namespace: string | undefined;
   /** Query vector, for targeted invalidation; undefined if not captured (any write then invalidates). */
   vector: ArrayLike<number> | undefined;
 }
@@ -123,6 +145,10 @@ interface Entry {
 interface Flight {
   promise: Promise<MemoryResult[]>;
   generation: number;
+  /** The search's namespace; undefined: every namespace. */
+  namespace: string | undefined;
+  /** False once a write that touches it happened (or clear()): its result is then neither joined nor stored. */
+  live: boolean;
   /** Clock reading when the computation started (its result's age counts from here). */
   startedAt: number;
   /** TTL its result will be stored with (0: none). */
@@ -145,8 +171,12 @@ export class SearchCache implements SearchResultCache {
   private readonly clock: () => number;
   /** Latest generation the cache has seen. */
   private current = 0;
-  /** Entries computed under an older generation than this are refused. */
+  /** Entries computed under an older generation than this are refused (every entry). */
   private floor = 0;
+  /** The same for searches without a namespace (any write touches them). */
+  private unscopedFloor = 0;
+  /** The same per namespace (only writes that touched it). */
+  private readonly namespaceFloors = new Map<string, number>();
   /** Number of `clear()` calls: a computation stores its result only if none happened since it started. */
   private clears = 0;
   private readonly counts = {
@@ -218,13 +248,13 @@ export class SearchCache implements SearchResultCache {
     entryOptions?: EntryOptions,
   ): Promise<MemoryResult[]> {
     this.counts.lookups++;
-    if (generation > this.current) this.advanceTo(generation, true);
+    if (generation > this.current) this.advanceTo(generation, ALL);
     const normalized = normalizeQuery(query, this.normalization);
     const key = `${canonicalOptions(options, this.defaultTopK)}\n${normalized}`;
 
     const entry = this.lru.get(key);
     if (entry !== undefined) {
-      if (entry.generation >= this.floor) {
+      if (this.servable(entry)) {
         this.counts.hits++;
         return Promise.resolve(entry.results as MemoryResult[]);
       }
@@ -234,7 +264,7 @@ export class SearchCache implements SearchResultCache {
 
     const flight = this.inflight.get(key);
     // A join gets the computation's result, as old as the computation: not once that is past its TTL.
-    if (flight !== undefined && flight.generation === this.current && !(flight.ttlMs > 0 && this.clock() - flight.startedAt > flight.ttlMs)) {
+    if (flight !== undefined && flight.live && !(flight.ttlMs > 0 && this.clock() - flight.startedAt > flight.ttlMs)) {
       this.counts.inflightJoins++;
       return flight.promise;
     }
@@ -264,18 +294,22 @@ export class SearchCache implements SearchResultCache {
       computed = Promise.reject(error);
     }
     const entryTtl = ttlMs ?? this.ttlMs;
+    const namespace = options?.namespace;
     const flight: Flight = {
       generation: startedUnder,
+      namespace,
+      live: true,
       startedAt,
       ttlMs: entryTtl,
       promise: computed.then(
         (results) => {
           if (this.inflight.get(key) === flight) this.inflight.delete(key);
           const frozen = freezeResults(results);
-          // Stored only if no write and no clear() happened while computing: the scan may have preceded them.
-          // Nor if it is already past its TTL (a computation slower than the TTL): it could only evict a live entry.
+          // Stored only if no write that touches it and no clear() happened while computing: the scan may have
+          // preceded them. Nor if it is already past its TTL (a computation slower than the TTL): it could only
+          // evict a live entry.
           if (
-            this.current === startedUnder &&
+            flight.live &&
             this.clears === clearsAtStart &&
             !(entryTtl > 0 && this.clock() - startedAt > entryTtl)
           ) {
@@ -284,6 +318,7 @@ export class SearchCache implements SearchResultCache {
               generation: startedUnder,
               topK: options?.topK ?? this.defaultTopK,
               filter: options?.filter,
+              namespace,
               vector: this.invalidation === 'targeted' ? this.inspector!.queryVector(normalized) : undefined,
             };
             this.lru.set(key, entry, ttlMs === undefined ? { start: startedAt } : { ttl: ttlMs, start: startedAt });
@@ -304,13 +339,18 @@ export class SearchCache implements SearchResultCache {
   /** Called by the memory after every write. */
   onWrite(event: WriteEvent): void {
     if (event.generation <= this.current) return;
-    if (this.invalidation === 'generation' || event.generation > this.current + 1) {
-      // One write missed (or generation mode): nothing can be trusted from before it.
-      this.advanceTo(event.generation, true);
+    if (event.generation > this.current + 1) {
+      // One write missed: nothing can be trusted from before it.
+      this.advanceTo(event.generation, ALL);
       return;
     }
-    this.advanceTo(event.generation, false);
-    this.invalidateAffected(event);
+    const touched = touchedNamespaces(event);
+    if (this.invalidation === 'generation') {
+      this.advanceTo(event.generation, touched);
+      return;
+    }
+    this.advanceTo(event.generation, NONE, touched);
+    this.invalidateAffected(event, touched);
   }
 
   /**
@@ -320,6 +360,7 @@ export class SearchCache implements SearchResultCache {
   clear(): void {
     this.clears++;
     this.lru.clear();
+    for (const flight of this.inflight.values()) flight.live = false;
     this.inflight.clear();
   }
 
@@ -327,7 +368,7 @@ export class SearchCache implements SearchResultCache {
   peek(query: string, options: SearchOptions = {}): readonly MemoryResult[] | undefined {
     const key = this.keyOf(query, options);
     const entry = this.lru.peek(key);
-    return entry !== undefined && entry.generation >= this.floor ? entry.results : undefined;
+    return entry !== undefined && this.servable(entry) ? entry.results : undefined;
   }
 
   /** The canonical key this cache files a search under. */
@@ -350,34 +391,76 @@ export class SearchCache implements SearchResultCache {
     };
   }
 
-  private advanceTo(generation: number, raiseFloor: boolean): void {
-    this.current = generation;
-    if (raiseFloor) this.floor = generation;
-    // A running computation may have scanned before this write: later callers must not join it.
-    this.inflight.clear();
+  /** Whether an entry was computed under a generation no write it could see has retired. */
+  private servable(entry: Entry): boolean {
+    if (entry.generation < this.floor) return false;
+    const floor = entry.namespace === undefined ? this.unscopedFloor : (this.namespaceFloors.get(entry.namespace) ?? 0);
+    return entry.generation >= floor;
   }
 
-  private invalidateAffected(event: WriteEvent): void {
+  /**
+   * Moves to `generation` and raises the floors of `retire` (ALL, NONE, or these namespaces with the searches
+   * without namespace). Running computations a write touched (`touched`, default `retire`) are dropped: they may
+   * have scanned before this write, so later callers must not join them and their results are not stored.
+   */
+  private advanceTo(generation: number, retire: Touched, touched: Touched = retire): void {
+    this.current = generation;
+    if (retire === ALL) this.floor = generation;
+    else if (retire !== NONE) {
+      this.unscopedFloor = generation;
+      for (const namespace of retire) this.namespaceFloors.set(namespace, generation);
+    }
+    if (touched === NONE) return;
+    for (const [key, flight] of this.inflight) {
+      if (touched === ALL || flight.namespace === undefined || touched.includes(flight.namespace)) {
+        flight.live = false;
+        this.inflight.delete(key);
+      }
+    }
+  }
+
+  private invalidateAffected(event: WriteEvent, touched: Touched): void {
     const inspector = this.inspector!;
     let vector: ArrayLike<number> | undefined;
     let record: MemoryRecord | undefined;
     if (event.kind !== 'delete') {
-      vector = inspector.memoryVector(event.id);
-      record = inspector.record(event.id);
+      vector = inspector.memoryVector?.(event.id) ?? event.vector;
+      record = event.record ?? inspector.record(event.id);
       if (vector === undefined || record === undefined) {
-        this.advanceTo(event.generation, true);
+        // In doubt: retire what the write touched, as 'generation' would.
+        this.advanceTo(event.generation, touched);
         return;
       }
     }
     const score = inspector.score ?? cosine;
     const doomed: string[] = [];
     for (const [key, entry] of this.lru.entries()) {
-      if (entry.generation < this.floor) continue;
+      if (!this.servable(entry)) continue;
       if (affects(event.kind, event.id, vector, record, entry, score, this.scoreMargin)) doomed.push(key);
     }
     for (const key of doomed) this.lru.delete(key);
     this.counts.invalidations += doomed.length;
   }
+}
+
+/** Every namespace (a write whose namespaces are unknown), none, or these (and the searches without namespace). */
+type Touched = typeof ALL | typeof NONE | readonly string[];
+const ALL = 'all' as const;
+const NONE = 'none' as const;
+
+/**
+ * The namespaces a write touched, when its event names all of them: an add's or delete's `namespace`, an update's
+ * `namespace` and `previousNamespace`. Otherwise ALL: a memory without a namespace, or an event without details,
+ * could be in any search's results (a record that contradicts the event's namespace also counts as unknown).
+ */
+function touchedNamespaces(event: WriteEvent): Touched {
+  const { namespace } = event;
+  if (typeof namespace !== 'string') return ALL;
+  if (event.record !== undefined && event.record.namespace !== namespace) return ALL;
+  if (event.kind !== 'update') return [namespace];
+  const previous = event.previousNamespace;
+  if (typeof previous !== 'string') return ALL;
+  return previous === namespace ? [namespace] : [namespace, previous];
 }
 
 /** Whether a write could change a cached result (see the module comment for the rules). */
@@ -395,6 +478,7 @@ function affects(
     for (let i = 0; i < results.length; i++) if (results[i].id === id) return true;
     if (kind === 'delete') return false;
   }
+  if (entry.namespace !== undefined && record!.namespace !== entry.namespace) return false;
   if (entry.filter && !matchesFilter(record!.metadata, entry.filter)) return false;
   if (results.length < entry.topK) return true;
   if (entry.vector === undefined) return true;
