@@ -1,7 +1,12 @@
 /**
  * One call that wires a memory system with memopt's caches, the way the search-cache scenarios use them: a
  * SearchCache for results and an EmbeddingCache for query vectors, sharing one query normalization, and (for
- * targeted invalidation) an inspector that reads vectors from the index and records from the memory.
+ * targeted invalidation) an inspector that reads query vectors from the embedding cache, stored vectors from the
+ * index when it can hand them back synchronously (`get(id)`), and records from the memory. An index without
+ * `get(id)` (a database such as PgVectorIndex) leaves the stored vector to the write event (`event.vector`), and
+ * the cache's `scoreMargin` must then cover how far the index's scores are from the reference cosine of the vectors
+ * it was given: the index's own `scoreTolerance` when it states one (PgVectorIndex with exact search), or the
+ * caller's `cache.scoreMargin`.
  */
 import { OptionError } from '../../errors.ts';
 import { NaiveIndex } from '../vector-index/naive-index.ts';
@@ -11,13 +16,22 @@ import { EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.ts
 import type { QueryNormalization } from './keys.ts';
 import { SearchCache, type SearchCacheOptions } from './search-cache.ts';
 
-/** An index that can hand back a stored vector, which targeted invalidation needs (NaiveIndex can). */
+/** An index that can hand back a stored vector, exactly as it scores it (NaiveIndex, FlatIndex can). */
 export type InspectableIndex = VectorIndex & { get(id: string): ArrayLike<number> | undefined };
+
+/**
+ * An index that states how far its scores can be from the reference cosine of the vectors it was given, or
+ * undefined when its results are approximate (PgVectorIndex: pgvectorScoreMargin for an exact search).
+ */
+export type ScoreToleranceIndex = VectorIndex & { readonly scoreTolerance: number | undefined };
 
 export interface CachedMemoryOptions {
   /** Embeds stored texts; also the API behind the embedding cache. */
   embedder: Embedder;
-  /** Default a new NaiveIndex. Targeted invalidation needs an index with `get(id)`. */
+  /**
+   * Default a new NaiveIndex. Targeted invalidation needs an index with `get(id)`, or one that states its
+   * `scoreTolerance` (PgVectorIndex with exact search), or a `cache.scoreMargin` from the caller.
+   */
   index?: VectorIndex;
   /** Query normalization for both caches. Default: no case folding. */
   normalization?: QueryNormalization;
@@ -58,16 +72,30 @@ export function createSearchCaches(options: SearchCachesOptions): { cache: Searc
   const normalization = { caseFold: options.normalization?.caseFold ?? false };
   const embeddings = new EmbeddingCache(options.embedder, { ...options.embeddingCache, normalization });
   const targeted = options.cache?.invalidation === 'targeted';
-  if (targeted && typeof (index as Partial<InspectableIndex>).get !== 'function') {
-    throw new OptionError('cache.invalidation', "'generation' for an index without get(id)", 'targeted');
+  const inspectable = typeof (index as Partial<InspectableIndex>).get === 'function';
+  let scoreMargin = options.cache?.scoreMargin;
+  if (targeted && !inspectable && scoreMargin === undefined) {
+    // The event's vector is what the index was given; its scores may differ from the reference cosine of it.
+    if (!('scoreTolerance' in index)) {
+      throw new OptionError(
+        'cache.scoreMargin',
+        "with invalidation 'targeted' and an index without get(id), the most its scores can differ from the reference cosine (or invalidation 'generation')",
+        undefined,
+      );
+    }
+    scoreMargin = (index as ScoreToleranceIndex).scoreTolerance;
+    if (scoreMargin === undefined) {
+      throw new OptionError('cache.invalidation', "'generation' for an index whose search is approximate (its scoreTolerance is undefined)", 'targeted');
+    }
   }
   const cache = new SearchCache({
     ...options.cache,
+    scoreMargin,
     normalization,
     inspector: targeted
       ? {
           queryVector: (normalized) => embeddings.peekNormalized(normalized),
-          memoryVector: (id) => (index as InspectableIndex).get(id),
+          ...(inspectable ? { memoryVector: (id: string) => (index as InspectableIndex).get(id) } : {}),
           record: options.record,
         }
       : undefined,

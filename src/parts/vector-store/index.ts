@@ -9,5 +9,6 @@ export {
   type PgVectorIndexOptions,
 } from './pgvector-index.ts';
 export { connectPg, connectionStringFromEnv, redactConnection, type PgConnectOptions, type SqlClient, type SqlResult, type SqlSession } from './sql-client.ts';
+export { pgvectorScoreMargin } from './score-margin.ts';
 export { openPglite, type PgliteHandle, type PgliteOpenOptions } from './pglite-client.ts';
 export { startPgliteServer, type PgliteServer, type PgliteServerOptions } from './pglite-server-process.ts';

@@ -1,6 +1,7 @@
 import { OptionError, VectorStoreError } from '../../errors.ts';
 import type { SearchHit } from '../../memory/types.ts';
 import type { VectorIndex } from '../../memory/types.ts';
+import { pgvectorScoreMargin } from './score-margin.ts';
 import type { SqlClient, SqlSession } from './sql-client.ts';
 
 /**
@@ -120,6 +121,17 @@ export class PgVectorIndex implements VectorIndex {
     this.searchParams = { efSearch: options.search?.efSearch ?? 40, probes: options.search?.probes ?? 1 };
     this.rows = size;
     this.indexBuilt = indexBuilt || this.annIndex.kind === 'none';
+  }
+
+  /**
+   * How far this index's scores can be from the reference cosine of the vectors given to add() and search(), when
+   * its search is exact (no ANN index; `vector` or `halfvec` storage): the scoreMargin targeted cache invalidation
+   * needs (see pgvectorScoreMargin). Undefined when results are approximate (HNSW, IVFFlat, binary candidates):
+   * whether a new row enters a result then depends on more than its score, so a cache must use 'generation'.
+   */
+  get scoreTolerance(): number | undefined {
+    if (this.annIndex.kind !== 'none' || this.storage === 'binary') return undefined;
+    return pgvectorScoreMargin(this.dimensions, this.storage);
   }
 
   /** Checks options, the extension and the table (creating it if absent), and returns the index. */
