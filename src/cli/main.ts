@@ -31,6 +31,8 @@ import { LAST_POINTER, ReportWriter, writeReportFiles } from '../report/report-w
 import { checkComplete, createRunFolder, resolveRunFolder } from '../report/run-folder.ts';
 import { describeTarget } from './describe.ts';
 import { serveCommand, serveOptions } from './serve.ts';
+import { POSTGRES_RUN_OPTIONS, redactPgUrl, runPostgresFrom, useRunPostgres } from './postgres-option.ts';
+import type { RunPostgres } from '../parts/vector-store/database.ts';
 
 const DEFAULT_SCENARIO_DIR = 'scenarios';
 
@@ -90,7 +92,8 @@ function runOptions<T>(y: Argv<T>) {
     .option('query', { type: 'string', array: true, describe: 'With --endpoint: an extra query parameter K=V (e.g. api-version=2024-10-21); the value is never written anywhere' })
     .option('max-cost-usd', { type: 'number', describe: 'With --endpoint: the most this run may cost (required for an endpoint not on this machine); a larger bound is refused' })
     .option('price-per-million-tokens', { type: 'number', describe: 'With --endpoint: USD per million tokens, for a model without a known list price' })
-    .option('dry-run', { type: 'boolean', default: false, describe: "With --endpoint: print each scenario's cost bound and stop" });
+    .option('dry-run', { type: 'boolean', default: false, describe: "With --endpoint: print each scenario's cost bound and stop" })
+    .options(POSTGRES_RUN_OPTIONS);
 }
 
 /** `K=V` options (--header, --query) as a record; a malformed one is a usage error naming the flag. */
@@ -117,7 +120,7 @@ function redactArgv(argv: readonly string[]): string[] {
       if (i + 1 < argv.length) out.push(`${argv[++i].split('=')[0]}=[redacted]`);
     } else out.push(arg);
   }
-  return out;
+  return redactPgUrl(out);
 }
 
 /** The parsed options `runOptions` declares, as `run` and `compare` pass them on. */
@@ -142,6 +145,8 @@ function sharedRunArgs(args: {
   'max-cost-usd'?: number;
   'price-per-million-tokens'?: number;
   'dry-run': boolean;
+  'pg-env'?: string;
+  'pg-url'?: string;
 }): Omit<RunArgs, 'files' | 'out'> {
   const url = args.endpoint === undefined ? undefined : {
     options: {
@@ -174,6 +179,7 @@ function sharedRunArgs(args: {
     endpointKind: args['endpoint-kind'] as EndpointKind,
     url,
     dryRun: args['dry-run'],
+    postgres: runPostgresFrom(args),
   };
 }
 
@@ -343,6 +349,8 @@ interface RunArgs {
   shard?: ShardSpec;
   /** `--durations FILE|none`: the committed duration file that balances shards (default scenarios/durations.json if present). */
   durations?: string;
+  /** `--pg-env NAME` / `--pg-url URL`: the Postgres of pgvector indexes that name none (postgres-option.ts). */
+  postgres?: RunPostgres;
 }
 
 /** The duration file a sharded run balances by: the one named, none for 'none', else the default file if it exists. */
@@ -397,6 +405,7 @@ async function runScenarios(
   }
   // Every selected scenario is validated and its inputs checked, on every shard too: each refuses the same bad input.
   await checkInputs(scenarios);
+  await useRunPostgres(args.postgres);
   const selected = scenarios.map((s) => s.definition.name);
   let shardInfo: ShardInfo | null = null;
   if (args.shard) {

@@ -1,4 +1,40 @@
 import { connectPg, connectionStringFromEnv, type SqlClient } from './sql-client.ts';
+
+/**
+ * A user's Postgres for every pgvector index of a run that names none of its own (`memopt run --pg-env NAME` or
+ * `--pg-url URL`): by the environment variable holding its connection string, or by the string itself. Reports,
+ * logs and errors name the variable, or say 'the --pg-url Postgres'; never the string.
+ */
+export type RunPostgres = { connectionEnv: string } | { connectionString: string };
+
+let runPostgres: RunPostgres | undefined;
+
+/**
+ * Sets (or, with undefined, clears) the Postgres that pgvector indexes without a `connectionEnv` use instead of a
+ * PGlite server; read when a scenario's database first connects. The CLI sets it for a run after
+ * `checkRunPostgres` passed.
+ */
+export function setRunPostgres(postgres: RunPostgres | undefined): void {
+  runPostgres = postgres;
+}
+
+/** The connection string of a run Postgres (reading its variable: an InputError, exit 2, when unset). */
+function runConnectionString(postgres: RunPostgres): string {
+  return 'connectionString' in postgres ? postgres.connectionString : connectionStringFromEnv(postgres.connectionEnv);
+}
+
+/** What reports may say about a run Postgres: the variable's name, never the connection string. */
+export function describeRunPostgres(postgres: RunPostgres): string {
+  return 'connectionString' in postgres ? 'the --pg-url Postgres' : `$${postgres.connectionEnv}`;
+}
+
+/**
+ * The pre-run check of a run Postgres: the variable is set (InputError), the server answers and accepts the login
+ * (VectorStoreError), and has pgvector (VectorStoreError); all exit code 2, the connection string never shown.
+ */
+export async function checkRunPostgres(postgres: RunPostgres): Promise<void> {
+  await checkConnection(runConnectionString(postgres));
+}
 import { ensureExtension } from './pgvector-index.ts';
 import { startPgliteServer, type PgliteServer } from './pglite-server-process.ts';
 
@@ -21,12 +57,20 @@ export class PgDatabase {
   private tables = 0;
   private closed = false;
 
-  /** connectionEnv: the environment variable holding a user's connection string; undefined = a PGlite server. */
-  constructor(readonly connectionEnv?: string) {}
+  /**
+   * connectionEnv: the environment variable holding a user's connection string; undefined = the run's Postgres
+   * (setRunPostgres) when one is set, else a PGlite server. The choice is made here, once.
+   */
+  private readonly runPostgres: RunPostgres | undefined;
+  constructor(readonly connectionEnv?: string) {
+    this.runPostgres = connectionEnv === undefined ? runPostgres : undefined;
+  }
 
   /** 'pglite-server' or '$NAME' (the variable's name, never its value): what reports may say about it. */
   get describe(): string {
-    return this.connectionEnv === undefined ? 'pglite-server (child process, one connection)' : `$${this.connectionEnv}`;
+    if (this.connectionEnv !== undefined) return `$${this.connectionEnv}`;
+    if (this.runPostgres !== undefined) return describeRunPostgres(this.runPostgres);
+    return 'pglite-server (child process, one connection)';
   }
 
   /** The shared client, connecting (and starting the PGlite server) on first call. */
@@ -56,6 +100,7 @@ export class PgDatabase {
       const client = await connectPg({ connectionString: connectionStringFromEnv(this.connectionEnv) });
       return client;
     }
+    if (this.runPostgres !== undefined) return connectPg({ connectionString: runConnectionString(this.runPostgres) });
     this.server = await startPgliteServer();
     return connectPg({ connectionString: this.server.url, connectTimeoutMs: 30_000 });
   }
@@ -95,7 +140,11 @@ export class PgDatabases {
  * is created: the extension is only looked for.
  */
 export async function checkPgConnection(connectionEnv: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const client = await connectPg({ connectionString: connectionStringFromEnv(connectionEnv, env), connectTimeoutMs: 10_000 });
+  await checkConnection(connectionStringFromEnv(connectionEnv, env));
+}
+
+async function checkConnection(connectionString: string): Promise<void> {
+  const client = await connectPg({ connectionString, connectTimeoutMs: 10_000 });
   try {
     await client.withSession((s) => ensureExtension(s, false));
   } finally {
