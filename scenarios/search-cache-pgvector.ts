@@ -43,7 +43,8 @@ export default defineScenario({
   quick: { trace: 'datasets/pgvector/search-trace-quick.jsonl', preload: 500 },
   mock: { timeScale: 0.05, rateLimit: false },
   // One full repetition: every gated figure is a counter (the same in each repetition up to client interleaving);
-  // wall time, the one timing, is advisory here. Three took 382 s of the bench.
+  // wall time, the one timing, is advisory here. Three took 382 s of the bench; one took 745 s on 2026-12-01 with
+  // the machine's load average near 13 (other sessions' work), about a third of three on an idle machine.
   repetitions: { full: 1, quick: 1 },
   baseline: { label: 'no-cache', params: { cache: 'none' } },
   optimized: {

@@ -74,4 +74,13 @@ describe('the search trace over pgvector', () => {
     expect(m.index_searches).toBe(6 - (m.cache_hits as number) - ((m.inflight_joins as number) ?? 0));
     expect(m.api_requests).toBe(2);
   }, 120_000);
+
+  it("SearchCache with targeted invalidation from the write event's vector: never stale, keeps what the add cannot change", async () => {
+    const m = await run({ cache: 'search-cache', maxEntries: 10, ttlMs: 60_000, invalidation: 'targeted' });
+    expect(m).toMatchObject({ stale_results: 0, search_errors: 0 });
+    // The add changes every topK-100 result ('dark mode': fewer than k memories) and is checked against 'lunch'.
+    expect(m.invalidations).toBeGreaterThanOrEqual(1);
+    expect(m.index_searches).toBe(6 - (m.cache_hits as number) - ((m.inflight_joins as number) ?? 0));
+    expect(m.cache_hits).toBeGreaterThanOrEqual(2);
+  }, 120_000);
 });
