@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OptionError, VectorStoreError } from '../../src/errors.ts';
-import { openPglite, type PgliteHandle } from '../../src/parts/vector-store/pglite-client.ts';
+import type { PgliteHandle } from '../../src/parts/vector-store/pglite-client.ts';
+import { openTestPglite } from '../support/pglite.ts';
 import { PgVectorIndex } from '../../src/parts/vector-store/pgvector-index.ts';
 import { connectPg, redactConnection } from '../../src/parts/vector-store/sql-client.ts';
 
@@ -70,8 +71,8 @@ describe('PgVectorIndex.open: extension and table are checked before any run', (
   let plain: PgliteHandle;
   let withVector: PgliteHandle;
   beforeAll(async () => {
-    plain = await openPglite({ pgvector: false });
-    withVector = await openPglite();
+    plain = await openTestPglite({ pgvector: false });
+    withVector = await openTestPglite();
   }, 240_000);
   afterAll(async () => {
     await plain?.client.close();

@@ -8,6 +8,11 @@ export interface PgliteOpenOptions {
   dataDir?: string;
   /** Load the pgvector extension. Default true (false only to test the missing-extension error). */
   pgvector?: boolean;
+  /**
+   * A data directory dumped by `db.dumpDataDir('none')` to start from instead of running initdb (which takes most
+   * of the seconds PGlite.create takes). Tests start from a dump of a fresh database (test/support/pglite.ts).
+   */
+  loadDataDir?: Blob;
 }
 
 /** A PGlite database and the SqlClient over it. */
@@ -25,6 +30,7 @@ export async function openPglite(options: PgliteOpenOptions = {}): Promise<Pglit
   const db = await PGlite.create({
     dataDir: options.dataDir,
     extensions: options.pgvector === false ? {} : { vector },
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   });
   const session: SqlSession = {
     settings: new Map(),
