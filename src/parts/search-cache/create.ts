@@ -39,12 +39,19 @@ export type SearchCacheParams = z.output<typeof searchCacheParamsSchema>;
 export interface SearchCacheEnvironment {
   /** Embeds queries (the API); the query embedder returned wraps it. */
   embedder: Embedder;
-  /** The memory's index (targeted invalidation reads stored vectors from it: it needs get(id)). */
+  /** The memory's index (targeted invalidation reads stored vectors through its get(id), else its scoreTolerance). */
   index: VectorIndex;
   /** The memory's record for an id (targeted invalidation reads filters' metadata from it). */
   record: (id: string) => MemoryRecord | undefined;
   /** Query normalization for the query embedder and the SearchCache's keys. */
   normalization: QueryNormalization;
+  /**
+   * Builds the embedder search queries are sent to, from `embedder` (the API): e.g. a batching embedder or a local
+   * model for queries only. It sits behind the query normalization and, for 'search-cache', behind the query
+   * embedding cache (whose vectors targeted invalidation reads), so it receives normalized texts, each once while
+   * cached. Default: `embedder` itself.
+   */
+  queryEmbedderFactory?: (embedder: Embedder) => Embedder;
 }
 
 /**
@@ -56,7 +63,8 @@ export function createSearchCache(
   params: SearchCacheParams,
   environment: SearchCacheEnvironment,
 ): { cache: SearchResultCache | undefined; queryEmbedder: Embedder } {
-  const { embedder, index, record, normalization } = environment;
+  const { index, record, normalization } = environment;
+  const embedder = environment.queryEmbedderFactory ? environment.queryEmbedderFactory(environment.embedder) : environment.embedder;
   if (params.cache === 'search-cache') {
     const caches = createSearchCaches({
       embedder,
