@@ -7,7 +7,15 @@ export * from './errors.ts';
 
 // The memory system and the part interfaces a user's own part implements (Embedder, VectorIndex, SearchResultCache).
 export type * from './memory/types.ts';
-export { MemorySystem, DEFAULT_TOP_K, type MemorySystemOptions } from './memory/memory-system.ts';
+export {
+  MemorySystem,
+  DEFAULT_TOP_K,
+  type MemorySystemOptions,
+  type AddOptions,
+  type UpdateOptions,
+  type MemoryInput,
+  type FilteredSearchStats,
+} from './memory/memory-system.ts';
 
 // Parts: each optimization beside its baseline, and a factory from plain params (createIndex, createEmbedder,
 // createSearchCache).
@@ -64,6 +72,7 @@ export {
 } from './drivers/search-trace.ts';
 export { parallelApiDriver, type ParallelApiWorkload, type ParallelApiVariant } from './drivers/parallel-api.ts';
 export { parallelSearchDriver, type ParallelSearchWorkload, type ParallelSearchVariant } from './drivers/parallel-search.ts';
+export { filteredSearchDriver, type FilteredSearchWorkload, type FilteredSearchVariant, type FilteredIndexParams } from './drivers/filtered-search.ts';
 
 export { createRng, type Rng } from './util/rng.ts';
 export * from './endpoint/server/index.ts';

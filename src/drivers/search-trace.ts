@@ -10,7 +10,9 @@ import type {
   Embedder,
   EmbedderStats,
   Embedding,
+  EntryAttributes,
   MemoryResult,
+  SearchFilter,
   SearchHit,
   SearchOptions,
   SearchResultCache,
@@ -542,15 +544,18 @@ class SearchCountingIndex implements VectorIndex {
   get size(): number {
     return this.inner.size;
   }
-  add(id: string, vector: ArrayLike<number>) {
-    return this.inner.add(id, vector);
+  get filtering() {
+    return this.inner.filtering;
+  }
+  add(id: string, vector: ArrayLike<number>, attributes?: EntryAttributes) {
+    return this.inner.add(id, vector, attributes);
   }
   remove(id: string) {
     return this.inner.remove(id);
   }
-  search(vector: ArrayLike<number>, k: number) {
+  search(vector: ArrayLike<number>, k: number, filter?: SearchFilter) {
     this.searches++;
-    return this.inner.search(vector, k);
+    return this.inner.search(vector, k, filter);
   }
   memoryBytes() {
     return this.inner.memoryBytes();

@@ -1,12 +1,15 @@
 import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
-import { matchesFilter } from './reference.mjs';
+import { matchesSearchFilter } from './reference.mjs';
 import { isPromise } from '../util/maybe-promise.ts';
 import type {
   Embedder,
+  EntryAttributes,
+  FilterValue,
   MaybePromise,
   MemoryRecord,
   MemoryResult,
   SearchHit,
+  SearchFilter,
   SearchOptions,
   SearchResultCache,
   VectorIndex,
@@ -32,6 +35,46 @@ export interface MemorySystemOptions {
 /** Default number of results of a search. */
 export const DEFAULT_TOP_K = 5;
 
+/** Where a new memory goes (contract C5). */
+export interface AddOptions {
+  /** The user or conversation the memory belongs to; a search with this `namespace` sees it. Default: none. */
+  namespace?: string;
+}
+
+/** Where an updated memory goes. */
+export interface UpdateOptions {
+  /** Moves the memory to this namespace. Default: it stays in its own (an update replaces text and metadata only). */
+  namespace?: string;
+}
+
+/** One memory of addMany(): its text, with the metadata and namespace add() would take. */
+export interface MemoryInput {
+  text: string;
+  metadata?: Record<string, unknown>;
+  /** Default: addMany's `options.namespace`. */
+  namespace?: string;
+}
+
+/**
+ * How filtered searches were answered (exact counters). With an index whose `filtering` is 'native', the index
+ * applies the filter; with any other, MemorySystem over-fetches (4 x topK, then 4x more each round until topK
+ * matches are found or the whole index was fetched) and discards the hits that do not match: what a report must
+ * not call filtered search.
+ */
+export interface FilteredSearchStats {
+  /** Searches with a namespace or metadata filter the index applied itself. */
+  nativeFilteredSearches: number;
+  /** Searches with a filter MemorySystem applied after the index answered (over-fetch and discard). */
+  overFetchedSearches: number;
+  /** Index calls those over-fetched searches made (one or more each). */
+  overFetchCalls: number;
+  /** Hits the index returned to those calls that were discarded (not matching, or no longer stored). */
+  discardedHits: number;
+}
+
+/** First over-fetch of a search the index cannot filter: this many times topK. */
+const OVER_FETCH_FACTOR = 4;
+
 /**
  * The semantic memory that memopt's optimizations modify: `add` embeds and stores a text, `search` embeds a query
  * and returns the nearest stored texts with their scores. The embedder, index and cache are injected, so each
@@ -54,6 +97,7 @@ export class MemorySystem {
   private readonly idPrefix: string;
   private nextId = 0;
   private writes = 0;
+  private readonly filterCounters: FilteredSearchStats = { nativeFilteredSearches: 0, overFetchedSearches: 0, overFetchCalls: 0, discardedHits: 0 };
 
   constructor(options: MemorySystemOptions) {
     this.embedder = options.embedder;
@@ -76,32 +120,44 @@ export class MemorySystem {
     return this.records.get(id);
   }
 
-  /** Embeds and stores a text; resolves to its id once stored. */
-  async add(text: string, metadata?: Record<string, unknown>): Promise<string> {
+  /**
+   * Embeds and stores a text; resolves to its id once stored. `metadata` fields that are strings, numbers or booleans
+   * can be filtered on; `options.namespace` puts the memory in a user's or conversation's namespace.
+   */
+  async add(text: string, metadata?: Record<string, unknown>, options: AddOptions = {}): Promise<string> {
     const id = `${this.idPrefix}${this.nextId++}`;
     const vector = await this.embedder.embed(text);
-    const stored = this.store({ id, text, metadata }, vector, 'add');
+    const stored = this.store(newRecord(id, text, metadata, options.namespace), vector, 'add');
     if (stored) await stored;
     return id;
   }
 
-  /** Adds several texts through the embedder's embedMany (which a batching embedder sends together). */
-  async addMany(texts: readonly string[]): Promise<string[]> {
-    const ids = texts.map(() => `${this.idPrefix}${this.nextId++}`);
-    const vectors = await this.embedder.embedMany(texts);
-    for (let i = 0; i < texts.length; i++) {
-      const stored = this.store({ id: ids[i], text: texts[i] }, vectors[i], 'add');
+  /**
+   * Adds several memories through the embedder's embedMany (which a batching embedder sends together): texts, or
+   * { text, metadata, namespace } items; `options.namespace` is the namespace of items that name none.
+   */
+  async addMany(items: readonly (string | MemoryInput)[], options: AddOptions = {}): Promise<string[]> {
+    const inputs = items.map((item): MemoryInput => (typeof item === 'string' ? { text: item } : item));
+    const ids = inputs.map(() => `${this.idPrefix}${this.nextId++}`);
+    const vectors = await this.embedder.embedMany(inputs.map((input) => input.text));
+    for (let i = 0; i < inputs.length; i++) {
+      const { text, metadata, namespace = options.namespace } = inputs[i];
+      const stored = this.store(newRecord(ids[i], text, metadata, namespace), vectors[i], 'add');
       if (stored) await stored;
     }
     return ids;
   }
 
-  /** Replaces the text (and metadata) of an existing memory; rejects if the id is unknown. */
-  async update(id: string, text: string, metadata?: Record<string, unknown>): Promise<void> {
+  /**
+   * Replaces the text (and metadata) of an existing memory; rejects if the id is unknown. The memory keeps its
+   * namespace unless `options.namespace` moves it.
+   */
+  async update(id: string, text: string, metadata?: Record<string, unknown>, options: UpdateOptions = {}): Promise<void> {
     if (!this.records.has(id)) throw new RangeError(`MemorySystem.update: no memory with id '${id}'`);
     const vector = await this.embedder.embed(text);
-    if (!this.records.has(id)) throw new RangeError(`MemorySystem.update: memory '${id}' was deleted while embedding`);
-    const stored = this.store({ id, text, metadata }, vector, 'update');
+    const current = this.records.get(id);
+    if (!current) throw new RangeError(`MemorySystem.update: memory '${id}' was deleted while embedding`);
+    const stored = this.store(newRecord(id, text, metadata, options.namespace ?? current.namespace), vector, 'update');
     if (stored) await stored;
   }
 
@@ -137,23 +193,54 @@ export class MemorySystem {
     return this.rank(vector, options);
   }
 
-  /** The index's answer turned into results; synchronous when the index is. */
+  /** How filtered searches were answered: by the index, or by over-fetching and discarding (see FilteredSearchStats). */
+  filteredSearchStats(): FilteredSearchStats {
+    return { ...this.filterCounters };
+  }
+
+  /**
+   * The index's answer turned into results; synchronous when the index is. A namespace or metadata filter goes to
+   * the index when it filters natively; otherwise the index is asked for more than topK (growing until topK match
+   * or everything was fetched) and the rest discarded, which the counters record. Each hit is checked against its
+   * record either way, so a memory deleted or moved while an async index answered is never returned.
+   */
   private rank(vector: ArrayLike<number>, options: SearchOptions): MaybePromise<MemoryResult[]> {
     const topK = options.topK ?? DEFAULT_TOP_K;
-    const filter = options.filter;
-    // Without a filter the index returns exactly topK; with one, scan everything and filter (the simple, exact way).
-    const hits = this.index.search(vector, filter ? this.index.size : topK);
-    const toResults = (found: readonly SearchHit[]): MemoryResult[] => {
+    const filter = searchFilterOf(options);
+    const collect = (found: readonly SearchHit[]): MemoryResult[] => {
       const results: MemoryResult[] = [];
       for (const hit of found) {
         const record = this.records.get(hit.id);
-        if (!record || (filter && !matchesFilter(record.metadata, filter))) continue;
+        if (!record || (filter && !matchesSearchFilter(record, filter))) continue;
         results.push({ ...record, score: hit.score });
         if (results.length === topK) break;
       }
       return results;
     };
-    return isPromise(hits) ? hits.then(toResults) : toResults(hits);
+    if (!filter || this.index.filtering === 'native') {
+      if (filter) this.filterCounters.nativeFilteredSearches++;
+      const hits = this.index.search(vector, topK, filter);
+      return isPromise(hits) ? hits.then(collect) : collect(hits);
+    }
+    if (topK <= 0) return [];
+    this.filterCounters.overFetchedSearches++;
+    const fetchRound = (fetch: number): MaybePromise<MemoryResult[]> => {
+      this.filterCounters.overFetchCalls++;
+      const hits = this.index.search(vector, fetch);
+      const next = (found: readonly SearchHit[]): MaybePromise<MemoryResult[]> => {
+        const results = collect(found);
+        const exhausted = found.length < fetch || fetch >= this.index.size;
+        if (results.length === topK || exhausted) {
+          // Hits ranked after the topK-th match were never looked at: only those looked at and dropped count.
+          this.filterCounters.discardedHits += discardedBefore(found, results);
+          return results;
+        }
+        this.filterCounters.discardedHits += found.length - results.length;
+        return fetchRound(Math.min(this.index.size, fetch * OVER_FETCH_FACTOR));
+      };
+      return isPromise(hits) ? hits.then(next) : next(hits);
+    };
+    return fetchRound(Math.max(1, Math.min(this.index.size, topK * OVER_FETCH_FACTOR)));
   }
 
   /**
@@ -162,7 +249,7 @@ export class MemorySystem {
    * the index (contract C5).
    */
   private store(record: MemoryRecord, vector: ArrayLike<number>, kind: 'add' | 'update'): Promise<void> | undefined {
-    const added = this.index.add(record.id, vector);
+    const added = this.index.add(record.id, vector, entryAttributes(record));
     const commit = () => {
       const previous = this.records.get(record.id);
       this.records.set(record.id, record);
@@ -184,4 +271,40 @@ export class MemorySystem {
   private notify(event: WriteEvent): void {
     this.cache?.onWrite(event);
   }
+}
+
+/** A record with only the fields given (no `namespace: undefined` key). */
+function newRecord(id: string, text: string, metadata: Record<string, unknown> | undefined, namespace: string | undefined): MemoryRecord {
+  const record: MemoryRecord = { id, text };
+  if (namespace !== undefined) {
+    if (typeof namespace !== 'string') throw new TypeError(`MemorySystem: expected namespace to be a string, found ${typeof namespace}`);
+    record.namespace = namespace;
+  }
+  if (metadata !== undefined) record.metadata = metadata;
+  return record;
+}
+
+/** What the index keeps of a record for filtered search: its namespace and its string, number and boolean fields. */
+function entryAttributes(record: MemoryRecord): EntryAttributes | undefined {
+  let metadata: Record<string, FilterValue> | undefined;
+  for (const [name, value] of Object.entries(record.metadata ?? {})) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') (metadata ??= {})[name] = value;
+  }
+  if (record.namespace === undefined && !metadata) return undefined;
+  return { namespace: record.namespace, metadata };
+}
+
+/** The index's filter for a search: undefined when it restricts nothing (no namespace, no metadata field). */
+function searchFilterOf(options: SearchOptions): SearchFilter | undefined {
+  const metadata = options.filter && Object.keys(options.filter).length > 0 ? options.filter : undefined;
+  if (options.namespace === undefined && !metadata) return undefined;
+  return { namespace: options.namespace, metadata };
+}
+
+/** Hits ranked before the last result kept that were dropped (the ones a filtering index would not have sent). */
+function discardedBefore(found: readonly SearchHit[], results: readonly MemoryResult[]): number {
+  if (results.length === 0) return found.length;
+  const lastKept = results[results.length - 1].id;
+  const position = found.findIndex((hit) => hit.id === lastKept);
+  return position + 1 - results.length;
 }

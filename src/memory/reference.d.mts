@@ -20,3 +20,9 @@ export declare function matchesFilter(
   metadata: Readonly<Record<string, unknown>> | undefined,
   filter: Readonly<Record<string, unknown>>,
 ): boolean;
+
+/** The entry's namespace is the filter's (when it names one) and its metadata matches the filter's (matchesFilter). */
+export declare function matchesSearchFilter(
+  attributes: { readonly namespace?: string; readonly metadata?: Readonly<Record<string, unknown>> } | undefined,
+  filter: { readonly namespace?: string; readonly metadata?: Readonly<Record<string, unknown>> },
+): boolean;

@@ -81,3 +81,15 @@ export function matchesFilter(metadata, filter) {
   for (const name of Object.keys(filter)) if (fields[name] !== filter[name]) return false;
   return true;
 }
+
+/**
+ * Whether an entry's attributes match a search filter (contract C5): the namespace, when the filter names one, is
+ * the entry's own (an entry without a namespace matches no namespace), and the metadata matches as matchesFilter
+ * says. An empty filter matches everything.
+ * @param {{ readonly namespace?: string, readonly metadata?: Readonly<Record<string, unknown>> } | undefined} attributes
+ * @param {{ readonly namespace?: string, readonly metadata?: Readonly<Record<string, unknown>> }} filter
+ */
+export function matchesSearchFilter(attributes, filter) {
+  if (filter.namespace !== undefined && attributes?.namespace !== filter.namespace) return false;
+  return filter.metadata === undefined || matchesFilter(attributes?.metadata, filter.metadata);
+}

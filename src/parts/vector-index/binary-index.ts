@@ -1,6 +1,6 @@
 import { OptionError, RunError } from '../../errors.ts';
-import type { SearchHit, VectorIndex } from '../../memory/types.ts';
-import { assertFinite, normalizedMean, dotRowFloat32, dotRowInt8, writeNormalized } from './kernels.ts';
+import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
+import { checkEntries, normalizedMean, dotRowFloat32, dotRowInt8, writeNormalized } from './kernels.ts';
 import { RowDirectory } from './row-directory.ts';
 import { selectTopK, toHits } from './top-k.ts';
 
@@ -35,6 +35,8 @@ const DEFAULTS = { oversample: 4, rescore: 'int8', initialCapacity: 1024 } as co
  * fit() is optional (without it the thresholds are 0, as Qdrant's binary quantization does).
  */
 export class BinaryIndex implements VectorIndex {
+  /** A filtered search Hamming-scans and re-scores only the rows matching the filter (RowDirectory's lists). */
+  readonly filtering = 'native';
   readonly options: { oversample: number; rescore: BinaryRescore; initialCapacity: number };
   private dims: number | undefined;
   private words = 0;
@@ -73,26 +75,22 @@ export class BinaryIndex implements VectorIndex {
     return { sampleRows: sample.length };
   }
 
-  add(id: string, vector: ArrayLike<number>): void {
-    this.addMany([[id, vector]]);
+  add(id: string, vector: ArrayLike<number>, attributes?: EntryAttributes): void {
+    this.addMany([[id, vector, attributes]]);
   }
 
   /** Adds several vectors; every vector is checked before any is stored, so a bad one adds nothing. */
-  addMany(entries: Iterable<readonly [string, ArrayLike<number>]>): void {
+  addMany(entries: Iterable<readonly [string, ArrayLike<number>, EntryAttributes?]>): void {
     const list = [...entries];
     if (list.length === 0) return;
-    const dims = this.dims ?? list[0][1].length;
-    for (const [id, vector] of list) {
-      if (vector.length !== dims) throw new RangeError(`BinaryIndex.add('${id}'): expected a vector of ${dims} dimensions, found ${vector.length}`);
-      assertFinite(vector, `BinaryIndex.add('${id}')`);
-    }
+    const dims = checkEntries(list, this.dims, 'BinaryIndex');
     this.setWidth(dims, 'add');
     const needed = this.directory.size + this.directory.countNew(list.map(([id]) => id));
     if (needed > this.capacity) this.resize(Math.max(needed, 2 * this.capacity, this.options.initialCapacity));
     const unit = new Float32Array(dims);
-    for (const [id, vector] of list) {
+    for (const [id, vector, attributes] of list) {
       writeNormalized(vector, unit);
-      this.store(this.directory.rowFor(id), unit);
+      this.store(this.directory.rowFor(id, attributes), unit);
     }
   }
 
@@ -109,25 +107,29 @@ export class BinaryIndex implements VectorIndex {
     });
   }
 
-  search(vector: ArrayLike<number>, k: number): SearchHit[] {
+  search(vector: ArrayLike<number>, k: number, filter?: SearchFilter): SearchHit[] {
     const n = this.directory.size;
     if (this.dims === undefined || n === 0) return [];
     const dims = this.dims;
     if (vector.length !== dims) throw new RangeError(`BinaryIndex.search: expected a query of ${dims} dimensions, found ${vector.length}`);
+    // With a filter, only its rows are scanned and re-scored (scores are indexed by row).
+    const matching = this.directory.rowsMatching(filter);
+    if (matching?.length === 0) return [];
     const query = new Float32Array(dims);
     writeNormalized(vector, query);
     const queryBits = new Uint32Array(this.words);
     this.encodeBits(query, queryBits, 0);
     const scores = new Float64Array(n);
-    hammingScan(this.bits, this.words, n, queryBits, scores);
+    if (matching) hammingScanRows(this.bits, this.words, matching, queryBits, scores);
+    else hammingScan(this.bits, this.words, n, queryBits, scores);
     // Nearest by Hamming = highest -h; the scan wrote -h.
     const { rescore, oversample } = this.options;
     if (rescore === false) {
-      const best = selectTopK(scores, n, this.directory.ids, k);
+      const best = selectTopK(scores, n, this.directory.ids, k, matching);
       for (const row of best) scores[row] = Math.cos((Math.PI * -scores[row]) / dims);
       return toHits(best, scores, this.directory.ids);
     }
-    const shortlist = Int32Array.from(selectTopK(scores, n, this.directory.ids, k * oversample));
+    const shortlist = Int32Array.from(selectTopK(scores, n, this.directory.ids, k * oversample, matching));
     const full = this.full!;
     for (const row of shortlist) {
       scores[row] = full instanceof Int8Array ? this.scales![row] * dotRowInt8(full, dims, row, query) : dotRowFloat32(full, dims, row, query);
@@ -216,6 +218,16 @@ export function popcount32(x: number): number {
 /** out[r] = -(Hamming distance between row r's `words` 32-bit words and the query's), for rows 0..count-1. */
 export function hammingScan(bits: Uint32Array, words: number, count: number, query: Uint32Array, out: Float64Array): void {
   for (let r = 0; r < count; r++) {
+    const base = r * words;
+    let h = 0;
+    for (let w = 0; w < words; w++) h += popcount32(bits[base + w] ^ query[w]);
+    out[r] = -h;
+  }
+}
+
+/** As hammingScan, for the given rows only (out is indexed by row; other entries are left as they are). */
+export function hammingScanRows(bits: Uint32Array, words: number, rows: Int32Array, query: Uint32Array, out: Float64Array): void {
+  for (const r of rows) {
     const base = r * words;
     let h = 0;
     for (let w = 0; w < words; w++) h += popcount32(bits[base + w] ^ query[w]);

@@ -1,5 +1,5 @@
 import { OptionError, RunError } from '../../errors.ts';
-import type { SearchHit, VectorIndex } from '../../memory/types.ts';
+import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
 import { crossDots } from './linalg.ts';
 import { assertFinite, dotRowFloat32, dotRowInt8, dotRowsFloat32, dotRowsInt8, writeNormalized } from './kernels.ts';
 import { PCA_METHODS, explainedVariance, fitPca, modelBytes, truncateModel, type PcaMethod, type PcaModel } from './pca.ts';
@@ -119,6 +119,11 @@ const RERANK_DEFAULTS = { oversample: 4, precision: 'int8' } as const;
  * float32), which removes the projection's error for the results returned.
  */
 export class CompressedIndex implements VectorIndex {
+  /**
+   * A filtered search scans only the rows matching the filter (RowDirectory's inverted lists); the prefilter and
+   * the re-rank shortlist are then taken among those rows.
+   */
+  readonly filtering = 'native';
   /** Options with defaults applied. */
   readonly options: {
     components: number;
@@ -270,13 +275,13 @@ export class CompressedIndex implements VectorIndex {
     };
   }
 
-  add(id: string, vector: ArrayLike<number>): void {
+  add(id: string, vector: ArrayLike<number>, attributes?: EntryAttributes): void {
     const state = this.requireFitted('add');
     const dims = state.model.dims;
     if (vector.length !== dims) throw new RangeError(`CompressedIndex.add('${id}'): expected a vector of ${dims} dimensions, found ${vector.length}`);
     assertFinite(vector, `CompressedIndex.add('${id}')`);
     if (!this.directory.has(id)) this.reserve(this.directory.size + 1, true);
-    this.store(this.directory.rowFor(id), vector);
+    this.store(this.directory.rowFor(id, attributes), vector);
   }
 
   /**
@@ -284,12 +289,12 @@ export class CompressedIndex implements VectorIndex {
    * is stored, so a bad one adds nothing. Projection runs in blocks of 64 vectors through the blocked kernel, about
    * twice as fast per vector as add().
    */
-  addMany(entries: Iterable<readonly [string, ArrayLike<number>]>): void {
+  addMany(entries: Iterable<readonly [string, ArrayLike<number>, EntryAttributes?]>): void {
     const state = this.requireFitted('addMany');
     const { model, quantizer, rerankQuantizer } = state;
     const dims = model.dims;
     const k = this.options.components;
-    const list = Array.isArray(entries) ? (entries as ReadonlyArray<readonly [string, ArrayLike<number>]>) : [...entries];
+    const list = Array.isArray(entries) ? (entries as ReadonlyArray<readonly [string, ArrayLike<number>, EntryAttributes?]>) : [...entries];
     for (const [id, vector] of list) {
       if (vector.length !== dims) {
         throw new RangeError(`CompressedIndex.addMany('${id}'): expected a vector of ${dims} dimensions, found ${vector.length}`);
@@ -297,7 +302,7 @@ export class CompressedIndex implements VectorIndex {
       assertFinite(vector, `CompressedIndex.addMany('${id}')`);
     }
     this.reserve(this.directory.size + this.directory.countNew(list.map(([id]) => id)));
-    const rowFor = list.map(([id]) => this.directory.rowFor(id));
+    const rowFor = list.map(([id, , attributes]) => this.directory.rowFor(id, attributes));
     const block = 64;
     const encoder = new BlockEncoder(model, quantizer, block);
     const unit = new Float64Array(block * dims);
@@ -325,12 +330,16 @@ export class CompressedIndex implements VectorIndex {
     });
   }
 
-  search(vector: ArrayLike<number>, k: number): SearchHit[] {
+  search(vector: ArrayLike<number>, k: number, filter?: SearchFilter): SearchHit[] {
     const state = this.requireFitted('search');
     const { model, quantizer } = state;
     const dims = model.dims;
     if (vector.length !== dims) throw new RangeError(`CompressedIndex.search: expected a query of ${dims} dimensions, found ${vector.length}`);
     const n = this.directory.size;
+    // With a filter, only its rows are scanned (scores are indexed by row; the others' entries stay unread).
+    const matching = this.directory.rowsMatching(filter);
+    if (matching?.length === 0) return [];
+    const candidates = matching ? matching.length : n;
     const components = this.options.components;
     // Per-query scratch is allocated here, not held: memoryBytes() is then all the index keeps.
     const query = new Float64Array(dims);
@@ -351,21 +360,26 @@ export class CompressedIndex implements VectorIndex {
     const codeRows = this.codeRows!;
     const codes = codeRows.view;
     const prefilter = this.options.prefilter;
-    // `pool`: the rows whose projected score is complete (all of them without a prefilter).
-    let pool: Int32Array | undefined;
+    // `pool`: the rows whose projected score is complete (all of them, or the filter's, without a prefilter).
+    let pool: Int32Array | undefined = matching;
     // The mean term is part of each row's first-stage score (with a prefilter, added before its candidates are kept).
     const meanTerms = this.meanTerms;
-    if (prefilter && n > prefilter.candidates) {
+    const scan = (width?: number): void => {
+      if (matching) codeRows.scanRows(weights, matching, scores, width);
+      else codeRows.scan(weights, n, scores, width);
+      if (!meanTerms) return;
+      if (matching) for (const row of matching) scores[row] += meanTerms[row];
+      else for (let row = 0; row < n; row++) scores[row] += meanTerms[row];
+    };
+    if (prefilter && candidates > prefilter.candidates) {
       const p = prefilter.components;
-      codeRows.scan(weights, n, scores, p);
-      if (meanTerms) for (let row = 0; row < n; row++) scores[row] += meanTerms[row];
-      pool = Int32Array.from(selectTopK(scores, n, this.directory.ids, prefilter.candidates));
+      scan(p);
+      pool = Int32Array.from(selectTopK(scores, n, this.directory.ids, prefilter.candidates, matching));
       for (const row of pool) {
         scores[row] += (codes instanceof Int8Array ? dotRowInt8(codes, components, row, weights, p) : dotRowFloat32(codes, components, row, weights, p));
       }
     } else {
-      codeRows.scan(weights, n, scores);
-      if (meanTerms) for (let row = 0; row < n; row++) scores[row] += meanTerms[row];
+      scan();
     }
 
     const rerank = this.options.rerank;

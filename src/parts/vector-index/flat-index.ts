@@ -1,5 +1,5 @@
 import { OptionError } from '../../errors.ts';
-import type { SearchHit, VectorIndex } from '../../memory/types.ts';
+import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
 import { assertFinite, writeNormalized } from './kernels.ts';
 import { RowDirectory } from './row-directory.ts';
 import { selectTopK, toHits } from './top-k.ts';
@@ -27,8 +27,13 @@ export interface FlatIndexOptions {
  *
  * Vectors are stored normalized (cosine becomes a dot product, and no norm is kept per vector); row r holds the
  * vector of `ids[r]`. Removing a vector moves the last row into its place, so the store stays dense.
+ *
+ * A filtered search scores only the matching rows, with the kernel a full scan uses, so it returns exactly the
+ * full ranking's matching entries.
  */
 export class FlatIndex implements VectorIndex {
+  /** A filtered search scans only the rows matching the filter (RowDirectory's inverted lists). */
+  readonly filtering = 'native';
   private dims: number | undefined;
   private rows: WasmRows | undefined;
   private readonly capacity: number;
@@ -50,22 +55,22 @@ export class FlatIndex implements VectorIndex {
     return this.directory.size;
   }
 
-  add(id: string, vector: ArrayLike<number>): void {
+  add(id: string, vector: ArrayLike<number>, attributes?: EntryAttributes): void {
     this.checkWidth(vector, `FlatIndex.add('${id}')`, 'a vector');
     assertFinite(vector, `FlatIndex.add('${id}')`);
     if (!this.directory.has(id)) this.reserve(this.directory.size + 1, true);
-    const row = this.directory.rowFor(id);
+    const row = this.directory.rowFor(id, attributes);
     writeNormalized(vector, this.rows!.view as Float32Array, row * this.dims!);
   }
 
   /** Adds several vectors, growing the store once to exactly the room they need. */
-  addMany(entries: Iterable<readonly [string, ArrayLike<number>]>): void {
-    const list = Array.isArray(entries) ? (entries as ReadonlyArray<readonly [string, ArrayLike<number>]>) : [...entries];
+  addMany(entries: Iterable<readonly [string, ArrayLike<number>, EntryAttributes?]>): void {
+    const list = Array.isArray(entries) ? (entries as ReadonlyArray<readonly [string, ArrayLike<number>, EntryAttributes?]>) : [...entries];
     if (list.length > 0) {
       this.checkWidth(list[0][1], `FlatIndex.addMany('${list[0][0]}')`, 'a vector');
       this.reserve(this.directory.size + this.directory.countNew(list.map(([id]) => id)));
     }
-    for (const [id, vector] of list) this.add(id, vector);
+    for (const [id, vector, attributes] of list) this.add(id, vector, attributes);
   }
 
   /** The stored (normalized) vector, a copy; undefined if absent. */
@@ -84,17 +89,21 @@ export class FlatIndex implements VectorIndex {
     return this.directory.remove(id, (from, to) => this.rows!.view.copyWithin(to * d, from * d, (from + 1) * d));
   }
 
-  search(vector: ArrayLike<number>, k: number): SearchHit[] {
+  search(vector: ArrayLike<number>, k: number, filter?: SearchFilter): SearchHit[] {
     if (this.dims === undefined) return [];
     this.checkWidth(vector, 'FlatIndex.search', 'a query');
     const n = this.directory.size;
     const ids = this.directory.ids;
-    // Per-query scratch is allocated here, not held: memoryBytes() is then all the index keeps.
+    const matching = this.directory.rowsMatching(filter);
+    if (matching?.length === 0) return [];
+    // Per-query scratch is allocated here, not held: memoryBytes() is then all the index keeps. (Scores are indexed
+    // by row; a filtered search writes only its matching rows' entries.)
     const query = new Float32Array(this.dims);
     const scores = new Float64Array(n);
     writeNormalized(vector, query);
-    this.rows!.scan(query, n, scores);
-    return toHits(selectTopK(scores, n, ids, k), scores, ids);
+    if (matching) this.rows!.scanRows(query, matching, scores);
+    else this.rows!.scan(query, n, scores);
+    return toHits(selectTopK(scores, n, ids, k, matching), scores, ids);
   }
 
   /**

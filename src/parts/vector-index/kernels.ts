@@ -182,6 +182,20 @@ export function assertFinite(vector: ArrayLike<number>, where: string): void {
 }
 
 /**
+ * Checks a batch of entries before any is stored (so a bad one adds nothing): every vector has the index's width
+ * (`dims`, or the first entry's when the index has none yet) and finite values. `index` names the index in errors
+ * ("BinaryIndex.add('id'): ..."). Returns the width. The entries must not be empty.
+ */
+export function checkEntries(entries: ReadonlyArray<readonly [string, ArrayLike<number>, ...unknown[]]>, dims: number | undefined, index: string): number {
+  const width = dims ?? entries[0][1].length;
+  for (const [id, vector] of entries) {
+    if (vector.length !== width) throw new RangeError(`${index}.add('${id}'): expected a vector of ${width} dimensions, found ${vector.length}`);
+    assertFinite(vector, `${index}.add('${id}')`);
+  }
+  return width;
+}
+
+/**
  * The mean of the normalized sample vectors (float64 sums), each checked for width and finiteness first; `where`
  * names the caller in errors (e.g. "BinaryIndex.fit"). Binary codes use it as per-dimension sign thresholds.
  */

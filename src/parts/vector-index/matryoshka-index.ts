@@ -1,5 +1,5 @@
 import { OptionError } from '../../errors.ts';
-import type { SearchHit, VectorIndex } from '../../memory/types.ts';
+import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
 import { FlatIndex, type FlatIndexOptions } from './flat-index.ts';
 
 export interface MatryoshkaIndexOptions extends FlatIndexOptions {
@@ -18,6 +18,8 @@ export interface MatryoshkaIndexOptions extends FlatIndexOptions {
  * them, so its leading coordinates are exactly its largest-variance directions, the best case for truncation.
  */
 export class MatryoshkaIndex implements VectorIndex {
+  /** FlatIndex's: a filtered search scans only the matching rows. */
+  readonly filtering = 'native';
   readonly truncatedDimensions: number;
   private readonly inner: FlatIndex;
   private inputDims: number | undefined;
@@ -38,12 +40,12 @@ export class MatryoshkaIndex implements VectorIndex {
     return this.inner.size;
   }
 
-  add(id: string, vector: ArrayLike<number>): void {
-    this.inner.add(id, this.truncate(vector, `add('${id}')`));
+  add(id: string, vector: ArrayLike<number>, attributes?: EntryAttributes): void {
+    this.inner.add(id, this.truncate(vector, `add('${id}')`), attributes);
   }
 
-  addMany(entries: Iterable<readonly [string, ArrayLike<number>]>): void {
-    const list = [...entries].map(([id, v]) => [id, this.truncate(v, `addMany('${id}')`)] as const);
+  addMany(entries: Iterable<readonly [string, ArrayLike<number>, EntryAttributes?]>): void {
+    const list = [...entries].map(([id, v, attributes]) => [id, this.truncate(v, `addMany('${id}')`), attributes] as const);
     this.inner.addMany(list);
   }
 
@@ -52,9 +54,9 @@ export class MatryoshkaIndex implements VectorIndex {
   }
 
   /** Exact cosine in the truncated space (FlatIndex normalizes the truncated vectors). */
-  search(vector: ArrayLike<number>, k: number): SearchHit[] {
+  search(vector: ArrayLike<number>, k: number, filter?: SearchFilter): SearchHit[] {
     if (this.inputDims === undefined) return [];
-    return this.inner.search(this.truncate(vector, 'search'), k);
+    return this.inner.search(this.truncate(vector, 'search'), k, filter);
   }
 
   /** The float32 rows of the truncated vectors, as FlatIndex holds them (capacity included). */

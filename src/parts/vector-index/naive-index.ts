@@ -1,14 +1,18 @@
 import { compareHits, dot, norm, scoreFromDot } from '../../memory/reference.mjs';
-import type { SearchHit, VectorIndex } from '../../memory/types.ts';
+import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
+import { AttributeLists } from './attribute-lists.ts';
 
 export { compareHits } from '../../memory/reference.mjs';
 
 /**
  * The baseline index: what a first memory system keeps. One `number[]` per vector in a Map, and an exact cosine
  * scan over every vector with a full sort per query. Correct, simple, and the reference for every other index.
+ * A filtered search scores only the entries the filter's inverted lists name (AttributeLists).
  */
 export class NaiveIndex implements VectorIndex {
+  readonly filtering = 'native';
   private readonly vectors = new Map<string, number[]>();
+  private readonly attributes = new AttributeLists();
   private dims: number | undefined;
 
   get dimensions(): number | undefined {
@@ -19,12 +23,13 @@ export class NaiveIndex implements VectorIndex {
     return this.vectors.size;
   }
 
-  add(id: string, vector: ArrayLike<number>): void {
+  add(id: string, vector: ArrayLike<number>, attributes?: EntryAttributes): void {
     if (this.dims === undefined) this.dims = vector.length;
     else if (vector.length !== this.dims) {
       throw new RangeError(`NaiveIndex.add('${id}'): expected a vector of ${this.dims} dimensions, found ${vector.length}`);
     }
     this.vectors.set(id, Array.from(vector));
+    this.attributes.set(id, attributes);
   }
 
   /** The stored vector (a copy), for verification. */
@@ -34,16 +39,20 @@ export class NaiveIndex implements VectorIndex {
   }
 
   remove(id: string): boolean {
+    this.attributes.delete(id);
     return this.vectors.delete(id);
   }
 
-  search(vector: ArrayLike<number>, k: number): SearchHit[] {
+  search(vector: ArrayLike<number>, k: number, filter?: SearchFilter): SearchHit[] {
     if (this.dims !== undefined && vector.length !== this.dims) {
       throw new RangeError(`NaiveIndex.search: expected a query of ${this.dims} dimensions, found ${vector.length}`);
     }
     const queryNorm = norm(vector);
     const hits: SearchHit[] = [];
-    for (const [id, stored] of this.vectors) hits.push({ id, score: scoreFromDot(dot(stored, vector), norm(stored), queryNorm) });
+    const matching = this.attributes.matching(filter);
+    const score = (id: string, stored: number[]) => hits.push({ id, score: scoreFromDot(dot(stored, vector), norm(stored), queryNorm) });
+    if (matching) for (const id of matching) score(id, this.vectors.get(id)!);
+    else for (const [id, stored] of this.vectors) score(id, stored);
     hits.sort(compareHits);
     return hits.slice(0, Math.max(0, k));
   }

@@ -1,11 +1,17 @@
+import type { EntryAttributes, SearchFilter } from '../../memory/types.ts';
+import { AttributeLists } from './attribute-lists.ts';
+
 /**
- * The ids of a dense row store (FlatIndex, ScalarQuantizedIndex, CompressedIndex): row r holds the vector of
- * `ids[r]`. Removing a row moves the last row into its place, so the rows stay dense and a scan reads `size` rows.
+ * The ids of a dense row store (FlatIndex, ScalarQuantizedIndex, CompressedIndex, BinaryIndex): row r holds the
+ * vector of `ids[r]`. Removing a row moves the last row into its place, so the rows stay dense and a scan reads
+ * `size` rows. Each id's attributes (namespace, metadata) are kept in inverted lists, so a filtered search scans
+ * only the rows `rowsMatching(filter)` names.
  */
 export class RowDirectory {
   /** Ids in row order. Read-only for callers: change it through rowFor() and remove(). */
   readonly ids: string[] = [];
   private readonly rows = new Map<string, number>();
+  private readonly attributes = new AttributeLists();
 
   get size(): number {
     return this.ids.length;
@@ -20,8 +26,12 @@ export class RowDirectory {
     return this.rows.get(id);
   }
 
-  /** The row of `id`, appended as the next row if it is new (the caller makes room for it first). */
-  rowFor(id: string): number {
+  /**
+   * The row of `id`, appended as the next row if it is new (the caller makes room for it first). Its attributes
+   * become `attributes` (none given: none, as a re-add replaces the whole entry).
+   */
+  rowFor(id: string, attributes?: EntryAttributes): number {
+    this.attributes.set(id, attributes);
     let row = this.rows.get(id);
     if (row === undefined) {
       row = this.ids.length;
@@ -54,6 +64,25 @@ export class RowDirectory {
     }
     this.ids.pop();
     this.rows.delete(id);
+    this.attributes.delete(id);
     return true;
+  }
+
+  /** The attributes stored with `id` (shared; do not modify). */
+  attributesOf(id: string): EntryAttributes | undefined {
+    return this.attributes.get(id);
+  }
+
+  /**
+   * The rows whose attributes match `filter`, ascending (so runs of adjacent rows scan together), or undefined
+   * when the filter restricts nothing (every row matches). Costs the length of the filter's shortest inverted
+   * list, not the number of rows.
+   */
+  rowsMatching(filter: SearchFilter | undefined): Int32Array | undefined {
+    const ids = this.attributes.matching(filter);
+    if (ids === undefined) return undefined;
+    const rows = new Int32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) rows[i] = this.rows.get(ids[i])!;
+    return rows.sort();
   }
 }

@@ -1,5 +1,5 @@
 import { OptionError, RunError } from '../../errors.ts';
-import type { SearchHit, VectorIndex } from '../../memory/types.ts';
+import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
 import { assertFinite, writeNormalized } from './kernels.ts';
 import { ScalarQuantizer } from './quantize.ts';
 import { RowDirectory } from './row-directory.ts';
@@ -25,6 +25,8 @@ export interface ScalarQuantizedIndexOptions {
  * Rows are dense: removing one moves the last row into its place.
  */
 export class ScalarQuantizedIndex implements VectorIndex {
+  /** A filtered search scans only the rows matching the filter (RowDirectory's inverted lists). */
+  readonly filtering = 'native';
   private quantizer: ScalarQuantizer | undefined;
   private rows: WasmRows | undefined;
   private readonly capacity: number;
@@ -72,16 +74,16 @@ export class ScalarQuantizedIndex implements VectorIndex {
     return { sampleRows: count };
   }
 
-  add(id: string, vector: ArrayLike<number>): void {
+  add(id: string, vector: ArrayLike<number>, attributes?: EntryAttributes): void {
     const quantizer = this.requireFitted('add');
     this.checkWidth(vector, `ScalarQuantizedIndex.add('${id}')`, 'a vector');
     assertFinite(vector, `ScalarQuantizedIndex.add('${id}')`);
     if (!this.directory.has(id)) this.reserve(this.directory.size + 1, true);
-    this.store(quantizer, this.directory.rowFor(id), vector, new Float64Array(quantizer.dims));
+    this.store(quantizer, this.directory.rowFor(id, attributes), vector, new Float64Array(quantizer.dims));
   }
 
   /** Adds several vectors, growing the store once to exactly the room they need. */
-  addMany(entries: Iterable<readonly [string, ArrayLike<number>]>): void {
+  addMany(entries: Iterable<readonly [string, ArrayLike<number>, EntryAttributes?]>): void {
     const quantizer = this.requireFitted('addMany');
     const list = [...entries];
     // Every vector checked before any is stored, so a bad one adds nothing.
@@ -92,7 +94,7 @@ export class ScalarQuantizedIndex implements VectorIndex {
     this.reserve(this.directory.size + this.directory.countNew(list.map(([id]) => id)));
     // Checked above and room made: store directly, with one scratch vector for the batch.
     const unit = new Float64Array(quantizer.dims);
-    for (const [id, vector] of list) this.store(quantizer, this.directory.rowFor(id), vector, unit);
+    for (const [id, vector, attributes] of list) this.store(quantizer, this.directory.rowFor(id, attributes), vector, unit);
   }
 
   /** Normalizes `vector` into `unit` and writes its codes into `row`. */
@@ -110,20 +112,23 @@ export class ScalarQuantizedIndex implements VectorIndex {
     return this.directory.remove(id, (from, to) => this.rows!.view.copyWithin(to * d, from * d, (from + 1) * d));
   }
 
-  search(vector: ArrayLike<number>, k: number): SearchHit[] {
+  search(vector: ArrayLike<number>, k: number, filter?: SearchFilter): SearchHit[] {
     const quantizer = this.requireFitted('search');
     this.checkWidth(vector, 'ScalarQuantizedIndex.search', 'a query');
     const n = this.directory.size;
     const ids = this.directory.ids;
+    const matching = this.directory.rowsMatching(filter);
+    if (matching?.length === 0) return [];
     // Per-query scratch is allocated here, not held: memoryBytes() is then all the index keeps.
     const query = new Float64Array(quantizer.dims);
     writeNormalized(vector, query);
     const weights = new Float32Array(quantizer.dims);
     const constant = quantizer.queryWeights(query, weights);
     const scores = new Float64Array(n);
-    this.rows!.scan(weights, n, scores);
+    if (matching) this.rows!.scanRows(weights, matching, scores);
+    else this.rows!.scan(weights, n, scores);
     // The constant is the same for every row: added only to the rows returned.
-    const best = selectTopK(scores, n, ids, k);
+    const best = selectTopK(scores, n, ids, k, matching);
     for (const row of best) scores[row] += constant;
     return toHits(best, scores, ids);
   }

@@ -335,38 +335,70 @@ export class WasmRows {
    * row's first `prefix` coordinates (and query floats) are used.
    */
   scan(query: Float32Array, count: number, out: Float64Array, prefix = this.width): void {
-    const bytes = this.elementBytes();
-    if (!this.scanFn || (prefix * bytes) % 64 !== 0) {
-      if (this.rowsView instanceof Int8Array) dotRowsInt8(this.rowsView, this.width, count, query, out, prefix);
-      else dotRowsFloat32(this.rowsView, this.width, count, query, out, prefix);
-      return;
-    }
-    if (this.type === 'i8') {
-      this.scanInt8(query, count, out, prefix);
-      return;
-    }
-    this.queryView.set(query.subarray(0, this.width));
-    this.scanFn(0, this.queryView.byteOffset, count, prefix * bytes, this.scoresView.byteOffset, this.width * bytes);
-    const scores = this.scoresView;
-    for (let r = 0; r < count; r++) out[r] = scores[r];
+    this.scanRuns(query, [0], [count], out, prefix);
   }
 
   /**
-   * The int8 kernel's scan: the query is rounded to int16 on a grid of step s = max|q| / qMax, the dot products
-   * are exact int32 sums, and out[r] = s x sum. qMax keeps every sum inside int32 (|code| <= 128), so the only error
-   * is the query's rounding: |out[r] - row r · q| <= (s / 2) Σ_i |row r [i]| (see `int16QueryStep`).
+   * out[r] = row r · query for each row r of `rows` (ascending; other entries of `out` are left as they are): a
+   * filtered search scans only its matching rows. Adjacent rows are scanned as one run, each run by the same kernel
+   * call a full scan makes, so a row's score is the one scan() gives it (bit for bit with the SIMD kernel).
    */
-  private scanInt8(query: Float32Array, count: number, out: Float64Array, prefix: number): void {
-    const step = int16QueryStep(query, prefix);
-    if (step === 0) {
-      out.fill(0, 0, count);
+  scanRows(query: Float32Array, rows: Int32Array, out: Float64Array, prefix = this.width): void {
+    const starts: number[] = [];
+    const counts: number[] = [];
+    for (let i = 0; i < rows.length; ) {
+      let j = i + 1;
+      while (j < rows.length && rows[j] === rows[j - 1] + 1) j++;
+      starts.push(rows[i]);
+      counts.push(j - i);
+      i = j;
+    }
+    this.scanRuns(query, starts, counts, out, prefix);
+  }
+
+  /** Scans runs of adjacent rows: run i is rows starts[i] .. starts[i] + counts[i] - 1. */
+  private scanRuns(query: Float32Array, starts: readonly number[], counts: readonly number[], out: Float64Array, prefix: number): void {
+    const bytes = this.elementBytes();
+    const runs = starts.length;
+    if (!this.scanFn || (prefix * bytes) % 64 !== 0) {
+      const rows = this.rowsView;
+      for (let i = 0; i < runs; i++) {
+        const from = starts[i] * this.width;
+        const at = out.subarray(starts[i]);
+        if (rows instanceof Int8Array) dotRowsInt8(rows.subarray(from), this.width, counts[i], query, at, prefix);
+        else dotRowsFloat32(rows.subarray(from), this.width, counts[i], query, at, prefix);
+      }
       return;
     }
-    const q16 = this.queryI16View;
-    for (let i = 0; i < prefix; i++) q16[i] = Math.round(query[i] / step);
-    this.scanFn!(0, q16.byteOffset, count, prefix, this.scoresI32View.byteOffset, this.width);
-    const sums = this.scoresI32View;
-    for (let r = 0; r < count; r++) out[r] = sums[r] * step;
+    const stride = this.width * bytes;
+    if (this.type === 'i8') {
+      // The int8 kernel's scan: the query is rounded to int16 on a grid of step s = max|q| / qMax, the dot products
+      // are exact int32 sums, and out[r] = s x sum. qMax keeps every sum inside int32 (|code| <= 128), so the only
+      // error is the query's rounding: |out[r] - row r · q| <= (s / 2) Σ_i |row r [i]| (see `int16QueryStep`).
+      const step = int16QueryStep(query, prefix);
+      const q16 = this.queryI16View;
+      if (step !== 0) for (let i = 0; i < prefix; i++) q16[i] = Math.round(query[i] / step);
+      const sums = this.scoresI32View;
+      for (let i = 0; i < runs; i++) {
+        const start = starts[i];
+        const end = start + counts[i];
+        if (step === 0) {
+          out.fill(0, start, end);
+          continue;
+        }
+        this.scanFn(start * stride, q16.byteOffset, counts[i], prefix, sums.byteOffset + start * 4, stride);
+        for (let r = start; r < end; r++) out[r] = sums[r] * step;
+      }
+      return;
+    }
+    this.queryView.set(query.subarray(0, this.width));
+    const scores = this.scoresView;
+    for (let i = 0; i < runs; i++) {
+      const start = starts[i];
+      const end = start + counts[i];
+      this.scanFn(start * stride, this.queryView.byteOffset, counts[i], prefix * bytes, scores.byteOffset + start * 4, stride);
+      for (let r = start; r < end; r++) out[r] = scores[r];
+    }
   }
 
   private elementBytes(): number {

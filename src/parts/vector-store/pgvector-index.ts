@@ -1,6 +1,5 @@
 import { OptionError, VectorStoreError } from '../../errors.ts';
-import type { SearchHit } from '../../memory/types.ts';
-import type { VectorIndex } from '../../memory/types.ts';
+import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
 import { pgvectorScoreMargin } from './score-margin.ts';
 import type { SqlClient, SqlSession } from './sql-client.ts';
 
@@ -29,18 +28,11 @@ export interface PgSearchParams {
   probes?: number;
 }
 
-/** What a row carries besides its vector: the namespace it is searched within, and metadata to filter on. */
-export interface PgRowAttributes {
-  /** A user or conversation id; null when absent. */
-  namespace?: string;
-  metadata?: Record<string, string | number | boolean>;
-}
+/** What a row carries besides its vector (contract C5's EntryAttributes): its namespace (NULL when absent) and metadata. */
+export type PgRowAttributes = EntryAttributes;
 
-/** Restricts a search to rows of one namespace and/or whose metadata contains these exact values. */
-export interface PgSearchFilter {
-  namespace?: string;
-  metadata?: Record<string, string | number | boolean>;
-}
+/** Restricts a search to rows of one namespace and/or whose metadata contains these exact values (C5's SearchFilter). */
+export type PgSearchFilter = SearchFilter;
 
 export interface PgVectorIndexOptions {
   /** The database; the index does not close it unless `ownsClient`. */
@@ -90,6 +82,8 @@ const TABLE_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
  * the rows present then); rows added later are inserted into it by Postgres.
  */
 export class PgVectorIndex implements VectorIndex {
+  /** The filter is a SQL WHERE (namespace column, B-tree indexed; metadata jsonb containment). */
+  readonly filtering = 'native';
   readonly dimensions: number;
   readonly table: string;
   readonly storage: PgStorage;
