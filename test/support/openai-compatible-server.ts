@@ -1,7 +1,8 @@
 /**
  * A minimal OpenAI-compatible embeddings server, independent of memopt's own (plain node:http, nothing shared with
- * src/endpoint): tests check the client ledger's counters against what this server saw. Vectors are 4 numbers
- * derived from the text; usage counts whitespace-separated words. `answer(n)` picks the status of the n-th request
+ * src/endpoint): tests check the client ledger's counters against what this server saw. Vectors are 8 numbers
+ * derived from the text alone (as a real model's: the same whether sent alone or in a batch); usage counts
+ * whitespace-separated words. `answer(n)` picks the status of the n-th request
  * (0-based): 200, or 429 / 500 with a tiny retry-after-ms so SDK retries are fast.
  */
 import { createServer, type IncomingMessage } from 'node:http';
@@ -66,7 +67,7 @@ export async function startTinyOpenAIServer(answer: (n: number) => 200 | 429 | 5
     seen.succeeded++;
     seen.inputs += texts.length;
     seen.tokens += tokens;
-    const data = texts.map((text, index) => ({ object: 'embedding', index, embedding: [text.length, tokens, index, 1] }));
+    const data = texts.map((text, index) => ({ object: 'embedding', index, embedding: vectorOf(text) }));
     send(200, { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } }, { 'x-ratelimit-limit-requests': '60', 'x-ratelimit-remaining-requests': String(59 - (n % 60)) });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -83,4 +84,12 @@ export async function startTinyOpenAIServer(answer: (n: number) => 200 | 429 | 5
         server.closeAllConnections();
       }),
   };
+}
+
+/** The server's "model": 8 numbers from the text's characters (hashed into buckets), plus its length. */
+export function vectorOf(text: string): number[] {
+  const v = new Array<number>(8).fill(0);
+  for (let i = 0; i < text.length; i++) v[(text.charCodeAt(i) * 31 + i) % 7] += 1;
+  v[7] = text.length / 10;
+  return v;
 }
