@@ -168,7 +168,10 @@ export const parallelApiDriver: WorkloadDriver<
       cpu_ms_per_request: batch.cpuMs / Math.max(1, batch.ledger.requests),
     };
     const details: DetailTable[] = [];
-    // The vectors the batch got: against the reference model's, or across sides (cross-side.ts).
+    if (context.side === 'optimized' && prepared.workload.curve.length > 0) {
+      details.push(await measureCurve(prepared, client, context, batch.observed));
+    }
+    // The vectors the run got (its batch and its curve's): against the reference model's, or across sides.
     let check: VectorCheck | undefined;
     if (prepared.referenceVectors) check = checkAgainstReference(batch.observed.byText, prepared.referenceVectors);
     else if (context.side === 'baseline') prepared.crossSide.record(batch.observed.byText);
@@ -178,9 +181,6 @@ export const parallelApiDriver: WorkloadDriver<
     }
     if (check) Object.assign(result, vectorCheckMetrics(check));
     if (check && check.mismatches + check.unchecked > 0) context.log(`${check.mismatches} text(s) got a wrong vector, ${check.unchecked} unchecked`);
-    if (context.side === 'optimized' && prepared.workload.curve.length > 0) {
-      details.push(await measureCurve(prepared, client, context));
-    }
     return { metrics: result, details };
   },
 };
@@ -324,13 +324,14 @@ export const CONCURRENCY_CURVE_CHART: ChartHint = {
 };
 
 /** The concurrency curve: one batch per concurrency, each on a fresh memory (see the module comment). */
-async function measureCurve(prepared: PreparedApiBatch, client: OpenAI, context: RunContext): Promise<DetailTable> {
+async function measureCurve(prepared: PreparedApiBatch, client: OpenAI, context: RunContext, observed: ObservedVectors): Promise<DetailTable> {
   const { workload } = prepared;
   const { limits, timeScale } = context.endpoint;
   const points: Array<{ concurrency: number; batch: BatchResult }> = [];
   for (const concurrency of [...new Set(workload.curve)].sort((a, b) => a - b)) {
     if (workload.curveRegime === 'sustained') await drainTokenBucket(prepared, context);
     const batch = await runBatch(prepared, client, concurrency, context);
+    for (const [text, vectors] of batch.observed.byText) for (const v of vectors) observed.observe(text, v);
     points.push({ concurrency, batch });
     context.log(`parallel-api curve: concurrency ${concurrency}: ${batch.wallMs.toFixed(0)} ms, ${batch.ledger.rateLimited} x 429`);
   }
