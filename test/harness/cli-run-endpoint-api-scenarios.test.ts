@@ -6,7 +6,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { loadDataset } from '../../src/datasets/load.ts';
 import { readTrace } from '../../src/datasets/traces.ts';
@@ -68,6 +68,7 @@ function expectChecked(scenarios: Map<string, Scenario>) {
 let tiny: TinyServer | undefined;
 let memopt: ServerEndpoint | undefined;
 afterEach(async () => {
+  vi.restoreAllMocks();
   await tiny?.close();
   await memopt?.close();
   tiny = undefined;
@@ -104,6 +105,7 @@ describe('memopt run --endpoint URL: search-trace and parallel-api', () => {
   }, 120_000);
 
   it('bounds what each may cost from its workload before any request (--dry-run)', async () => {
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
     let out = '';
     const reports = join(await mkdtemp(join(tmpdir(), 'memopt-endpoint-api-')), 'reports');
     const argv = ['run', SEARCH, PARALLEL, '--quick', '--out', reports, '--endpoint', 'http://192.0.2.1/v1', '--api-key-env', 'none', '--max-cost-usd', '1', '--dry-run'];
@@ -113,6 +115,7 @@ describe('memopt run --endpoint URL: search-trace and parallel-api', () => {
     expect(out).toMatch(/cost bound small-parallel-api on 192\.0\.2\.1 \(text-embedding-3-small\): 97 requests \(291 with every retry\)/);
     // search-trace: prepare 1 request (199 distinct texts); at most one request per search (146) per run, 3 attempts.
     expect(out).toMatch(/cost bound small-search-trace on 192\.0\.2\.1 \(text-embedding-3-small\): 293 requests \(879 with every retry\)/);
+    expect(fetchSpy).not.toHaveBeenCalled();
     expect(out).toMatch(/cost bound, all scenarios: 390 requests \(1170 with every retry\), \d+ tokens \(\d+ billable with retries\), at most \$0\.000\d+/);
   });
 });
