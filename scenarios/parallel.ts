@@ -50,6 +50,7 @@ export default [
       { metric: 'wrong_results', kind: 'max', max: 0, note: 'every search equals NaiveIndex over the same vectors' },
       { metric: 'lost_writes', kind: 'max', max: 0, note: 'every document stored under the id its call got' },
       { metric: 'failed_operations', kind: 'max', max: 0 },
+      { metric: 'wrong_vectors', kind: 'max', max: 0, note: "every document and query vector is the endpoint's (run --endpoint URL: the baseline side's, cosine >= 0.999)" },
       { metric: 'peak_in_flight', kind: 'max', max: 16, note: 'never more than the concurrency at once' },
     ],
   }),

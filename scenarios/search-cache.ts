@@ -42,6 +42,7 @@ export default defineScenario({
     { metric: 'stale_results', kind: 'max', max: 0, note: 'never serve a result computed before a write that changes it' },
     { metric: 'ttl_violations', kind: 'max', max: 0, note: 'TTL honoured' },
     { metric: 'search_errors', kind: 'max', max: 0 },
+    { metric: 'wrong_vectors', kind: 'max', max: 0, note: "every query vector is the endpoint's (run --endpoint URL: the baseline side's, cosine >= 0.999)" },
     { metric: 'belady_fraction', kind: 'min', min: 0.8, note: "at least 0.8 of Belady's optimal hit rate at the same capacity" },
     { metric: 'api_requests', kind: 'reduction', atLeastPct: 50 },
     { metric: 'api_tokens', kind: 'reduction', atLeastPct: 50 },

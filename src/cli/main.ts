@@ -84,7 +84,7 @@ function runOptions<T>(y: Argv<T>) {
       default: (process.env.MEMOPT_ENDPOINT_KIND as EndpointKind | undefined) ?? 'server',
       describe: "What the scenarios talk to: 'server' (memopt's server over HTTP in a child process, one per scenario) or 'mock' (the in-process msw mock, whose CPU counts as the client's)",
     })
-    .option('endpoint', { type: 'string', describe: 'Run the ingest scenarios against this OpenAI-compatible base URL (e.g. http://127.0.0.1:8000/v1) instead of memopt\'s server' })
+    .option('endpoint', { type: 'string', describe: 'Run the scenarios that call the API (ingest, search-trace, parallel-api) against this OpenAI-compatible base URL (e.g. http://127.0.0.1:8000/v1) instead of memopt\'s server' })
     .option('model', { type: 'string', describe: "With --endpoint: the model, replacing the scenarios' own" })
     .option('dimensions', { type: 'number', describe: "With --endpoint: the dimensions parameter, replacing the scenarios' own" })
     .option('api-key-env', { type: 'string', default: DEFAULT_API_KEY_ENV, describe: "With --endpoint: the environment variable holding the API key ('none': send no key)" })

@@ -26,7 +26,7 @@ export function serveOptions<T>(y: Argv<T>) {
     .option('config', { type: 'string', describe: 'JSON file of server options (host, port, seed, timeScale, latency, rateLimit, faults, ...)' })
     .option('host', { type: 'string', describe: 'Interface to bind (default 127.0.0.1)' })
     .option('port', { type: 'number', describe: 'Port (default 0: a free one; the URL is printed)' })
-    .option('keep-alive-timeout-ms', { type: 'number', describe: 'Idle keep-alive connections close after this long (default 5000)' })
+    .option('keep-alive-timeout-ms', { type: 'number', describe: 'Idle keep-alive connections close after this long (default 65000)' })
     .option('seed', { type: 'number', describe: 'Seed of jitter, faults and request ids (default 1)' })
     .option('time-scale', { type: 'number', describe: 'Scale of modelled latency and rate-limit windows (default 1 = real time)' })
     .option('requests-per-minute', { type: 'number', describe: 'Rate limit (default 3000)' })

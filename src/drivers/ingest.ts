@@ -13,9 +13,10 @@ import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import { isFactoryVariant } from '../harness/factory-variant.ts';
 import { partStatsTable } from './part-stats.ts';
 import { matchesReference, referenceArray } from './reference.ts';
+import { CrossSideVectors, VECTOR_CHECK_METRICS, vectorCheckMetrics, vectorCheckTable } from './cross-side.ts';
 import { retainedBytes } from '../harness/memory-probe.ts';
 import { LatencyRecorder } from '../harness/statistics.ts';
-import type { MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
+import type { DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { createRng } from '../util/rng.ts';
 
 /**
@@ -76,8 +77,9 @@ const metrics: MetricSpec[] = [
   { name: 'api_rate_limited', unit: 'responses', kind: 'counter', better: 'lower', description: '429 answers (requests or tokens per minute exceeded)' },
   { name: 'api_server_errors', unit: 'responses', kind: 'counter', better: 'lower', description: '5xx answers (injected faults)' },
   { name: 'api_retries', unit: 'requests', kind: 'counter', better: 'lower', description: 'requests that were retries (x-stainless-retry-count > 0)' },
+  { name: 'api_network_errors', unit: 'requests', kind: 'counter', better: 'lower', description: "requests that failed without an HTTP answer (connection reset or closed, refused, timed out); only a client-side ledger sees them (run --endpoint URL)" },
   { name: 'texts_lost', unit: 'texts', kind: 'counter', better: 'lower', description: 'adds that failed or never stored a vector' },
-  { name: 'wrong_vectors', unit: 'texts', kind: 'counter', better: 'lower', description: "stored vectors that differ from the endpoint's reference vector for that text" },
+  ...VECTOR_CHECK_METRICS,
   { name: 'peak_queue_length', unit: 'texts', kind: 'counter', better: 'lower', description: "most texts waiting in the embedder's queue at once" },
   { name: 'wall_time_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'first add to last add settled' },
   { name: 'throughput_texts_per_s', unit: 'texts/s', kind: 'timing', better: 'higher', description: 'texts stored per second of wall time' },
@@ -94,6 +96,8 @@ interface PreparedIngest {
   texts: string[];
   /** Arrival offsets in ms from the start (all 0 for a burst). */
   arrivalsMs: Float64Array;
+  /** The baseline side's stored vectors, for the cross-side check (an endpoint without a reference model). */
+  crossSide: CrossSideVectors;
 }
 
 export const ingestDriver: WorkloadDriver<
@@ -130,7 +134,7 @@ export const ingestDriver: WorkloadDriver<
         arrivalsMs[i] = t;
       }
     }
-    return { workload, texts, arrivalsMs };
+    return { workload, texts, arrivalsMs, crossSide: new CrossSideVectors() };
   },
 
   async run(prepared, params, context) {
@@ -186,20 +190,31 @@ export const ingestDriver: WorkloadDriver<
     if (failed > 0) context.log(`${failed} add(s) failed; first: ${(firstError as Error)?.message}`);
 
     // Verification, outside the timed section: each text's stored vector must be the endpoint's reference vector
-    // of that text (skipped for an endpoint without a reference model).
+    // of that text; without a reference model, the optimized side's must match the baseline side's (cross-side.ts).
     const reference = endpoint.reference;
     let wrong = 0;
     let missing = 0;
+    const stored: Array<readonly [string, ArrayLike<number>]> = [];
     for (let i = 0; i < texts.length; i++) {
       const id = ids[i];
-      const stored = id === undefined ? undefined : index.get(id);
-      if (!stored) {
+      const vector = id === undefined ? undefined : index.get(id);
+      if (!vector) {
         missing++;
         continue;
       }
+      stored.push([texts[i], vector]);
       if (!reference) continue;
       const expected = await referenceArray(reference, texts[i], workload.model, workload.dimensions);
-      if (!matchesReference(stored, expected, reference.cosineTolerance)) wrong++;
+      if (!matchesReference(vector, expected, reference.cosineTolerance)) wrong++;
+    }
+    let vectorChecks: MetricValues = reference ? { wrong_vectors: wrong } : {};
+    const crossTable: DetailTable[] = [];
+    if (!reference && context.side === 'baseline') prepared.crossSide.record(stored);
+    if (!reference && context.side === 'optimized') {
+      const check = prepared.crossSide.check(stored);
+      vectorChecks = vectorCheckMetrics(check);
+      crossTable.push(vectorCheckTable(check, 'stored'));
+      if (check.mismatches + check.unchecked > 0) context.log(`${check.mismatches} stored vector(s) differ from the baseline side's, ${check.unchecked} unchecked`);
     }
 
     const ledger = await endpoint.ledger();
@@ -214,8 +229,9 @@ export const ingestDriver: WorkloadDriver<
       api_rate_limited: ledger.rateLimited,
       api_server_errors: ledger.serverErrors,
       api_retries: ledger.retriesSeen,
+      ...('networkErrors' in ledger ? { api_network_errors: (ledger.networkErrors as number) + ((ledger as { timeouts?: number }).timeouts ?? 0) } : {}),
       texts_lost: missing,
-      ...(reference ? { wrong_vectors: wrong } : {}),
+      ...vectorChecks,
       peak_queue_length: embedderStats.peakQueueLength,
       wall_time_ms: wallMs,
       throughput_texts_per_s: (texts.length - missing) / (wallMs / 1000),
@@ -227,7 +243,7 @@ export const ingestDriver: WorkloadDriver<
     };
     if (isFactoryVariant(params)) {
       const table = partStatsTable(embedderStats);
-      return { metrics: result, details: table ? [table] : [] };
+      return { metrics: result, details: table ? [table, ...crossTable] : crossTable };
     }
     if (params.embedder === 'batch') {
       const batchSize = params.maxBatchSize ?? (embedder as BatchEmbedder).options.maxBatchSize;
@@ -238,7 +254,7 @@ export const ingestDriver: WorkloadDriver<
         result.batcher_overhead_us_per_text = overhead.overheadUsPerText;
       }
     }
-    return { metrics: result };
+    return { metrics: result, details: crossTable };
   },
 };
 

@@ -8,7 +8,7 @@ import { MemorySystem } from '../memory/memory-system.ts';
 import type { Embedder, EmbedderStats, Embedding, MemoryResult, SearchHit } from '../memory/types.ts';
 import { countTokens, type LedgerSnapshot } from '../endpoint/mock/index.ts';
 import type { EndpointLimits } from '../endpoint/types.ts';
-import { referenceArray, referenceOf } from './reference.ts';
+import { checkAgainstReference, CrossSideVectors, endpointVectors, ObservedVectors, ObservingEmbedder, VECTOR_CHECK_METRICS, vectorCheckMetrics, vectorCheckTable, type VectorCheck } from './cross-side.ts';
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { ParallelProcessor } from '../parts/parallel/processor.ts';
 import { SharedVectorIndex } from '../parts/parallel/shared-index.ts';
@@ -22,6 +22,12 @@ import { SharedVectorIndex } from '../parts/parallel/shared-index.ts';
  * The memory starts with `corpusSize` memories whose vectors come from the mock's model locally (no API call, not
  * timed), so searches rank a realistic corpus. Every answer is checked against NaiveIndex over the same vectors,
  * and every added document must be stored under the id its call got, whatever order the calls finished in.
+ *
+ * An endpoint without a reference model (run --endpoint URL): the corpus vectors are asked of it once in prepare
+ * (batched, before the runs' ledgers), and each run's expected answers are NaiveIndex over the corpus plus the
+ * document and query vectors that run got from the endpoint (exact, whatever the endpoint answers). The vectors
+ * themselves (`wrong_vectors`) are checked against the reference model's, or across sides within a cosine
+ * tolerance (src/drivers/cross-side.ts).
  *
  * The concurrency curve (optimized runs only): the same batch at each concurrency in `curve`, each on a fresh
  * memory, after draining the mock's token bucket (`sustained`: the account has already used its burst, as after
@@ -78,6 +84,7 @@ const metrics: MetricSpec[] = [
   { name: 'wrong_results', unit: 'searches', kind: 'counter', better: 'lower', description: 'searches whose answer differs from NaiveIndex over the same vectors' },
   { name: 'lost_writes', unit: 'documents', kind: 'counter', better: 'lower', description: 'documents not stored, or stored under another id than their call got' },
   { name: 'peak_in_flight', unit: 'ops', kind: 'counter', better: 'lower', description: 'most operations running at once (bounded by the concurrency)' },
+  ...VECTOR_CHECK_METRICS,
   { name: 'cpu_ms_per_request', unit: 'ms', kind: 'timing', better: 'lower', description: "this process's CPU time per API request (SDK, mock, scan): the CPU ceiling's input" },
 ];
 
@@ -89,8 +96,13 @@ interface PreparedApiBatch {
   dimensions: number;
   documents: string[];
   queries: string[];
-  /** NaiveIndex's answer for each query over corpus + documents, ids as the memory assigns them. */
-  expected: SearchHit[][];
+  /** NaiveIndex's answer for each query over corpus + documents, ids as the memory assigns them; null without a
+   * reference model (each run computes it from the vectors it got). */
+  expected: SearchHit[][] | null;
+  /** The reference vectors of documents and queries, by text (null without a reference model). */
+  referenceVectors: Map<string, number[]> | null;
+  /** The baseline side's document and query vectors, for the cross-side check (no reference model). */
+  crossSide: CrossSideVectors;
   /** A text of about DRAIN_CHUNK_TOKENS tokens; a drain request sends as many copies as the bucket holds. */
   drainChunk: string;
   drainChunkTokens: number;
@@ -116,20 +128,26 @@ export const parallelApiDriver: WorkloadDriver<
     const corpusTexts = records.slice(0, workload.corpusSize).map((r) => r.text);
     const documents = records.slice(workload.corpusSize).map((r) => r.text);
     const queries = generateQueries({ size: workload.queries, seed }).map((q) => q.text);
-    const model = referenceOf(endpoint, 'parallel-api');
-    const vectorOf = (text: string) => referenceArray(model, text, workload.model, workload.dimensions);
-    const corpusVectors: number[][] = [];
-    for (const text of corpusTexts) corpusVectors.push(await vectorOf(text));
-    // The reference: ids m0.. for the corpus, then the documents in call order (ids are assigned at call time).
-    const reference = new NaiveIndex();
-    corpusVectors.forEach((v, i) => reference.add(`${ID_PREFIX}${i}`, v));
-    for (let i = 0; i < documents.length; i++) reference.add(`${ID_PREFIX}${workload.corpusSize + i}`, await vectorOf(documents[i]));
-    const expected: SearchHit[][] = [];
-    for (const q of queries) expected.push(reference.search(await vectorOf(q), workload.topK));
-    const dimensions = corpusVectors[0]?.length ?? (await vectorOf('probe')).length;
+    const hasReference = endpoint.reference !== null;
+    const vectors = await endpointVectors(endpoint, hasReference ? [...corpusTexts, ...documents, ...queries] : corpusTexts, workload.model, workload.dimensions);
+    const corpusVectors = corpusTexts.map((t) => vectors.get(t)!);
+    const expected = hasReference ? expectedAnswers(workload, corpusVectors, documents.map((t) => [vectors.get(t)!]), queries.map((t) => [vectors.get(t)!])) : null;
+    const dimensions = corpusVectors[0]?.length ?? (await endpointVectors(endpoint, ['probe'], workload.model, workload.dimensions)).get('probe')!.length;
     let drainChunk = '';
     for (let i = 0; countTokens(drainChunk) < DRAIN_CHUNK_TOKENS; i++) drainChunk += `${records[i % records.length].text} `;
-    return { workload, corpusTexts, corpusVectors, dimensions, documents, queries, expected, drainChunk, drainChunkTokens: countTokens(drainChunk) };
+    return {
+      workload,
+      corpusTexts,
+      corpusVectors,
+      dimensions,
+      documents,
+      queries,
+      expected: expected && expected.map((e) => e[0]),
+      referenceVectors: hasReference ? vectors : null,
+      crossSide: new CrossSideVectors(),
+      drainChunk,
+      drainChunkTokens: countTokens(drainChunk),
+    };
   },
 
   async run(prepared, params, context) {
@@ -151,8 +169,18 @@ export const parallelApiDriver: WorkloadDriver<
     };
     const details: DetailTable[] = [];
     if (context.side === 'optimized' && prepared.workload.curve.length > 0) {
-      details.push(await measureCurve(prepared, client, context));
+      details.push(await measureCurve(prepared, client, context, batch.observed));
     }
+    // The vectors the run got (its batch and its curve's): against the reference model's, or across sides.
+    let check: VectorCheck | undefined;
+    if (prepared.referenceVectors) check = checkAgainstReference(batch.observed.byText, prepared.referenceVectors);
+    else if (context.side === 'baseline') prepared.crossSide.record(batch.observed.byText);
+    else {
+      check = prepared.crossSide.check(batch.observed.byText);
+      details.push(vectorCheckTable(check, 'documents and queries'));
+    }
+    if (check) Object.assign(result, vectorCheckMetrics(check));
+    if (check && check.mismatches + check.unchecked > 0) context.log(`${check.mismatches} text(s) got a wrong vector, ${check.unchecked} unchecked`);
     return { metrics: result, details };
   },
 };
@@ -169,6 +197,8 @@ interface BatchResult {
   wrong: number;
   lost: number;
   peakInFlight: number;
+  /** The document and query vectors the batch got from the endpoint, by text. */
+  observed: ObservedVectors;
 }
 
 /**
@@ -182,7 +212,8 @@ async function runBatch(
   context: RunContext,
 ): Promise<BatchResult> {
   const { workload, documents, queries } = prepared;
-  const api = new NaiveEmbedder({ client, model: workload.model, dimensions: workload.dimensions });
+  const observed = new ObservedVectors();
+  const api = new ObservingEmbedder(new NaiveEmbedder({ client, model: workload.model, dimensions: workload.dimensions }), observed);
   const embedder = new PhasedEmbedder(new PrecomputedEmbedder(prepared.corpusTexts, prepared.corpusVectors, workload), api);
   const dims = prepared.dimensions;
   const index = new SharedVectorIndex({ dimensions: dims, capacity: workload.corpusSize + documents.length });
@@ -226,10 +257,15 @@ async function runBatch(
       lost++;
     } else if (outcome.value !== expectedId || memory.get(expectedId)?.text !== documents[i]) lost++;
   });
+  // Without a reference model: NaiveIndex over the vectors this batch got (a text answered twice differently gives
+  // several candidate answers; a search is right when it equals one of them).
+  const expected: SearchHit[][][] = prepared.expected
+    ? prepared.expected.map((e) => [e])
+    : expectedAnswers(workload, prepared.corpusVectors, documents.map((t) => observed.byText.get(t) ?? []), queries.map((t) => observed.byText.get(t) ?? []));
   let wrong = 0;
   found.forEach((outcome, i) => {
     if (outcome.status === 'rejected') failed++;
-    else if (!sameAnswer(outcome.value, prepared.expected[i])) wrong++;
+    else if (!expected[i].some((e) => sameAnswer(outcome.value, e))) wrong++;
   });
   const firstFailure = [...added, ...found].find((o) => o.status === 'rejected');
   if (firstFailure) context.log(`${failed} operation(s) failed; first: ${(firstFailure as { reason: Error }).reason?.message}`);
@@ -244,7 +280,31 @@ async function runBatch(
     wrong,
     lost,
     peakInFlight: concurrency === 'sequential' ? 1 : processor.stats().peakInFlight,
+    observed,
   };
+}
+
+/**
+ * NaiveIndex's answers over the corpus (ids m0..) and the documents (ids in call order), one per candidate vector
+ * of each query. Stored vectors are rounded to float32 as SharedVectorIndex stores them (a no-op for the mock's
+ * vectors); queries are not (it scores them unrounded). A document answered differently twice leaves its stored
+ * vector unknown: then no answer is expected, and every search counts as wrong rather than passing unchecked.
+ */
+function expectedAnswers(
+  workload: ParallelApiWorkload,
+  corpusVectors: readonly Embedding[],
+  documentVectors: ReadonlyArray<readonly ArrayLike<number>[]>,
+  queryVectors: ReadonlyArray<readonly ArrayLike<number>[]>,
+): SearchHit[][][] {
+  const reference = new NaiveIndex();
+  const asStored = (v: ArrayLike<number>) => Array.from(Float32Array.from(v));
+  corpusVectors.forEach((v, i) => reference.add(`${ID_PREFIX}${i}`, asStored(v)));
+  let ambiguous = false;
+  documentVectors.forEach((candidates, i) => {
+    if (candidates.length > 1) ambiguous = true;
+    if (candidates.length > 0) reference.add(`${ID_PREFIX}${workload.corpusSize + i}`, asStored(candidates[0]));
+  });
+  return queryVectors.map((candidates) => (ambiguous ? [] : candidates.map((q) => reference.search(Array.from(q), workload.topK))));
 }
 
 /** Speedup against concurrency, with the ideal (latency-bound, linear) line and the rate-limit and CPU ceilings. */
@@ -264,13 +324,14 @@ export const CONCURRENCY_CURVE_CHART: ChartHint = {
 };
 
 /** The concurrency curve: one batch per concurrency, each on a fresh memory (see the module comment). */
-async function measureCurve(prepared: PreparedApiBatch, client: OpenAI, context: RunContext): Promise<DetailTable> {
+async function measureCurve(prepared: PreparedApiBatch, client: OpenAI, context: RunContext, observed: ObservedVectors): Promise<DetailTable> {
   const { workload } = prepared;
   const { limits, timeScale } = context.endpoint;
   const points: Array<{ concurrency: number; batch: BatchResult }> = [];
   for (const concurrency of [...new Set(workload.curve)].sort((a, b) => a - b)) {
     if (workload.curveRegime === 'sustained') await drainTokenBucket(prepared, context);
     const batch = await runBatch(prepared, client, concurrency, context);
+    for (const [text, vectors] of batch.observed.byText) for (const v of vectors) observed.observe(text, v);
     points.push({ concurrency, batch });
     context.log(`parallel-api curve: concurrency ${concurrency}: ${batch.wallMs.toFixed(0)} ms, ${batch.ledger.rateLimited} x 429`);
   }

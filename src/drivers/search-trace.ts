@@ -22,7 +22,7 @@ import type {
 import { isFactoryVariant } from '../harness/factory-variant.ts';
 import { isPromise, settle } from '../util/maybe-promise.ts';
 import { partStatsTable } from './part-stats.ts';
-import { referenceArray, referenceOf } from './reference.ts';
+import { checkAgainstReference, CrossSideVectors, endpointVectors, ObservedVectors, ObservingEmbedder, VECTOR_CHECK_METRICS, vectorCheckMetrics, vectorCheckTable } from './cross-side.ts';
 import { LatencyRecorder } from '../harness/statistics.ts';
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, WorkloadDriver } from '../harness/types.ts';
 import {
@@ -53,7 +53,12 @@ import { PgVectorIndex } from '../parts/vector-store/pgvector-index.ts';
  *
  * What goes through the endpoint: query embeddings only. Stored texts (pre-load and the trace's adds) are
  * embedded in-process from the endpoint's reference vectors: they cost the same in every variant and are not
- * what a search cache changes, so the ledger counts exactly the searches' requests and tokens.
+ * what a search cache changes, so the ledger counts exactly the searches' requests and tokens. An endpoint without
+ * a reference model (run --endpoint URL) is asked for them once in prepare, batched, before the runs' ledgers.
+ *
+ * Query vectors are checked (`wrong_vectors`): every vector the memory searched with must be the endpoint's
+ * reference vector of its normalized query text, or, without a reference model, the baseline side's within a cosine
+ * tolerance (src/drivers/cross-side.ts).
  *
  * Query semantics are the same in every variant: the query is normalized (NFC, trimmed, whitespace collapsed, and
  * lower-cased when `caseFold`) before it is embedded, so all three variants answer the same question with the same
@@ -66,7 +71,9 @@ import { PgVectorIndex } from '../parts/vector-store/pgvector-index.ts';
  * equals the fresh result at none of them. The fresh index is built anew through the same factory and filled in
  * generation order (the trace only adds), and each search is asked of it, with the same query vector, once it holds
  * exactly the memories of that generation: whatever index sits behind the cache, a served result must be what
- * that index answers at that point. No API.
+ * that index answers at that point. No API. The fresh search uses the reference query vector; without a reference
+ * model, the vector(s) this run's endpoint answered for that query (a search is stale only if no fresh search with
+ * any of them equals it), so the check stays exact when the endpoint's answers vary in the last digits.
  */
 const workloadSchema = z
   .object({
@@ -135,6 +142,7 @@ const metrics: MetricSpec[] = [
   { name: 'embedding_cache_hit_rate', unit: 'fraction', kind: 'counter', better: 'higher', description: 'query embeddings served without a request, over those asked (SearchCache)' },
   { name: 'index_searches', unit: 'searches', kind: 'counter', better: 'lower', description: "searches the index answered during the replay (counted at the index): for pgvector, database round trips for searches" },
   { name: 'db_queries', unit: 'queries', kind: 'counter', better: 'lower', description: "SQL statements pgvector ran during the replay (searches, the trace's adds, session settings), from its stats(); pgvector only" },
+  ...VECTOR_CHECK_METRICS,
   { name: 'wall_time_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'first operation to last operation settled' },
   { name: 'latency_p50_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'per-search latency, median' },
   { name: 'latency_p95_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'per-search latency, 95th percentile' },
@@ -168,6 +176,10 @@ interface PreparedSearchTrace {
   hitCostUs?: number;
   /** The scenario's Postgres when the index is pgvector, opened on first use, closed by release(). */
   databases: PgDatabases;
+  /** Whether the vectors above are the endpoint's reference model's (false: asked of the endpoint in prepare). */
+  hasReference: boolean;
+  /** The baseline side's query vectors, for the cross-side check (no reference model). */
+  crossSide: CrossSideVectors;
 }
 
 export const searchTraceDriver: WorkloadDriver<
@@ -201,30 +213,30 @@ export const searchTraceDriver: WorkloadDriver<
     }
     const normalization = { caseFold: workload.caseFold };
     // Plain number[] like the SDK's: a NaiveIndex scan slows down several times once it has also seen Float32Arrays.
-    const model = referenceOf(endpoint, 'search-trace');
-    const vectorOf = (text: string) => referenceArray(model, text, workload.model, workload.dimensions);
     const preload = records.slice(0, workload.preload).map((r) => ({ text: r.text, metadata: r.topic ? { topic: r.topic } : undefined }));
     const memoryVectors = new Map<string, number[]>();
     const queryVectors = new Map<string, number[]>();
     const metadataById = new Map<string, Record<string, unknown> | undefined>();
     const textById = new Map<string, string>();
     let nextId = 0;
-    const addMemory = async (text: string, metadata: Record<string, unknown> | undefined) => {
-      if (!memoryVectors.has(text)) memoryVectors.set(text, await vectorOf(text));
+    const addMemory = (text: string, metadata: Record<string, unknown> | undefined) => {
       const id = `m${nextId++}`;
       metadataById.set(id, metadata);
       textById.set(id, text);
     };
-    for (const m of preload) await addMemory(m.text, m.metadata);
+    for (const m of preload) addMemory(m.text, m.metadata);
     let searches = 0;
+    const queryTexts: string[] = [];
     for (const op of ops) {
-      if (op.op === 'add') await addMemory(op.text, op.metadata);
+      if (op.op === 'add') addMemory(op.text, op.metadata);
       else {
         searches++;
-        const normalized = normalizeQuery(op.text, normalization);
-        if (!queryVectors.has(normalized)) queryVectors.set(normalized, await vectorOf(normalized));
+        queryTexts.push(normalizeQuery(op.text, normalization));
       }
     }
+    const vectors = await endpointVectors(endpoint, [...textById.values(), ...queryTexts], workload.model, workload.dimensions);
+    for (const text of textById.values()) memoryVectors.set(text, vectors.get(text)!);
+    for (const text of queryTexts) queryVectors.set(text, vectors.get(text)!);
     return {
       workload,
       ops,
@@ -238,6 +250,8 @@ export const searchTraceDriver: WorkloadDriver<
       bounds: new Map(),
       events: new Map(),
       databases: new PgDatabases(),
+      hasReference: endpoint.reference !== null,
+      crossSide: new CrossSideVectors(),
     };
   },
 
@@ -262,7 +276,11 @@ export const searchTraceDriver: WorkloadDriver<
     const ttlMs = !own || own.cache === 'none' ? 0 : own.ttlMs;
     const audit = new AuditedCache(inner);
     const counted = new SearchCountingIndex(index);
-    memory = new MemorySystem({ embedder: stored, queryEmbedder, index: counted, cache: audit });
+    // Every query vector the memory searches with, by normalized text (checked below; the stale check's fresh
+    // searches use them when the endpoint has no reference model).
+    const observed = new ObservedVectors();
+    const observing = new ObservingEmbedder(queryEmbedder, observed, (text) => normalizeQuery(text, normalization));
+    memory = new MemorySystem({ embedder: stored, queryEmbedder: observing, index: counted, cache: audit });
     for (const m of prepared.preload) await memory.add(m.text, m.metadata);
     counted.searches = 0;
     const dbQueriesBefore = index instanceof PgVectorIndex ? index.stats().sqlQueries : 0;
@@ -316,7 +334,21 @@ export const searchTraceDriver: WorkloadDriver<
     if (ttlViolations > 0) context.log(`${ttlViolations} result(s) served past their TTL, the worst by ${worstOverrunMs.toFixed(1)} ms`);
 
     // Verification, outside the timed replay.
-    const stale = await countStale(prepared, served, audit.addedAt, normalization);
+    const queryVectorsOf = (text: string): ArrayLike<number>[] =>
+      prepared.hasReference ? [prepared.queryVectors.get(text)!] : (observed.byText.get(text) ?? [prepared.queryVectors.get(text)!]);
+    const stale = await countStale(prepared, served, audit.addedAt, normalization, queryVectorsOf);
+    const details: DetailTable[] = [];
+    let vectorChecks: MetricValues = {};
+    if (prepared.hasReference) {
+      vectorChecks = vectorCheckMetrics(checkAgainstReference(observed.byText, prepared.queryVectors));
+    } else if (context.side === 'baseline') {
+      prepared.crossSide.record(observed.byText);
+    } else {
+      const check = prepared.crossSide.check(observed.byText);
+      vectorChecks = vectorCheckMetrics(check);
+      details.push(vectorCheckTable(check, 'query'));
+    }
+    if (((vectorChecks.wrong_vectors as number | undefined) ?? 0) > 0) context.log(`${vectorChecks.wrong_vectors} query text(s) searched with a wrong or unchecked vector`);
     if (own?.cache === 'none' && stale > 0) {
       context.log(`warning: ${stale} uncached result(s) differ from the reference: the stale check itself is off`);
     }
@@ -335,9 +367,9 @@ export const searchTraceDriver: WorkloadDriver<
       latency_p95_ms: p95,
       hit_rate: 0,
       index_searches: indexSearches,
+      ...vectorChecks,
     };
     if (dbQueries !== undefined) result.db_queries = dbQueries;
-    const details: DetailTable[] = [];
     if (factory) {
       // A user's cache: what the driver sees for any cache (searches answered without computing), and its stats().
       const searched = served.filter((x) => x !== undefined).length;
@@ -461,6 +493,7 @@ async function countStale(
   served: ReadonlyArray<ServedSearch | undefined>,
   addedAt: ReadonlyMap<string, number>,
   normalization: QueryNormalization,
+  queryVectorsOf: (normalizedText: string) => readonly ArrayLike<number>[],
 ): Promise<number> {
   const index = await createFittedIndex(prepared);
   const inOrder = [...addedAt.entries()].sort((a, b) => a[1] - b[1]);
@@ -488,17 +521,18 @@ async function countStale(
     // One bulk insert per generation step (the pre-load arrives as one batch: a database takes it in few statements).
     if (index.addMany) await settle(index.addMany(batch));
     else for (const [id, v] of batch) await settle(index.add(id, v));
-    const freshByKey = new Map<string, FreshHit[]>();
+    const freshByKey = new Map<string, FreshHit[][]>();
     for (const i of due) {
       const op = prepared.ops[i] as TraceSearch;
       const key = canonicalKey(op.text, op.options, normalization);
       let fresh = freshByKey.get(key);
       if (!fresh) {
-        fresh = await freshSearch(prepared, index, op, normalization);
+        fresh = [];
+        for (const vector of queryVectorsOf(normalizeQuery(op.text, normalization))) fresh.push(await freshSearch(prepared, index, op, vector));
         freshByKey.set(key, fresh);
       }
       const search = served[i]!;
-      if (sameResults(search.results, fresh, prepared.workload.staleScoreTolerance)) continue;
+      if (fresh.some((f) => sameResults(search.results, f, prepared.workload.staleScoreTolerance))) continue;
       if (g < search.generationAtReturn) {
         const later = waiting.get(g + 1) ?? [];
         later.push(i);
@@ -515,10 +549,10 @@ async function countStale(
 type FreshHit = { id: string; score: number };
 
 /** An uncached search, as MemorySystem answers it (topK, metadata filter), of the index as it is now. */
-async function freshSearch(prepared: PreparedSearchTrace, index: VectorIndex, op: TraceSearch, normalization: QueryNormalization): Promise<FreshHit[]> {
+async function freshSearch(prepared: PreparedSearchTrace, index: VectorIndex, op: TraceSearch, queryVector: ArrayLike<number>): Promise<FreshHit[]> {
   const topK = op.options?.topK ?? 5;
   const filter = op.options?.filter;
-  let hits = index.search(prepared.queryVectors.get(normalizeQuery(op.text, normalization))!, filter ? index.size : topK);
+  let hits = index.search(queryVector, filter ? index.size : topK);
   if (isPromise(hits)) hits = await hits;
   const out: FreshHit[] = [];
   for (const hit of hits) {

@@ -11,7 +11,7 @@
 import type { MockApiConfigInput } from '../endpoint/mock/types.ts';
 import { startMockEndpoint } from '../endpoint/mock-endpoint.ts';
 import { startEmbeddingsServer, type ServerEndpoint } from '../endpoint/server/index.ts';
-import type { EmbeddingsEndpoint, ReferenceVectors } from '../endpoint/types.ts';
+import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import { createUrlEndpoint, type UrlEndpointOptions } from '../endpoint/url-endpoint.ts';
 
 export type EndpointKind = 'server' | 'mock';
@@ -19,12 +19,6 @@ export const ENDPOINT_KINDS: readonly EndpointKind[] = ['server', 'mock'];
 
 /** What the runs talk to: a kind memopt starts, or a user's OpenAI-compatible base URL (`run --endpoint`). */
 export type EndpointChoice = { kind: EndpointKind } | { kind: 'url'; options: UrlEndpointOptions };
-
-/**
- * Cosine tolerance of a url endpoint's self-reference: a stored vector matches when its cosine with the endpoint's
- * single-text answer is at least 0.999 (batched and single requests can differ in the last digits on a GPU server).
- */
-export const URL_REFERENCE_COSINE_TOLERANCE = 1e-3;
 
 export interface ScenarioEndpoints {
   /** A fresh endpoint for one run (or prepare); release() it when the run ends. */
@@ -75,39 +69,19 @@ export function serverEndpoints(mockInput: MockApiConfigInput): ScenarioEndpoint
 }
 
 /**
- * A user's endpoint for the whole scenario, its client-side ledger zeroed before each run. Such an endpoint has no
- * reference model, so the reference is the endpoint itself: each text sent alone (as the naive side sends it), once
- * per scenario, through a second endpoint with its own ledger (those requests are not the runs' counters), and a
- * stored vector matches within URL_REFERENCE_COSINE_TOLERANCE.
+ * A user's endpoint for the whole scenario, its client-side ledger zeroed before each run (and before prepare).
+ * It has no reference model (`reference` null): drivers ask it for the vectors they need outside the measured
+ * section in prepare, and check correctness across sides (src/drivers/cross-side.ts).
  */
 export function urlEndpoints(options: UrlEndpointOptions): ScenarioEndpoints {
   const endpoint = createUrlEndpoint(options);
-  const reference = selfReference(createUrlEndpoint(options));
-  const withReference: EmbeddingsEndpoint = Object.assign(Object.create(null), endpoint, { reference });
   return {
     async open() {
       await endpoint.resetLedger();
-      return { endpoint: withReference, release: async () => {} };
+      return { endpoint, release: async () => {} };
     },
     describe: () => ({ ...endpoint.describe() }),
     close: () => endpoint.close(),
-  };
-}
-
-function selfReference(endpoint: EmbeddingsEndpoint): ReferenceVectors {
-  const client = endpoint.createClient();
-  const cache = new Map<string, Promise<number[]>>();
-  return {
-    cosineTolerance: URL_REFERENCE_COSINE_TOLERANCE,
-    vectorFor(text, model, dimensions) {
-      const key = JSON.stringify([model, dimensions ?? null, text]);
-      let vector = cache.get(key);
-      if (!vector) {
-        vector = client.embeddings.create({ model, input: text, ...(dimensions ? { dimensions } : {}) }).then((r) => r.data[0].embedding);
-        cache.set(key, vector);
-      }
-      return vector;
-    },
   };
 }
 

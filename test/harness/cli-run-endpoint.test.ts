@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { startTinyOpenAIServer, type TinyServer } from '../support/openai-compatible-server.ts';
+import { startTinyOpenAIServer, vectorOf, type TinyServer } from '../support/openai-compatible-server.ts';
 import { lastRun } from '../support/run-folders.ts';
 
 const scenario = join(import.meta.dirname, '..', 'fixtures', 'scenarios', 'small-ingest.ts');
@@ -47,11 +47,29 @@ describe('memopt run --endpoint URL', () => {
       const m = result.metrics.find((x: { name: string }) => x.name === name);
       return [...m.baselineSamples, ...m.optimizedSamples].reduce((a: number, b: number) => a + b, 0);
     };
-    // The server also answered the self-reference: each of the 30 texts once, alone.
-    expect(sum('api_requests') + 30).toBe(server.seen.requests);
-    expect(sum('api_inputs') + 30).toBe(server.seen.inputs);
+    // Nothing but the runs: ingest needs no vectors outside them (no reference model: checked across sides).
+    expect(sum('api_requests')).toBe(server.seen.requests);
+    expect(sum('api_inputs')).toBe(server.seen.inputs);
+    expect(sum('api_tokens')).toBe(server.seen.tokens);
     expect(result.metrics.find((x: { name: string }) => x.name === 'api_requests').baselineSamples).toEqual([30]);
     expect(result.metrics.find((x: { name: string }) => x.name === 'wrong_vectors').optimizedSamples).toEqual([0]);
+    const check = result.details.find((t: { name: string }) => t.name === 'vector_check');
+    expect(check.rows[0].slice(3)).toEqual(['stored', 'cross-side', 1e-3, 30, 0, 0, 1]);
+  }, 60_000);
+
+  it("catches an endpoint whose batched answers differ from its single ones: wrong_vectors across sides, target missed (exit 1)", async () => {
+    // A broken model: a text's vector depends on its batch (the last number is the batch's size).
+    server = await startTinyOpenAIServer(undefined, (text, _index, inputs) => [...vectorOf(text).slice(0, 7), inputs * 10]);
+    const out = await outDir();
+    const r = await cli('run', scenario, '--quick', '--out', out, '--endpoint', server.baseURL, '--api-key-env', 'none');
+    expect(r.code).toBe(1);
+    const result = JSON.parse(await readFile(join(await lastRun(out), 'run.json'), 'utf8')).scenarios[0];
+    const wrong = result.metrics.find((x: { name: string }) => x.name === 'wrong_vectors');
+    expect(wrong.baselineSamples).toEqual([]); // the baseline side is the reference
+    expect(wrong.optimizedSamples[0]).toBeGreaterThan(0);
+    const check = result.details.find((t: { name: string }) => t.name === 'vector_check');
+    expect(check.rows[0][7]).toBe(wrong.optimizedSamples[0]); // mismatches, none unchecked
+    expect(check.rows[0][9]).toBeLessThan(1 - 1e-3); // min_cosine
   }, 60_000);
 
   it('refuses a non-loopback endpoint without --max-cost-usd (exit 2), before any request', async () => {
@@ -72,17 +90,17 @@ describe('memopt run --endpoint URL', () => {
     const unpriced = await cli(...base, '--max-cost-usd', '1', '--model', 'my-model');
     expect(unpriced.code).toBe(2);
     expect(unpriced.err).toMatch(/--price-per-million-tokens/);
-    // 2 runs of 30 texts sent alone, up to 7 attempts each, plus the self-reference: 30 texts, up to 3 attempts.
+    // 2 runs of 30 texts sent alone, up to 7 attempts each.
     const dry = await cli(...base, '--max-cost-usd', '1', '--dry-run');
     expect(dry.code).toBe(0);
-    expect(dry.out).toMatch(/cost bound, all scenarios: 90 requests \(510 with every retry\)/);
+    expect(dry.out).toMatch(/cost bound, all scenarios: 60 requests \(420 with every retry\)/);
     expect(fetchSpy).not.toHaveBeenCalled();
   });
 
-  it('refuses scenarios that need a reference model (exit 2)', async () => {
+  it('refuses index scenarios, which take vectors, not an API (exit 2)', async () => {
     const passing = join(import.meta.dirname, '..', 'fixtures', 'scenarios', 'passing.ts');
     const r = await cli('run', passing, '--quick', '--out', await outDir(), '--endpoint', 'http://127.0.0.1:9/v1', '--api-key-env', 'none');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/only ingest scenarios run against a url endpoint/);
+    expect(r.err).toMatch(/only scenarios that call the embeddings API \(ingest, search-trace, parallel-api\) run against a url endpoint/);
   });
 });

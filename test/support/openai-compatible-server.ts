@@ -1,7 +1,8 @@
 /**
  * A minimal OpenAI-compatible embeddings server, independent of memopt's own (plain node:http, nothing shared with
- * src/endpoint): tests check the client ledger's counters against what this server saw. Vectors are 4 numbers
- * derived from the text; usage counts whitespace-separated words. `answer(n)` picks the status of the n-th request
+ * src/endpoint): tests check the client ledger's counters against what this server saw. Vectors are 8 numbers
+ * derived from the text alone (as a real model's: the same whether sent alone or in a batch); usage counts
+ * whitespace-separated words. `answer(n)` picks the status of the n-th request
  * (0-based): 200, or 429 / 500 with a tiny retry-after-ms so SDK retries are fast.
  */
 import { createServer, type IncomingMessage } from 'node:http';
@@ -26,7 +27,14 @@ export interface TinyServer {
   close(): Promise<void>;
 }
 
-export async function startTinyOpenAIServer(answer: (n: number) => 200 | 429 | 500 = () => 200): Promise<TinyServer> {
+/**
+ * `answer(n)` picks the n-th request's status; `embed(text, index, inputs)` its vectors (default vectorOf(text): a
+ * model that embeds each text by itself; a test may make batched answers differ).
+ */
+export async function startTinyOpenAIServer(
+  answer: (n: number) => 200 | 429 | 500 = () => 200,
+  embed: (text: string, index: number, inputs: number) => number[] = (text) => vectorOf(text),
+): Promise<TinyServer> {
   const seen: SeenCounters = { requests: 0, succeeded: 0, inputs: 0, tokens: 0, rateLimited: 0, serverErrors: 0, clientErrors: 0, retriesSeen: 0 };
   const state: { last: TinyServer['last'] } = { last: undefined };
   const server = createServer(async (req, res) => {
@@ -41,7 +49,7 @@ export async function startTinyOpenAIServer(answer: (n: number) => 200 | 429 | 5
     if (req.method !== 'POST' || url.pathname !== '/v1/embeddings') return send(404, { error: { message: 'not found' } });
     const n = seen.requests++;
     if (Number(req.headers['x-stainless-retry-count'] ?? 0) > 0) seen.retriesSeen++;
-    let body: { input?: unknown; model?: unknown };
+    let body: { input?: unknown; model?: unknown; encoding_format?: unknown };
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {
@@ -66,7 +74,9 @@ export async function startTinyOpenAIServer(answer: (n: number) => 200 | 429 | 5
     seen.succeeded++;
     seen.inputs += texts.length;
     seen.tokens += tokens;
-    const data = texts.map((text, index) => ({ object: 'embedding', index, embedding: [text.length, tokens, index, 1] }));
+    // encoding_format 'base64' (what the openai SDK asks for by default): little-endian float32, as OpenAI sends it.
+    const encode = body.encoding_format === 'base64' ? (v: number[]) => Buffer.from(Float32Array.from(v).buffer).toString('base64') : (v: number[]) => v;
+    const data = texts.map((text, index) => ({ object: 'embedding', index, embedding: encode(embed(text, index, texts.length)) }));
     send(200, { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } }, { 'x-ratelimit-limit-requests': '60', 'x-ratelimit-remaining-requests': String(59 - (n % 60)) });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -83,4 +93,12 @@ export async function startTinyOpenAIServer(answer: (n: number) => 200 | 429 | 5
         server.closeAllConnections();
       }),
   };
+}
+
+/** The server's "model": 8 numbers from the text's characters (hashed into buckets), plus its length. */
+export function vectorOf(text: string): number[] {
+  const v = new Array<number>(8).fill(0);
+  for (let i = 0; i < text.length; i++) v[(text.charCodeAt(i) * 31 + i) % 7] += 1;
+  v[7] = text.length / 10;
+  return v;
 }

@@ -34,7 +34,14 @@ export interface ServerConfig {
 }
 
 export const DEFAULT_SERVER_HOST = '127.0.0.1';
-export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/**
+ * 65 s, not Node's 5 s: a client whose event loop is saturated (the naive embedder's 256 requests in flight) leaves
+ * some pooled sockets idle for seconds and cannot process the server's FIN in time, so with 5 s it wrote requests
+ * on sockets the server had just closed ('other side closed', retried by the SDK: 6-85 retries per naive run; the
+ * keep-alive race of nodejs/undici#3141). Above the common 60 s of load balancers; close() still ends every
+ * connection at once.
+ */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /** Checks `input` (from a file or flags) and fills in the defaults; `where` names the file for error messages. */
 export function resolveServerConfig(input: unknown, where: { file?: string } = {}): ServerConfig {
