@@ -363,6 +363,23 @@ export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown, WIn =
   compare?: Record<string, Partial<ComparePolicy>>;
   /** A param sweep of one variant, charted by `memopt report` (see `SweepSpec`). */
   sweep?: SweepSpec;
+  /** Advisory interleaved pair(s) at a compressed modelled time scale, beside the gated ones (see `CompressedTimeSpec`). */
+  compressedTime?: CompressedTimeSpec;
+}
+
+/**
+ * Timing targets gate on runs at the scenario's own `mock.timeScale` (1 = real modelled latency). A compressed
+ * scale (e.g. 0.1) makes runs shorter but shrinks only the modelled waits, not the client's CPU per request, so its
+ * ratios flatter whichever side sends fewer requests. To keep that difference visible, the runner runs `pairs`
+ * extra interleaved pairs on endpoints of their own at `timeScale` (after the gated pairs, before a sweep), and
+ * reports each metric that has a `speedup` target again as `<metric>_compressed`, with the same target as advisory.
+ * Skipped against a user's endpoint (`run --endpoint`: a real endpoint has one time scale).
+ */
+export interface CompressedTimeSpec {
+  /** The mock's timeScale for these pairs, > 0 and below the scenario's own. */
+  timeScale: number;
+  /** Interleaved pairs at that scale. Default 1. */
+  pairs?: number;
 }
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> | T[K] : T[K] };
@@ -410,6 +427,8 @@ export interface ScenarioManifest {
    */
   endpoint?: { kind: string; isolate?: string; baseURL?: string; [key: string]: unknown };
   sweep: SweepSpec | null;
+  /** The advisory compressed-time pairs run, if any (absent in results from before they existed). */
+  compressedTime?: CompressedTimeSpec | null;
   /** Facts drivers recorded with `context.note` (e.g. tinybench options). */
   notes: Record<string, unknown>;
   /** The files the driver declared it reads, each with its sha256 (absent in results from before they were). */
@@ -515,7 +534,7 @@ export interface RunStep {
   /** 1-based position among the scenario's `steps`. */
   index: number;
   steps: number;
-  phase: 'prepare' | 'repetition' | 'sweep';
+  phase: 'prepare' | 'repetition' | 'compressed' | 'sweep';
   side?: 'baseline' | 'optimized';
   /** The variant's label. */
   variant?: string;
@@ -526,7 +545,7 @@ export interface RunStep {
 
 /**
  * What the runner tells a progress display; plain data, formatted elsewhere (the runner never writes to a terminal).
- * Steps: prepare, then each run of each variant (2 x repetitions), then each sweep run.
+ * Steps: prepare, then each run of each variant (2 x repetitions), then each compressed-time run, then each sweep run.
  */
 export type RunnerEvent =
   | { type: 'scenario-start'; scenario: string; steps: number }
