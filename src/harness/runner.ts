@@ -95,6 +95,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     optimizedLabel: definition.optimized.label,
   };
   let compressedEndpoints: ScenarioEndpoints | null = null;
+  let sweepEndpoints: ScenarioEndpoints | null = null;
   const manifest = (): ScenarioManifest => ({
     fileSha256: scenario.fileSha256 ?? '',
     workload: scenario.workload,
@@ -116,10 +117,22 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     repetition: number,
     sweepPoint?: RunContext['sweep'],
     on: ScenarioEndpoints = endpoints,
+    compressed?: RunContext['compressedTime'],
   ) => {
     const { endpoint, release } = await on.open();
     try {
-      const context: RunContext = { seed, quick: options.quick, endpoint, memory: createMemoryProbe(), repetition, side, log, note, sweep: sweepPoint };
+      const context: RunContext = {
+        seed,
+        quick: options.quick,
+        endpoint,
+        memory: createMemoryProbe(),
+        repetition,
+        side,
+        log,
+        note,
+        sweep: sweepPoint,
+        ...(compressed ? { compressedTime: compressed } : {}),
+      };
       return await driver.run(prepared, params, context);
     } finally {
       await release();
@@ -162,7 +175,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
           log(`${definition.name}: compressed-time pair ${pair + 1}/${compressedPairs} (timeScale ${compressedTime.timeScale}), ${label}`);
           const params = side === 'baseline' ? scenario.baselineParams : scenario.optimizedParams;
           const output = await step({ phase: 'compressed', side, variant: label, repetition: pair }, () =>
-            runOnce(prepared, side, params, pair, undefined, compressedEndpoints!),
+            runOnce(prepared, side, params, pair, undefined, compressedEndpoints!, { timeScale: compressedTime.timeScale }),
           );
           compressedValues[side].push(output.metrics);
         }
@@ -172,6 +185,10 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     if (sweep) {
       // The sweep's own detail tables are not kept: the sweep table is its record.
       const names = driver.metrics.map((m) => m.name);
+      const sweepScale = definition.sweep?.timeScale;
+      if (sweepScale !== undefined && endpoints.describe().kind !== 'url') {
+        sweepEndpoints = endpointsFor({ ...mockInput, timeScale: sweepScale } as MockApiConfigInput);
+      }
       sweepTable = { name: 'sweep', columns: ['side', 'variant', 'repetition', 'param', 'value', ...names, 'error'], rows: [] };
       for (let v = 0; v < sweep.values.length; v++) {
         const value = sweep.values[v];
@@ -181,7 +198,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
           log(`${definition.name}: sweep ${sweep.param} = ${value} (${v + 1}/${sweep.values.length}), ${label}`);
           const row = await step({ phase: 'sweep', side: sweep.side, variant: label, repetition, sweep: point }, async () => {
             try {
-              const output = await runOnce(prepared, sweep.side, sweep.params[v], repetition, point);
+              const output = await runOnce(prepared, sweep.side, sweep.params[v], repetition, point, sweepEndpoints ?? endpoints);
               return [...names.map((n) => (isNumber(output.metrics[n]) ? output.metrics[n] : null)), null];
             } catch (error) {
               // A sweep point that fails is a row saying so; the scenario's own result stands.
@@ -210,6 +227,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   } finally {
     await endpoints.close();
     await compressedEndpoints?.close();
+    await sweepEndpoints?.close();
   }
 
   // The scenario's shared resources (e.g. a database server) end with its last run.

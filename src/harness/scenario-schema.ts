@@ -54,6 +54,7 @@ const sweepSchema = z
     quickValues: z.array(sweepValue).min(1, 'expected at least one value').optional(),
     side: z.enum(['baseline', 'optimized']).optional(),
     repetitions: z.number().int().min(1).max(20).optional(),
+    timeScale: z.number().min(0).optional(),
   })
   .strict();
 

@@ -76,6 +76,11 @@ export interface SweepSpec {
   side?: 'baseline' | 'optimized';
   /** Runs per value. Default 1. */
   repetitions?: number;
+  /**
+   * The mock's timeScale for the sweep's runs, when it charts counters that do not depend on waiting out the
+   * modelled latency (requests per batch size). Default: the scenario's own. Say so where the sweep is charted.
+   */
+  timeScale?: number;
 }
 
 /** One measured value per metric name; a driver may omit a metric that does not apply to a variant. */
@@ -187,6 +192,11 @@ export interface RunContext {
   note?(key: string, value: unknown): void;
   /** Set while the runner sweeps a param (see `SweepSpec`): the param and this run's value. */
   sweep?: { param: string; value: number | string | boolean };
+  /**
+   * Set on the advisory compressed-time pairs (see `CompressedTimeSpec`): a driver leaves out extras that are not
+   * part of the pair's measurement (a curve, an overhead benchmark).
+   */
+  compressedTime?: { timeScale: number };
 }
 
 export interface MemorySample {

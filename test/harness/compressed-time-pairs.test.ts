@@ -7,6 +7,9 @@ import type { RunnerEvent, ScenarioDefinition, WorkloadDriver } from '../../src/
 
 const params = z.object({ cpuMs: z.number(), waitMs: z.number() }).strict();
 
+/** What each run saw: its side, the endpoint's scale, and the compressed-time flag the runner passed. */
+const seen: Array<{ side: string; scale: number; compressed: number | undefined; sweep: boolean }> = [];
+
 /**
  * Reports a "wall time" made of CPU (unscaled) plus modelled waits x the endpoint's timeScale, and the timeScale it
  * saw: deterministic, so the test checks which runs went to which scale, with no clock involved.
@@ -24,6 +27,7 @@ const scaledDriver: WorkloadDriver<{ size: number }, z.output<typeof params>, nu
   },
   async run(_prepared, p, context) {
     const scale = context.endpoint.timeScale;
+    seen.push({ side: context.side, scale, compressed: context.compressedTime?.timeScale, sweep: context.sweep !== undefined });
     return { metrics: { wall_time_ms: p.cpuMs + p.waitMs * scale, time_scale: scale } };
   },
 };
@@ -47,6 +51,7 @@ function definition(extra: Partial<ScenarioDefinition> = {}): ScenarioDefinition
 
 describe('compressed-time pairs: timing targets gate at the scenario scale, the compressed ratio is shown beside them', () => {
   it('gates on the scenario scale and reports <metric>_compressed from an extra pair at the compressed scale, advisory', async () => {
+    seen.length = 0;
     const events: RunnerEvent[] = [];
     const result = await runScenario(validateScenario('scaled.ts', definition(), { quick: true }), { quick: true, onEvent: (e) => events.push(e) });
     const wall = result.metrics.find((m) => m.name === 'wall_time_ms')!;
@@ -72,6 +77,23 @@ describe('compressed-time pairs: timing targets gate at the scenario scale, the 
       'prepare', 'repetition', 'repetition', 'repetition', 'repetition', 'compressed', 'compressed',
     ]);
     expect(stepEnds.every((e) => e.type === 'step-end' && e.step.steps === 7)).toBe(true);
+    // Drivers are told which runs are the compressed pair (to leave out extras such as a curve).
+    expect(seen.map((r) => [r.side, r.scale, r.compressed])).toEqual([
+      ['baseline', 1, undefined], ['optimized', 1, undefined], ['optimized', 1, undefined], ['baseline', 1, undefined],
+      ['baseline', 0.1, 0.1], ['optimized', 0.1, 0.1],
+    ]);
+  });
+
+  it("a sweep may run at a time scale of its own (counters that need no real waits), the pairs at the scenario's", async () => {
+    seen.length = 0;
+    const result = await runScenario(
+      validateScenario('scaled.ts', definition({ compressedTime: undefined, sweep: { param: 'cpuMs', values: [1, 2], timeScale: 0 } }), { quick: true }),
+      { quick: true },
+    );
+    expect(seen.filter((r) => !r.sweep).map((r) => r.scale)).toEqual([1, 1, 1, 1]);
+    expect(seen.filter((r) => r.sweep).map((r) => r.scale)).toEqual([0, 0]);
+    const sweep = result.details.find((t) => t.name === 'sweep')!;
+    expect(sweep.rows.map((row) => row[sweep.columns.indexOf('time_scale')])).toEqual([0, 0]);
   });
 
   it('runs no compressed pair against a user endpoint (kind url): it has one time scale', async () => {
