@@ -33,7 +33,9 @@ export default defineScenario({
   mock: { timeScale: 1, rateLimit: false },
   // One advisory pair with latency compressed 20x, reported as wall_time_ms_compressed beside the real ratio.
   compressedTime: { timeScale: 0.05 },
-  repetitions: { full: 2, quick: 2 },
+  // At real latency the uncached replay is long (quick: ~15 s unloaded, 60-75 s on 2 cores under load): 2 pairs full,
+  // 1 quick.
+  repetitions: { full: 2, quick: 1 },
   baseline: { label: 'no-cache', params: { cache: 'none' } },
   optimized: {
     label: 'search-cache',
@@ -48,9 +50,9 @@ export default defineScenario({
     { metric: 'belady_fraction', kind: 'min', min: 0.8, note: "at least 0.8 of Belady's optimal hit rate at the same capacity" },
     { metric: 'api_requests', kind: 'reduction', atLeastPct: 50 },
     { metric: 'api_tokens', kind: 'reduction', atLeastPct: 50 },
-    // Was >= 3x at timeScale 0.05 with 8 clients (measured 3.9x quick: mostly the uncached side's CPU per request).
-    // At real latency with 64 clients, measured 2.78-2.91x (quick, 2 pairs, 2 shared cores under load ~12), 1.87x
-    // at 0.05 in the same run: the target says what caching buys there.
+    // Was >= 3x at timeScale 0.05 with 8 clients (3.9x in the quick reference run). At real latency with 64 clients,
+    // two quick runs on 2 shared cores under load 10-15 measured pair ratios 2.78-2.91x and 3.59-3.91x (1.87x and
+    // 4.64x for their compressed pairs): 3x does not hold in every run, 2x does.
     { metric: 'wall_time_ms', kind: 'speedup', atLeast: 2, note: 'answers the trace 2x faster at real modelled latency' },
     { metric: 'latency_p50_ms', kind: 'speedup', atLeast: 1, gate: 'advisory' },
     { metric: 'latency_p95_ms', kind: 'speedup', atLeast: 1, gate: 'advisory' },
