@@ -12,12 +12,14 @@ const MAX_QUEUE = 512;
 
 export default defineScenario({
   name: 'batch-embeddings',
-  description: '10,000 memories ingested by 256 concurrent producers: naive (one request per text) vs batched',
+  description: '5,000 memories ingested by 256 concurrent producers: naive (one request per text) vs batched',
   driver: ingestDriver,
   seed: 42,
   workload: {
     dataset: 'datasets/memories.jsonl',
-    size: 10_000,
+    // 5,000 (was 10,000): at real latency the naive side is bound by the client's own CPU per request (~15-30 s
+    // per 2,000 texts on 2 shared cores), so a 10,000-text pair would not fit the bench's 30 minutes.
+    size: 5_000,
     producers: 256,
     arrival: { pattern: 'burst' },
     model: 'text-embedding-3-small',
@@ -25,9 +27,13 @@ export default defineScenario({
     measureBatcherOverhead: true,
   },
   quick: { size: 2_000 },
-  // Real latency compressed 10x in time (request counts and tokens are unaffected); no rate limit, no faults.
-  mock: { timeScale: 0.1, rateLimit: false },
-  repetitions: { full: 3, quick: 2 },
+  // Real modelled latency (timeScale 1): the wall-time target gates here; no rate limit, no faults.
+  mock: { timeScale: 1, rateLimit: false },
+  // One advisory pair with latency compressed 10x, reported as wall_time_ms_compressed beside the real ratio.
+  compressedTime: { timeScale: 0.1 },
+  // Pairs at real latency are long (the naive side alone takes ~15-30 s per 2,000 texts on 2 shared cores): 2 full,
+  // 1 quick (its measured pair ratios 4.1-4.2x against a target of 1x).
+  repetitions: { full: 2, quick: 1 },
   baseline: { label: 'naive', params: { embedder: 'naive' } },
   optimized: {
     label: 'batched',
@@ -44,10 +50,11 @@ export default defineScenario({
     { metric: 'peak_queue_length', kind: 'max', max: MAX_QUEUE, note: 'memory stable: the queue is bounded' },
     { metric: 'heap_peak_bytes', kind: 'not-worse', pct: 10, note: 'memory stable: no backlog on the heap' },
     { metric: 'heap_end_bytes', kind: 'not-worse', pct: 10 },
-    { metric: 'wall_time_ms', kind: 'speedup', atLeast: 1, note: 'finishes faster under the same mocked latency' },
+    { metric: 'wall_time_ms', kind: 'speedup', atLeast: 1, note: 'finishes faster at real modelled latency' },
     { metric: 'batcher_overhead_us_per_text', kind: 'max', max: 5, gate: 'advisory', note: 'absolute timing: reported, not gated' },
   ],
   // After the pairs, the batched variant runs once per batch size (everything else unchanged): memopt report charts
-  // API requests against batch size from batch-embeddings.sweep.csv.
-  sweep: { param: 'maxBatchSize', values: [8, 16, 32, 64, 128, 256], quickValues: [16, 64, 256] },
+  // API requests against batch size from batch-embeddings.sweep.csv. A request count needs no real waits, so the
+  // sweep runs at timeScale 0.1 (its timings are single runs at that scale: read their shape, not their digits).
+  sweep: { param: 'maxBatchSize', values: [8, 16, 32, 64, 128, 256], quickValues: [16, 64, 256], timeScale: 0.1 },
 });

@@ -6,6 +6,11 @@ import { defineScenario, searchTraceDriver } from 'memopt';
  * as scenarios/search-cache.ts. The naive cache misses near-duplicates and reordered options, runs N identical
  * concurrent misses N times, and serves results that a write has changed: `stale_results` counts them (the
  * baseline's count is reported, the target is on SearchCache's).
+ *
+ * Counters only: no timing target. Its runs are at timeScale 0.05 with 8 clients (cheap, and the counters stay
+ * comparable with earlier runs), and a wall time at a compressed scale is no claim (it flatters the side that sends
+ * fewer requests; see CompressedTimeSpec): how much faster caching answers at real latency is scenarios/search-cache.ts.
+ * wall_time_ms is still reported, untargeted.
  */
 export default defineScenario({
   name: 'search-cache-vs-naive',
@@ -24,7 +29,9 @@ export default defineScenario({
   },
   quick: { trace: 'datasets/traces/search-quick.jsonl' },
   mock: { timeScale: 0.05, rateLimit: false },
-  repetitions: { full: 3, quick: 2 },
+  // Counters gate on one run per side (hits vary by +-2 between runs with 8 clients interleaving, far from any
+  // target); this keeps the bench within budget now that scenarios/search-cache.ts runs at real latency.
+  repetitions: { full: 1, quick: 1 },
   baseline: { label: 'naive-cache', params: { cache: 'naive', maxEntries: 500, ttlMs: 60_000 } },
   optimized: {
     label: 'search-cache',
@@ -35,6 +42,5 @@ export default defineScenario({
     { metric: 'hit_rate', kind: 'min', min: 0.3 },
     { metric: 'api_requests', kind: 'not-worse', pct: 0, note: 'correct and no more requests than the naive cache' },
     { metric: 'ttl_violations', kind: 'max', max: 0 },
-    { metric: 'wall_time_ms', kind: 'speedup', atLeast: 1, gate: 'advisory' },
   ],
 });

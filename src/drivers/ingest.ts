@@ -70,6 +70,9 @@ export type EmbedderFactory = (context: EmbedderFactoryContext) => Embedder | Pr
 const metrics: MetricSpec[] = [
   { name: 'api_requests', unit: 'requests', kind: 'counter', better: 'lower', description: 'HTTP requests the mocked API received, retries included' },
   { name: 'requests_over_minimum_pct', unit: '%', kind: 'counter', better: 'lower', only: 'optimized', description: 'requests above ceil(texts / maxBatchSize), the fewest possible at that batch size' },
+  { name: 'batches_full', unit: 'batches', kind: 'counter', better: 'higher', only: 'optimized', description: 'batches sent full (maxBatchSize inputs, or maxBatchTokens reached)' },
+  { name: 'batches_on_timer', unit: 'batches', kind: 'counter', better: 'lower', only: 'optimized', description: 'batches sent not full, on their maxWaitMs timer (texts arrived slower than maxWaitMs: the last one of a run, or a busy event loop)' },
+  { name: 'batches_flushed', unit: 'batches', kind: 'counter', better: 'lower', only: 'optimized', description: 'batches sent not full by flush() or a full queue' },
   { name: 'api_inputs', unit: 'inputs', kind: 'counter', better: 'lower', description: 'inputs embedded by successful requests (after in-batch de-duplication)' },
   { name: 'api_tokens', unit: 'tokens', kind: 'counter', better: 'lower', description: 'prompt tokens billed (cl100k_base)' },
   { name: 'api_cost_usd', unit: 'usd', kind: 'counter', better: 'lower', description: 'tokens x list price' },
@@ -249,7 +252,11 @@ export const ingestDriver: WorkloadDriver<
       const batchSize = params.maxBatchSize ?? (embedder as BatchEmbedder).options.maxBatchSize;
       const minimum = Math.ceil(texts.length / batchSize);
       result.requests_over_minimum_pct = ((ledger.requests - minimum) / minimum) * 100;
-      if (workload.measureBatcherOverhead && context.repetition === 0) {
+      const stats = embedderStats as ReturnType<BatchEmbedder['stats']>;
+      result.batches_full = stats.fullBatchesSent;
+      result.batches_on_timer = stats.timerBatchesSent;
+      result.batches_flushed = stats.flushedBatchesSent;
+      if (workload.measureBatcherOverhead && context.repetition === 0 && !context.compressedTime) {
         const overhead = await measureBatcherOverhead({ texts: texts.slice(0, 2000), maxBatchSize: batchSize });
         result.batcher_overhead_us_per_text = overhead.overheadUsPerText;
       }

@@ -29,7 +29,7 @@ import { SharedVectorIndex } from '../parts/parallel/shared-index.ts';
  * themselves (`wrong_vectors`) are checked against the reference model's, or across sides within a cosine
  * tolerance (src/drivers/cross-side.ts).
  *
- * The concurrency curve (optimized runs only): the same batch at each concurrency in `curve`, each on a fresh
+ * The concurrency curve (the first optimized run only): the same batch at each concurrency in `curve`, each on a fresh
  * memory, after draining the mock's token bucket (`sustained`: the account has already used its burst, as after
  * earlier batches), so the per-minute limits bind as they do in steady state. Next to each measured speedup the
  * table gives the three ceilings: the concurrency itself (latency-bound), the rate limit's (sustained requests per
@@ -168,7 +168,8 @@ export const parallelApiDriver: WorkloadDriver<
       cpu_ms_per_request: batch.cpuMs / Math.max(1, batch.ledger.requests),
     };
     const details: DetailTable[] = [];
-    if (context.side === 'optimized' && prepared.workload.curve.length > 0) {
+    // The curve is charted, not gated: once per scenario (first optimized run), never in a compressed-time pair.
+    if (context.side === 'optimized' && context.repetition === 0 && !context.compressedTime && prepared.workload.curve.length > 0) {
       details.push(await measureCurve(prepared, client, context, batch.observed));
     }
     // The vectors the run got (its batch and its curve's): against the reference model's, or across sides.

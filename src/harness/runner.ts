@@ -57,7 +57,13 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     if (!(key in notes)) notes[key] = value;
   };
   const sweep = options.sweep === false ? null : scenario.sweep;
-  const steps = 1 + 2 * scenario.repetitions + (sweep ? sweep.values.length * sweep.repetitions : 0);
+  const mockInput = { seed, ...definition.mock };
+  const endpointsFor = options.endpoints ?? mockEndpoints;
+  const endpoints = endpointsFor(mockInput as MockApiConfigInput);
+  // A user's endpoint has one time scale: no compressed-time pairs against it (see CompressedTimeSpec).
+  const compressedTime = definition.compressedTime && endpoints.describe().kind !== 'url' ? definition.compressedTime : null;
+  const compressedPairs = compressedTime ? (compressedTime.pairs ?? 1) : 0;
+  const steps = 1 + 2 * scenario.repetitions + 2 * compressedPairs + (sweep ? sweep.values.length * sweep.repetitions : 0);
   let stepIndex = 0;
   /** Runs one step between 'step-start' and 'step-end' events. */
   const step = async <T>(info: Omit<RunStep, 'index' | 'steps'>, work: () => Promise<T>): Promise<T> => {
@@ -75,6 +81,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   };
   emit({ type: 'scenario-start', scenario: definition.name, steps });
   const values: Record<Side, MetricValues[]> = { baseline: [], optimized: [] };
+  const compressedValues: Record<Side, MetricValues[]> = { baseline: [], optimized: [] };
   const details: DetailTable[] = [];
   const base = {
     name: definition.name,
@@ -87,8 +94,8 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     baselineLabel: definition.baseline.label,
     optimizedLabel: definition.optimized.label,
   };
-  const mockInput = { seed, ...definition.mock };
-  const endpoints = (options.endpoints ?? mockEndpoints)(mockInput as MockApiConfigInput);
+  let compressedEndpoints: ScenarioEndpoints | null = null;
+  let sweepEndpoints: ScenarioEndpoints | null = null;
   const manifest = (): ScenarioManifest => ({
     fileSha256: scenario.fileSha256 ?? '',
     workload: scenario.workload,
@@ -96,16 +103,36 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     optimizedParams: describeParams(scenario.optimizedParams),
     mock: describeMock(mockInput),
     sweep: definition.sweep ?? null,
+    compressedTime: compressedTime,
     endpoint: endpoints.describe(),
     notes,
     inputs: scenario.inputs ?? [],
   });
   const labelOf = (side: Side) => (side === 'baseline' ? definition.baseline.label : definition.optimized.label);
   /** One run of one variant on a fresh endpoint. */
-  const runOnce = async (prepared: unknown, side: Side, params: unknown, repetition: number, sweepPoint?: RunContext['sweep']) => {
-    const { endpoint, release } = await endpoints.open();
+  const runOnce = async (
+    prepared: unknown,
+    side: Side,
+    params: unknown,
+    repetition: number,
+    sweepPoint?: RunContext['sweep'],
+    on: ScenarioEndpoints = endpoints,
+    compressed?: RunContext['compressedTime'],
+  ) => {
+    const { endpoint, release } = await on.open();
     try {
-      const context: RunContext = { seed, quick: options.quick, endpoint, memory: createMemoryProbe(), repetition, side, log, note, sweep: sweepPoint };
+      const context: RunContext = {
+        seed,
+        quick: options.quick,
+        endpoint,
+        memory: createMemoryProbe(),
+        repetition,
+        side,
+        log,
+        note,
+        sweep: sweepPoint,
+        ...(compressed ? { compressedTime: compressed } : {}),
+      };
       return await driver.run(prepared, params, context);
     } finally {
       await release();
@@ -138,9 +165,30 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
         for (const table of output.details ?? []) details.push(withColumns(table, { side, variant: label, repetition }));
       }
     }
+    if (compressedTime) {
+      // Advisory pairs at a compressed time scale, on endpoints of their own; their detail tables are not kept.
+      compressedEndpoints = endpointsFor({ ...mockInput, timeScale: compressedTime.timeScale } as MockApiConfigInput);
+      for (let pair = 0; pair < compressedPairs; pair++) {
+        const order: Side[] = pair % 2 === 0 ? ['baseline', 'optimized'] : ['optimized', 'baseline'];
+        for (const side of order) {
+          const label = labelOf(side);
+          log(`${definition.name}: compressed-time pair ${pair + 1}/${compressedPairs} (timeScale ${compressedTime.timeScale}), ${label}`);
+          const params = side === 'baseline' ? scenario.baselineParams : scenario.optimizedParams;
+          const output = await step({ phase: 'compressed', side, variant: label, repetition: pair }, () =>
+            runOnce(prepared, side, params, pair, undefined, compressedEndpoints!, { timeScale: compressedTime.timeScale }),
+          );
+          compressedValues[side].push(output.metrics);
+        }
+      }
+      await compressedEndpoints.close();
+    }
     if (sweep) {
       // The sweep's own detail tables are not kept: the sweep table is its record.
       const names = driver.metrics.map((m) => m.name);
+      const sweepScale = definition.sweep?.timeScale;
+      if (sweepScale !== undefined && endpoints.describe().kind !== 'url') {
+        sweepEndpoints = endpointsFor({ ...mockInput, timeScale: sweepScale } as MockApiConfigInput);
+      }
       sweepTable = { name: 'sweep', columns: ['side', 'variant', 'repetition', 'param', 'value', ...names, 'error'], rows: [] };
       for (let v = 0; v < sweep.values.length; v++) {
         const value = sweep.values[v];
@@ -150,7 +198,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
           log(`${definition.name}: sweep ${sweep.param} = ${value} (${v + 1}/${sweep.values.length}), ${label}`);
           const row = await step({ phase: 'sweep', side: sweep.side, variant: label, repetition, sweep: point }, async () => {
             try {
-              const output = await runOnce(prepared, sweep.side, sweep.params[v], repetition, point);
+              const output = await runOnce(prepared, sweep.side, sweep.params[v], repetition, point, sweepEndpoints ?? endpoints);
               return [...names.map((n) => (isNumber(output.metrics[n]) ? output.metrics[n] : null)), null];
             } catch (error) {
               // A sweep point that fails is a row saying so; the scenario's own result stands.
@@ -178,6 +226,8 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     return result;
   } finally {
     await endpoints.close();
+    await compressedEndpoints?.close();
+    await sweepEndpoints?.close();
   }
 
   // The scenario's shared resources (e.g. a database server) end with its last run.
@@ -225,6 +275,8 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     }
   }
 
+  if (compressedTime) metrics.push(...compressedMetrics(scenario, compressedTime.timeScale, compressedValues));
+
   const missed = metrics.some((m) => m.targets.some((t) => t.gate === 'strict' && !t.passed));
   const status: ScenarioStatus = missed ? 'missed' : 'passed';
   const allDetails = mergeDetails(details);
@@ -232,6 +284,40 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   const result: ScenarioResult = { ...base, status, metrics, details: allDetails, durationMs: performance.now() - started, manifest: manifest() };
   emit({ type: 'scenario-end', scenario: definition.name, result });
   return result;
+}
+
+/**
+ * Each metric with a speedup target, measured again at a compressed time scale: `<metric>_compressed`, with the
+ * same targets made advisory (a compressed scale flatters the side that sends fewer requests; see CompressedTimeSpec).
+ */
+function compressedMetrics(scenario: ValidatedScenario, timeScale: number, values: Record<Side, MetricValues[]>): MetricResult[] {
+  const driver = scenario.definition.driver;
+  const timed = new Set(scenario.targets.filter((t) => t.kind === 'speedup').map((t) => t.metric));
+  return driver.metrics
+    .filter((spec) => timed.has(spec.name))
+    .map((spec) => {
+      const baselineSamples = values.baseline.map((v) => v[spec.name]).filter(isNumber);
+      const optimizedSamples = values.optimized.map((v) => v[spec.name]).filter(isNumber);
+      const b = baselineSamples.length ? median(baselineSamples) : null;
+      const o = optimizedSamples.length ? median(optimizedSamples) : null;
+      const name = `${spec.name}_compressed`;
+      const result: MetricResult = {
+        ...spec,
+        name,
+        description: `${spec.description} (at timeScale ${timeScale}: modelled waits compressed, the client's CPU not; advisory)`,
+        baseline: b,
+        optimized: o,
+        changePct: b !== null && o !== null && b !== 0 ? ((o - b) / Math.abs(b)) * 100 : null,
+        baselineSamples,
+        optimizedSamples,
+        targets: [],
+        comparePolicy: { ...resolveComparePolicy(spec, scenario.compare[spec.name]), gate: 'advisory' },
+      };
+      result.targets = scenario.targets
+        .filter((t) => t.metric === spec.name && t.kind === 'speedup')
+        .map((t) => checkTarget({ ...t, metric: name, gate: 'advisory' }, result));
+      return result;
+    });
 }
 
 /** The mock's full configuration for the manifest; a function-valued option (an injected clock) is named, not kept. */

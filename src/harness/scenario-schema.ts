@@ -54,6 +54,7 @@ const sweepSchema = z
     quickValues: z.array(sweepValue).min(1, 'expected at least one value').optional(),
     side: z.enum(['baseline', 'optimized']).optional(),
     repetitions: z.number().int().min(1).max(20).optional(),
+    timeScale: z.number().min(0).optional(),
   })
   .strict();
 
@@ -102,6 +103,10 @@ const definitionSchema = z
     targets: z.array(z.unknown()).min(1, 'expected at least one target'),
     compare: z.record(z.string(), comparePolicySchema).optional(),
     sweep: sweepSchema.optional(),
+    compressedTime: z
+      .object({ timeScale: z.number().gt(0).lt(1), pairs: z.number().int().min(1).max(10).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -202,6 +207,19 @@ function validateForm(file: string, exported: unknown, options: { quick: boolean
         { file, field: `compare.${metric}` },
         `unknown metric '${metric}' for driver '${driver.name}'; expected one of: ${[...metricNames].join(', ')}`,
       );
+    }
+  }
+
+  if (definition.compressedTime) {
+    const ownScale = definition.mock?.timeScale ?? 1;
+    if (definition.compressedTime.timeScale >= ownScale) {
+      throw new ScenarioError(
+        { file, field: 'compressedTime.timeScale' },
+        `expected a time scale below the scenario's own mock.timeScale (${ownScale}), got ${definition.compressedTime.timeScale}`,
+      );
+    }
+    if (!targets.some((t) => t.kind === 'speedup')) {
+      throw new ScenarioError({ file, field: 'compressedTime' }, 'the scenario has no speedup target to report at a compressed time scale');
     }
   }
 

@@ -76,6 +76,11 @@ export interface SweepSpec {
   side?: 'baseline' | 'optimized';
   /** Runs per value. Default 1. */
   repetitions?: number;
+  /**
+   * The mock's timeScale for the sweep's runs, when it charts counters that do not depend on waiting out the
+   * modelled latency (requests per batch size). Default: the scenario's own. Say so where the sweep is charted.
+   */
+  timeScale?: number;
 }
 
 /** One measured value per metric name; a driver may omit a metric that does not apply to a variant. */
@@ -187,6 +192,11 @@ export interface RunContext {
   note?(key: string, value: unknown): void;
   /** Set while the runner sweeps a param (see `SweepSpec`): the param and this run's value. */
   sweep?: { param: string; value: number | string | boolean };
+  /**
+   * Set on the advisory compressed-time pairs (see `CompressedTimeSpec`): a driver leaves out extras that are not
+   * part of the pair's measurement (a curve, an overhead benchmark).
+   */
+  compressedTime?: { timeScale: number };
 }
 
 export interface MemorySample {
@@ -363,6 +373,23 @@ export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown, WIn =
   compare?: Record<string, Partial<ComparePolicy>>;
   /** A param sweep of one variant, charted by `memopt report` (see `SweepSpec`). */
   sweep?: SweepSpec;
+  /** Advisory interleaved pair(s) at a compressed modelled time scale, beside the gated ones (see `CompressedTimeSpec`). */
+  compressedTime?: CompressedTimeSpec;
+}
+
+/**
+ * Timing targets gate on runs at the scenario's own `mock.timeScale` (1 = real modelled latency). A compressed
+ * scale (e.g. 0.1) makes runs shorter but shrinks only the modelled waits, not the client's CPU per request, so its
+ * ratios flatter whichever side sends fewer requests. To keep that difference visible, the runner runs `pairs`
+ * extra interleaved pairs on endpoints of their own at `timeScale` (after the gated pairs, before a sweep), and
+ * reports each metric that has a `speedup` target again as `<metric>_compressed`, with the same target as advisory.
+ * Skipped against a user's endpoint (`run --endpoint`: a real endpoint has one time scale).
+ */
+export interface CompressedTimeSpec {
+  /** The mock's timeScale for these pairs, > 0 and below the scenario's own. */
+  timeScale: number;
+  /** Interleaved pairs at that scale. Default 1. */
+  pairs?: number;
 }
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> | T[K] : T[K] };
@@ -410,6 +437,8 @@ export interface ScenarioManifest {
    */
   endpoint?: { kind: string; isolate?: string; baseURL?: string; [key: string]: unknown };
   sweep: SweepSpec | null;
+  /** The advisory compressed-time pairs run, if any (absent in results from before they existed). */
+  compressedTime?: CompressedTimeSpec | null;
   /** Facts drivers recorded with `context.note` (e.g. tinybench options). */
   notes: Record<string, unknown>;
   /** The files the driver declared it reads, each with its sha256 (absent in results from before they were). */
@@ -515,7 +544,7 @@ export interface RunStep {
   /** 1-based position among the scenario's `steps`. */
   index: number;
   steps: number;
-  phase: 'prepare' | 'repetition' | 'sweep';
+  phase: 'prepare' | 'repetition' | 'compressed' | 'sweep';
   side?: 'baseline' | 'optimized';
   /** The variant's label. */
   variant?: string;
@@ -526,7 +555,7 @@ export interface RunStep {
 
 /**
  * What the runner tells a progress display; plain data, formatted elsewhere (the runner never writes to a terminal).
- * Steps: prepare, then each run of each variant (2 x repetitions), then each sweep run.
+ * Steps: prepare, then each run of each variant (2 x repetitions), then each compressed-time run, then each sweep run.
  */
 export type RunnerEvent =
   | { type: 'scenario-start'; scenario: string; steps: number }

@@ -171,6 +171,8 @@ export function describeStep(step: RunStep): string {
       return `${head} prepare`;
     case 'repetition':
       return `${head} repetition ${(step.repetition ?? 0) + 1} ${step.variant ?? ''}`.trimEnd();
+    case 'compressed':
+      return `${head} compressed-time pair ${(step.repetition ?? 0) + 1} ${step.variant ?? ''}`.trimEnd();
     case 'sweep':
       return `${head} sweep ${step.sweep?.param}=${step.sweep?.value} ${step.variant ?? ''}`.trimEnd();
   }

@@ -104,6 +104,14 @@ export interface BatchEmbedderSettings {
 export interface BatchEmbedderStats extends EmbedderStats {
   /** Batches dispatched (a batch's retries and bisection requests are counted in requestsSent, not here). */
   batchesSent: number;
+  /**
+   * Why each dispatched batch left (they sum to batchesSent): full (`maxBatchSize` inputs, or `maxBatchTokens`
+   * reached), on its `maxWaitMs` timer before it was full, or early by `flush()`/`close()` or a full queue.
+   * Producers that outrun the API give full batches; a timer batch means texts arrived slower than `maxWaitMs`.
+   */
+  fullBatchesSent: number;
+  timerBatchesSent: number;
+  flushedBatchesSent: number;
   /** Texts that shared the input of an identical text in the same batch instead of being sent again. */
   inputsDeduplicated: number;
   /** Texts rejected before sending (over `maxInputTokens`, empty, not a string). */
@@ -170,6 +178,8 @@ class Batch {
   /** Full: accepts no more texts. Due: send as soon as a request slot is free. */
   full = false;
   due = false;
+  /** What made a batch that is not full due (for the stats). */
+  dueBy: 'timer' | 'flush' | undefined = undefined;
   timer: unknown = undefined;
   /** Dispatch order, from 0; the older batch goes first through the rate-limit gate. */
   seq = 0;
@@ -298,6 +308,9 @@ export class BatchEmbedder implements Embedder {
     inputsSent: 0,
     peakQueueLength: 0,
     batchesSent: 0,
+    fullBatchesSent: 0,
+    timerBatchesSent: 0,
+    flushedBatchesSent: 0,
     inputsDeduplicated: 0,
     inputsRejected: 0,
     producerWaits: 0,
@@ -451,7 +464,7 @@ export class BatchEmbedder implements Embedder {
     this.#liveInEpoch = 0;
     this.#epoch++;
     this.#flushUpTo = epoch;
-    for (const batch of this.#queue) this.#makeDue(batch);
+    for (const batch of this.#queue) this.#makeDue(batch, 'flush');
     const done = new Promise<void>((resolve) => this.#flushWaiters.push({ epoch, resolve }));
     this.#pump();
     return done;
@@ -578,7 +591,7 @@ export class BatchEmbedder implements Embedder {
     batch.inputOf.push(slot);
     if (++this.#queueLength > this.#stats.peakQueueLength) this.#stats.peakQueueLength = this.#queueLength;
     if (batch.inputs.length >= this.#maxBatchSize) this.#makeFull(batch);
-    else if (this.#queueLength >= this.#maxQueueSize || call.epoch <= this.#flushUpTo) this.#makeDue(batch);
+    else if (this.#queueLength >= this.#maxQueueSize || call.epoch <= this.#flushUpTo) this.#makeDue(batch, 'flush');
   }
 
   #countExactly(batch: Batch): void {
@@ -598,6 +611,7 @@ export class BatchEmbedder implements Embedder {
     batch.timer = this.#timers.setTimeout(() => {
       batch.timer = undefined;
       batch.due = true;
+      batch.dueBy ??= 'timer';
       this.#pump();
     }, this.#maxWaitMs);
     return batch;
@@ -609,8 +623,9 @@ export class BatchEmbedder implements Embedder {
     this.#makeDue(batch);
   }
 
-  #makeDue(batch: Batch): void {
+  #makeDue(batch: Batch, by?: 'flush'): void {
     batch.due = true;
+    if (by) batch.dueBy ??= by;
     this.#clearTimer(batch);
   }
 
@@ -660,6 +675,9 @@ export class BatchEmbedder implements Embedder {
     this.#inFlight++;
     if (this.#inFlight > this.#stats.peakRequestsInFlight) this.#stats.peakRequestsInFlight = this.#inFlight;
     batch.seq = this.#stats.batchesSent++;
+    if (batch.full) this.#stats.fullBatchesSent++;
+    else if (batch.dueBy === 'timer') this.#stats.timerBatchesSent++;
+    else this.#stats.flushedBatchesSent++;
     batch.live = batch.calls.length;
     batch.outcome = new Array(batch.inputs.length);
     this.#sent.add(batch);
