@@ -275,6 +275,51 @@ function scanManyBody(queries: number): number[] {
   return [...uleb(code.length), ...code];
 }
 
+/**
+ * Hamming distances of bit-code rows to a query, 64 bits per i64.popcnt (`unroll` words per loop step):
+ *
+ *     hamming(rows, query, count, rowBytes, out, stride)   out[r] = Σ_{i < rowBytes/8} popcnt(rows[r][i] ^ query[i])  (int32)
+ *
+ * rowBytes must be a multiple of 8 x unroll.
+ */
+function hammingBody(unroll: number): number[] {
+  const [ROWS_, QUERY_, COUNT_, ROW_BYTES_, OUT_, STRIDE_] = [0, 1, 2, 3, 4, 5];
+  const [R_, Q_, Q_END_, P_, ACC_] = [6, 7, 8, 9, 10];
+  const i64Load = (offset: number) => [0x29, 0x03, ...uleb(offset)];
+  const step: number[] = [];
+  for (let u = 0; u < unroll; u++) {
+    step.push(...op.get(ACC_), ...op.get(P_), ...i64Load(8 * u), ...op.get(Q_), ...i64Load(8 * u), 0x85 /* i64.xor */, 0x7b /* i64.popcnt */, 0x7c /* i64.add */, ...op.set(ACC_));
+  }
+  const body = [
+    ...op.block,
+    ...op.loop,
+    ...op.get(R_), ...op.get(COUNT_), ...op.geU, ...op.brIf(1),
+    0x42, 0x00 /* i64.const 0 */, ...op.set(ACC_),
+    ...op.get(QUERY_), ...op.set(Q_),
+    ...op.get(ROWS_), ...op.set(P_),
+    ...op.get(QUERY_), ...op.get(ROW_BYTES_), ...op.add, ...op.set(Q_END_),
+    ...op.loop,
+    ...step,
+    ...op.get(P_), ...op.i32(8 * unroll), ...op.add, ...op.set(P_),
+    ...op.get(Q_), ...op.i32(8 * unroll), ...op.add, ...op.tee(Q_), ...op.get(Q_END_), ...op.ltU, ...op.brIf(0),
+    ...op.end,
+    ...op.get(OUT_), ...op.get(ACC_), 0xa7 /* i32.wrap_i64 */, ...op.i32Store,
+    ...op.get(OUT_), ...op.i32(4), ...op.add, ...op.set(OUT_),
+    ...op.get(R_), ...op.i32(1), ...op.add, ...op.set(R_),
+    ...op.get(ROWS_), ...op.get(STRIDE_), ...op.add, ...op.set(ROWS_),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    ...op.end,
+  ];
+  const locals = vec([
+    [...uleb(4), I32], // R, Q, Q_END, P
+    [...uleb(1), 0x7e], // ACC (i64)
+  ]);
+  const code = [...locals, ...body];
+  return [...uleb(code.length), ...code];
+}
+
 /** Queries per call of the multi-query kernel (see scanManyBody). */
 export const SCAN_MANY_BLOCK = 3;
 
@@ -285,15 +330,17 @@ function assemble(): Uint8Array {
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([funcType, manyType])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0x00], [0x00], [0x01], [0x01], [0x01]])),
+    ...section(3, vec([[0x00], [0x00], [0x01], [0x01], [0x01], [0x00], [0x00]])),
     ...section(7, vec([
       [...name('scan_f32'), 0x00, 0x00],
       [...name('scan_i8'), 0x00, 0x01],
       [...name('scan_f32_q1'), 0x00, 0x02],
       [...name('scan_f32_q2'), 0x00, 0x03],
       [...name('scan_f32_q3'), 0x00, 0x04],
+      [...name('hamming_x1'), 0x00, 0x05],
+      [...name('hamming_x4'), 0x00, 0x06],
     ])),
-    ...section(10, vec([scanBody(stepF32(), 64, 'f32'), scanBody(stepI8(), 128, 'i32'), scanManyBody(1), scanManyBody(2), scanManyBody(3)])),
+    ...section(10, vec([scanBody(stepF32(), 64, 'f32'), scanBody(stepI8(), 128, 'i32'), scanManyBody(1), scanManyBody(2), scanManyBody(3), hammingBody(1), hammingBody(4)])),
   ]);
 }
 
@@ -347,10 +394,14 @@ export class WasmRows {
   readonly width: number;
   private memory: WasmMemory | { readonly buffer: ArrayBuffer; grow?: undefined };
   private scanFn: ScanFunction | undefined;
+  /** The constructor's `simd` option: whether kernels are bound at all. */
+  private readonly simdWanted: boolean;
   /** scan_f32_q1..q3 (float32 stores with SIMD only). */
   private scanManyFns: ScanManyFunction[] | undefined;
   /** Whether the memory holds scanMany's scratch (added on its first call: a store never batch-scanned pays nothing). */
   private manyRegion = false;
+  /** hamming_x4 or hamming_x1 (int8 stores whose row is a multiple of 8 bytes), see hamming(). */
+  private hammingFn: ScanFunction | undefined;
   private manyQueryView!: Float32Array;
   private manyOutView!: Float32Array;
   private capacityRows = 0;
@@ -365,7 +416,8 @@ export class WasmRows {
     this.type = type;
     this.width = width;
     this.memory = wasm ? new wasm.Memory({ initial: 1 }) : { buffer: new ArrayBuffer(0) };
-    this.bind(options.simd ?? true);
+    this.simdWanted = options.simd ?? true;
+    this.bind(this.simdWanted);
     this.resize(capacity);
   }
 
@@ -401,7 +453,7 @@ export class WasmRows {
         const next = wasm ? new wasm.Memory({ initial: pages }) : { buffer: new ArrayBuffer(pages * PAGE_BYTES) };
         new Uint8Array(next.buffer).set(new Uint8Array(keep.buffer, keep.byteOffset, keep.byteLength));
         this.memory = next;
-        this.bind(this.scanFn !== undefined);
+        this.bind(this.simdWanted);
       } else if (this.memory.grow) {
         this.memory.grow(Math.ceil((needed - this.memory.buffer.byteLength) / PAGE_BYTES));
       } else {
@@ -506,6 +558,22 @@ export class WasmRows {
   }
 
   /**
+   * For a store of bit codes (type 'i8', `width` bytes per row): out[r] = -(Hamming distance between row r's bits
+   * and `query`'s first `width` bytes), for the first `count` rows, by the WebAssembly i64.popcnt kernel. Returns
+   * false, writing nothing, where that kernel is not bound (no WebAssembly, or a row not a multiple of 8 bytes):
+   * the caller then scans in JavaScript.
+   */
+  hamming(query: Uint8Array, count: number, out: Float64Array): boolean {
+    const fn = this.hammingFn;
+    if (!fn) return false;
+    new Uint8Array(this.queryView.buffer, this.queryView.byteOffset, this.width).set(query.subarray(0, this.width));
+    fn(0, this.queryView.byteOffset, count, this.width, this.scoresI32View.byteOffset, this.width);
+    const distances = this.scoresI32View;
+    for (let r = 0; r < count; r++) out[r] = -distances[r];
+    return true;
+  }
+
+  /**
    * The int8 kernel's scan: the query is rounded to int16 on a grid of step s = max|q| / qMax, the dot products
    * are exact int32 sums, and out[r] = s x sum. qMax keeps every sum inside int32 (|code| <= 128), so the only error
    * is the query's rounding: |out[r] - row r · q| <= (s / 2) Σ_i |row r [i]| (see `int16QueryStep`).
@@ -533,16 +601,19 @@ export class WasmRows {
   }
 
   private bind(simd: boolean): void {
-    const module = simd && (this.width * this.elementBytes()) % 64 === 0 ? simdModule() : null;
-    if (!module) {
-      this.scanFn = undefined;
-      this.scanManyFns = undefined;
-      return;
-    }
-    const instance = new wasm!.Instance(module, { env: { memory: this.memory } });
-    this.scanFn = (this.type === 'f32' ? instance.exports.scan_f32 : instance.exports.scan_i8) as ScanFunction;
-    this.scanManyFns =
-      this.type === 'f32' ? [1, 2, 3].map((n) => instance.exports[`scan_f32_q${n}`] as ScanManyFunction) : undefined;
+    const module = simd ? simdModule() : null;
+    const scans = (this.width * this.elementBytes()) % 64 === 0;
+    // The Hamming kernel (no SIMD in it, but the same module) needs byte rows of whole i64s.
+    const hamming = this.type === 'i8' && this.width % 8 === 0;
+    this.scanFn = undefined;
+    this.scanManyFns = undefined;
+    this.hammingFn = undefined;
+    if (!module || (!scans && !hamming)) return;
+    const exports = new wasm!.Instance(module, { env: { memory: this.memory } }).exports;
+    if (hamming) this.hammingFn = exports[this.width % 32 === 0 ? 'hamming_x4' : 'hamming_x1'] as ScanFunction;
+    if (!scans) return;
+    this.scanFn = (this.type === 'f32' ? exports.scan_f32 : exports.scan_i8) as ScanFunction;
+    if (this.type === 'f32') this.scanManyFns = [1, 2, 3].map((n) => exports[`scan_f32_q${n}`] as ScanManyFunction);
   }
 
   private views(): void {
