@@ -9,7 +9,9 @@ import { defineScenario, indexCompressionDriver } from 'memopt';
  * Memory is gated on exact bytes (index_bytes, from the arrays each index holds); heap and array buffers after
  * forced GC are reported beside them. Recall is against the exact cosine top-10 over the original vectors.
  * The optimized side's first repetition also sweeps the PCA width (64..512) and writes the recall-vs-memory curve
- * (details: width_sweep).
+ * (details: width_sweep), with the peers beside it on the same vectors (details: pareto_peers): binary sign codes
+ * with an int8-rescored shortlist, Matryoshka truncation (the mock imitates a model trained for it, and its
+ * axis-aligned spectrum flatters truncation: real vectors are in index-compression-real) and usearch HNSW.
  */
 export default defineScenario({
   name: 'index-compression',
@@ -29,9 +31,23 @@ export default defineScenario({
       { precision: 'int8', rerank: false },
       { precision: 'int8', rerank: { oversample: 8, precision: 'int8' } },
     ],
+    peerMethods: [
+      { method: 'binary', oversample: [1, 3, 10], rescore: 'int8' },
+      { method: 'matryoshka', dimensions: [256, 512] },
+      { method: 'usearch', quantization: ['f32', 'i8', 'b1'], expansionSearch: [16, 64] },
+    ],
   },
-  // CI: a fifth of the collection and queries, a three-point sweep.
-  quick: { size: 2_000, queryCount: 200, sweepWidths: [64, 128, 256] },
+  // CI: a fifth of the collection and queries, a three-point sweep, one setting per peer.
+  quick: {
+    size: 2_000,
+    queryCount: 200,
+    sweepWidths: [64, 128, 256],
+    peerMethods: [
+      { method: 'binary', oversample: [3], rescore: 'int8' },
+      { method: 'matryoshka', dimensions: [256] },
+      { method: 'usearch', quantization: ['i8'], expansionSearch: [64] },
+    ],
+  },
   repetitions: { full: 3, quick: 2 },
   baseline: { label: 'naive', params: { index: 'naive' } },
   // PCA alone keeps too little on these embeddings (recall@10 0.78 at 256 float32, 0.92 at 512; see the sweep):
