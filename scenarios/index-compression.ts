@@ -9,7 +9,9 @@ import { defineScenario, indexCompressionDriver } from 'memopt';
  * Memory is gated on exact bytes (index_bytes, from the arrays each index holds); heap and array buffers after
  * forced GC are reported beside them. Recall is against the exact cosine top-10 over the original vectors.
  * The optimized side's first repetition also sweeps the PCA width (64..512) and writes the recall-vs-memory curve
- * (details: width_sweep).
+ * (details: width_sweep), with the peers beside it on the same vectors (details: pareto_peers): binary sign codes
+ * with an int8-rescored shortlist, Matryoshka truncation (the mock imitates a model trained for it, and its
+ * axis-aligned spectrum flatters truncation: real vectors are in index-compression-real) and usearch HNSW.
  */
 export default defineScenario({
   name: 'index-compression',
@@ -29,10 +31,28 @@ export default defineScenario({
       { precision: 'int8', rerank: false },
       { precision: 'int8', rerank: { oversample: 8, precision: 'int8' } },
     ],
+    peerMethods: [
+      { method: 'binary', oversample: [1, 3, 10], rescore: 'int8' },
+      { method: 'matryoshka', dimensions: [256, 512] },
+      // Not f32 here: its HNSW build takes ~53 s on these 10,000 x 1536 vectors (load 14; i8 15 s, b1 5 s); its
+      // mock figures are in docs/design/vector-index.md and it is on the real scenario's chart.
+      { method: 'usearch', quantization: ['i8', 'b1'], expansionSearch: [16, 64] },
+    ],
   },
-  // CI: a fifth of the collection and queries, a three-point sweep.
-  quick: { size: 2_000, queryCount: 200, sweepWidths: [64, 128, 256] },
-  repetitions: { full: 3, quick: 2 },
+  // CI: a fifth of the collection and queries, a three-point sweep, one setting per peer.
+  quick: {
+    size: 2_000,
+    queryCount: 200,
+    sweepWidths: [64, 128, 256],
+    peerMethods: [
+      { method: 'binary', oversample: [3], rescore: 'int8' },
+      { method: 'matryoshka', dimensions: [256] },
+      { method: 'usearch', quantization: ['i8'], expansionSearch: [64] },
+    ],
+  },
+  // Two full repetitions (was 3): the peers add ~50 s at full size, one repetition pair costs ~80 s; the exact
+  // targets (bytes, recall) do not depend on repetitions, and the speedup stays paired per repetition.
+  repetitions: { full: 2, quick: 2 },
   baseline: { label: 'naive', params: { index: 'naive' } },
   // PCA alone keeps too little on these embeddings (recall@10 0.78 at 256 float32, 0.92 at 512; see the sweep):
   // int8 codes shortlist 8 x k candidates, re-scored exactly up to int8 rounding with their stored int8 residuals.

@@ -3,6 +3,7 @@ import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../.
 import { checkEntries, normalizedMean, dotRowFloat32, dotRowInt8, writeNormalized } from './kernels.ts';
 import { RowDirectory } from './row-directory.ts';
 import { selectTopK, toHits } from './top-k.ts';
+import { WasmRows } from './wasm-rows.ts';
 
 /** How the shortlist is re-scored: full-width int8 (1 byte per dimension + one float32 scale per vector) or float32. */
 export type BinaryRescore = 'int8' | 'float32' | false;
@@ -28,8 +29,8 @@ const DEFAULTS = { oversample: 4, rescore: 'int8', initialCapacity: 1024 } as co
 /**
  * Binary quantization: one bit per dimension, the sign of the normalized vector's coordinate (less a per-dimension
  * threshold when fit() was given a sample: the sample mean, so that a large shared mean direction does not set
- * most bits the same way in every vector). A query is scanned by Hamming distance over 32-bit words (popcount in
- * JavaScript), the `oversample x k` nearest are re-scored with full-width vectors, and the best k returned with
+ * most bits the same way in every vector). A query is scanned by Hamming distance (WebAssembly i64.popcnt over
+ * 64-bit words where the row is a multiple of 64 bits, else popcount over 32-bit words in JavaScript), the `oversample x k` nearest are re-scored with full-width vectors, and the best k returned with
  * those scores. Storage per vector: d / 8 bytes of bits (32x smaller than float32), plus the re-scoring vectors.
  *
  * fit() is optional (without it the thresholds are 0, as Qdrant's binary quantization does).
@@ -41,7 +42,10 @@ export class BinaryIndex implements VectorIndex {
   private dims: number | undefined;
   private words = 0;
   private thresholds: Float32Array | undefined;
-  private bits = new Uint32Array(0);
+  /** The bit codes, `words` 32-bit words per row, in WebAssembly memory (scanned by i64.popcnt; see WasmRows.hamming). */
+  private codes: WasmRows | undefined;
+  /** A view of the codes as words; re-derived after every resize. */
+  private bits: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
   private full: Int8Array | Float32Array | undefined;
   private scales: Float32Array | undefined;
   private capacity = 0;
@@ -121,7 +125,7 @@ export class BinaryIndex implements VectorIndex {
     this.encodeBits(query, queryBits, 0);
     const scores = new Float64Array(n);
     if (matching) hammingScanRows(this.bits, this.words, matching, queryBits, scores);
-    else hammingScan(this.bits, this.words, n, queryBits, scores);
+    else if (!this.codes!.hamming(new Uint8Array(queryBits.buffer), n, scores)) hammingScan(this.bits, this.words, n, queryBits, scores);
     // Nearest by Hamming = highest -h; the scan wrote -h.
     const { rescore, oversample } = this.options;
     if (rescore === false) {
@@ -137,9 +141,12 @@ export class BinaryIndex implements VectorIndex {
     return toHits(selectTopK(scores, n, this.directory.ids, k, shortlist), scores, this.directory.ids);
   }
 
-  /** Exact bytes held: bit codes, re-scoring vectors and scales (empty rows included), thresholds. Ids not counted. */
+  /**
+   * Exact bytes held: bit codes (their whole WebAssembly memory: rounded up to 64 KiB pages, with the query and
+   * distance scratch), re-scoring vectors and scales (empty rows included), thresholds. Ids not counted.
+   */
   memoryBytes(): number {
-    return this.bits.byteLength + (this.full?.byteLength ?? 0) + (this.scales?.byteLength ?? 0) + (this.thresholds?.byteLength ?? 0);
+    return (this.codes?.byteLength() ?? 0) + (this.full?.byteLength ?? 0) + (this.scales?.byteLength ?? 0) + (this.thresholds?.byteLength ?? 0);
   }
 
   /** Bytes stored per vector (the marginal cost of one more). */
@@ -167,9 +174,9 @@ export class BinaryIndex implements VectorIndex {
   private resize(rows: number): void {
     const n = this.directory.size;
     const dims = this.dims!;
-    const bits = new Uint32Array(rows * this.words);
-    bits.set(this.bits.subarray(0, n * this.words));
-    this.bits = bits;
+    if (!this.codes) this.codes = new WasmRows('i8', this.words * 4, rows);
+    else this.codes.resize(rows);
+    this.bits = new Uint32Array(this.codes.view.buffer, 0, rows * this.words);
     const { rescore } = this.options;
     if (rescore) {
       const full = rescore === 'int8' ? new Int8Array(rows * dims) : new Float32Array(rows * dims);

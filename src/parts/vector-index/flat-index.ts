@@ -107,6 +107,30 @@ export class FlatIndex implements VectorIndex {
   }
 
   /**
+   * Several queries in one pass over the rows (WasmRows.scanMany: three queries per pass over cache-sized chunks of
+   * rows); each answer equals `search(query, k)`, scores bit for bit. Without SIMD, the queries are searched one by one.
+   */
+  searchBatch(queries: readonly ArrayLike<number>[], k: number): SearchHit[][] {
+    if (this.dims === undefined) return queries.map(() => []);
+    if (!this.rows!.simd) return queries.map((q) => this.search(q, k));
+    const dims = this.dims;
+    const n = this.directory.size;
+    const ids = this.directory.ids;
+    const flat = new Float32Array(queries.length * dims);
+    queries.forEach((vector, q) => {
+      this.checkWidth(vector, `FlatIndex.searchBatch (query ${q})`, 'a query');
+      writeNormalized(vector, flat, q * dims);
+    });
+    const all = new Float32Array(queries.length * n);
+    this.rows!.scanMany(flat, queries.length, n, all);
+    const scores = new Float64Array(n);
+    return queries.map((_, q) => {
+      for (let r = 0; r < n; r++) scores[r] = all[q * n + r];
+      return toHits(selectTopK(scores, n, ids, k), scores, ids);
+    });
+  }
+
+  /**
    * Bytes of the vector store: its whole WebAssembly memory (empty rows, the query and score scratch, rounding to
    * 64 KiB pages). Ids are not counted, as NaiveIndex does not count them: every index keeps the same ids.
    */

@@ -126,11 +126,13 @@ export function orthonormalizeRows(rows: Float64Array, count: number, len: numbe
  * kernel), G = Rᵀ R, Y <- R⁻ᵀ Y, done twice so the result is orthonormal to rounding. About twice as fast as
  * Gram-Schmidt here, because the Gram matrix runs in the blocked kernel. Returns false, leaving `rows` partly
  * transformed but still spanning the same space, when a block is too ill-conditioned for Cholesky (a pivot not
- * above 1e-12 of the largest diagonal); the caller then falls back to `orthonormalizeRows`.
+ * above 1e-12 of the largest diagonal); the caller then falls back to `orthonormalizeRows`. With `passes` = 1
+ * (CholeskyQR), the rows span the same space and are orthonormal only to about cond(Y)² x rounding: enough between
+ * power iterations, whose next product is normalized again.
  */
-export function orthonormalizeRowsCholesky(rows: Float64Array, count: number, len: number): boolean {
+export function orthonormalizeRowsCholesky(rows: Float64Array, count: number, len: number, passes = 2): boolean {
   const gram = new Float64Array(count * count);
-  for (let pass = 0; pass < 2; pass++) {
+  for (let pass = 0; pass < passes; pass++) {
     crossDots(rows, count, rows, count, len, gram, true);
     let largest = 0;
     for (let i = 0; i < count; i++) largest = Math.max(largest, gram[i * count + i]);

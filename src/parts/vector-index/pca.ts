@@ -1,5 +1,5 @@
 /**
- * Principal component analysis of a sample of vectors: the mean and the top principal axes, by one of five methods.
+ * Principal component analysis of a sample of vectors: the mean and the top principal axes, by one of six methods.
  * The three ml-pca methods (SVD, covariance + full eigendecomposition, NIPALS) are kept to be measured against; the
  * default, 'subspace', is the one measured fastest at equal quality (see README.md, "Choosing the fit method"):
  *
@@ -7,6 +7,11 @@
  *   components: Q <- orth(C Q) from a seeded random block of `components + oversample` rows, stopped when the
  *   captured variance trace(Qᵀ C Q) changes by less than `tolerance` (relative), then one Rayleigh-Ritz step (a
  *   small symmetric eigendecomposition by ml-matrix) to rotate the block onto the principal axes.
+ * - 'randomized': Halko, Martinsson & Tropp's randomized range finder with power iterations (scikit-learn's
+ *   'randomized' solver), on the centred rows themselves, never forming the covariance: a seeded Gaussian block of
+ *   `components + oversample` directions, `powerIterations` times replaced by orth(Xᵀ X Q) (orthonormalized in the
+ *   d-wide row space, Cholesky QR), then the same Rayleigh-Ritz step. The products X Q and Xᵀ Y are float32 batch
+ *   scans by the WebAssembly SIMD multi-query kernel (WasmRows.scanMany) over X and its transpose.
  * - 'covariance-evd': the same covariance, then ml-matrix's full symmetric EVD of the d x d matrix (exact, O(d³)).
  * - 'ml-pca-svd', 'ml-pca-covariance', 'ml-pca-nipals': ml-pca's own methods on the centred sample.
  *
@@ -18,8 +23,9 @@ import { PCA } from 'ml-pca';
 import { OptionError } from '../../errors.ts';
 import { createRng } from '../../util/rng.ts';
 import { crossDots, orthonormalizeRows, orthonormalizeRowsCholesky } from './linalg.ts';
+import { WasmRows } from './wasm-rows.ts';
 
-export const PCA_METHODS = ['subspace', 'covariance-evd', 'ml-pca-svd', 'ml-pca-covariance', 'ml-pca-nipals'] as const;
+export const PCA_METHODS = ['subspace', 'randomized', 'covariance-evd', 'ml-pca-svd', 'ml-pca-covariance', 'ml-pca-nipals'] as const;
 export type PcaMethod = (typeof PCA_METHODS)[number];
 
 /** A fitted projection: x -> axes · (x - mean) keeps the `components` directions of largest sample variance. */
@@ -43,8 +49,13 @@ export interface PcaFitOptions {
   components: number;
   /** Default 'subspace' (chosen by measurement; see README.md). */
   method?: PcaMethod;
-  /** 'subspace' only: extra block rows beyond `components`, which speed convergence. Default 32. */
+  /** 'subspace' and 'randomized': extra block rows beyond `components`. Default 32 ('subspace'), 10 ('randomized', as scikit-learn). */
   oversample?: number;
+  /**
+   * 'randomized' only: power iterations. Default as scikit-learn's 'auto': 7 when components >= 0.1 x min(rows,
+   * width), else 4.
+   */
+  powerIterations?: number;
   /** 'subspace' only: most iterations. Default 40. */
   maxIterations?: number;
   /**
@@ -53,7 +64,7 @@ export interface PcaFitOptions {
    * axes, against 0.8881 for the exact eigendecomposition (README.md).
    */
   tolerance?: number;
-  /** 'subspace' only: seed of the random starting block. Default 1. */
+  /** 'subspace' and 'randomized': seed of the random starting block. Default 1. */
   seed?: number;
   /** 'subspace' only: called after each iteration with the variance the block captures (for benches and progress). */
   onIteration?: (iteration: number, capturedVariance: number) => void;
@@ -130,6 +141,16 @@ export function fitPca(rows: Float32Array | Float64Array, dims: number, count: n
       const block = Math.min(dims, k + oversample);
       const result = subspaceIteration(covariance, dims, k, block, { maxIterations, tolerance, seed: options.seed ?? 1, onIteration: options.onIteration });
       ({ axes, eigenvalues, iterations, converged } = result);
+      break;
+    }
+    case 'randomized': {
+      const oversample = options.oversample ?? 10;
+      const powerIterations = options.powerIterations ?? (k >= 0.1 * Math.min(count, dims) ? 7 : 4);
+      if (!Number.isInteger(oversample) || oversample < 0) throw new OptionError('oversample', 'an integer >= 0', oversample);
+      if (!Number.isInteger(powerIterations) || powerIterations < 0) throw new OptionError('powerIterations', 'an integer >= 0', powerIterations);
+      const block = Math.min(dims, count - 1, k + oversample);
+      ({ axes, eigenvalues } = randomizedRangeFinder(rows, dims, count, mean, k, block, powerIterations, options.seed ?? 1));
+      iterations = powerIterations;
       break;
     }
     case 'covariance-evd': {
@@ -232,7 +253,21 @@ function subspaceIteration(
     product = next;
     if (!orthonormalizeRowsCholesky(basis, block, dims)) orthonormalizeRows(basis, block, dims, random);
   }
-  // Rayleigh-Ritz on the last orthonormal basis, whose product with C is in `product`.
+  return { ...rayleighRitz(basis, product, block, dims, k), iterations, converged };
+}
+
+/**
+ * Rayleigh-Ritz: given an orthonormal `basis` (block rows of `dims`) and `product` = its rows times the covariance,
+ * the eigenvectors of the small block x block matrix basis · C · basisᵀ rotate the basis onto its best
+ * approximations of the top-k axes; their eigenvalues are the variances along them.
+ */
+function rayleighRitz(
+  basis: Float64Array,
+  product: Float64Array,
+  block: number,
+  dims: number,
+  k: number,
+): { axes: Float64Array; eigenvalues: Float64Array } {
   const small = new Float64Array(block * block);
   crossDots(basis, block, product, block, dims, small);
   for (let i = 0; i < block; i++) {
@@ -254,7 +289,76 @@ function subspaceIteration(
       for (let i = 0; i < dims; i++) axes[out + i] += w * basis[src + i];
     }
   }
-  return { axes, eigenvalues: ritz.eigenvalues, iterations, converged };
+  return { axes, eigenvalues: ritz.eigenvalues };
+}
+
+/**
+ * The 'randomized' method (Halko, Martinsson & Tropp 2011, randomized subspace iteration): with X the centred sample
+ * (count x dims, float32) and C = Xᵀ X / (count - 1), Q starts as an orthonormalized seeded Gaussian block and is
+ * `powerIterations` times replaced by orth(C Q); a last product C Q feeds the Rayleigh-Ritz step. C Q is computed
+ * as Xᵀ (X Q) by two batch scans, never forming C (count x dims x block multiply-adds each, against dims² x count / 2
+ * for C alone). Orthonormalizing in the dims-wide row space only (Cholesky QR, float64) keeps the n-side products
+ * free; in float32 that loses the smallest kept directions only when σ₁² / σ_k² nears 1e7.
+ */
+function randomizedRangeFinder(
+  rows: Float32Array | Float64Array,
+  dims: number,
+  count: number,
+  mean: Float64Array,
+  k: number,
+  block: number,
+  powerIterations: number,
+  seed: number,
+): { axes: Float64Array; eigenvalues: Float64Array } {
+  // Widths padded with zeros to whole 64-byte steps of the SIMD kernel (zeros add nothing to a dot product).
+  const pad = (n: number) => Math.ceil(n / 16) * 16;
+  const width = pad(dims);
+  const length = pad(count);
+  const centred = new WasmRows('f32', width, count);
+  const transposed = new WasmRows('f32', length, dims);
+  {
+    const x = centred.view as Float32Array;
+    const t = transposed.view as Float32Array;
+    for (let r = 0; r < count; r++) {
+      const src = r * dims;
+      const dst = r * width;
+      for (let j = 0; j < dims; j++) {
+        const v = Math.fround(rows[src + j] - mean[j]);
+        x[dst + j] = v;
+        t[j * length + r] = v;
+      }
+    }
+  }
+  const rng = createRng(seed).fork('pca-randomized');
+  const random = () => rng.normal();
+  let basis = new Float64Array(block * dims);
+  for (let i = 0; i < basis.length; i++) basis[i] = random();
+  orthonormalizeRows(basis, block, dims, random);
+  const queries = new Float32Array(block * width);
+  const projected = new Float32Array(block * count);
+  const back = new Float32Array(block * length);
+  const products = new Float32Array(block * dims);
+  const inverse = 1 / (count - 1);
+  // product = basis · C, row b = C basis_b = Xᵀ (X basis_b) / (count - 1).
+  const applyCovariance = (product: Float64Array): void => {
+    for (let b = 0; b < block; b++) for (let j = 0; j < dims; j++) queries[b * width + j] = basis[b * dims + j];
+    centred.scanMany(queries, block, count, projected);
+    for (let b = 0; b < block; b++) back.set(projected.subarray(b * count, (b + 1) * count), b * length);
+    transposed.scanMany(back, block, dims, products);
+    for (let i = 0; i < product.length; i++) product[i] = products[i] * inverse;
+  };
+  let product = new Float64Array(block * dims);
+  for (let i = 0; i < powerIterations; i++) {
+    applyCovariance(product);
+    const next = basis;
+    basis = product;
+    product = next;
+    // One CholeskyQR pass between iterations, two (orthonormal to rounding) before the last product.
+    const passes = i === powerIterations - 1 ? 2 : 1;
+    if (!orthonormalizeRowsCholesky(basis, block, dims, passes)) orthonormalizeRows(basis, block, dims, random);
+  }
+  applyCovariance(product);
+  return rayleighRitz(basis, product, block, dims, k);
 }
 
 /** Top-k eigenpairs of a symmetric n x n row-major matrix, by ml-matrix's EVD (Householder + QL, O(n³)). */

@@ -6,11 +6,13 @@
  * Why: V8 does not vectorize JavaScript loops, so a scalar float32 scan peaks near 1.5 G multiply-adds/s, about 10
  * queries/s over 100,000 x 1536 (the target). The SIMD kernel does four multiply-adds per instruction.
  *
- * The module is assembled here, byte by byte (about 300 bytes; no toolchain, no binary file). It imports one memory
- * and exports two functions:
+ * The module is assembled here, byte by byte (a few kilobytes; no toolchain, no binary file). It imports one memory
+ * and exports:
  *
  *     scan_f32(rows, query, count, rowBytes, out, stride)   out[r] = Σ_{i < rowBytes/4} rows[r][i] · query[i]  (float32)
  *     scan_i8 (rows, query, count, rowBytes, out, stride)   out[r] = Σ_{i < rowBytes}   rows[r][i] · query[i]  (int32)
+ *     scan_f32_q1..q3(rows, query, count, rowBytes, out, stride, outStride, queryStride)
+ *                                                           scan_f32 for 1-3 queries per row load (see scanManyBody)
  *
  * all arguments byte offsets or counts, row r starting at rows + r x stride (stride > rowBytes scans a prefix of
  * each row); each inner step reads 64 bytes of a row, so rowBytes must be a multiple of 64 (float32 widths multiple
@@ -208,18 +210,137 @@ function scanBody(step: number[], queryBytesPerStep: number, accumulators: 'f32'
   return [...uleb(code.length), ...code];
 }
 
+/**
+ * The multi-query float32 scan: `queries` queries (query j at QUERY + j x QUERY_STRIDE) against each row, so a row
+ * loaded once feeds `queries` products. Each (row, query) pair keeps scan_f32's own four accumulators, updated with
+ * the same mul-then-add in the same order and reduced the same way, so every score equals scan_f32's bit for bit;
+ * only the order in which pairs are visited changes. Three queries (12 accumulators, plus the row lane group and a
+ * product) fit the 16 SIMD registers V8 allocates on x64; more spill.
+ *
+ *     scan_f32_qN(rows, query, count, rowBytes, out, stride, outStride, queryStride)
+ *       out + j x outStride + 4r  <-  row r · query j   for j < N, r < count
+ */
+function scanManyBody(queries: number): number[] {
+  const [ROWS_, QUERY_, COUNT_, ROW_BYTES_, OUT_, STRIDE_, OUT_STRIDE, QUERY_STRIDE] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const R_ = 8;
+  const Q_END_ = 9;
+  const P_ = 10;
+  const QP = Array.from({ length: queries }, (_, j) => 11 + j);
+  const OP = Array.from({ length: queries }, (_, j) => 11 + queries + j);
+  const firstV128 = 11 + 2 * queries;
+  const acc = Array.from({ length: queries }, (_, j) => [0, 1, 2, 3].map((u) => firstV128 + 4 * j + u));
+  const ROWV = firstV128 + 4 * queries;
+  const TMP_ = ROWV + 1;
+  const offsetOf = (base: number, strideLocal: number, j: number) =>
+    j === 0 ? op.get(base) : [...op.get(base), ...op.get(strideLocal), ...op.i32(j), 0x6c /* i32.mul */, ...op.add];
+  const step: number[][] = [];
+  for (let u = 0; u < 4; u++) {
+    step.push(op.get(P_), op.load(u * 16), op.set(ROWV));
+    for (let j = 0; j < queries; j++) {
+      step.push(op.get(acc[j][u]), op.get(ROWV), op.get(QP[j]), op.load(u * 16), op.f32x4Mul, op.f32x4Add, op.set(acc[j][u]));
+    }
+  }
+  const reduce = (a: number[]) => [
+    ...op.get(a[0]), ...op.get(a[1]), ...op.f32x4Add, ...op.get(a[2]), ...op.f32x4Add, ...op.get(a[3]), ...op.f32x4Add, ...op.tee(TMP_),
+    ...op.lane(0), ...op.get(TMP_), ...op.lane(1), ...op.f32Add, ...op.get(TMP_), ...op.lane(2), ...op.f32Add, ...op.get(TMP_), ...op.lane(3), ...op.f32Add,
+  ];
+  const body = [
+    ...OP.map((local, j) => [...offsetOf(OUT_, OUT_STRIDE, j), ...op.set(local)]).flat(),
+    ...op.block,
+    ...op.loop,
+    ...op.get(R_), ...op.get(COUNT_), ...op.geU, ...op.brIf(1),
+    ...acc.flat().flatMap((a) => [...op.zero, ...op.set(a)]),
+    ...QP.map((local, j) => [...offsetOf(QUERY_, QUERY_STRIDE, j), ...op.set(local)]).flat(),
+    ...op.get(ROWS_), ...op.set(P_),
+    ...op.get(QUERY_), ...op.get(ROW_BYTES_), ...op.add, ...op.set(Q_END_),
+    ...op.loop,
+    ...step.flat(),
+    ...op.get(P_), ...op.i32(64), ...op.add, ...op.set(P_),
+    ...QP.slice(1).flatMap((local) => [...op.get(local), ...op.i32(64), ...op.add, ...op.set(local)]),
+    ...op.get(QP[0]), ...op.i32(64), ...op.add, ...op.tee(QP[0]), ...op.get(Q_END_), ...op.ltU, ...op.brIf(0),
+    ...op.end,
+    ...OP.flatMap((local, j) => [...op.get(local), ...reduce(acc[j]), ...op.f32Store, ...op.get(local), ...op.i32(4), ...op.add, ...op.set(local)]),
+    ...op.get(R_), ...op.i32(1), ...op.add, ...op.set(R_),
+    ...op.get(ROWS_), ...op.get(STRIDE_), ...op.add, ...op.set(ROWS_),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    ...op.end,
+  ].flat();
+  const locals = vec([
+    [...uleb(3 + 2 * queries), I32], // R, Q_END, P, QP_j, OP_j
+    [...uleb(4 * queries + 2), V128], // accumulators, ROWV, TMP
+  ]);
+  const code = [...locals, ...body];
+  return [...uleb(code.length), ...code];
+}
+
+/**
+ * Hamming distances of bit-code rows to a query, 64 bits per i64.popcnt (`unroll` words per loop step):
+ *
+ *     hamming(rows, query, count, rowBytes, out, stride)   out[r] = Σ_{i < rowBytes/8} popcnt(rows[r][i] ^ query[i])  (int32)
+ *
+ * rowBytes must be a multiple of 8 x unroll.
+ */
+function hammingBody(unroll: number): number[] {
+  const [ROWS_, QUERY_, COUNT_, ROW_BYTES_, OUT_, STRIDE_] = [0, 1, 2, 3, 4, 5];
+  const [R_, Q_, Q_END_, P_, ACC_] = [6, 7, 8, 9, 10];
+  const i64Load = (offset: number) => [0x29, 0x03, ...uleb(offset)];
+  const step: number[] = [];
+  for (let u = 0; u < unroll; u++) {
+    step.push(...op.get(ACC_), ...op.get(P_), ...i64Load(8 * u), ...op.get(Q_), ...i64Load(8 * u), 0x85 /* i64.xor */, 0x7b /* i64.popcnt */, 0x7c /* i64.add */, ...op.set(ACC_));
+  }
+  const body = [
+    ...op.block,
+    ...op.loop,
+    ...op.get(R_), ...op.get(COUNT_), ...op.geU, ...op.brIf(1),
+    0x42, 0x00 /* i64.const 0 */, ...op.set(ACC_),
+    ...op.get(QUERY_), ...op.set(Q_),
+    ...op.get(ROWS_), ...op.set(P_),
+    ...op.get(QUERY_), ...op.get(ROW_BYTES_), ...op.add, ...op.set(Q_END_),
+    ...op.loop,
+    ...step,
+    ...op.get(P_), ...op.i32(8 * unroll), ...op.add, ...op.set(P_),
+    ...op.get(Q_), ...op.i32(8 * unroll), ...op.add, ...op.tee(Q_), ...op.get(Q_END_), ...op.ltU, ...op.brIf(0),
+    ...op.end,
+    ...op.get(OUT_), ...op.get(ACC_), 0xa7 /* i32.wrap_i64 */, ...op.i32Store,
+    ...op.get(OUT_), ...op.i32(4), ...op.add, ...op.set(OUT_),
+    ...op.get(R_), ...op.i32(1), ...op.add, ...op.set(R_),
+    ...op.get(ROWS_), ...op.get(STRIDE_), ...op.add, ...op.set(ROWS_),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    ...op.end,
+  ];
+  const locals = vec([
+    [...uleb(4), I32], // R, Q, Q_END, P
+    [...uleb(1), 0x7e], // ACC (i64)
+  ]);
+  const code = [...locals, ...body];
+  return [...uleb(code.length), ...code];
+}
+
+/** Queries per call of the multi-query kernel (see scanManyBody). */
+export const SCAN_MANY_BLOCK = 3;
+
 function assemble(): Uint8Array {
   const funcType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])];
+  const manyType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([funcType])),
+    ...section(1, vec([funcType, manyType])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0x00], [0x00]])),
+    ...section(3, vec([[0x00], [0x00], [0x01], [0x01], [0x01], [0x00], [0x00]])),
     ...section(7, vec([
       [...name('scan_f32'), 0x00, 0x00],
       [...name('scan_i8'), 0x00, 0x01],
+      [...name('scan_f32_q1'), 0x00, 0x02],
+      [...name('scan_f32_q2'), 0x00, 0x03],
+      [...name('scan_f32_q3'), 0x00, 0x04],
+      [...name('hamming_x1'), 0x00, 0x05],
+      [...name('hamming_x4'), 0x00, 0x06],
     ])),
-    ...section(10, vec([scanBody(stepF32(), 64, 'f32'), scanBody(stepI8(), 128, 'i32')])),
+    ...section(10, vec([scanBody(stepF32(), 64, 'f32'), scanBody(stepI8(), 128, 'i32'), scanManyBody(1), scanManyBody(2), scanManyBody(3), hammingBody(1), hammingBody(4)])),
   ]);
 }
 
@@ -244,6 +365,25 @@ export function simdAvailable(): boolean {
 }
 
 type ScanFunction = (rows: number, query: number, count: number, rowBytes: number, out: number, stride: number) => void;
+type ScanManyFunction = (
+  rows: number,
+  query: number,
+  count: number,
+  rowBytes: number,
+  out: number,
+  stride: number,
+  outStride: number,
+  queryStride: number,
+) => void;
+
+/**
+ * Cache blocking of scanMany: a group of queries (at most this many bytes of them) is copied into WebAssembly memory
+ * and scanned against chunks of rows (at most this many bytes of rows), so both stay in the core's L2 cache (1 MiB
+ * here) while every query block of the group passes over the chunk; each row is then read from main memory once per
+ * group instead of once per query. 256 KiB each: 42 queries and 42 rows of 1536 float32.
+ */
+const MANY_GROUP_BYTES = 256 * 1024;
+const MANY_CHUNK_BYTES = 256 * 1024;
 
 /**
  * A growable matrix of `width`-wide rows (float32 or int8) in its own WebAssembly memory, with the scratch a scan
@@ -254,6 +394,16 @@ export class WasmRows {
   readonly width: number;
   private memory: WasmMemory | { readonly buffer: ArrayBuffer; grow?: undefined };
   private scanFn: ScanFunction | undefined;
+  /** The constructor's `simd` option: whether kernels are bound at all. */
+  private readonly simdWanted: boolean;
+  /** scan_f32_q1..q3 (float32 stores with SIMD only). */
+  private scanManyFns: ScanManyFunction[] | undefined;
+  /** Whether the memory holds scanMany's scratch (added on its first call: a store never batch-scanned pays nothing). */
+  private manyRegion = false;
+  /** hamming_x4 or hamming_x1 (int8 stores whose row is a multiple of 8 bytes), see hamming(). */
+  private hammingFn: ScanFunction | undefined;
+  private manyQueryView!: Float32Array;
+  private manyOutView!: Float32Array;
   private capacityRows = 0;
   private rowsView!: Float32Array | Int8Array;
   private queryView!: Float32Array;
@@ -266,7 +416,8 @@ export class WasmRows {
     this.type = type;
     this.width = width;
     this.memory = wasm ? new wasm.Memory({ initial: 1 }) : { buffer: new ArrayBuffer(0) };
-    this.bind(options.simd ?? true);
+    this.simdWanted = options.simd ?? true;
+    this.bind(this.simdWanted);
     this.resize(capacity);
   }
 
@@ -302,7 +453,7 @@ export class WasmRows {
         const next = wasm ? new wasm.Memory({ initial: pages }) : { buffer: new ArrayBuffer(pages * PAGE_BYTES) };
         new Uint8Array(next.buffer).set(new Uint8Array(keep.buffer, keep.byteOffset, keep.byteLength));
         this.memory = next;
-        this.bind(this.scanFn !== undefined);
+        this.bind(this.simdWanted);
       } else if (this.memory.grow) {
         this.memory.grow(Math.ceil((needed - this.memory.buffer.byteLength) / PAGE_BYTES));
       } else {
@@ -336,6 +487,77 @@ export class WasmRows {
    */
   scan(query: Float32Array, count: number, out: Float64Array, prefix = this.width): void {
     this.scanRuns(query, [0], [count], out, prefix);
+  }
+
+  /** Queries scanMany copies into WebAssembly memory at a time (a multiple of SCAN_MANY_BLOCK). */
+  private get manyGroup(): number {
+    const fit = Math.floor(MANY_GROUP_BYTES / (this.width * 4) / SCAN_MANY_BLOCK) * SCAN_MANY_BLOCK;
+    return Math.min(96, Math.max(SCAN_MANY_BLOCK, fit));
+  }
+
+  /** Rows scanMany passes every query of a group over before moving on. */
+  private get manyChunk(): number {
+    return Math.min(1024, Math.max(4, Math.floor(MANY_CHUNK_BYTES / (this.width * 4))));
+  }
+
+  /**
+   * out[q x count + r] = row r · query q for the first `count` rows and `queryCount` queries (`queries`:
+   * queryCount x width floats, query after query). On a float32 store with SIMD every score equals what scan()
+   * gives for that query, bit for bit (the multi-query kernel keeps scan_f32's sums, see scanManyBody), three
+   * queries per pass over a chunk of rows, with cache blocking (MANY_GROUP_BYTES). Elsewhere the JavaScript kernel
+   * scores one query at a time (float64 sums, rounded to float32 on store).
+   */
+  scanMany(queries: Float32Array, queryCount: number, count: number, out: Float32Array): void {
+    const width = this.width;
+    if (queries.length < queryCount * width) throw new RangeError(`WasmRows.scanMany: expected ${queryCount} x ${width} query floats, found ${queries.length}`);
+    if (out.length < queryCount * count) throw new RangeError(`WasmRows.scanMany: expected room for ${queryCount} x ${count} scores, found ${out.length}`);
+    const fns = this.scanManyFns;
+    if (!fns) {
+      const scores = new Float64Array(count);
+      for (let q = 0; q < queryCount; q++) {
+        this.scan(queries.subarray(q * width, (q + 1) * width), count, scores);
+        for (let r = 0; r < count; r++) out[q * count + r] = scores[r];
+      }
+      return;
+    }
+    if (!this.manyRegion) {
+      this.manyRegion = true;
+      this.resize(this.capacityRows);
+    }
+    const group = this.manyGroup;
+    const chunk = this.manyChunk;
+    const rowBytes = width * 4;
+    const queryBase = this.manyQueryView.byteOffset;
+    const outBase = this.manyOutView.byteOffset;
+    const scratch = this.manyOutView;
+    for (let g = 0; g < queryCount; g += group) {
+      const inGroup = Math.min(group, queryCount - g);
+      this.manyQueryView.set(queries.subarray(g * width, (g + inGroup) * width));
+      for (let c = 0; c < count; c += chunk) {
+        const rows = Math.min(chunk, count - c);
+        for (let b = 0; b < inGroup; b += SCAN_MANY_BLOCK) {
+          const n = Math.min(SCAN_MANY_BLOCK, inGroup - b);
+          fns[n - 1](c * rowBytes, queryBase + b * rowBytes, rows, rowBytes, outBase + b * chunk * 4, rowBytes, chunk * 4, rowBytes);
+        }
+        for (let j = 0; j < inGroup; j++) out.set(scratch.subarray(j * chunk, j * chunk + rows), (g + j) * count + c);
+      }
+    }
+  }
+
+  /**
+   * For a store of bit codes (type 'i8', `width` bytes per row): out[r] = -(Hamming distance between row r's bits
+   * and `query`'s first `width` bytes), for the first `count` rows, by the WebAssembly i64.popcnt kernel. Returns
+   * false, writing nothing, where that kernel is not bound (no WebAssembly, or a row not a multiple of 8 bytes):
+   * the caller then scans in JavaScript.
+   */
+  hamming(query: Uint8Array, count: number, out: Float64Array): boolean {
+    const fn = this.hammingFn;
+    if (!fn) return false;
+    new Uint8Array(this.queryView.buffer, this.queryView.byteOffset, this.width).set(query.subarray(0, this.width));
+    fn(0, this.queryView.byteOffset, count, this.width, this.scoresI32View.byteOffset, this.width);
+    const distances = this.scoresI32View;
+    for (let r = 0; r < count; r++) out[r] = -distances[r];
+    return true;
   }
 
   /**
@@ -406,17 +628,24 @@ export class WasmRows {
   }
 
   private layoutBytes(capacity: number): number {
-    return Math.ceil((capacity * this.width * this.elementBytes()) / 4) * 4 + this.width * 4 + capacity * 4;
+    const many = this.manyRegion ? this.manyGroup * (this.width + this.manyChunk) * 4 : 0;
+    return Math.ceil((capacity * this.width * this.elementBytes()) / 4) * 4 + this.width * 4 + capacity * 4 + many;
   }
 
   private bind(simd: boolean): void {
-    const module = simd && (this.width * this.elementBytes()) % 64 === 0 ? simdModule() : null;
-    if (!module) {
-      this.scanFn = undefined;
-      return;
-    }
-    const instance = new wasm!.Instance(module, { env: { memory: this.memory } });
-    this.scanFn = (this.type === 'f32' ? instance.exports.scan_f32 : instance.exports.scan_i8) as ScanFunction;
+    const module = simd ? simdModule() : null;
+    const scans = (this.width * this.elementBytes()) % 64 === 0;
+    // The Hamming kernel (no SIMD in it, but the same module) needs byte rows of whole i64s.
+    const hamming = this.type === 'i8' && this.width % 8 === 0;
+    this.scanFn = undefined;
+    this.scanManyFns = undefined;
+    this.hammingFn = undefined;
+    if (!module || (!scans && !hamming)) return;
+    const exports = new wasm!.Instance(module, { env: { memory: this.memory } }).exports;
+    if (hamming) this.hammingFn = exports[this.width % 32 === 0 ? 'hamming_x4' : 'hamming_x1'] as ScanFunction;
+    if (!scans) return;
+    this.scanFn = (this.type === 'f32' ? exports.scan_f32 : exports.scan_i8) as ScanFunction;
+    if (this.type === 'f32') this.scanManyFns = [1, 2, 3].map((n) => exports[`scan_f32_q${n}`] as ScanManyFunction);
   }
 
   private views(): void {
@@ -429,6 +658,11 @@ export class WasmRows {
     this.scoresView = new Float32Array(buffer, queryOffset + this.width * 4, this.capacityRows);
     this.queryI16View = new Int16Array(buffer, queryOffset, this.width);
     this.scoresI32View = new Int32Array(buffer, queryOffset + this.width * 4, this.capacityRows);
+    if (this.manyRegion) {
+      const manyOffset = queryOffset + this.width * 4 + this.capacityRows * 4;
+      this.manyQueryView = new Float32Array(buffer, manyOffset, this.manyGroup * this.width);
+      this.manyOutView = new Float32Array(buffer, manyOffset + this.manyGroup * this.width * 4, this.manyGroup * this.manyChunk);
+    }
   }
 }
 
