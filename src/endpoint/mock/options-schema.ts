@@ -37,5 +37,11 @@ export const mockOptionsShape = {
   pricesUsdPerMillionTokens: z.record(z.string(), nonNegative).optional(),
 };
 
-/** The options a scenario may set (with baseURL). */
-export const mockOptionsSchema = z.object({ ...mockOptionsShape, baseURL: z.string().url().optional() }).strict();
+/**
+ * A real model answering instead of the mock's generative model (`use-lite` or `onnx:<folder>`): a memopt server's
+ * option (`memopt serve --model`, a scenario's server), not the in-process msw mock's.
+ */
+export const realModelOption = z.string().min(1).optional();
+
+/** The options a scenario may set (with baseURL, and `model` for its server). */
+export const mockOptionsSchema = z.object({ ...mockOptionsShape, baseURL: z.string().url().optional(), model: realModelOption }).strict();
