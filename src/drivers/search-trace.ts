@@ -207,22 +207,30 @@ export const searchTraceDriver: WorkloadDriver<
     const metadataById = new Map<string, Record<string, unknown> | undefined>();
     const textById = new Map<string, string>();
     let nextId = 0;
-    const addMemory = async (text: string, metadata: Record<string, unknown> | undefined) => {
-      if (!memoryVectors.has(text)) memoryVectors.set(text, await vectorOf(text));
+    const memoryTexts = new Set<string>();
+    const queryTexts = new Set<string>();
+    const addMemory = (text: string, metadata: Record<string, unknown> | undefined) => {
+      memoryTexts.add(text);
       const id = `m${nextId++}`;
       metadataById.set(id, metadata);
       textById.set(id, text);
     };
-    for (const m of preload) await addMemory(m.text, m.metadata);
+    for (const m of preload) addMemory(m.text, m.metadata);
     let searches = 0;
     for (const op of ops) {
-      if (op.op === 'add') await addMemory(op.text, op.metadata);
+      if (op.op === 'add') addMemory(op.text, op.metadata);
       else {
         searches++;
-        const normalized = normalizeQuery(op.text, normalization);
-        if (!queryVectors.has(normalized)) queryVectors.set(normalized, await vectorOf(normalized));
+        queryTexts.add(normalizeQuery(op.text, normalization));
       }
     }
+    // All at once: a server's reference (a real model's) sends the texts asked for together in one request.
+    const fill = async (texts: Set<string>, into: Map<string, number[]>) => {
+      const vectors = await Promise.all([...texts].map(vectorOf));
+      [...texts].forEach((text, i) => into.set(text, vectors[i]));
+    };
+    await fill(memoryTexts, memoryVectors);
+    await fill(queryTexts, queryVectors);
     return {
       workload,
       ops,
