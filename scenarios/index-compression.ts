@@ -29,6 +29,8 @@ export default defineScenario({
       { precision: 'int8', rerank: false },
       { precision: 'int8', rerank: { oversample: 8, precision: 'int8' } },
     ],
+    // The mock against reality (detail table 'mock-vs-real'): mock and USE-lite geometry on the same 500 texts.
+    mockVsReal: { texts: 500, neighbourQueries: 100, seed: 1 },
   },
   // CI: a fifth of the collection and queries, a three-point sweep.
   quick: { size: 2_000, queryCount: 200, sweepWidths: [64, 128, 256] },
