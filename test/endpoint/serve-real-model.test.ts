@@ -131,6 +131,6 @@ describe('--model', () => {
   it('is checked before anything listens: an unknown name exits 2 naming the flag', async () => {
     const error = await serveConfig({ model: 'minilm' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ exitCode: 2 });
-    expect(String((error as Error).message)).toMatch(/--model.*unknown model 'minilm'/);
+    expect(String((error as Error).message)).toMatch(/--model.*unknown model "minilm"/);
   });
 });

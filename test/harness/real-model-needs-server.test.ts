@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { mockEndpoints } from '../../src/harness/scenario-endpoint.ts';
+import { validateScenario } from '../../src/harness/scenario-schema.ts';
+import searchCacheReal from '../../scenarios/search-cache-real.ts';
 
 // A scenario whose server answers with a real model (mock.model) cannot run on the in-process mock: refused with
 // exit 2 before anything runs, never silently measured on the mock's vectors.
@@ -17,6 +19,10 @@ describe('a real-model scenario', () => {
     expect(code).toBe(2);
     expect(err).toMatch(/--endpoint-kind.*search-cache-real.*real model.*'server'/);
     expect(existsSync(join(out, 'runs'))).toBe(false);
+  });
+
+  it('names a model memopt can serve: another name fails when the scenario loads, naming mock.model', () => {
+    expect(() => validateScenario('s.ts', { ...searchCacheReal, mock: { model: 'minilm' } }, { quick: true })).toThrow(/mock\.model.*unknown model "minilm"/);
   });
 
   it('cannot get in-process mock endpoints (the harness refuses the model option there too)', () => {
