@@ -34,6 +34,8 @@ export default defineScenario({
       { method: 'binary', oversample: [1, 3, 10], rescore: 'int8' },
       { method: 'usearch', quantization: ['f32', 'i8', 'b1'], expansionSearch: [16, 64] },
     ],
+    // The mock against reality (detail table 'mock-vs-real'): mock and USE-lite geometry on the same 500 texts.
+    mockVsReal: { texts: 500, neighbourQueries: 100, seed: 1 },
   },
   // CI: half the collection, a fifth of the queries, a two-width sweep, one setting per peer. Not fewer rows: the
   // PCA model (512 x 256 float32, 0.5 MiB) is a fixed cost, and at 2,000 rows it alone adds 262 bytes per vector

@@ -31,6 +31,8 @@ export default defineScenario({
       { precision: 'int8', rerank: false },
       { precision: 'int8', rerank: { oversample: 8, precision: 'int8' } },
     ],
+    // The mock against reality (detail table 'mock-vs-real'): mock and USE-lite geometry on the same 500 texts.
+    mockVsReal: { texts: 500, neighbourQueries: 100, seed: 1 },
     peerMethods: [
       { method: 'binary', oversample: [1, 3, 10], rescore: 'int8' },
       { method: 'matryoshka', dimensions: [256, 512] },

@@ -8,9 +8,7 @@
  * Markdown; --out also writes it as JSON (a DetailTable: name, columns, rows).
  */
 import { integerOption, parseScriptArgs, runIfEntryPoint } from './lib/options.ts';
-import { embeddingFor } from '../src/endpoint/mock/embedding-model.ts';
-import { DEFAULT_MODEL } from '../src/endpoint/mock/models.ts';
-import { mockVsRealTable } from '../src/endpoint/models/mock-vs-real.ts';
+import { mockVsRealOnTexts } from '../src/endpoint/models/mock-vs-real.ts';
 import { ShippedVectors } from '../src/endpoint/models/shipped-vectors.ts';
 import { takeSample } from '../src/datasets/load.ts';
 import { writeFileAtomic } from '../src/util/atomic-write.ts';
@@ -52,17 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const shipped = await ShippedVectors.load('use-lite');
   let texts = shipped.texts();
   if (values.texts !== undefined) texts = takeSample(texts, integerOption('--texts', values.texts, 2), seed);
-  const realDims = shipped.dims;
-  const real = new Float32Array(texts.length * realDims);
-  texts.forEach((text, i) => real.set(shipped.vectorFor(text)!, i * realDims));
-  const mockDims = embeddingFor(texts[0], DEFAULT_MODEL).length;
-  const mock = new Float32Array(texts.length * mockDims);
-  texts.forEach((text, i) => mock.set(embeddingFor(text, DEFAULT_MODEL), i * mockDims));
-  const table = mockVsRealTable(
-    { name: `mock ${DEFAULT_MODEL}`, dims: mockDims, vectors: mock },
-    { name: 'use-lite', dims: realDims, vectors: real },
-    { seed, neighbourQueries: integerOption('--queries', values.queries, 1) },
-  );
+  const table = await mockVsRealOnTexts(texts, { shipped, seed, neighbourQueries: integerOption('--queries', values.queries, 1) });
   console.log(markdown(table));
   if (values.out) await writeFileAtomic(values.out, `${JSON.stringify(table, null, 2)}\n`);
   return 0;

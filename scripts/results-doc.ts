@@ -12,9 +12,14 @@
  *   <!-- generated: table reports/reference/x.csv -->                  a detail or bench CSV as it is
  *
  * Everything between the markers is replaced; everything outside them is kept byte for byte.
+ *
+ * Every summary row says on which vectors it was measured (column `vectors`), read from the scenario's definition in
+ * scenarios/ (vectorsOf): an accuracy figure on the mock's generative model is not one on real embeddings.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ScenarioDefinition } from '../src/harness/types.ts';
+import { findScenarioFiles, loadScenarios } from '../src/harness/loader.ts';
 import { parse } from 'csv-parse/sync';
 import { InputError } from '../src/errors.ts';
 import { formatValue } from '../src/report/format.ts';
@@ -47,8 +52,39 @@ function cell(text: string): string {
   return text.replaceAll('|', '\\|');
 }
 
-/** The run facts and every metric that carries a target, one Markdown table per summary.csv. */
-export function renderSummary(rows: readonly Row[]): string {
+/** Names of the kinds of vectors, as the summary tables print them. */
+export const VECTOR_KINDS = {
+  mock: "mock (memopt's generative model)",
+  useLite: 'USE-lite (real)',
+  file: "a user's vector file",
+} as const;
+
+/**
+ * On which vectors a scenario measures: USE-lite when its index reads the shipped real vectors (`workload.vectors:
+ * 'use-lite'`) or its server answers with the real model (`mock.model: 'use-lite'`), a file for file-sourced vectors,
+ * the mock's model otherwise.
+ */
+export function vectorsOf(definition: Pick<ScenarioDefinition, 'workload' | 'mock'>): string {
+  const workload = definition.workload as { vectors?: unknown } | undefined;
+  const model = (definition.mock as { model?: string } | undefined)?.model;
+  if (workload?.vectors === 'use-lite' || model === 'use-lite') return VECTOR_KINDS.useLite;
+  if (typeof workload?.vectors === 'object' && workload.vectors !== null) return VECTOR_KINDS.file;
+  if (model !== undefined) return `${model} (real)`;
+  return VECTOR_KINDS.mock;
+}
+
+/** Scenario name -> vectorsOf, for every scenario file under `root`/scenarios. */
+export async function scenarioVectors(root: string): Promise<Map<string, string>> {
+  const files = await findScenarioFiles([], join(root, 'scenarios'));
+  const scenarios = await loadScenarios(files, { quick: false });
+  return new Map(scenarios.map((s) => [s.definition.name, vectorsOf(s.definition)]));
+}
+
+/**
+ * The run facts and every metric that carries a target, one Markdown table per summary.csv, each scenario's first
+ * row naming the vectors it was measured on (`vectors`: scenario name -> kind; a name not there is 'not recorded').
+ */
+export function renderSummary(rows: readonly Row[], vectors: ReadonlyMap<string, string> = new Map()): string {
   const run = new Map(rows.filter((r) => r.scenario === '_run').map((r) => [r.metric, r.baseline]));
   const facts = [
     `run ${run.get('run_id') ?? '?'}`,
@@ -59,14 +95,21 @@ export function renderSummary(rows: readonly Row[]): string {
     `Node ${run.get('node') ?? '?'}`,
     `${run.get('cpu_count') ?? '?'} x ${run.get('cpu_model') ?? '?'}`,
   ];
-  const lines = [`_${facts.join(', ')}._`, '', '| scenario | metric | baseline | optimized | change | target | result |', '|---|---|---|---|---|---|---|'];
+  const lines = [
+    `_${facts.join(', ')}._`,
+    '',
+    '| scenario | vectors | metric | baseline | optimized | change | target | result |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
   let previous = '';
   for (const r of rows) {
     if (r.scenario === '_run' || r.target === '') continue;
     const change = number(r.change_pct);
     const result = r.passed === 'true' ? 'met' : r.passed === 'false' ? '**missed**' : '';
+    const first = r.scenario !== previous;
+    const who = first ? `${cell(r.scenario)} | ${cell(vectors.get(r.scenario) ?? 'not recorded')}` : ' | ';
     lines.push(
-      `| ${r.scenario === previous ? '' : cell(r.scenario)} | ${cell(r.metric)} | ${formatValue(number(r.baseline), r.unit)} | ` +
+      `| ${who} | ${cell(r.metric)} | ${formatValue(number(r.baseline), r.unit)} | ` +
         `${formatValue(number(r.optimized), r.unit)} | ${change === null ? '-' : `${change > 0 ? '+' : ''}${change.toFixed(1)}%`} | ` +
         `${cell(r.target)} | ${result} |`,
     );
@@ -89,8 +132,8 @@ export function renderTable(rows: readonly Row[]): string {
   return lines.join('\n');
 }
 
-/** The document with every generated block rewritten from its CSV. */
-export function renderResultsDoc(doc: string, root: string, docName = 'docs/results.md'): string {
+/** The document with every generated block rewritten from its CSV (`vectors` as for renderSummary). */
+export function renderResultsDoc(doc: string, root: string, docName = 'docs/results.md', vectors: ReadonlyMap<string, string> = new Map()): string {
   const lines = doc.split('\n');
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -102,7 +145,7 @@ export function renderResultsDoc(doc: string, root: string, docName = 'docs/resu
     const end = lines.indexOf(CLOSE, i + 1);
     if (end < 0) throw new InputError({ file: docName, line: i + 1 }, `'${lines[i]}' has no closing '${CLOSE}'`);
     const rows = readCsv(root, open[2]!);
-    out.push(lines[i]!, open[1] === 'summary' ? renderSummary(rows) : renderTable(rows), CLOSE);
+    out.push(lines[i]!, open[1] === 'summary' ? renderSummary(rows, vectors) : renderTable(rows), CLOSE);
     i = end;
   }
   return out.join('\n');
@@ -116,7 +159,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }, USAGE);
   const file = join(options.root, options.doc);
   const current = readFileSync(file, 'utf8');
-  const next = renderResultsDoc(current, options.root, options.doc);
+  const next = renderResultsDoc(current, options.root, options.doc, await scenarioVectors(options.root));
   if (options.check) {
     if (next === current) return 0;
     console.error(`${options.doc} is out of date with the reference reports: run npx tsx scripts/results-doc.ts`);

@@ -432,6 +432,11 @@ async function runScenarios(
     if (args.dryRun) return null;
   }
   const choice: EndpointChoice = args.url ? { kind: 'url', options: args.url.options } : { kind: args.endpointKind };
+  if (choice.kind === 'mock') {
+    // A real model runs only behind memopt's server: refused before anything runs (exit 2).
+    const real = scenarios.find((s) => (s.definition.mock as { model?: string } | undefined)?.model !== undefined);
+    if (real) throw new UsageError({ field: '--endpoint-kind' }, `scenario '${real.definition.name}' answers with a real model (mock.model), which only the 'server' endpoint kind serves`);
+  }
 
   const environment = describeEnvironment({ seed: args.seed, quick: args.quick, repetitions: args.repetitions, argv: redactArgv(argv) });
   environment.shard = shardInfo;

@@ -19,6 +19,7 @@ const FLAG_FIELDS = {
   'tokens-per-minute': 'rateLimit.tokensPerMinute',
   'server-error-rate': 'faults.serverErrorRate',
   'slow-rate': 'faults.slowRate',
+  model: 'model',
 } as const;
 
 export function serveOptions<T>(y: Argv<T>) {
@@ -33,7 +34,11 @@ export function serveOptions<T>(y: Argv<T>) {
     .option('tokens-per-minute', { type: 'number', describe: 'Rate limit (default 1000000)' })
     .option('rate-limit', { type: 'boolean', describe: 'Rate limiting on (default) or off (--no-rate-limit)' })
     .option('server-error-rate', { type: 'number', describe: 'Fraction of requests answered 500/503 (default 0)' })
-    .option('slow-rate', { type: 'number', describe: 'Fraction of responses slowed (default 0)' });
+    .option('slow-rate', { type: 'number', describe: 'Fraction of responses slowed (default 0)' })
+    .option('model', {
+      type: 'string',
+      describe: "Answer with a real model instead of the mock's: 'use-lite' (shipped) or 'onnx:<folder>' (a local transformers.js model folder); clients then send it as `model`",
+    });
 }
 
 export interface ServeIo {
@@ -91,7 +96,8 @@ function signalled(): Promise<void> {
 export async function serveCommand(args: Record<string, unknown>, io: ServeIo): Promise<number> {
   const config = await serveConfig(args);
   const server = await listenEmbeddingsServer(config);
-  io.out(`memopt serve: listening on ${server.baseURL} (ledger: GET ${server.origin}/memopt/ledger, reset: POST ${server.origin}/memopt/ledger/reset)\n`);
+  const serving = server.model ? `model ${server.model.name}, ${server.model.dimensions}-d, usage in ${server.model.tokenCounting}` : "the mock's models";
+  io.out(`memopt serve: listening on ${server.baseURL}, serving ${serving} (ledger: GET ${server.origin}/memopt/ledger, reset: POST ${server.origin}/memopt/ledger/reset)\n`);
   await (io.stopped ?? signalled());
   await server.close();
   io.out('memopt serve: stopped\n');

@@ -39,7 +39,9 @@ export async function endpointVectors(
   const out = new Map<string, number[]>();
   const reference = endpoint.reference;
   if (reference) {
-    for (const text of distinct) out.set(text, await referenceArray(reference, text, model, dimensions));
+    // All at once: a server's reference (a real model's) sends the texts asked for together in one request.
+    const vectors = await Promise.all(distinct.map((text) => referenceArray(reference, text, model, dimensions)));
+    distinct.forEach((text, i) => out.set(text, vectors[i]));
     return out;
   }
   const client = endpoint.createClient({ maxRetries: PREPARE_MAX_RETRIES });

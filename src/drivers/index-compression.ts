@@ -20,6 +20,8 @@ import { referenceFloat32, referenceOf } from './reference.ts';
 import { createRng } from '../util/rng.ts';
 import { loadVectorSets, type VectorMatrix } from '../datasets/vector-files.ts';
 import { ShippedVectors, SHIPPED_VECTORS_DIR } from '../endpoint/models/shipped-vectors.ts';
+import { mockVsRealOnTexts } from '../endpoint/models/mock-vs-real.ts';
+import { takeSample } from '../datasets/load.ts';
 import { join } from 'node:path';
 import { PgDatabases } from '../parts/vector-store/database.ts';
 import { PgVectorIndex } from '../parts/vector-store/pgvector-index.ts';
@@ -96,9 +98,25 @@ const workloadSchema = z
       .default([{ precision: 'float32', rerank: false }]),
     /** Peer methods (binary, matryoshka, usearch, pgvector) measured beside the sweep on the same vectors (index-pareto.ts); none by default. */
     peerMethods: z.array(peerMethodSchema).default([]),
+    /**
+     * The mock against reality: the detail table 'mock-vs-real' (src/endpoint/models/mock-vs-real.ts), the mock's
+     * text-embedding-3-small geometry beside the shipped USE-lite vectors' on a seeded sample of `texts` of the
+     * dataset's distinct texts (PCA on all of them, neighbours of `neighbourQueries`), whatever `size` and the
+     * vector source: so the mock and real index scenarios show the same table, computed once per process. Reported
+     * with the optimized side's first repetition. Absent: no table. Not for file-sourced vectors (no texts).
+     */
+    mockVsReal: z
+      .object({
+        texts: z.number().int().min(10).default(500),
+        neighbourQueries: z.number().int().min(1).default(100),
+        seed: z.number().int().default(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((w, ctx) => {
+    if (typeof w.vectors === 'object' && w.mockVsReal) ctx.addIssue({ code: 'custom', path: ['mockVsReal'], message: 'needs texts: not for vectors from a file' });
     if (typeof w.vectors === 'object') return;
     for (const field of ['size', 'queryCount'] as const) {
       if (w[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'required unless the vectors come from a file' });
@@ -158,6 +176,8 @@ interface PreparedIndexWorkload {
   exact: string[][];
   /** How these embeddings look: pairwise and neighbour similarity (README.md compares them with real ones). */
   stats: DetailTable;
+  /** The mock's geometry against the real model's on a sample of the texts (workload.mockVsReal), or undefined. */
+  mockVsReal?: DetailTable;
   /** The scenario's Postgres (pgvector variants and peers), opened on first use, closed by release(). */
   databases: PgDatabases;
 }
@@ -284,7 +304,8 @@ export const indexCompressionDriver: WorkloadDriver<
     const leaked = asked.filter((q) => storedTexts.has(q.text)).length;
     if (leaked > 0) throw new InputError({ file: workload.queries }, `${leaked} queries are texts of the collection; queries must be held out`);
     const exact = exactTopK(vectors, ids, queries, workload.k);
-    return { workload, ids, vectors, queries, exact, stats: embeddingStats(vectors, ids, queries, exact, seed), databases: new PgDatabases() };
+    const mockVsReal = workload.mockVsReal ? await mockVsRealTableOf(workload.dataset, records, workload.mockVsReal) : undefined;
+    return { workload, ids, vectors, queries, exact, stats: embeddingStats(vectors, ids, queries, exact, seed), mockVsReal, databases: new PgDatabases() };
   },
 
   async run(prepared, params, context) {
@@ -435,6 +456,7 @@ export const indexCompressionDriver: WorkloadDriver<
       ];
     };
     const details: DetailTable[] = [{ name: 'indexes', columns: INDEX_COLUMNS, rows: [row(side, s), row(reference, f)] }];
+    if (prepared.mockVsReal && context.side === 'optimized' && context.repetition === 0) details.push(prepared.mockVsReal);
 
     // Release both indexes before the sweep builds its own.
     side.results.length = 0;
@@ -460,6 +482,27 @@ export const indexCompressionDriver: WorkloadDriver<
   },
 };
 
+
+/** The mock-vs-real tables computed in this process, by dataset and sample (the table is a pure function of them). */
+const mockVsRealTables = new Map<string, Promise<DetailTable>>();
+
+function mockVsRealTableOf(dataset: string, records: readonly { text: string }[], options: NonNullable<IndexCompressionWorkload['mockVsReal']>): Promise<DetailTable> {
+  const key = JSON.stringify([dataset, options]);
+  let table = mockVsRealTables.get(key);
+  if (!table) {
+    const { texts, neighbourQueries, seed } = options;
+    const sample = takeSample([...new Set(records.map((r) => r.text))], texts, seed);
+    table = mockVsRealOnTexts(sample, {
+      seed,
+      pcaSampleRows: sample.length,
+      neighbourQueries,
+      field: 'workload.mockVsReal',
+    });
+    table.catch(() => mockVsRealTables.delete(key));
+    mockVsRealTables.set(key, table);
+  }
+  return table;
+}
 
 /**
  * Agreement with FlatIndex query by query: a result whose id differs from FlatIndex's at the same rank counts

@@ -321,8 +321,11 @@ function compressedMetrics(scenario: ValidatedScenario, timeScale: number, value
 }
 
 /** The mock's full configuration for the manifest; a function-valued option (an injected clock) is named, not kept. */
-function describeMock(input: Parameters<typeof resolveMockConfig>[0]): unknown {
-  return JSON.parse(JSON.stringify(resolveMockConfig(input), (_key, value) => (typeof value === 'function' ? '[function]' : value)));
+/** The mocked API's resolved options, and the real model its server answers with (`model`) when there is one. */
+function describeMock(input: Parameters<typeof resolveMockConfig>[0] & { model?: string }): unknown {
+  const { model, ...api } = input;
+  const resolved = JSON.parse(JSON.stringify(resolveMockConfig(api), (_key, value) => (typeof value === 'function' ? '[function]' : value)));
+  return model === undefined ? resolved : { ...resolved, model };
 }
 
 /** A factory variant is recorded by its label and version, never the function. */

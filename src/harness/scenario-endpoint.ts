@@ -6,8 +6,13 @@
  *   reset before each run (a fresh state, as a new in-process mock: ledger, rate-limit buckets, seeded draws).
  * - 'mock': the in-process msw mock, a new one per run (unit tests; the cost of the mock counts as the client's).
  *
+ * A scenario's `mock.model` (e.g. 'use-lite') makes its server answer with that real model, and the endpoint's
+ * reference vectors are then that model's (asked of the server). The in-process mock has no real model: such a
+ * scenario refuses the 'mock' kind (exit 2) before anything runs.
+ *
  * The caller of openScenarioEndpoints closes it when the scenario ends, also on errors and signals.
  */
+import { InputError } from '../errors.ts';
 import type { MockApiConfigInput } from '../endpoint/mock/types.ts';
 import { startMockEndpoint } from '../endpoint/mock-endpoint.ts';
 import { startEmbeddingsServer, type ServerEndpoint } from '../endpoint/server/index.ts';
@@ -24,13 +29,22 @@ export interface ScenarioEndpoints {
   /** A fresh endpoint for one run (or prepare); release() it when the run ends. */
   open(): Promise<{ endpoint: EmbeddingsEndpoint; release(): Promise<void> }>;
   /** What the report records about the endpoint kind (no secrets). */
-  describe(): { kind: EmbeddingsEndpoint['kind'] | 'mock'; isolate?: string; baseURL?: string };
+  describe(): { kind: EmbeddingsEndpoint['kind'] | 'mock'; isolate?: string; baseURL?: string; model?: string };
   /** Stops whatever is still running (idempotent). */
   close(): Promise<void>;
 }
 
+/** A scenario's mock options, which may name a real model for its server (`model`). */
+export type ScenarioMockInput = MockApiConfigInput & { model?: string };
+
 /** The in-process mock, a new one per run. */
-export function mockEndpoints(mockInput: MockApiConfigInput): ScenarioEndpoints {
+export function mockEndpoints(mockInput: ScenarioMockInput): ScenarioEndpoints {
+  if (mockInput.model !== undefined) {
+    throw new InputError(
+      { field: 'mock.model' },
+      `the in-process mock cannot answer with the real model '${mockInput.model}': run this scenario with --endpoint-kind server (the default)`,
+    );
+  }
   return {
     async open() {
       const endpoint = startMockEndpoint(mockInput);
@@ -45,7 +59,7 @@ export function mockEndpoints(mockInput: MockApiConfigInput): ScenarioEndpoints 
  * One memopt server in a child process for the whole scenario, reset before each run. The server's config takes
  * the mock's options except `baseURL` (it answers on its own address) and `now` (a clock cannot cross processes).
  */
-export function serverEndpoints(mockInput: MockApiConfigInput): ScenarioEndpoints {
+export function serverEndpoints(mockInput: ScenarioMockInput): ScenarioEndpoints {
   const { baseURL: _baseURL, now: _now, ...serverInput } = mockInput as MockApiConfigInput & { baseURL?: unknown; now?: unknown };
   let starting: Promise<ServerEndpoint> | null = null;
   let closed = false;
@@ -58,7 +72,7 @@ export function serverEndpoints(mockInput: MockApiConfigInput): ScenarioEndpoint
       // The server outlives each run: a driver's run ends with release(), which leaves it running for the next.
       return { endpoint: server, release: async () => {} };
     },
-    describe: () => ({ kind: 'server', isolate: 'process' }),
+    describe: () => ({ kind: 'server', isolate: 'process', ...(mockInput.model ? { model: mockInput.model } : {}) }),
     async close() {
       closed = true;
       const pending = starting;
@@ -86,7 +100,7 @@ export function urlEndpoints(options: UrlEndpointOptions): ScenarioEndpoints {
 }
 
 /** The endpoints of one scenario for the chosen kind. */
-export function openScenarioEndpoints(choice: EndpointChoice, mockInput: MockApiConfigInput): ScenarioEndpoints {
+export function openScenarioEndpoints(choice: EndpointChoice, mockInput: ScenarioMockInput): ScenarioEndpoints {
   if (choice.kind === 'url') return urlEndpoints(choice.options);
   return choice.kind === 'server' ? serverEndpoints(mockInput) : mockEndpoints(mockInput);
 }

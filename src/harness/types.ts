@@ -363,7 +363,13 @@ export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown, WIn =
   /** Fields of `workload` replaced under --quick (CI): smaller, still meaningful. */
   quick?: Partial<WIn>;
   /** The mocked API's configuration for every run of this scenario. */
-  mock?: DeepPartial<MockApiConfig>;
+  mock?: DeepPartial<MockApiConfig> & {
+    /**
+     * A real model the scenario's server answers with instead of the mock's ('use-lite', or 'onnx:<folder>'); the
+     * endpoint's reference vectors are then that model's. Only the 'server' endpoint kind (the default) serves one.
+     */
+    model?: string;
+  };
   /** Interleaved baseline/optimized repetitions; default { full: 3, quick: 2 }. */
   repetitions?: { full: number; quick: number };
   baseline: VariantSpec<PIn, F>;

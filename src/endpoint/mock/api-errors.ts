@@ -53,6 +53,14 @@ export const apiErrors = {
 
   dimensionsNotSupported: (): ApiErrorReply => invalid('This model does not support specifying dimensions.'),
 
+  /** memopt's own message (a real model served by memopt gives one width only; the real API has no such model). */
+  dimensionsFixed: (model: string, width: number, value: unknown): ApiErrorReply =>
+    invalid(
+      `The model \`${model}\` gives ${width}-dimensional vectors only and cannot shorten them: 'dimensions' must be ${width} or left out, but got ${JSON.stringify(value)}.`,
+      'dimensions',
+      'unsupported_dimensions',
+    ),
+
   dimensionsNotInteger: (value: unknown): ApiErrorReply =>
     invalid(`Invalid type for 'dimensions': expected an integer, but got ${describeType(value)} instead.`, 'dimensions', 'invalid_type'),
 
@@ -113,9 +121,10 @@ export const apiErrors = {
     error: { message: `Invalid URL (${method} ${path})`, type: 'invalid_request_error', param: null, code: null },
   }),
 
-  serverError: (): ApiErrorReply => ({
+  /** The real API's 500; `message` replaces its text (memopt's server says why its model failed). */
+  serverError: (message = 'The server had an error while processing your request. Sorry about that!'): ApiErrorReply => ({
     status: 500,
-    error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null },
+    error: { message, type: 'server_error', param: null, code: null },
   }),
 
   overloaded: (): ApiErrorReply => ({

@@ -10,9 +10,17 @@ export interface ModelInfo {
   dimensions: number;
   /** Whether the request may ask for a shorter vector with `dimensions` (text-embedding-3 only). */
   supportsDimensions: boolean;
-  /** Largest single input, in cl100k_base tokens. */
+  /** Largest single input, in cl100k_base tokens (a real model's: in its own tokens). */
   maxInputTokens: number;
+  /**
+   * A real model served by memopt (`memopt serve --model`) rather than the mock's generative model: it gives its
+   * native width only, and a `dimensions` other than that width is refused with a message saying so.
+   */
+  real?: boolean;
 }
+
+/** The model table an endpoint serves: name -> ModelInfo. */
+export type ModelTable = Readonly<Record<string, ModelInfo>>;
 
 export const MODELS: Record<string, ModelInfo> = {
   'text-embedding-3-small': { dimensions: 1536, supportsDimensions: true, maxInputTokens: 8192 },
@@ -35,6 +43,6 @@ export const LIST_PRICES_USD_PER_MILLION_TOKENS: Readonly<Record<string, number>
   'text-embedding-ada-002': 0.1,
 };
 
-export function modelInfo(model: string): ModelInfo | undefined {
-  return Object.hasOwn(MODELS, model) ? MODELS[model] : undefined;
+export function modelInfo(model: string, table: ModelTable = MODELS): ModelInfo | undefined {
+  return Object.hasOwn(table, model) ? table[model] : undefined;
 }

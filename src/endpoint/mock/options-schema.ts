@@ -4,6 +4,7 @@
  * errors: a typo must not be silently ignored.
  */
 import { z } from 'zod';
+import { isModelSpec, MODEL_SPEC_EXPECTED } from '../models/spec.ts';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 const nonNegative = finite.refine((n) => n >= 0, 'expected a number >= 0');
@@ -37,5 +38,14 @@ export const mockOptionsShape = {
   pricesUsdPerMillionTokens: z.record(z.string(), nonNegative).optional(),
 };
 
-/** The options a scenario may set (with baseURL). */
-export const mockOptionsSchema = z.object({ ...mockOptionsShape, baseURL: z.string().url().optional() }).strict();
+/**
+ * A real model answering instead of the mock's generative model (`use-lite` or `onnx:<folder>`): a memopt server's
+ * option (`memopt serve --model`, a scenario's server), not the in-process msw mock's.
+ */
+export const realModelOption = z
+  .string()
+  .refine(isModelSpec, { error: (issue) => `unknown model ${JSON.stringify(issue.input)}: expected ${MODEL_SPEC_EXPECTED}` })
+  .optional();
+
+/** The options a scenario may set (with baseURL, and `model` for its server). */
+export const mockOptionsSchema = z.object({ ...mockOptionsShape, baseURL: z.string().url().optional(), model: realModelOption }).strict();

@@ -2,6 +2,11 @@
  * The one request handler of the mocked API, shared by the in-process msw mock (handlers.ts) and the HTTP server
  * (../server/): a standard Request in, a standard Response out, never a throw.
  *
+ * With a real model (`options.model`, `memopt serve --model use-lite`) the same contract, behaviours and ledger
+ * apply, but the model table is that one model, `usage` is counted by the model's own tokenizer, and the vectors are
+ * the model's. Rate limits, modelled latency and faults are the mock's, as configured; the modelled latency is
+ * waited on top of the time the model itself takes (none for a text answered from its cache or shipped vectors).
+ *
  * POST {base}/embeddings: count it (and whether it is a retry) -> parse JSON (400 if malformed) -> validate
  * (400/404) -> behaviours (429, 5xx, latency) -> happy path (200) -> record the outcome in the ledger.
  * GET {base}/models: the model table, as the real endpoint lists models.
@@ -10,9 +15,9 @@ import { endianness } from 'node:os';
 import { apiErrors, errorResponse } from './api-errors.ts';
 import { compose, defaultBehaviours, type Behaviour, type CallResolver, type EmbeddingCall } from './behaviours.ts';
 import { embedText } from './embedding-model.ts';
-import { MODELS } from './models.ts';
+import { MODELS, type ModelInfo, type ModelTable } from './models.ts';
 import type { MockState } from './state.ts';
-import { validateEmbeddingRequest } from './validation.ts';
+import { validateEmbeddingRequest, withTokenCounts, type EmbeddingRequest, type ValidationResult } from './validation.ts';
 
 const BIG_ENDIAN = endianness() === 'BE';
 
@@ -23,28 +28,67 @@ export function float32ToBase64(vector: Float32Array): string {
   return Buffer.from(bytes).swap32().toString('base64');
 }
 
+/**
+ * A real embedding model as the handler needs it (src/endpoint/models/' TextEmbeddingModel satisfies it): one
+ * name, one width, its own token counts, its vectors.
+ */
+export interface RealModelBackend {
+  readonly name: string;
+  readonly dimensions: number;
+  countTokens(texts: readonly string[]): Promise<number[]>;
+  embed(texts: readonly string[]): Promise<{ vectors: Float32Array[] }>;
+}
+
+/** The model table of a server answering with `model` only. Input limits as OpenAI's, in the model's tokens. */
+export function realModelTable(model: RealModelBackend): ModelTable {
+  const info: ModelInfo = { dimensions: model.dimensions, supportsDimensions: false, maxInputTokens: 8192, real: true };
+  return { [model.name]: info };
+}
+
+/** The vectors of `texts` as the endpoint answers them: the real model's, or the mock's at `width`. */
+export async function endpointVectors(model: RealModelBackend | undefined, modelName: string, texts: readonly string[], width: number): Promise<Float32Array[]> {
+  if (model) return (await model.embed(texts)).vectors;
+  return texts.map((text) => embedText(modelName, text, width));
+}
+
 /** The 200 answer: `{ object: 'list', data: [{ object: 'embedding', index, embedding }], model, usage }`. */
-export const embeddingsHappyPath: CallResolver = async (call: EmbeddingCall) => {
-  const { model, texts, width, encodingFormat, totalTokens } = call.body;
-  const data = texts.map((text, index) => {
-    const vector = embedText(model, text, width);
-    return { object: 'embedding' as const, index, embedding: encodingFormat === 'base64' ? float32ToBase64(vector) : Array.from(vector) };
-  });
-  return Response.json(
-    { object: 'list', data, model, usage: { prompt_tokens: totalTokens, total_tokens: totalTokens } },
-    { headers: { 'openai-model': model, 'openai-version': '2020-10-01', 'x-request-id': call.requestId } },
-  );
-};
+export function createHappyPath(model?: RealModelBackend): CallResolver {
+  return async (call: EmbeddingCall) => {
+    const { model: name, texts, width, encodingFormat, totalTokens } = call.body;
+    let vectors: Float32Array[];
+    try {
+      vectors = await endpointVectors(model, name, texts, width);
+    } catch (error) {
+      // The model failed (it could not load, or a pass threw): a 500 naming why, never a hung or dropped request.
+      return errorResponse(apiErrors.serverError(`memopt: the model ${name} failed: ${(error as Error).message}`), { 'x-request-id': call.requestId });
+    }
+    const data = vectors.map((vector, index) => ({
+      object: 'embedding' as const,
+      index,
+      embedding: encodingFormat === 'base64' ? float32ToBase64(vector) : Array.from(vector),
+    }));
+    return Response.json(
+      { object: 'list', data, model: name, usage: { prompt_tokens: totalTokens, total_tokens: totalTokens } },
+      { headers: { 'openai-model': name, 'openai-version': '2020-10-01', 'x-request-id': call.requestId } },
+    );
+  };
+}
+
+/** The mock's 200 answer (its generative model). */
+export const embeddingsHappyPath: CallResolver = createHappyPath();
 
 export interface EmbeddingHandlerOptions {
   /** Behaviours around the happy path, outermost first; default rate limit -> latency -> faults. */
   behaviours?: Behaviour[];
+  /** A real model answering instead of the mock's (its name is then the only model served). */
+  model?: RealModelBackend;
 }
 
 /** Answers one POST /embeddings request against `state` (see the module comment for the steps). */
 export function createEmbeddingsResponder(state: MockState, options: EmbeddingHandlerOptions = {}): (request: Request) => Promise<Response> {
-  const pipeline = compose(options.behaviours ?? defaultBehaviours(state), embeddingsHappyPath);
+  const pipeline = compose(options.behaviours ?? defaultBehaviours(state), createHappyPath(options.model));
   const { ledger, limiter } = state;
+  const table = options.model ? realModelTable(options.model) : MODELS;
   return async (request) => {
     const retryCount = Number(request.headers.get('x-stainless-retry-count') ?? '0');
     ledger.received(Number.isFinite(retryCount) ? retryCount : 0);
@@ -57,7 +101,8 @@ export function createEmbeddingsResponder(state: MockState, options: EmbeddingHa
     } catch {
       parsed = undefined;
     }
-    const validation = parsed === undefined ? undefined : validateEmbeddingRequest(parsed);
+    let validation = parsed === undefined ? undefined : validateEmbeddingRequest(parsed, table);
+    if (validation?.ok && options.model) validation = await recountTokens(options.model, validation.request, table[validation.request.model]);
     if (!validation?.ok) {
       // Rejected before the rate limiter: the headers show its state, nothing is charged.
       const reply = validation ? validation.reply : apiErrors.malformedJson();
@@ -71,8 +116,19 @@ export function createEmbeddingsResponder(state: MockState, options: EmbeddingHa
   };
 }
 
+/** `usage` as the real model counts it (its own tokenizer), limits re-checked in those tokens. */
+async function recountTokens(model: RealModelBackend, request: EmbeddingRequest, info: ModelInfo): Promise<ValidationResult> {
+  let counts: number[];
+  try {
+    counts = await model.countTokens(request.texts);
+  } catch (error) {
+    return { ok: false, reply: apiErrors.serverError(`memopt: the model ${model.name} could not count tokens: ${(error as Error).message}`) };
+  }
+  return withTokenCounts(request, counts, info);
+}
+
 /** GET /models: `{ object: 'list', data: [{ id, object: 'model', created, owned_by }] }`. */
-export function modelsResponse(): Response {
-  const data = Object.keys(MODELS).map((id) => ({ id, object: 'model', created: 0, owned_by: 'system' }));
+export function modelsResponse(table: ModelTable = MODELS): Response {
+  const data = Object.keys(table).map((id) => ({ id, object: 'model', created: 0, owned_by: table[id].real ? 'memopt' : 'system' }));
   return Response.json({ object: 'list', data });
 }

@@ -6,7 +6,7 @@
  * shape, `encoding_format`, model known (404), `dimensions`, each input's tokens <= 8192, all tokens <= 300,000.
  */
 import { apiErrors, type ApiErrorReply } from './api-errors.ts';
-import { MAX_INPUTS_PER_REQUEST, MAX_TOKENS_PER_REQUEST, modelInfo } from './models.ts';
+import { MAX_INPUTS_PER_REQUEST, MAX_TOKENS_PER_REQUEST, MODELS, modelInfo, type ModelInfo, type ModelTable } from './models.ts';
 import { countTokens, decodeTokens } from './tokens.ts';
 
 export type EncodingFormat = 'float' | 'base64';
@@ -61,8 +61,8 @@ function readInputs(input: unknown): Array<{ text: string; tokens: number }> | u
   return undefined;
 }
 
-/** Checks a parsed JSON body. */
-export function validateEmbeddingRequest(body: unknown): ValidationResult {
+/** Checks a parsed JSON body against the models `table` serves (default: the mock's models). */
+export function validateEmbeddingRequest(body: unknown, table: ModelTable = MODELS): ValidationResult {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail(apiErrors.bodyNotObject());
   const fields = body as Record<string, unknown>;
   const model = fields.model;
@@ -73,36 +73,44 @@ export function validateEmbeddingRequest(body: unknown): ValidationResult {
   const format = fields.encoding_format ?? 'float';
   if (format !== 'float' && format !== 'base64') return fail(apiErrors.encodingFormat(format));
 
-  const info = modelInfo(model);
+  const info = modelInfo(model, table);
   if (!info) return fail(apiErrors.unknownModel(model));
 
   let dimensions: number | undefined;
   if (fields.dimensions !== undefined && fields.dimensions !== null) {
     const value = fields.dimensions;
-    if (!info.supportsDimensions) return fail(apiErrors.dimensionsNotSupported());
+    if (info.real && value === info.dimensions) {
+      // Asking a real model for its own width is asking for what it gives: accepted.
+    } else if (info.real) return fail(apiErrors.dimensionsFixed(model, info.dimensions, value));
+    else if (!info.supportsDimensions) return fail(apiErrors.dimensionsNotSupported());
     if (typeof value !== 'number' || !Number.isInteger(value)) return fail(apiErrors.dimensionsNotInteger(value));
     if (value < 1) return fail(apiErrors.dimensionsBelowMinimum(value));
     if (value > info.dimensions) return fail(apiErrors.dimensionsAboveMaximum(value, info.dimensions));
     dimensions = value;
   }
 
+  const request: EmbeddingRequest = {
+    model,
+    texts: inputs.map((i) => i.text),
+    tokenCounts: inputs.map((i) => i.tokens),
+    totalTokens: 0,
+    encodingFormat: format,
+    dimensions,
+    width: dimensions ?? info.dimensions,
+  };
+  return withTokenCounts(request, request.tokenCounts, info);
+}
+
+/**
+ * `request` with `tokenCounts` (and their sum) in place of the ones it had, checked against the per-input and
+ * per-request limits. Validation counts cl100k tokens; a real model's server recounts with the model's tokenizer.
+ */
+export function withTokenCounts(request: EmbeddingRequest, tokenCounts: readonly number[], info: ModelInfo): ValidationResult {
   let totalTokens = 0;
-  for (const { tokens } of inputs) {
+  for (const tokens of tokenCounts) {
     if (tokens > info.maxInputTokens) return fail(apiErrors.contextLength(info.maxInputTokens, tokens));
     totalTokens += tokens;
   }
   if (totalTokens > MAX_TOKENS_PER_REQUEST) return fail(apiErrors.maxTokensPerRequest(totalTokens, MAX_TOKENS_PER_REQUEST));
-
-  return {
-    ok: true,
-    request: {
-      model,
-      texts: inputs.map((i) => i.text),
-      tokenCounts: inputs.map((i) => i.tokens),
-      totalTokens,
-      encodingFormat: format,
-      dimensions,
-      width: dimensions ?? info.dimensions,
-    },
-  };
+  return { ok: true, request: { ...request, tokenCounts: [...tokenCounts], totalTokens } };
 }

@@ -89,6 +89,11 @@ export function createCachedModel(options: CachedModelOptions): TextEmbeddingMod
     return { vectors, tokens: await options.countTokens(texts) };
   }
 
+  async function warm(): Promise<void> {
+    await (shipped ??= options.shipped());
+    await options.countTokens(['warm']);
+  }
+
   return {
     name: options.name,
     dimensions: options.dimensions,
@@ -97,5 +102,6 @@ export function createCachedModel(options: CachedModelOptions): TextEmbeddingMod
     embed,
     countTokens,
     stats: () => ({ ...stats }),
+    warm,
   };
 }

@@ -2,7 +2,7 @@
  * Real embedding models run in-process, chosen by name: `use-lite` (shipped with memopt) or `onnx:<folder>` (a
  * user's local transformers.js model folder). `memopt serve --model <name>` serves one under the OpenAI contract.
  */
-import { InputError } from '../../errors.ts';
+import { checkModelSpec } from './spec.ts';
 import { loadOnnxFolderModel, ONNX_PREFIX } from './onnx-folder.ts';
 import type { TextEmbeddingModel } from './types.ts';
 import { createUseLiteModel, USE_LITE_NAME } from './use-lite.ts';
@@ -14,9 +14,11 @@ export { checkOnnxFolder, loadOnnxFolderModel, ONNX_PREFIX, TRANSFORMERS_PACKAGE
 export { SHIPPED_VECTORS_DIR, ShippedVectors, type ShippedManifest } from './shipped-vectors.ts';
 export { embeddingGeometry, mockVsRealTable, neighbourAgreement, type Geometry, type GeometryInput, type GeometryOptions } from './mock-vs-real.ts';
 
+export { checkModelSpec } from './spec.ts';
+
 /** The model a `--model` value names; an InputError (exit 2) for anything else. USE-lite itself loads lazily. */
 export async function openTextEmbeddingModel(spec: string, options: { cacheEntries?: number } = {}): Promise<TextEmbeddingModel> {
+  checkModelSpec(spec);
   if (spec === USE_LITE_NAME) return createUseLiteModel(options);
-  if (spec.startsWith(ONNX_PREFIX) && spec.length > ONNX_PREFIX.length) return loadOnnxFolderModel(spec.slice(ONNX_PREFIX.length), options);
-  throw new InputError({ field: '--model' }, `unknown model '${spec}': expected '${USE_LITE_NAME}' or '${ONNX_PREFIX}<folder>'`);
+  return loadOnnxFolderModel(spec.slice(ONNX_PREFIX.length), options);
 }

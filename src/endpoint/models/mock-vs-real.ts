@@ -11,7 +11,11 @@
  * under the mock with those under the real model.
  */
 import type { DetailTable } from '../../harness/types.ts';
-import { OptionError } from '../../errors.ts';
+import { InputError, OptionError } from '../../errors.ts';
+import { embeddingFor } from '../mock/embedding-model.ts';
+import { DEFAULT_MODEL } from '../mock/models.ts';
+import { ShippedVectors } from './shipped-vectors.ts';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { fitPca } from '../../parts/vector-index/pca.ts';
 import { takeSample } from '../../datasets/load.ts';
 
@@ -35,6 +39,12 @@ export interface GeometryOptions {
   k?: number;
   /** Seed of both samples. Default 1. */
   seed?: number;
+  /**
+   * Convergence of the PCA fit (relative change of the captured variance) and its iteration cap, for samples of
+   * more than GRAM_ROWS rows. Default 1e-5 and 100 (the figure is the captured variance itself).
+   */
+  pcaTolerance?: number;
+  pcaMaxIterations?: number;
 }
 
 export interface Geometry {
@@ -85,16 +95,60 @@ export function embeddingGeometry(input: GeometryInput, options: GeometryOptions
   const sample = sampleRows(n, options.pcaSampleRows ?? 4000, options.seed ?? 1);
   const sampled = new Float32Array(sample.length * dims);
   sample.forEach((row, i) => sampled.set(x.subarray(row * dims, (row + 1) * dims), i * dims));
-  const largest = Math.min(Math.max(...widths), dims, sample.length - 1);
-  // A tight tolerance: the figure reported is the captured variance itself.
-  const { model } = fitPca(sampled, dims, sample.length, { components: largest, tolerance: 1e-5, maxIterations: 100, seed: options.seed ?? 1 });
+  const varianceKept = sample.length <= GRAM_ROWS ? gramVarianceKept(sampled, dims, sample.length, widths) : pcaVarianceKept(sampled, dims, sample.length, widths, options);
+  return { rows: n, dims, meanPairwiseCosine, meanDirectionEnergy: energy / n, varianceKept };
+}
+
+/**
+ * Up to this many sampled rows, the variance kept is computed exactly from the eigenvalues of the centred Gram matrix
+ * (rows x rows; the same non-zero eigenvalues as the covariance's), which for a few hundred rows is far cheaper than
+ * a 256-component PCA fit in 1,536 dimensions. A sample of m rows has rank m - 1, so at widths near m the share kept
+ * is higher than on the whole corpus: compare figures on samples of the same size.
+ */
+const GRAM_ROWS = 1_000;
+
+function gramVarianceKept(x: Float32Array, dims: number, rows: number, widths: readonly number[]): Map<number, number> {
+  const mean = new Float64Array(dims);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < dims; j++) mean[j] += x[r * dims + j] / rows;
+  const centred = Array.from({ length: rows }, (_, r) => Float64Array.from(x.subarray(r * dims, (r + 1) * dims), (v, j) => v - mean[j]));
+  const gram = new Matrix(rows, rows);
+  for (let a = 0; a < rows; a++) {
+    for (let b = a; b < rows; b++) {
+      let dot = 0;
+      const u = centred[a];
+      const v = centred[b];
+      for (let j = 0; j < dims; j++) dot += u[j] * v[j];
+      gram.set(a, b, dot);
+      gram.set(b, a, dot);
+    }
+  }
+  const eigenvalues = new EigenvalueDecomposition(gram, { assumeSymmetric: true }).realEigenvalues.map((e) => Math.max(0, e)).sort((p, q) => q - p);
+  const total = eigenvalues.reduce((sum, e) => sum + e, 0);
+  const kept = new Map<number, number>();
+  for (const width of widths) {
+    let sum = 0;
+    for (let c = 0; c < Math.min(width, eigenvalues.length); c++) sum += eigenvalues[c];
+    kept.set(width, sum / total);
+  }
+  return kept;
+}
+
+function pcaVarianceKept(x: Float32Array, dims: number, rows: number, widths: readonly number[], options: GeometryOptions): Map<number, number> {
+  const largest = Math.min(Math.max(...widths), dims, rows - 1);
+  // A tight tolerance by default: the figure reported is the captured variance itself.
+  const { model } = fitPca(x, dims, rows, {
+    components: largest,
+    tolerance: options.pcaTolerance ?? 1e-5,
+    maxIterations: options.pcaMaxIterations ?? 100,
+    seed: options.seed ?? 1,
+  });
   const varianceKept = new Map<number, number>();
   for (const width of widths) {
     let kept = 0;
     for (let c = 0; c < Math.min(width, largest); c++) kept += model.eigenvalues[c];
     varianceKept.set(width, kept / model.totalVariance);
   }
-  return { rows: n, dims, meanPairwiseCosine, meanDirectionEnergy: energy / n, varianceKept };
+  return varianceKept;
 }
 
 /** Indices of the k rows most similar to row q (q excluded), best first, ties by row ascending. */
@@ -145,4 +199,26 @@ export function mockVsRealTable(mock: GeometryInput, real: GeometryInput, option
   for (const [width, kept] of m.varianceKept) rows.push([`variance kept by ${width} centred components`, kept, r.varianceKept.get(width) ?? null, null]);
   rows.push([`top-${k} neighbour overlap, mock vs real`, null, null, neighbourAgreement(mock, real, options)]);
   return { name: 'mock-vs-real', columns: ['metric', mock.name, real.name, 'between'], rows };
+}
+
+/**
+ * The table for `texts`: the mock's text-embedding-3-small vectors (full width) against the shipped USE-lite
+ * vectors of the same texts (no model run). A text without a shipped vector is an InputError naming `field`.
+ */
+export async function mockVsRealOnTexts(
+  texts: readonly string[],
+  options: GeometryOptions & { shipped?: ShippedVectors; field?: string } = {},
+): Promise<DetailTable> {
+  const shipped = options.shipped ?? (await ShippedVectors.load('use-lite'));
+  const realDims = shipped.dims;
+  const real = new Float32Array(texts.length * realDims);
+  texts.forEach((text, i) => {
+    const v = shipped.vectorFor(text);
+    if (!v) throw new InputError({ field: options.field ?? 'texts' }, `no shipped use-lite vector for the text ${JSON.stringify(text.slice(0, 60))}`);
+    real.set(v, i * realDims);
+  });
+  const mockDims = embeddingFor(texts[0], DEFAULT_MODEL).length;
+  const mock = new Float32Array(texts.length * mockDims);
+  texts.forEach((text, i) => mock.set(embeddingFor(text, DEFAULT_MODEL), i * mockDims));
+  return mockVsRealTable({ name: `mock ${DEFAULT_MODEL}`, dims: mockDims, vectors: mock }, { name: 'use-lite', dims: realDims, vectors: real }, options);
 }

@@ -39,4 +39,9 @@ export interface TextEmbeddingModel {
   /** Token counts as `embed` reports them, without embedding. */
   countTokens(texts: readonly string[]): Promise<number[]>;
   stats(): ModelStats;
+  /**
+   * Loads what answering needs short of the model's weights (its tokenizer, the shipped vectors), so that a server's
+   * first request does not pay for it. The weights still load on the first text the model must run on.
+   */
+  warm(): Promise<void>;
 }

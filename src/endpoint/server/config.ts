@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { InputError } from '../../errors.ts';
 import { resolveMockConfig } from '../mock/config.ts';
-import { mockOptionsShape } from '../mock/options-schema.ts';
+import { mockOptionsShape, realModelOption } from '../mock/options-schema.ts';
+import { checkModelSpec } from '../models/spec.ts';
 import type { MockApiConfig } from '../mock/types.ts';
 
 export const serverConfigSchema = z
@@ -18,6 +19,11 @@ export const serverConfigSchema = z
     port: z.number().int().min(0).max(65_535).optional(),
     /** How long an idle keep-alive connection stays open, ms; default 5,000 (Node's default). */
     keepAliveTimeoutMs: z.number().int().min(0).optional(),
+    /**
+     * A real model answering instead of the mock's (`use-lite`, or `onnx:<folder>`); absent: the mock's models.
+     * It loads once per server (on the first text it must run on); see src/endpoint/models/README.md.
+     */
+    model: realModelOption,
     ...mockOptionsShape,
   })
   .strict();
@@ -31,6 +37,8 @@ export interface ServerConfig {
   keepAliveTimeoutMs: number;
   /** The mocked API's resolved options (its baseURL is unused: the server answers on its own address). */
   api: MockApiConfig;
+  /** The real model served instead of the mock's, by name; undefined for the mock's models. */
+  model?: string;
 }
 
 export const DEFAULT_SERVER_HOST = '127.0.0.1';
@@ -51,8 +59,10 @@ export function resolveServerConfig(input: unknown, where: { file?: string } = {
     const field = issue.path.map(String).join('.');
     throw new InputError({ file: where.file, field: field || undefined }, issue.message);
   }
-  const { host, port, keepAliveTimeoutMs, ...api } = parsed.data;
+  const { host, port, keepAliveTimeoutMs, model, ...api } = parsed.data;
+  if (model !== undefined) checkModelSpec(model, { file: where.file, field: 'model' });
   return {
+    ...(model !== undefined ? { model } : {}),
     host: host ?? DEFAULT_SERVER_HOST,
     port: port ?? 0,
     keepAliveTimeoutMs: keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,

@@ -9,10 +9,16 @@ import { RunError } from '../../errors.ts';
 
 const CONTROL_TIMEOUT_MS = 10_000;
 
-/** `method url` and the parsed JSON body (undefined for 204); a non-2xx answer or a timeout is a RunError. */
-export function controlRequest(method: 'GET' | 'POST', url: string): Promise<unknown> {
+/**
+ * `method url` and the parsed JSON body (undefined for 204); a non-2xx answer or a timeout is a RunError. `body` is
+ * sent as JSON; `timeoutMs` (default 10 s) bounds the wait for an answer.
+ */
+export function controlRequest(method: 'GET' | 'POST', url: string, options: { body?: unknown; timeoutMs?: number } = {}): Promise<unknown> {
+  const payload = options.body === undefined ? '' : JSON.stringify(options.body);
+  const timeoutMs = options.timeoutMs ?? CONTROL_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent: false, timeout: CONTROL_TIMEOUT_MS, headers: { 'content-length': '0' } }, (res) => {
+    const headers = { 'content-length': String(Buffer.byteLength(payload)), ...(payload ? { 'content-type': 'application/json' } : {}) };
+    const req = request(url, { method, agent: false, timeout: timeoutMs, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
@@ -27,8 +33,8 @@ export function controlRequest(method: 'GET' | 'POST', url: string): Promise<unk
         }
       });
     });
-    req.on('timeout', () => req.destroy(new RunError(`memopt server: ${method} ${url} did not answer within ${CONTROL_TIMEOUT_MS} ms`)));
+    req.on('timeout', () => req.destroy(new RunError(`memopt server: ${method} ${url} did not answer within ${timeoutMs} ms`)));
     req.on('error', (error) => reject(error instanceof RunError ? error : new RunError(`memopt server: ${method} ${url} failed (${error.message})`, { cause: error })));
-    req.end();
+    req.end(payload);
   });
 }

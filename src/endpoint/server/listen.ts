@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { RunError } from '../../errors.ts';
 import { preallocateModel } from '../mock/embedding-model.ts';
 import { DEFAULT_MODEL } from '../mock/models.ts';
+import { openTextEmbeddingModel } from '../models/index.ts';
+import type { TextEmbeddingModel } from '../models/types.ts';
 import type { ServerConfig } from './config.ts';
 import { sendResponse, toRequest } from './node-http.ts';
 import { createServerRoutes, type ServerRoutes } from './routes.ts';
@@ -21,6 +23,8 @@ export interface ListeningServer {
   readonly baseURL: string;
   readonly port: number;
   readonly routes: ServerRoutes;
+  /** The real model served (config.model), or undefined for the mock's models. */
+  readonly model: TextEmbeddingModel | undefined;
   /** Stops accepting and ends every open connection; idempotent. */
   close(): Promise<void>;
 }
@@ -31,9 +35,15 @@ function hostForUrl(host: string): string {
 }
 
 export async function listenEmbeddingsServer(config: ServerConfig): Promise<ListeningServer> {
-  preallocateModel(DEFAULT_MODEL);
+  let model: TextEmbeddingModel | undefined;
+  if (config.model) {
+    // Opened once per server. Its tokenizer and shipped vectors load now, before listening, so no measured request
+    // pays for them; the weights load on the first text the model must run on (none for shipped texts).
+    model = await openTextEmbeddingModel(config.model);
+    await model.warm();
+  } else preallocateModel(DEFAULT_MODEL);
   let connections = 0;
-  const routes = createServerRoutes(config.api, () => ({ connections }));
+  const routes = createServerRoutes(config.api, () => ({ connections }), model);
   let origin = '';
   const server: Server = createServer({ keepAliveTimeout: config.keepAliveTimeoutMs }, (incoming, outgoing) => {
     toRequest(incoming, origin)
@@ -66,6 +76,7 @@ export async function listenEmbeddingsServer(config: ServerConfig): Promise<List
     baseURL: `${origin}/v1`,
     port,
     routes,
+    model,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

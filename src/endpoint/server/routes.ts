@@ -8,11 +8,18 @@
  *   POST /memopt/reset         a fresh state, as a new mock would have: ledger, rate-limit buckets, seeded draws and
  *                              request ids (204); the harness calls it before each run
  *   GET  /memopt/status        { connections } (TCP connections accepted so far: shows keep-alive reuse)
+ *   POST /memopt/vectors       { model, input: string[], dimensions? } -> { data: base64 float32[] }: the vectors
+ *                              this server answers those texts with, outside the ledger, rate limit, latency and
+ *                              faults (the harness's reference vectors of a server with a real model)
+ *
+ * With a real model (`model`), POST /v1/embeddings and GET /v1/models serve that model only; it outlives
+ * /memopt/reset (it loads once per server, and its per-text cache is not part of the mocked API's state).
  *
  * Anything else: 404 with the real API's "Invalid URL" body.
  */
 import { apiErrors, errorResponse } from '../mock/api-errors.ts';
-import { createEmbeddingsResponder, modelsResponse } from '../mock/request-handler.ts';
+import { MODELS } from '../mock/models.ts';
+import { createEmbeddingsResponder, endpointVectors, float32ToBase64, modelsResponse, realModelTable, type RealModelBackend } from '../mock/request-handler.ts';
 import { createMockState, type MockState } from '../mock/state.ts';
 import type { MockApiConfig } from '../mock/types.ts';
 
@@ -22,9 +29,10 @@ export interface ServerRoutes {
   readonly state: MockState;
 }
 
-export function createServerRoutes(config: MockApiConfig, status: () => Record<string, number>): ServerRoutes {
+export function createServerRoutes(config: MockApiConfig, status: () => Record<string, number>, model?: RealModelBackend): ServerRoutes {
   let state = createMockState(config);
-  let respond = createEmbeddingsResponder(state);
+  let respond = createEmbeddingsResponder(state, { model });
+  const table = model ? realModelTable(model) : MODELS;
   const routes: ServerRoutes = {
     get state() {
       return state;
@@ -36,7 +44,7 @@ export function createServerRoutes(config: MockApiConfig, status: () => Record<s
         case 'POST /v1/embeddings':
           return respond(request);
         case 'GET /v1/models':
-          return modelsResponse();
+          return modelsResponse(table);
         case 'GET /memopt/ledger':
           return Response.json(state.ledger.snapshot());
         case 'POST /memopt/ledger/reset':
@@ -44,14 +52,42 @@ export function createServerRoutes(config: MockApiConfig, status: () => Record<s
           return new Response(null, { status: 204 });
         case 'POST /memopt/reset':
           state = createMockState(config);
-          respond = createEmbeddingsResponder(state);
+          respond = createEmbeddingsResponder(state, { model });
           return new Response(null, { status: 204 });
         case 'GET /memopt/status':
           return Response.json(status());
+        case 'POST /memopt/vectors':
+          return vectorsResponse(request, table, model);
         default:
           return errorResponse(apiErrors.invalidUrl(request.method, pathname));
       }
     },
   };
   return routes;
+}
+
+/** POST /memopt/vectors (see the module comment); a bad body is a 400 naming the field. */
+async function vectorsResponse(request: Request, table: typeof MODELS, model: RealModelBackend | undefined): Promise<Response> {
+  const bad = (message: string) => Response.json({ error: { message, type: 'invalid_request_error' } }, { status: 400 });
+  let body: { model?: unknown; input?: unknown; dimensions?: unknown };
+  try {
+    body = (await request.json()) as typeof body;
+  } catch {
+    return bad('expected a JSON body { model, input: string[], dimensions? }');
+  }
+  const name = body.model;
+  if (typeof name !== 'string' || !Object.hasOwn(table, name)) return bad(`'model': expected one of ${Object.keys(table).join(', ')}`);
+  if (!Array.isArray(body.input) || !body.input.every((t) => typeof t === 'string' && t.length > 0)) return bad("'input': expected an array of non-empty strings");
+  const info = table[name];
+  const dimensions = body.dimensions ?? undefined;
+  if (dimensions !== undefined && (typeof dimensions !== 'number' || !Number.isInteger(dimensions) || dimensions < 1 || dimensions > info.dimensions)) {
+    return bad(`'dimensions': expected an integer from 1 to ${info.dimensions}`);
+  }
+  if (model && dimensions !== undefined && dimensions !== info.dimensions) return bad(`'dimensions': ${name} gives ${info.dimensions} only`);
+  try {
+    const vectors = await endpointVectors(model, name, body.input as string[], (dimensions as number | undefined) ?? info.dimensions);
+    return Response.json({ data: vectors.map(float32ToBase64) });
+  } catch (error) {
+    return Response.json({ error: { message: `memopt: the model ${name} failed: ${(error as Error).message}`, type: 'server_error' } }, { status: 500 });
+  }
 }

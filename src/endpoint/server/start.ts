@@ -16,7 +16,7 @@ import { ClosedError, MemoptError, RunError } from '../../errors.ts';
 import { embeddingFor } from '../mock/embedding-model.ts';
 import { MOCK_API_KEY } from '../mock/index.ts';
 import type { LedgerSnapshot, MockApiConfig } from '../mock/types.ts';
-import type { EmbeddingsEndpoint } from '../types.ts';
+import type { EmbeddingsEndpoint, ReferenceVectors } from '../types.ts';
 import { resolveServerConfig, type ServerConfigInput } from './config.ts';
 import { controlRequest } from './http-json.ts';
 import { listenEmbeddingsServer } from './listen.ts';
@@ -38,6 +38,8 @@ export interface ServerEndpoint extends EmbeddingsEndpoint {
   readonly origin: string;
   /** The mocked API's resolved options the server answers with. */
   readonly config: MockApiConfig;
+  /** The real model the server answers with (`use-lite`, `onnx:<folder>`), or undefined for the mock's models. */
+  readonly model: string | undefined;
   readonly isolate: ServerIsolation;
   /** A fresh state, as a new mock would have (ledger, rate-limit buckets, seeded draws, request ids). */
   reset(): Promise<void>;
@@ -64,10 +66,62 @@ export async function startEmbeddingsServer(input: ServerConfigInput = {}, optio
   } else {
     running = await startIsolated(isolate, input, timeoutMs);
   }
-  return serverEndpoint(running, config.api, isolate);
+  return serverEndpoint(running, config.api, isolate, config.model);
 }
 
-function serverEndpoint(running: Running, api: MockApiConfig, isolate: ServerIsolation): ServerEndpoint {
+/**
+ * Cosine tolerance of a real model's reference vectors. The server answers a text from its per-text cache, its
+ * shipped vectors or the model, so the reference (asked of the same server) is normally the very vector a run got;
+ * but a text evicted from the cache and computed again in another batch differs by ~2e-7 per coordinate (measured).
+ */
+export const REAL_MODEL_REFERENCE_COSINE_TOLERANCE = 1e-6;
+
+/** A real model's vectors are slow to compute: the first reference request may load the model (seconds). */
+const REFERENCE_TIMEOUT_MS = 120_000;
+
+/**
+ * Reference vectors of a server with a real model: asked of the server itself (POST /memopt/vectors, outside its
+ * ledger), so they are the server's own answers without loading the model in the measuring process. Requests made
+ * in the same tick go out as one; answers are kept per text.
+ */
+function serverReference(origin: string, model: string, isClosed: () => boolean): ReferenceVectors {
+  const known = new Map<string, Promise<Float32Array>>();
+  let pending: Array<{ text: string; resolve(v: Float32Array): void; reject(e: unknown): void }> = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    controlRequest('POST', `${origin}/memopt/vectors`, { body: { model, input: batch.map((p) => p.text) }, timeoutMs: REFERENCE_TIMEOUT_MS }).then(
+      (answer) => {
+        const data = (answer as { data: string[] }).data;
+        batch.forEach((p, i) => {
+          const bytes = Buffer.from(data[i], 'base64');
+          p.resolve(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+        });
+      },
+      (error) => batch.forEach((p) => p.reject(error)),
+    );
+  };
+  return {
+    cosineTolerance: REAL_MODEL_REFERENCE_COSINE_TOLERANCE,
+    vectorFor(text, requested) {
+      if (isClosed()) return Promise.reject(new ClosedError('memopt server endpoint'));
+      if (requested !== model) return Promise.reject(new RunError(`the memopt server answers with the model ${model}, not ${requested}`));
+      let vector = known.get(text);
+      if (!vector) {
+        vector = new Promise<Float32Array>((resolve, reject) => {
+          if (pending.length === 0) queueMicrotask(flush);
+          pending.push({ text, resolve, reject });
+        });
+        // A failed answer is not kept: the next call asks again.
+        vector.catch(() => known.delete(text));
+        known.set(text, vector);
+      }
+      return vector.then((v) => v.slice());
+    },
+  };
+}
+
+function serverEndpoint(running: Running, api: MockApiConfig, isolate: ServerIsolation, model: string | undefined): ServerEndpoint {
   const { origin } = running;
   const baseURL = `${origin}/v1`;
   let closed = false;
@@ -80,11 +134,15 @@ function serverEndpoint(running: Running, api: MockApiConfig, isolate: ServerIso
     baseURL,
     origin,
     config: api,
+    model,
     isolate,
     limits: api.rateLimit === false ? { requestsPerMinute: null, tokensPerMinute: null } : { requestsPerMinute: api.rateLimit.requestsPerMinute, tokensPerMinute: api.rateLimit.tokensPerMinute },
     timeScale: api.timeScale,
-    // The server's vectors come from the same deterministic model: computing them here gives exactly its answer.
-    reference: { vectorFor: (text, model, dimensions) => embeddingFor(text, model, dimensions) },
+    // The mock's vectors come from a deterministic function: computing them here gives exactly the server's answer.
+    // A real model's are asked of the server (its cache, shipped vectors or model).
+    reference: model
+      ? serverReference(origin, model, () => closed)
+      : { vectorFor: (text, name, dimensions) => embeddingFor(text, name, dimensions) },
     createClient(options?: ClientOptions) {
       if (closed) throw new ClosedError('memopt server endpoint');
       return new OpenAI({ apiKey: MOCK_API_KEY, baseURL, ...options });
