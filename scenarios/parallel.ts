@@ -44,7 +44,8 @@ export default [
       rateLimit: { requestsPerMinute: 3_000, tokensPerMinute: 18_000 },
     },
     compressedTime: { timeScale: 0.25 },
-    repetitions: { full: 3, quick: 2 },
+    // One quick pair (the quick gate's 5-minute budget; the sequential side alone is ~8 s at real latency).
+    repetitions: { full: 3, quick: 1 },
     baseline: { label: 'sequential', params: { mode: 'sequential' } },
     optimized: { label: 'concurrency-16', params: { mode: 'concurrent', concurrency: 16 } },
     targets: [
