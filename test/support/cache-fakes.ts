@@ -31,6 +31,10 @@ export class GatedEmbedder implements Embedder {
   get pending(): number {
     return this.waiting.length;
   }
+  /** Texts of the pending requests, oldest first (a seeded test picks which to release). */
+  get pendingTexts(): string[] {
+    return this.waiting.map((w) => w.text);
+  }
   /** Resolves the pending request for `text` (the first, if several), then lets its continuations run. */
   async release(text: string): Promise<void> {
     const at = this.waiting.findIndex((w) => w.text === text);

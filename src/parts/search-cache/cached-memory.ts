@@ -6,7 +6,8 @@
  * `get(id)` (a database such as PgVectorIndex) leaves the stored vector to the write event (`event.vector`), and
  * the cache's `scoreMargin` must then cover how far the index's scores are from the reference cosine of the vectors
  * it was given: the index's own `scoreTolerance` when it states one (PgVectorIndex with exact search), or the
- * caller's `cache.scoreMargin`.
+ * caller's `cache.scoreMargin`. An index with `get(id)` that states a `scoreTolerance` (FlatIndex, which scores in
+ * float32) gets that margin too.
  */
 import { OptionError } from '../../errors.ts';
 import { NaiveIndex } from '../vector-index/naive-index.ts';
@@ -74,7 +75,15 @@ export function createSearchCaches(options: SearchCachesOptions): { cache: Searc
   const targeted = options.cache?.invalidation === 'targeted';
   const inspectable = typeof (index as Partial<InspectableIndex>).get === 'function';
   let scoreMargin = options.cache?.scoreMargin;
-  if (targeted && !inspectable && scoreMargin === undefined) {
+  if (targeted && inspectable && scoreMargin === undefined && 'scoreTolerance' in index) {
+    // Its stored vectors are exact, but it scores them in lower precision (FlatIndex: float32 rows and sums), and
+    // its tolerance may depend on a width it learns from its first vector: read it at every decision.
+    const tolerant = index as ScoreToleranceIndex;
+    if (tolerant.scoreTolerance === undefined) {
+      throw new OptionError('cache.invalidation', "'generation' for an index whose search is approximate (its scoreTolerance is undefined)", 'targeted');
+    }
+    scoreMargin = () => tolerant.scoreTolerance ?? 0;
+  } else if (targeted && !inspectable && scoreMargin === undefined) {
     // The event's vector is what the index was given; its scores may differ from the reference cosine of it.
     if (!('scoreTolerance' in index)) {
       throw new OptionError(

@@ -107,9 +107,10 @@ export interface SearchCacheOptions {
    * Targeted invalidation treats a new score within this margin of a result's last score as beating it, so
    * rounding never keeps a changed result. It must be at least the most the index's scores can differ from the
    * reference cosine of the vectors it was given (pgvector's float32 sums: `pgvectorScoreMargin`). Default 1e-9
-   * (an index that scores like NaiveIndex). Must be >= 0.
+   * (an index that scores like NaiveIndex). Must be >= 0. A function is read at every decision: for an index whose
+   * tolerance depends on a width it learns from its first vector (FlatIndex's `scoreTolerance`).
    */
-  scoreMargin?: number;
+  scoreMargin?: number | (() => number);
   /**
    * Query normalization for keys (NFC, trim, whitespace runs collapsed; `caseFold` lower-cases). Must match the
    * normalization of the memory's query embedder, or near-duplicates would be served each other's results.
@@ -165,7 +166,7 @@ export class SearchCache implements SearchResultCache {
   private readonly lru: LRUCache<string, Entry>;
   private readonly inflight = new Map<string, Flight>();
   private readonly inspector: CacheInspector | undefined;
-  private readonly scoreMargin: number;
+  private readonly scoreMargin: number | (() => number);
   private readonly sizeOf: (key: string, results: readonly MemoryResult[]) => number;
   /** The clock lru-cache checks TTLs against; read when a computation starts, as the entry's TTL start. */
   private readonly clock: () => number;
@@ -209,7 +210,7 @@ export class SearchCache implements SearchResultCache {
       throw new OptionError('inspector', "an inspector (vectors and records) with invalidation 'targeted'", undefined);
     }
     this.scoreMargin = options.scoreMargin ?? 1e-9;
-    if (!(this.scoreMargin >= 0)) throw new OptionError('scoreMargin', 'a number >= 0', options.scoreMargin);
+    if (typeof this.scoreMargin !== 'function' && !(this.scoreMargin >= 0)) throw new OptionError('scoreMargin', 'a number >= 0', options.scoreMargin);
     this.normalization = { caseFold: options.normalization?.caseFold ?? false };
     this.defaultTopK = options.defaultTopK ?? DEFAULT_TOP_K;
     if (!isPositiveInteger(this.defaultTopK)) throw new OptionError('defaultTopK', 'a positive integer', options.defaultTopK);
@@ -433,10 +434,11 @@ export class SearchCache implements SearchResultCache {
       }
     }
     const score = inspector.score ?? cosine;
+    const margin = typeof this.scoreMargin === 'function' ? this.scoreMargin() : this.scoreMargin;
     const doomed: string[] = [];
     for (const [key, entry] of this.lru.entries()) {
       if (!this.servable(entry)) continue;
-      if (affects(event.kind, event.id, vector, record, entry, score, this.scoreMargin)) doomed.push(key);
+      if (affects(event.kind, event.id, vector, record, entry, score, margin)) doomed.push(key);
     }
     for (const key of doomed) this.lru.delete(key);
     this.counts.invalidations += doomed.length;
