@@ -16,6 +16,7 @@ import type { SearchHit, VectorIndex } from '../memory/types.ts';
 import { isFactoryVariant } from '../harness/factory-variant.ts';
 import { isPromise, settle } from '../util/maybe-promise.ts';
 import { partStatsTable } from './part-stats.ts';
+import { cosine as referenceCosine } from '../memory/reference.mjs';
 import { referenceFloat32, referenceOf } from './reference.ts';
 import { createRng } from '../util/rng.ts';
 import { loadVectorSets, type VectorMatrix } from '../datasets/vector-files.ts';
@@ -662,17 +663,7 @@ function sweep(
  */
 function embeddingStats(vectors: Float32Array[], ids: string[], queries: Float32Array[], exact: string[][], seed: number): DetailTable {
   const rng = createRng(seed).fork('embedding-stats');
-  const cos = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-    let dot = 0;
-    let na = 0;
-    let nb = 0;
-    for (let i = 0; i < a.length; i++) {
-      dot += a[i] * b[i];
-      na += a[i] * a[i];
-      nb += b[i] * b[i];
-    }
-    return dot / Math.sqrt(na * nb);
-  };
+  const cos = referenceCosine;
   const pairs: number[] = [];
   for (let p = 0; p < 5000; p++) {
     const a = rng.int(0, vectors.length - 1);
