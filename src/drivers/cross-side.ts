@@ -15,7 +15,6 @@
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import type { DetailTable, MetricSpec, MetricValues } from '../harness/types.ts';
 import type { Embedder, EmbedderStats, Embedding } from '../memory/types.ts';
-import { cosine as referenceCosine } from '../memory/reference.mjs';
 import { referenceArray } from './reference.ts';
 
 /** Cosine tolerance of the cross-side check: vectors match when cosine >= 1 - 1e-3. */
@@ -57,9 +56,21 @@ export async function endpointVectors(
   return out;
 }
 
-/** The reference cosine (0 for a zero vector), NaN for vectors of different widths: either is a mismatch. */
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  return a.length === b.length ? referenceCosine(a, b) : Number.NaN;
+/**
+ * Cosine with one square root (not the reference's two norms), so identical vectors give exactly 1 in the reported
+ * min_cosine; NaN for a zero vector or another width.
+ */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Number.NaN;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let d = 0; d < a.length; d++) {
+    dot += a[d] * b[d];
+    na += a[d] * a[d];
+    nb += b[d] * b[d];
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : Number.NaN;
 }
 
 function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
@@ -154,7 +165,7 @@ export class CrossSideVectors {
       result.compared++;
       let ok = true;
       for (const vector of isList(value) ? value : [value]) {
-        const c = cosine(vector, expected); // 0 for a zero vector, NaN for another width: a mismatch either way
+        const c = cosine(vector, expected); // NaN for a zero vector or another width: a mismatch
         if (!Number.isNaN(c) && (Number.isNaN(result.minCosine) || c < result.minCosine)) result.minCosine = c;
         if (!(c >= 1 - CROSS_SIDE_COSINE_TOLERANCE)) ok = false;
       }
