@@ -94,6 +94,8 @@ export function renderSummary(rows: readonly Row[], vectors: ReadonlyMap<string,
     `commit ${(run.get('git_commit') ?? '?').slice(0, 7)}${run.get('git_dirty') === 'true' ? ' (uncommitted changes)' : ''}`,
     `Node ${run.get('node') ?? '?'}`,
     `${run.get('cpu_count') ?? '?'} x ${run.get('cpu_model') ?? '?'}`,
+    // References written before the row existed were all mock model version 1.
+    `mock model v${run.get('mock_model_version') || '1'}`,
   ];
   const lines = [
     `_${facts.join(', ')}._`,

@@ -39,6 +39,7 @@ export function environmentRows(env: EnvironmentInfo): Cell[][] {
     ['os', env.os],
     ['available_parallelism', env.availableParallelism],
     ['repetitions', env.repetitions],
+    ['mock_model_version', env.mockModelVersion],
     ...Object.entries(env.packages).map(([name, version]): [string, Cell] => [`version:${name}`, version]),
   ];
   return entries.map(([key, value]) => ['_run', key, '', value, '', '', '', '']);
