@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.ts';
+import type { SearchFilter } from '../../src/memory/types.ts';
 import { CompressedIndex, type CompressedIndexOptions } from '../../src/parts/vector-index/compressed-index.ts';
 import { deserializeCompressedIndex, serializeCompressedIndex } from '../../src/parts/vector-index/persistence.ts';
 import { syntheticEmbeddings } from '../support/synthetic-vectors.ts';
@@ -45,6 +47,58 @@ describe('CompressedIndex files', () => {
     });
   }
 
+  it('keeps every entry\'s namespace and metadata: filtered searches answer the same after loading', async () => {
+    const index = new CompressedIndex({ components: 6, precision: 'int8', rerank: { oversample: 3, precision: 'int8' } });
+    index.fit(vectors);
+    vectors.slice(0, 90).forEach((v, i) =>
+      index.add(`id-${i}`, v, i % 5 === 4 ? undefined : { namespace: `user-${i % 3}`, metadata: { kind: i % 2 === 0 ? 'fact' : 'event', n: i % 4, pinned: i % 7 === 0 } }),
+    );
+    index.remove('id-8');
+    const file = join(folder, 'attributes.idx');
+    await index.save(file);
+    const loaded = await CompressedIndex.load(file);
+    const filters: SearchFilter[] = [
+      { namespace: 'user-1' },
+      { namespace: 'user-2', metadata: { kind: 'fact' } },
+      { metadata: { n: 3 } },
+      { metadata: { pinned: true } },
+      { namespace: 'nobody' },
+    ];
+    for (const filter of filters) {
+      for (const query of queries) {
+        const expected = index.search(query, 5, filter);
+        expect(loaded.search(query, 5, filter)).toEqual(expected);
+      }
+    }
+    // The filters really select: user-1's hits are only user-1's ids, and an unknown namespace finds nothing.
+    expect(loaded.search(queries[0], 50, { namespace: 'user-1' }).every((hit) => Number(hit.id.slice(3)) % 3 === 1 && Number(hit.id.slice(3)) % 5 !== 4)).toBe(true);
+    expect(loaded.search(queries[0], 5, { namespace: 'nobody' })).toEqual([]);
+  });
+
+  /** The file with its header's attributes blanked to spaces (same length, so every offset holds) and `version`. */
+  function withoutAttributes(bytes: Uint8Array, version: number): Uint8Array {
+    const out = bytes.slice();
+    const view = new DataView(out.buffer);
+    const headerLength = view.getUint32(12, true);
+    const header = new TextDecoder().decode(out.subarray(16, 16 + headerLength));
+    const match = /,"attributes":\[[^\]]*\]/.exec(header);
+    expect(match).not.toBeNull();
+    const blanked = header.slice(0, match!.index) + ' '.repeat(match![0].length) + header.slice(match!.index + match![0].length);
+    out.set(new TextEncoder().encode(blanked), 16);
+    view.setUint32(8, version, true);
+    out.set(createHash('sha256').update(out.subarray(0, out.length - 32)).digest(), out.length - 32);
+    return out;
+  }
+
+  it('reads a version 2 file (no attributes) as entries without attributes, and refuses a version 3 file without them', () => {
+    const index = build({ precision: 'int8' });
+    const v2 = deserializeCompressedIndex(withoutAttributes(serializeCompressedIndex(index), 2), 'old.idx');
+    for (const query of queries) expect(v2.search(query, 7)).toEqual(index.search(query, 7));
+    expect(() => deserializeCompressedIndex(withoutAttributes(serializeCompressedIndex(index), 3), 'bad.idx')).toThrow(
+      /bad.idx, field 'header.attributes': version 3 files carry every id's attributes; none found/,
+    );
+  });
+
   it('round-trips an empty fitted index', () => {
     const index = new CompressedIndex({ components: 3 });
     index.fit(vectors);
@@ -77,11 +131,11 @@ describe('CompressedIndex files', () => {
         /not a memopt index file: expected magic "MEMOPTIX"/,
       );
       const future = bytes.slice();
-      new DataView(future.buffer).setUint32(8, 3, true);
-      expect(load(future)).toThrow(/memories.idx, field 'version': format version 3; this memopt reads version 2$/);
+      new DataView(future.buffer).setUint32(8, 4, true);
+      expect(load(future)).toThrow(/memories.idx, field 'version': format version 4; this memopt reads version 3$/);
       const old = bytes.slice();
       new DataView(old.buffer).setUint32(8, 1, true);
-      expect(load(old)).toThrow(/field 'version': format version 1; this memopt reads version 2: version 1 files have no mean terms .*rebuild the index/);
+      expect(load(old)).toThrow(/field 'version': format version 1; this memopt reads version 3: version 1 files have no mean terms .*rebuild the index/);
     });
 
     it('a missing file', async () => {

@@ -500,6 +500,8 @@ export class CompressedIndex implements VectorIndex {
   snapshot(): {
     state: CompressedState;
     ids: readonly string[];
+    /** Per id, in order: its namespace and metadata (undefined: none). */
+    attributes: ReadonlyArray<EntryAttributes | undefined>;
     codes: Float32Array | Int8Array;
     full: Float32Array | Int8Array | undefined;
     meanTerms: Float32Array | undefined;
@@ -509,6 +511,7 @@ export class CompressedIndex implements VectorIndex {
     return {
       state,
       ids: this.directory.ids,
+      attributes: this.directory.ids.map((id) => this.directory.attributesOf(id)),
       codes: this.codeRows!.view.subarray(0, n * this.options.components),
       full: this.full?.subarray(0, n * state.model.dims),
       meanTerms: this.meanTerms?.subarray(0, n),
@@ -524,6 +527,7 @@ export class CompressedIndex implements VectorIndex {
     options: CompressedIndexOptions,
     state: CompressedState,
     ids: readonly string[],
+    attributes: ReadonlyArray<EntryAttributes | undefined> | undefined,
     codes: Float32Array | Int8Array,
     full: Float32Array | Int8Array | undefined,
     meanTerms: Float32Array | undefined,
@@ -533,7 +537,7 @@ export class CompressedIndex implements VectorIndex {
     index.codeRows!.view.set(codes);
     if (full) index.full!.set(full as never);
     if (meanTerms) index.meanTerms!.set(meanTerms);
-    for (const id of ids) index.directory.rowFor(id);
+    ids.forEach((id, row) => index.directory.rowFor(id, attributes?.[row]));
     return index;
   }
 

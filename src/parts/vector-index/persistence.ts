@@ -7,7 +7,8 @@
  *     offset 0    8 bytes   magic "MEMOPTIX"
  *     offset 8    uint32    format version (INDEX_FILE_VERSION)
  *     offset 12   uint32    H, byte length of the header
- *     offset 16   H bytes   header, UTF-8 JSON: kind, totalBytes, widths, options, ids, and the section list
+ *     offset 16   H bytes   header, UTF-8 JSON: kind, totalBytes, widths, options, ids, each id's attributes
+ *                           (namespace and metadata, or null; since version 3), and the section list
  *     ...                   sections in header order, each starting at a multiple of 8 (zero padding between)
  *     last 32 bytes         SHA-256 of every byte before it
  *
@@ -27,8 +28,10 @@ import { PCA_METHODS, type PcaModel } from './pca.ts';
 import { ScalarQuantizer } from './quantize.ts';
 
 /** Version of the file layout this build writes and reads. Bump it on any change to the layout or header. */
-export const INDEX_FILE_VERSION = 2;
-/** What each older version lacks, for the message that refuses it. */
+export const INDEX_FILE_VERSION = 3;
+/** Older versions this build still reads: version 2 lacks only the entries' attributes (they load with none). */
+const READABLE_OLDER_VERSIONS = new Set([2]);
+/** What each older, unreadable version lacks, for the message that refuses it. */
 const OLDER_VERSIONS: Record<number, string> = {
   1: 'version 1 files have no mean terms (one float per vector, added in version 2); rebuild the index from its vectors and save it again',
 };
@@ -63,6 +66,18 @@ const headerSchema = z.strictObject({
     seed: z.number().int(),
   }),
   ids: z.array(z.string()),
+  /** Per id, in order: its namespace and metadata, or null (absent in version 2 files). */
+  attributes: z
+    .array(
+      z.union([
+        z.null(),
+        z.strictObject({
+          namespace: z.string().optional(),
+          metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+        }),
+      ]),
+    )
+    .optional(),
   sections: z.array(sectionSchema),
 });
 type Header = z.infer<typeof headerSchema>;
@@ -76,7 +91,7 @@ interface Section {
 /** The index as file bytes. */
 export function serializeCompressedIndex(index: CompressedIndex): Uint8Array {
   assertLittleEndian();
-  const { state, ids, codes, full, meanTerms } = index.snapshot();
+  const { state, ids, attributes, codes, full, meanTerms } = index.snapshot();
   const { model, quantizer, rerankQuantizer } = state;
   const sections: Section[] = [
     { name: 'mean', type: 'f64', data: model.mean },
@@ -114,6 +129,7 @@ export function serializeCompressedIndex(index: CompressedIndex): Uint8Array {
       seed: options.seed,
     },
     ids: [...ids],
+    attributes: attributes.map((a) => a ?? null),
     sections: sections.map((s) => ({ name: s.name, type: s.type, length: s.data.length })),
   };
   // totalBytes depends on the header's own length: grow the field until the sizes agree (two rounds at most).
@@ -153,7 +169,7 @@ export function deserializeCompressedIndex(bytes: Uint8Array, file = '<buffer>')
   if (magic !== MAGIC) fail(`not a memopt index file: expected magic "${MAGIC}", found ${JSON.stringify(magic)}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== INDEX_FILE_VERSION) {
+  if (version !== INDEX_FILE_VERSION && !READABLE_OLDER_VERSIONS.has(version)) {
     const why = OLDER_VERSIONS[version] ? `: ${OLDER_VERSIONS[version]}` : '';
     fail(`format version ${version}; this memopt reads version ${INDEX_FILE_VERSION}${why}`, 'version');
   }
@@ -191,6 +207,10 @@ export function deserializeCompressedIndex(bytes: Uint8Array, file = '<buffer>')
   if (components > dims) fail(`${components} components for ${dims}-dimensional vectors`, 'header.components');
   if (header.ids.length !== count) fail(`expected ${count} ids, found ${header.ids.length}`, 'header.ids');
   if (new Set(header.ids).size !== count) fail('ids are not unique', 'header.ids');
+  if (version >= 3 && header.attributes === undefined) fail(`version ${version} files carry every id's attributes; none found`, 'header.attributes');
+  if (header.attributes !== undefined && header.attributes.length !== count) {
+    fail(`expected attributes for ${count} ids, found ${header.attributes.length}`, 'header.attributes');
+  }
 
   const expected: Array<{ name: string; type: SectionType; length: number }> = [
     { name: 'mean', type: 'f64', length: dims },
@@ -259,6 +279,7 @@ export function deserializeCompressedIndex(bytes: Uint8Array, file = '<buffer>')
     },
     state,
     header.ids,
+    header.attributes?.map((a) => a ?? undefined),
     arrays.get('codes') as Float32Array | Int8Array,
     arrays.get('residual') as Float32Array | Int8Array | undefined,
     arrays.get('meanTerm') as Float32Array | undefined,
