@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, InputError } from '../../src/errors.ts';
-import { checkOnnxFolder, loadOnnxFolderModel, openTextEmbeddingModel, TRANSFORMERS_PACKAGE } from '../../src/endpoint/models/index.ts';
+import { checkOnnxFolder, loadOnnxFolderModel, openTextEmbeddingModel, TRANSFORMERS_MODULE_ENV, TRANSFORMERS_PACKAGE } from '../../src/endpoint/models/index.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -62,6 +62,29 @@ describe('onnx:<folder>', () => {
     const folder = await folderWith('complete', ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']);
     const error = await inputError(loadOnnxFolderModel(folder));
     expect(error.message).toMatch(`${TRANSFORMERS_PACKAGE} is not installed (it is not a memopt dependency): install it with ONNXRUNTIME_NODE_INSTALL=skip npm install ${TRANSFORMERS_PACKAGE}`);
+  });
+
+  it(`says which module it could not import in place of ${TRANSFORMERS_PACKAGE}, from the option or ${TRANSFORMERS_MODULE_ENV}`, async () => {
+    const folder = await folderWith('elsewhere', ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']);
+    const absent = join(dir, 'no-such-peer', 'index.mjs');
+    const fromOption = await inputError(openTextEmbeddingModel(`onnx:${folder}`, { transformersModule: absent }));
+    expect(fromOption.message).toMatch(`cannot import ${absent} (named by ${TRANSFORMERS_MODULE_ENV} or transformersModule) in place of ${TRANSFORMERS_PACKAGE}: `);
+    const saved = process.env[TRANSFORMERS_MODULE_ENV];
+    process.env[TRANSFORMERS_MODULE_ENV] = absent;
+    try {
+      expect((await inputError(loadOnnxFolderModel(folder))).message).toMatch(`cannot import ${absent} (named by ${TRANSFORMERS_MODULE_ENV}`);
+    } finally {
+      if (saved === undefined) delete process.env[TRANSFORMERS_MODULE_ENV];
+      else process.env[TRANSFORMERS_MODULE_ENV] = saved;
+    }
+  });
+
+  it(`refuses a module that does not export ${TRANSFORMERS_PACKAGE}'s pipeline and env`, async () => {
+    const folder = await folderWith('wrong-module', ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']);
+    const module = join(dir, 'not-transformers.mjs');
+    await writeFile(module, 'export const env = {};\n');
+    const error = await inputError(loadOnnxFolderModel(folder, { transformersModule: module }));
+    expect(error.message).toBe(`field '--model onnx:${folder}': ${module} (named by ${TRANSFORMERS_MODULE_ENV} or transformersModule) does not export ${TRANSFORMERS_PACKAGE}'s pipeline and env`);
   });
 
   it('refuses an unknown model name', async () => {
