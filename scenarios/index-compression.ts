@@ -11,7 +11,8 @@ import { defineScenario, indexCompressionDriver } from 'memopt';
  * The optimized side's first repetition also sweeps the PCA width (64..512) and writes the recall-vs-memory curve
  * (details: width_sweep), with the peers beside it on the same vectors (details: pareto_peers): binary sign codes
  * with an int8-rescored shortlist, Matryoshka truncation (the mock imitates a model trained for it, and its
- * axis-aligned spectrum flatters truncation: real vectors are in index-compression-real) and usearch HNSW.
+ * spectrum, decaying along the coordinates block by block, flatters truncation: real vectors are in
+ * index-compression-real) and usearch HNSW.
  */
 export default defineScenario({
   name: 'index-compression',

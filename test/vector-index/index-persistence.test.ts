@@ -92,11 +92,24 @@ describe('CompressedIndex files', () => {
 
   it('reads a version 2 file (no attributes) as entries without attributes, and refuses a version 3 file without them', () => {
     const index = build({ precision: 'int8' });
+    index.add('id-90', vectors[90], { namespace: 'user-1' });
     const v2 = deserializeCompressedIndex(withoutAttributes(serializeCompressedIndex(index), 2), 'old.idx');
     for (const query of queries) expect(v2.search(query, 7)).toEqual(index.search(query, 7));
+    expect(index.search(queries[0], 3, { namespace: 'user-1' }).map((hit) => hit.id)).toEqual(['id-90']);
+    expect(v2.search(queries[0], 3, { namespace: 'user-1' })).toEqual([]); // no attributes in a version 2 file
+    const withAttributes = serializeCompressedIndex(index);
+    new DataView(withAttributes.buffer).setUint32(8, 2, true);
+    withAttributes.set(createHash('sha256').update(withAttributes.subarray(0, withAttributes.length - 32)).digest(), withAttributes.length - 32);
+    expect(() => deserializeCompressedIndex(withAttributes, 'odd.idx')).toThrow(/odd.idx, field 'header.attributes': version 2 files carry no attributes; found some/);
     expect(() => deserializeCompressedIndex(withoutAttributes(serializeCompressedIndex(index), 3), 'bad.idx')).toThrow(
       /bad.idx, field 'header.attributes': version 3 files carry every id's attributes; none found/,
     );
+  });
+
+  it('refuses to save a metadata number JSON cannot hold, naming the entry, instead of writing an unreadable file', () => {
+    const index = build({});
+    index.add('odd', vectors[95], { metadata: { score: Number.NaN } });
+    expect(() => serializeCompressedIndex(index)).toThrow(/metadata.score of entry "odd"/);
   });
 
   it('round-trips an empty fitted index', () => {
@@ -132,10 +145,10 @@ describe('CompressedIndex files', () => {
       );
       const future = bytes.slice();
       new DataView(future.buffer).setUint32(8, 4, true);
-      expect(load(future)).toThrow(/memories.idx, field 'version': format version 4; this memopt reads version 3$/);
+      expect(load(future)).toThrow(/memories.idx, field 'version': format version 4; this memopt reads versions 2 and 3$/);
       const old = bytes.slice();
       new DataView(old.buffer).setUint32(8, 1, true);
-      expect(load(old)).toThrow(/field 'version': format version 1; this memopt reads version 3: version 1 files have no mean terms .*rebuild the index/);
+      expect(load(old)).toThrow(/field 'version': format version 1; this memopt reads versions 2 and 3: version 1 files have no mean terms .*rebuild the index/);
     });
 
     it('a missing file', async () => {

@@ -14,8 +14,9 @@ export interface MatryoshkaIndexOptions extends FlatIndexOptions {
  * learning puts the most information in the leading coordinates). Other models' coordinates carry no such order,
  * and truncating them loses far more.
  *
- * Measured on the mock, it is flattered: the mock's spectrum is aligned with the coordinate axes and decays along
- * them, so its leading coordinates are exactly its largest-variance directions, the best case for truncation.
+ * Measured on the mock, it is flattered: the mock's spectrum decays along the coordinates (block-wise since mock model
+ * version 2: prefix blocks of 64, 64, 128, 256, 512...), so its leading coordinates carry its largest-variance
+ * directions, the best case for truncation.
  */
 export class MatryoshkaIndex implements VectorIndex {
   /** FlatIndex's: a filtered search scans only the matching rows. */

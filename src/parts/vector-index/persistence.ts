@@ -21,7 +21,8 @@ import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { InputError } from '../../errors.ts';
+import { InputError, OptionError } from '../../errors.ts';
+import type { EntryAttributes } from '../../memory/types.ts';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { CompressedIndex, type CompressedState } from './compressed-index.ts';
 import { PCA_METHODS, type PcaModel } from './pca.ts';
@@ -129,7 +130,7 @@ export function serializeCompressedIndex(index: CompressedIndex): Uint8Array {
       seed: options.seed,
     },
     ids: [...ids],
-    attributes: attributes.map((a) => a ?? null),
+    attributes: attributes.map((a, row) => checkedAttributes(a, ids[row])),
     sections: sections.map((s) => ({ name: s.name, type: s.type, length: s.data.length })),
   };
   // totalBytes depends on the header's own length: grow the field until the sizes agree (two rounds at most).
@@ -157,6 +158,20 @@ export function serializeCompressedIndex(index: CompressedIndex): Uint8Array {
   return bytes;
 }
 
+/**
+ * An entry's attributes as the header stores them (null: none). JSON cannot hold NaN or ±Infinity (they would be
+ * written as null and refused on load), so such a metadata value fails the save, naming the entry, rather than
+ * leaving a file that cannot be read back.
+ */
+function checkedAttributes(attributes: EntryAttributes | undefined, id: string): EntryAttributes | null {
+  for (const [key, value] of Object.entries(attributes?.metadata ?? {})) {
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      throw new OptionError(`metadata.${key} of entry ${JSON.stringify(id)}`, 'a finite number, a string or a boolean (index files are JSON)', value);
+    }
+  }
+  return attributes ?? null;
+}
+
 /** Rebuilds an index from file bytes; `file` names the source in errors. */
 export function deserializeCompressedIndex(bytes: Uint8Array, file = '<buffer>'): CompressedIndex {
   assertLittleEndian();
@@ -171,7 +186,7 @@ export function deserializeCompressedIndex(bytes: Uint8Array, file = '<buffer>')
   const version = view.getUint32(8, true);
   if (version !== INDEX_FILE_VERSION && !READABLE_OLDER_VERSIONS.has(version)) {
     const why = OLDER_VERSIONS[version] ? `: ${OLDER_VERSIONS[version]}` : '';
-    fail(`format version ${version}; this memopt reads version ${INDEX_FILE_VERSION}${why}`, 'version');
+    fail(`format version ${version}; this memopt reads versions ${[...READABLE_OLDER_VERSIONS, INDEX_FILE_VERSION].join(' and ')}${why}`, 'version');
   }
   const headerLength = view.getUint32(12, true);
 
@@ -207,6 +222,7 @@ export function deserializeCompressedIndex(bytes: Uint8Array, file = '<buffer>')
   if (components > dims) fail(`${components} components for ${dims}-dimensional vectors`, 'header.components');
   if (header.ids.length !== count) fail(`expected ${count} ids, found ${header.ids.length}`, 'header.ids');
   if (new Set(header.ids).size !== count) fail('ids are not unique', 'header.ids');
+  if (version < 3 && header.attributes !== undefined) fail(`version ${version} files carry no attributes; found some`, 'header.attributes');
   if (version >= 3 && header.attributes === undefined) fail(`version ${version} files carry every id's attributes; none found`, 'header.attributes');
   if (header.attributes !== undefined && header.attributes.length !== count) {
     fail(`expected attributes for ${count} ids, found ${header.attributes.length}`, 'header.attributes');
