@@ -61,8 +61,10 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   const endpointsFor = options.endpoints ?? mockEndpoints;
   const endpoints = endpointsFor(mockInput as MockApiConfigInput);
   // A user's endpoint has one time scale: no compressed-time pairs against it (see CompressedTimeSpec).
-  const compressedTime = definition.compressedTime && endpoints.describe().kind !== 'url' ? definition.compressedTime : null;
-  const compressedPairs = compressedTime ? (compressedTime.pairs ?? 1) : 0;
+  const compressedSpec = definition.compressedTime && endpoints.describe().kind !== 'url' ? definition.compressedTime : null;
+  const wantedPairs = compressedSpec ? (options.quick ? (compressedSpec.quickPairs ?? compressedSpec.pairs ?? 1) : (compressedSpec.pairs ?? 1)) : 0;
+  const compressedTime = wantedPairs > 0 ? compressedSpec : null;
+  const compressedPairs = compressedTime ? wantedPairs : 0;
   const steps = 1 + 2 * scenario.repetitions + 2 * compressedPairs + (sweep ? sweep.values.length * sweep.repetitions : 0);
   let stepIndex = 0;
   /** Runs one step between 'step-start' and 'step-end' events. */

@@ -104,7 +104,11 @@ const definitionSchema = z
     compare: z.record(z.string(), comparePolicySchema).optional(),
     sweep: sweepSchema.optional(),
     compressedTime: z
-      .object({ timeScale: z.number().gt(0).lt(1), pairs: z.number().int().min(1).max(10).optional() })
+      .object({
+        timeScale: z.number().gt(0).lt(1),
+        pairs: z.number().int().min(1).max(10).optional(),
+        quickPairs: z.number().int().min(0).max(10).optional(),
+      })
       .strict()
       .optional(),
   })

@@ -396,6 +396,11 @@ export interface CompressedTimeSpec {
   timeScale: number;
   /** Interleaved pairs at that scale. Default 1. */
   pairs?: number;
+  /**
+   * Pairs in a --quick run; default `pairs`. 0 runs none there (the advisory `<metric>_compressed` metrics are then
+   * absent from quick runs), for a quick gate's time budget.
+   */
+  quickPairs?: number;
 }
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> | T[K] : T[K] };

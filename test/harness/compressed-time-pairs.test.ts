@@ -96,6 +96,22 @@ describe('compressed-time pairs: timing targets gate at the scenario scale, the 
     expect(sweep.rows.map((row) => row[sweep.columns.indexOf('time_scale')])).toEqual([0, 0]);
   });
 
+  it('quickPairs sets the pairs of a --quick run: 0 runs none there (no _compressed metrics), full runs keep `pairs`', async () => {
+    const spec = { timeScale: 0.1, pairs: 2, quickPairs: 0 };
+    seen.length = 0;
+    const quick = await runScenario(validateScenario('scaled.ts', definition({ compressedTime: spec }), { quick: true }), { quick: true });
+    expect(quick.metrics.some((m) => m.name.endsWith('_compressed'))).toBe(false);
+    expect(quick.manifest?.compressedTime).toBeNull();
+    expect(seen.map((r) => r.scale)).toEqual([1, 1, 1, 1]);
+    seen.length = 0;
+    const full = await runScenario(validateScenario('scaled.ts', definition({ compressedTime: spec }), { quick: false }), { quick: false });
+    expect(full.metrics.find((m) => m.name === 'wall_time_ms_compressed')!.baselineSamples).toHaveLength(2);
+    expect(seen.filter((r) => r.compressed === 0.1).map((r) => r.scale)).toEqual([0.1, 0.1, 0.1, 0.1]);
+    seen.length = 0;
+    const one = await runScenario(validateScenario('scaled.ts', definition({ compressedTime: { timeScale: 0.1, pairs: 3, quickPairs: 1 } }), { quick: true }), { quick: true });
+    expect(one.metrics.find((m) => m.name === 'wall_time_ms_compressed')!.baselineSamples).toHaveLength(1);
+  });
+
   it('runs no compressed pair against a user endpoint (kind url): it has one time scale', async () => {
     const result = await runScenario(validateScenario('scaled.ts', definition(), { quick: true }), {
       quick: true,
