@@ -15,7 +15,7 @@
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import type { DetailTable, MetricSpec, MetricValues } from '../harness/types.ts';
 import type { Embedder, EmbedderStats, Embedding } from '../memory/types.ts';
-import { referenceArray } from './reference.ts';
+import { cosine, referenceArray } from './reference.ts';
 
 /** Cosine tolerance of the cross-side check: vectors match when cosine >= 1 - 1e-3. */
 export const CROSS_SIDE_COSINE_TOLERANCE = 1e-3;
@@ -56,22 +56,6 @@ export async function endpointVectors(
   return out;
 }
 
-/**
- * Cosine with one square root (not the reference's two norms), so identical vectors give exactly 1 in the reported
- * min_cosine; NaN for a zero vector or another width.
- */
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Number.NaN;
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let d = 0; d < a.length; d++) {
-    dot += a[d] * b[d];
-    na += a[d] * a[d];
-    nb += b[d] * b[d];
-  }
-  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : Number.NaN;
-}
 
 function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;

@@ -24,6 +24,23 @@ export async function referenceArray(reference: ReferenceVectors, text: string, 
   return Array.from(isPromise(answer) ? await answer : answer);
 }
 
+/**
+ * Cosine with one square root (not the reference's two norms), so identical vectors give exactly 1 in the reported
+ * min_cosine; NaN for a zero vector or another width.
+ */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Number.NaN;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let d = 0; d < a.length; d++) {
+    dot += a[d] * b[d];
+    na += a[d] * a[d];
+    nb += b[d] * b[d];
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : Number.NaN;
+}
+
 /** Whether `stored` is the reference vector `expected`: bit for bit, or within the reference's cosine tolerance. */
 export function matchesReference(stored: ArrayLike<number>, expected: ArrayLike<number>, cosineTolerance = 0): boolean {
   if (stored.length !== expected.length) return false;
@@ -31,13 +48,5 @@ export function matchesReference(stored: ArrayLike<number>, expected: ArrayLike<
     for (let d = 0; d < stored.length; d++) if (stored[d] !== expected[d]) return false;
     return true;
   }
-  let dot = 0;
-  let a = 0;
-  let b = 0;
-  for (let d = 0; d < stored.length; d++) {
-    dot += stored[d] * expected[d];
-    a += stored[d] * stored[d];
-    b += expected[d] * expected[d];
-  }
-  return a > 0 && b > 0 && dot / Math.sqrt(a * b) >= 1 - cosineTolerance;
+  return cosine(stored, expected) >= 1 - cosineTolerance; // NaN (a zero vector) never matches
 }

@@ -5,21 +5,11 @@ import { countUseLiteTokens, ShippedVectors } from '../../src/endpoint/models/in
 import { resolveServerConfig } from '../../src/endpoint/server/config.ts';
 import { listenEmbeddingsServer, type ListeningServer } from '../../src/endpoint/server/listen.ts';
 import { startEmbeddingsServer, type ServerEndpoint } from '../../src/endpoint/server/start.ts';
+import { cosine } from '../../src/memory/reference.mjs';
 
 // `memopt serve --model use-lite` on 127.0.0.1, started by the library call, spoken to by the openai SDK. The model
 // loads once per process (seconds on a loaded machine), so every test here shares one server and one load.
 
-const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
-};
 
 /** A text no dataset holds (so the model itself must run on it). */
 const NOVEL = 'A quokka photographed the aurora over the salt flats at dawn.';

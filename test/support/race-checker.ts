@@ -78,8 +78,8 @@ export function stressVector(text: string, dims: number): number[] {
   return Array.from({ length: dims }, (_, i) => Math.fround(rng.normal() / Math.sqrt(i + 1)));
 }
 
-/** Embeddings that resolve when the stress driver says, in the order it draws. */
-class ScheduledEmbedder implements Embedder {
+/** Embeddings that resolve when the caller says (release(i)), in the order it draws: each text's vector is stressVector's. */
+export class ScheduledEmbedder implements Embedder {
   readonly model = 'stress';
   readonly pending: Array<{ text: string; resolve: (v: Embedding) => void }> = [];
   private calls = 0;
