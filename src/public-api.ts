@@ -17,8 +17,36 @@ export {
   type FilteredSearchStats,
 } from './memory/memory-system.ts';
 
-// Parts: each optimization beside its baseline, and a factory from plain params (createIndex, createEmbedder,
-// createSearchCache).
+// Parts: each optimization beside its baseline, and the registry that builds any of them from plain params.
+export {
+  indexParamsSchema,
+  embedderParamsSchema,
+  cacheParamsSchema,
+  processorParamsSchema,
+  createIndex,
+  createEmbedder,
+  createCache,
+  createProcessor,
+  buildKeyOf,
+  searchSettingsOf,
+  isExactIndex,
+  REGISTERED_KINDS,
+  INDEX_KINDS,
+  type IndexParams,
+  type IndexParamsInput,
+  type IndexKind,
+  type IndexEnvironment,
+  type EmbedderParams,
+  type EmbedderKind,
+  type EmbedderEnvironment,
+  type CacheParams,
+  type CacheKind,
+  type CacheEnvironment,
+  type BuiltCache,
+  type ProcessorParams,
+  type Processor,
+} from './parts/registry.ts';
+export { pgvectorParams, type PgvectorParams } from './parts/vector-store/params.ts';
 export * from './parts/vector-index/index.ts';
 export * from './parts/vector-store/index.ts';
 export * from './parts/embeddings/index.ts';

@@ -4,7 +4,7 @@
  *
  * The scenarios that call the API run: ingest, search-trace and parallel-api. Such an endpoint has no reference
  * model: vectors a driver needs outside its measured section are asked of it once in prepare, and correctness is
- * checked across sides (src/drivers/cross-side.ts). Index scenarios take vectors, not an API: they are refused
+ * checked across sides (src/measure/vector-checks.ts). Index scenarios take vectors, not an API: they are refused
  * (exit 2), as is a factory variant (a user's part can send anything) against a non-loopback endpoint.
  *
  * The bound of each scenario: the requests of every run (2 x repetitions, plus the sweep), each sent as often as
@@ -20,7 +20,7 @@
  */
 import { loadDataset, generateCorpus, generateQueries } from '../datasets/index.ts';
 import { readTrace } from '../datasets/traces.ts';
-import { PREPARE_INPUTS_PER_REQUEST, PREPARE_MAX_RETRIES } from '../drivers/cross-side.ts';
+import { PREPARE_INPUTS_PER_REQUEST, PREPARE_MAX_RETRIES } from '../measure/vector-checks.ts';
 import type { IngestWorkload } from '../drivers/ingest.ts';
 import type { ParallelApiWorkload } from '../drivers/parallel-api.ts';
 import type { SearchTraceWorkload } from '../drivers/search-trace.ts';

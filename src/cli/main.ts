@@ -462,7 +462,7 @@ async function runScenarios(
   try {
     for (const scenario of scenarios) {
       const outcome = await Promise.race([
-        runScenario(scenario, { quick: args.quick, sweep: args.sweep, endpoints, onEvent: (event) => progress.handle(event) }).then((result) => ({ result })),
+        runScenario(scenario, { quick: args.quick, sweep: args.sweep, endpoints, postgres: args.postgres, onEvent: (event) => progress.handle(event) }).then((result) => ({ result })),
         signals.received,
       ]);
       if (!('result' in outcome)) {

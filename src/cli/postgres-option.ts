@@ -7,7 +7,7 @@
  * anything runs: reachable, login accepted, pgvector installed (exit 2 otherwise).
  */
 import { UsageError } from '../errors.ts';
-import { checkRunPostgres, setRunPostgres, type RunPostgres } from '../parts/vector-store/database.ts';
+import { checkRunPostgres, type RunPostgres } from '../parts/vector-store/database.ts';
 
 /** The yargs declarations of both options (passed to `.options()`). */
 export const POSTGRES_RUN_OPTIONS = {
@@ -43,14 +43,10 @@ export function runPostgresFrom(args: { 'pg-env'?: string; 'pg-url'?: string }):
 
 /**
  * Before a run: checks the run's Postgres (exit 2 when the variable is unset, the server unreachable or the login
- * refused, or pgvector missing) and makes it the database of pgvector indexes without their own; with none,
- * clears any left from an earlier run in this process.
+ * refused, or pgvector missing). The run then hands it to each scenario (PrepareContext.postgres).
  */
 export async function useRunPostgres(postgres: RunPostgres | undefined): Promise<void> {
-  setRunPostgres(undefined);
-  if (postgres === undefined) return;
-  await checkRunPostgres(postgres);
-  setRunPostgres(postgres);
+  if (postgres !== undefined) await checkRunPostgres(postgres);
 }
 
 /** argv with the value of --pg-url replaced (for run.json). */

@@ -1,5 +1,5 @@
 /**
- * The filtered-search workload (issue 14 item 3): agent memory searched per user. A collection of memories is split
+ * The filtered-search workload: agent memory searched per user. A collection of memories is split
  * among many small namespaces (each memory given to a user drawn from the scenario's seed, so a few hundred users
  * hold tens of memories each), each memory also carries `kind: 'fact' | 'chat'` (drawn the same way), and every
  * held-out query is asked within one user's namespace (a share of them also within `kind: 'fact'`). Recall@k is
@@ -7,7 +7,8 @@
  * ties by id.
  *
  * The two sides are MemorySystem over a FlatIndex: the baseline with the index's filtering hidden, so MemorySystem
- * over-fetches and discards (what every search did before contract C5), the optimized side with the filter passed
+ * over-fetches and discards (MemorySystem's `filtering: 'over-fetch'`: what every search did before indexes
+ * filtered), the optimized side with the filter passed
  * to the index (native: only the namespace's rows are scanned). Both report MemorySystem's own counters (index
  * calls and discarded hits per query).
  *
@@ -22,45 +23,22 @@ import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { loadDataset, loadQueries } from '../datasets/index.ts';
 import { ShippedVectors, SHIPPED_VECTORS_DIR } from '../endpoint/models/shipped-vectors.ts';
-import { percentiles } from '../harness/statistics.ts';
 import type { DetailTable, InputDeclaration, MetricSpec, MetricValues, WorkloadDriver } from '../harness/types.ts';
 import { MemorySystem } from '../memory/memory-system.ts';
 import { compareHits, cosine } from '../memory/reference.mjs';
-import type { Embedder, EmbedderStats, EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../memory/types.ts';
-import { BinaryIndex } from '../parts/vector-index/binary-index.ts';
-import { createIndex, indexParamsSchema } from '../parts/vector-index/create.ts';
-import { FlatIndex } from '../parts/vector-index/flat-index.ts';
-import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
+import type { EntryAttributes, SearchFilter, SearchHit } from '../memory/types.ts';
+import { createIndex, StoreConnections, indexParamsSchema, isExactIndex, postgresVariablesOf, type IndexParams } from '../parts/registry.ts';
 import { recallAtK } from '../parts/vector-index/recall.ts';
-import { USEARCH_QUANTIZATIONS, UsearchIndex, type UsearchQuantization } from '../parts/vector-index/usearch-index.ts';
-import { PgDatabases } from '../parts/vector-store/database.ts';
-import { PgVectorIndex } from '../parts/vector-store/pgvector-index.ts';
-import { isPromise, settle } from '../util/maybe-promise.ts';
+import { measureIndexes, mean } from '../measure/index-runs.ts';
+import { percentiles } from '../measure/latency.ts';
+import { PrecomputedEmbedder } from '../measure/precomputed-embedder.ts';
+import { referenceFloat32, referenceOf } from '../measure/reference-vectors.ts';
 import { createRng } from '../util/rng.ts';
-import { referenceFloat32, referenceOf } from './reference.ts';
 
 const SHIPPED_MODEL = 'use-lite';
 
-/** One index of the table: createIndex's params, or memopt's BinaryIndex, or usearch's HNSW (graph per namespace). */
-export const filteredIndexSchema = z.union([
-  indexParamsSchema,
-  z
-    .object({
-      index: z.literal('binary'),
-      oversample: z.number().int().min(1).default(4),
-      rescore: z.enum(['int8', 'float32']).default('int8'),
-    })
-    .strict(),
-  z
-    .object({
-      index: z.literal('usearch'),
-      quantization: z.enum(USEARCH_QUANTIZATIONS as [UsearchQuantization, ...UsearchQuantization[]]).default('f32'),
-      expansionSearch: z.number().int().min(1).default(64),
-      connectivity: z.number().int().min(2).default(16),
-    })
-    .strict(),
-]);
-export type FilteredIndexParams = z.output<typeof filteredIndexSchema>;
+/** One index of the table: any registry index or store params. */
+export type FilteredIndexParams = IndexParams;
 
 const workloadSchema = z
   .object({
@@ -81,7 +59,7 @@ const workloadSchema = z
     /** Results per query. */
     k: z.number().int().min(1).default(10),
     /** Indexes measured in the table `indexes_filtered` (optimized side, first repetition); empty: none. */
-    indexes: z.array(filteredIndexSchema).default([]),
+    indexes: z.array(indexParamsSchema).default([]),
   })
   .strict();
 
@@ -123,7 +101,7 @@ interface PreparedFilteredSearch {
   attributes: EntryAttributes[];
   queries: Query[];
   meanNamespaceSize: number;
-  databases: PgDatabases;
+  stores: StoreConnections;
 }
 
 const TABLE_COLUMNS = ['index', 'setting', 'filtering', 'exact', 'recall_at_10', 'query_mean_ms', 'query_p50_ms', 'query_p95_ms', 'build_ms', 'index_bytes', 'bytes_source'];
@@ -147,16 +125,16 @@ export const filteredSearchDriver: WorkloadDriver<
     ];
     if (workload.vectors === SHIPPED_MODEL) out.push({ kind: 'vectors', path: join(SHIPPED_VECTORS_DIR, `${SHIPPED_MODEL}.f16.npy`), field: 'workload.vectors' });
     workload.indexes.forEach((p, i) => {
-      if (p.index === 'pgvector' && p.connectionEnv) out.push({ kind: 'postgres', connectionEnv: p.connectionEnv, field: `workload.indexes[${i}].connectionEnv` });
+      for (const connectionEnv of postgresVariablesOf(p)) out.push({ kind: 'postgres', connectionEnv, field: `workload.indexes[${i}].connectionEnv` });
     });
     return out;
   },
 
   async release(prepared) {
-    await prepared.databases.close();
+    await prepared.stores.close();
   },
 
-  async prepare(workload, { seed, endpoint }) {
+  async prepare(workload, { seed, endpoint, postgres }) {
     const [records, queryRecords] = await Promise.all([loadDataset(workload.dataset), loadQueries(workload.queries)]);
     if (records.length < workload.size) throw new InputError({ field: 'workload.size' }, `asks for ${workload.size} memories but ${workload.dataset} has ${records.length}`);
     if (queryRecords.length < workload.queryCount) {
@@ -212,15 +190,15 @@ export const filteredSearchDriver: WorkloadDriver<
       attributes,
       queries,
       meanNamespaceSize: namespaceRows / queries.length,
-      databases: new PgDatabases(),
+      stores: new StoreConnections(postgres),
     };
   },
 
   async run(prepared, params, context) {
     const { workload, queries } = prepared;
-    const inner = params.index === 'naive' ? new NaiveIndex() : new FlatIndex({ initialCapacity: prepared.ids.length });
-    const index = params.filtering === 'native' ? inner : new UnfilteredView(inner);
-    const memory = new MemorySystem({ embedder: new PrecomputedEmbedder(prepared.texts, prepared.vectors), index });
+    const index = await createIndex({ index: params.index }, { capacity: prepared.ids.length });
+    const embedder = new PrecomputedEmbedder(prepared.texts.map((text, i) => [text, prepared.vectors[i]]));
+    const memory = new MemorySystem({ embedder, index, filtering: params.filtering === 'native' ? 'index' : 'over-fetch' });
     await memory.addMany(prepared.texts.map((text, i) => ({ text, namespace: prepared.attributes[i].namespace, metadata: prepared.attributes[i].metadata })));
     context.log(`${queries.length} searches within a namespace (${params.filtering}), ${prepared.ids.length} memories in ${workload.users} users`);
     const durations: number[] = [];
@@ -244,7 +222,7 @@ export const filteredSearchDriver: WorkloadDriver<
     };
     const details: DetailTable[] = [];
     if (params.filtering === 'native' && context.repetition === 0 && workload.indexes.length > 0) {
-      const table = await measureIndexes(prepared, (m) => context.log(m));
+      const table = await measureIndexTable(prepared, (m) => context.log(m));
       details.push(table.details);
       result.exact_indexes_min_recall_at_10 = table.exactMinRecall;
       result.indexes_measured = table.details.rows.length;
@@ -254,126 +232,39 @@ export const filteredSearchDriver: WorkloadDriver<
 };
 
 /** Fills every index of the workload with the memories and attributes and asks the filtered queries directly. */
-async function measureIndexes(prepared: PreparedFilteredSearch, log: (message: string) => void): Promise<{ details: DetailTable; exactMinRecall: number }> {
+async function measureIndexTable(prepared: PreparedFilteredSearch, log: (message: string) => void): Promise<{ details: DetailTable; exactMinRecall: number }> {
   const { workload, ids, vectors, attributes, queries } = prepared;
-  const entries = ids.map((id, i) => [id, vectors[i], attributes[i]] as const);
-  const dims = vectors[0].length;
   const rows: DetailTable['rows'] = [];
   let exactMinRecall = Number.POSITIVE_INFINITY;
-  for (const params of workload.indexes) {
-    const started = performance.now();
-    const index = await openIndex(params, { capacity: entries.length, dimensions: dims, databases: prepared.databases });
-    if (index.fit) await settle(index.fit(vectors));
-    const buildStart = performance.now();
-    if (index.addMany) await settle(index.addMany(entries));
-    else for (const [id, v, a] of entries) await settle(index.add(id, v, a));
-    if (index instanceof PgVectorIndex) await index.buildIndex();
-    const buildMs = performance.now() - buildStart;
-    const durations: number[] = [];
-    const results: SearchHit[][] = [];
-    for (const q of queries) {
-      const t = performance.now();
-      let hits = index.search(q.vector, workload.k, q.filter);
-      if (isPromise(hits)) hits = await hits;
-      durations.push(performance.now() - t);
-      results.push(hits);
-    }
-    const recall = recallAtK(results, queries.map((q) => q.exact), workload.k);
-    const exact = isExact(params);
-    if (exact) exactMinRecall = Math.min(exactMinRecall, recall);
-    const bytes = await settle(index.memoryBytes());
-    rows.push([
-      params.index,
-      settingOf(params),
-      index.filtering ?? 'none (over-fetch)',
-      exact ? 'yes' : 'no',
-      recall,
-      mean(durations),
-      ...percentiles(durations, [0.5, 0.95]),
-      buildMs,
-      bytes,
-      index instanceof PgVectorIndex ? 'pg_total_relation_size' : index instanceof UsearchIndex ? 'serialized graphs' : 'arrays held',
-    ]);
-    log(`${params.index} ${settingOf(params)}: recall@${workload.k} ${recall.toFixed(4)} within the filter, ${mean(durations).toFixed(3)} ms per search (${(performance.now() - started).toFixed(0)} ms in all)`);
-    if (index instanceof PgVectorIndex) await index.drop();
-    await index.close?.();
-  }
+  await measureIndexes(
+    workload.indexes,
+    {
+      entries: ids.map((id, i) => [id, vectors[i], attributes[i]]),
+      sample: vectors,
+      queries,
+      exact: queries.map((q) => q.exact),
+      k: workload.k,
+      environment: { capacity: ids.length, dimensions: vectors[0].length, stores: prepared.stores },
+      log,
+    },
+    (m) => {
+      const exact = isExactIndex(m.params);
+      if (exact) exactMinRecall = Math.min(exactMinRecall, m.recallK);
+      const described = m.index.describe?.();
+      rows.push([
+        m.params.index,
+        described?.setting ?? '',
+        m.index.filtering ?? 'none (over-fetch)',
+        exact ? 'yes' : 'no',
+        m.recallK,
+        m.meanMs,
+        m.p50Ms,
+        m.p95Ms,
+        m.load.buildMs,
+        m.bytes,
+        String(described?.settings.bytesSource ?? 'as the index reports it'),
+      ]);
+    },
+  );
   return { details: { name: 'indexes_filtered', columns: TABLE_COLUMNS, rows }, exactMinRecall: Number.isFinite(exactMinRecall) ? exactMinRecall : Number.NaN };
-}
-
-async function openIndex(params: FilteredIndexParams, environment: Parameters<typeof createIndex>[1] & object): Promise<VectorIndex> {
-  if (params.index === 'binary') return new BinaryIndex({ oversample: params.oversample, rescore: params.rescore, initialCapacity: environment.capacity });
-  if (params.index === 'usearch') return new UsearchIndex({ quantization: params.quantization, expansionSearch: params.expansionSearch, connectivity: params.connectivity });
-  return createIndex(params, params.index === 'naive' ? {} : environment);
-}
-
-/** Whether an index answers with the exact cosine ranking (up to float32 sums): naive, flat, pgvector `vector` exact scan. */
-function isExact(params: FilteredIndexParams): boolean {
-  return params.index === 'naive' || params.index === 'flat' || (params.index === 'pgvector' && params.storage === 'vector' && params.search === 'exact');
-}
-
-function settingOf(params: FilteredIndexParams): string {
-  switch (params.index) {
-    case 'compressed':
-      return `PCA ${params.components} ${params.precision}${params.rerank ? ` + re-rank ${params.rerank.precision} x${params.rerank.oversample}` : ''}`;
-    case 'binary':
-      return `oversample ${params.oversample}, ${params.rescore} re-score`;
-    case 'usearch':
-      return `${params.quantization}, ef ${params.expansionSearch}, M ${params.connectivity}`;
-    case 'pgvector':
-      return `${params.storage}, ${params.search}${params.search === 'hnsw' ? ` ef_search ${params.efSearch}` : params.search === 'ivfflat' ? ` probes ${params.probes}` : ''}`;
-    default:
-      return '';
-  }
-}
-
-function mean(values: readonly number[]): number {
-  return values.reduce((s, x) => s + x, 0) / Math.max(1, values.length);
-}
-
-/** An index seen without its filtering (the baseline): MemorySystem then over-fetches and discards. */
-class UnfilteredView implements VectorIndex {
-  constructor(private readonly inner: VectorIndex) {}
-  get dimensions() {
-    return this.inner.dimensions;
-  }
-  get size() {
-    return this.inner.size;
-  }
-  add(id: string, vector: ArrayLike<number>, attributes?: EntryAttributes) {
-    return this.inner.add(id, vector, attributes);
-  }
-  remove(id: string) {
-    return this.inner.remove(id);
-  }
-  search(vector: ArrayLike<number>, k: number) {
-    return this.inner.search(vector, k);
-  }
-  memoryBytes() {
-    return this.inner.memoryBytes();
-  }
-}
-
-/** Answers embed calls with the prepared vectors of the stored texts (the index, not the API, is under test). */
-class PrecomputedEmbedder implements Embedder {
-  readonly model = 'precomputed';
-  readonly dimensions: number;
-  private readonly byText = new Map<string, Float32Array>();
-  constructor(texts: readonly string[], vectors: readonly Float32Array[]) {
-    texts.forEach((t, i) => this.byText.set(t, vectors[i]));
-    this.dimensions = vectors[0].length;
-  }
-  async embed(text: string): Promise<number[]> {
-    const v = this.byText.get(text);
-    if (!v) throw new RangeError(`filtered-search: no prepared vector for '${text.slice(0, 40)}'`);
-    return Array.from(v);
-  }
-  embedMany(texts: readonly string[]): Promise<number[][]> {
-    return Promise.all(texts.map((t) => this.embed(t)));
-  }
-  async flush(): Promise<void> {}
-  async close(): Promise<void> {}
-  stats(): EmbedderStats {
-    return { textsRequested: 0, requestsSent: 0, retries: 0, failedRequests: 0, inputsSent: 0, peakQueueLength: 0 };
-  }
 }

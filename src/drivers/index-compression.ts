@@ -1,31 +1,26 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { loadDataset, loadQueries } from '../datasets/index.ts';
-import { retainedBytes } from '../harness/memory-probe.ts';
-import { percentiles } from '../harness/statistics.ts';
+import { takeSample } from '../datasets/load.ts';
+import { loadVectorSets, type VectorMatrix } from '../datasets/vector-files.ts';
+import { ShippedVectors, SHIPPED_VECTORS_DIR } from '../endpoint/models/shipped-vectors.ts';
+import { mockVsRealOnTexts } from '../analysis/mock-vs-real.ts';
+import { embeddingStats } from '../analysis/embedding-stats.ts';
+import { retainedBytes } from '../measure/memory-probe.ts';
+import { loadIndex, mean } from '../measure/index-runs.ts';
+import { percentiles } from '../measure/latency.ts';
+import { partStatsTable } from '../measure/part-stats.ts';
+import { referenceFloat32, referenceOf } from '../measure/reference-vectors.ts';
 import { measurePeers, peerMethodSchema } from './index-pareto.ts';
 import type { ChartHint, DetailTable, InputDeclaration, MemorySample, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
-import { CompressedIndex, type CompressedIndexOptions } from '../parts/vector-index/compressed-index.ts';
-import { compressedIndexOptions, createIndex, indexParamsSchema, precisionSchema, rerankSchema, type IndexParams } from '../parts/vector-index/create.ts';
-import { FlatIndex } from '../parts/vector-index/flat-index.ts';
-import { ScalarQuantizedIndex } from '../parts/vector-index/scalar-quantized-index.ts';
-import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
-import { fitPca, type PcaModel } from '../parts/vector-index/pca.ts';
-import { exactTopK, recallAtK } from '../parts/vector-index/recall.ts';
 import type { SearchHit, VectorIndex } from '../memory/types.ts';
 import { isFactoryVariant } from '../harness/factory-variant.ts';
 import { isPromise, settle } from '../util/maybe-promise.ts';
-import { partStatsTable } from './part-stats.ts';
-import { cosine as referenceCosine } from '../memory/reference.mjs';
-import { referenceFloat32, referenceOf } from './reference.ts';
-import { createRng } from '../util/rng.ts';
-import { loadVectorSets, type VectorMatrix } from '../datasets/vector-files.ts';
-import { ShippedVectors, SHIPPED_VECTORS_DIR } from '../endpoint/models/shipped-vectors.ts';
-import { mockVsRealOnTexts } from '../endpoint/models/mock-vs-real.ts';
-import { takeSample } from '../datasets/load.ts';
-import { join } from 'node:path';
-import { PgDatabases } from '../parts/vector-store/database.ts';
-import { PgVectorIndex } from '../parts/vector-store/pgvector-index.ts';
+import { createIndex, StoreConnections, indexParamsSchema, postgresVariablesOf, type IndexParams } from '../parts/registry.ts';
+import { precisionSchema, rerankSchema } from '../parts/vector-index/params.ts';
+import { exactTopK, recallAtK } from '../parts/vector-index/recall.ts';
+import { pcaWidthSweep, WIDTH_SWEEP_COLUMNS } from '../parts/vector-index/width-sweep.ts';
 
 /**
  * The index-compression workload: one collection of embeddings (the mock's vectors of a dataset's texts) is built
@@ -45,8 +40,6 @@ import { PgVectorIndex } from '../parts/vector-store/pgvector-index.ts';
  * collection if it has fit(), filled with addMany() (or add() per vector), and measured like memopt's indexes;
  * its stats(), if any, are reported as the detail table part_stats.
  */
-const precision = precisionSchema;
-const rerank = rerankSchema;
 
 /** Queries asked of a file-sourced collection when the workload names no count: a large file stays inside the budget. */
 export const FILE_QUERY_CAP = 1_000;
@@ -95,12 +88,12 @@ const workloadSchema = z
     sweepWidths: z.array(z.number().int().min(1)).default([64, 128, 256, 384, 512]),
     /** Storage variants the sweep builds at each width. */
     sweepVariants: z
-      .array(z.object({ precision: precision.default('float32'), rerank: rerank.default(false) }).strict())
+      .array(z.object({ precision: precisionSchema.default('float32'), rerank: rerankSchema.default(false) }).strict())
       .default([{ precision: 'float32', rerank: false }]),
     /** Peer methods (binary, matryoshka, usearch, pgvector) measured beside the sweep on the same vectors (index-pareto.ts); none by default. */
     peerMethods: z.array(peerMethodSchema).default([]),
     /**
-     * The mock against reality: the detail table 'mock-vs-real' (src/endpoint/models/mock-vs-real.ts), the mock's
+     * The mock against reality: the detail table 'mock-vs-real' (src/analysis/mock-vs-real.ts), the mock's
      * text-embedding-3-small geometry beside the shipped USE-lite vectors' on a seeded sample of `texts` of the
      * dataset's distinct texts (PCA on all of them, neighbours of `neighbourQueries`), whatever `size` and the
      * vector source: so the mock and real index scenarios show the same table, computed once per process. Reported
@@ -180,7 +173,7 @@ interface PreparedIndexWorkload {
   /** The mock's geometry against the real model's on a sample of the texts (workload.mockVsReal), or undefined. */
   mockVsReal?: DetailTable;
   /** The scenario's Postgres (pgvector variants and peers), opened on first use, closed by release(). */
-  databases: PgDatabases;
+  stores: StoreConnections;
 }
 
 interface Measured {
@@ -189,24 +182,19 @@ interface Measured {
   bytes: number;
   measuredHeapBytes: number;
   measuredArrayBufferBytes: number;
-  /** WebAssembly memory the index holds (exact; invisible to heapUsed and arrayBuffers). */
+  /** Memory the index holds outside the JS heap (its externalBytes(): WebAssembly, native; exact). */
   wasmBytes: number;
   /** Resident set growth across the build (noisy: the allocator keeps freed pages; the independent check). */
   rssBytes: number;
   buildMs: number;
   results: SearchHit[][];
-  latency: Timings;
+  durations: number[];
 }
 
 const INDEX_COLUMNS = [
   'index', 'components', 'precision', 'rerank', 'vectors', 'bytes_per_vector', 'index_bytes', 'measured_heap_bytes',
   'measured_array_buffer_bytes', 'wasm_memory_bytes', 'measured_rss_bytes', 'recall_at_1', 'recall_at_10', 'query_mean_ms', 'query_p95_ms', 'build_ms', 'fit_ms',
   'fit_rows', 'explained_variance',
-];
-
-const SWEEP_COLUMNS = [
-  'components', 'precision', 'rerank', 'explained_variance', 'bytes_per_vector', 'index_bytes', 'reduction_vs_naive_pct',
-  'reduction_vs_flat_pct', 'recall_at_1', 'recall_at_10', 'query_mean_ms',
 ];
 
 /** recall@10 against bytes per vector for every PCA width and precision, with the Pareto front and the target. */
@@ -268,10 +256,10 @@ export const indexCompressionDriver: WorkloadDriver<
     ];
   },
   async release(prepared) {
-    await prepared.databases.close();
+    await prepared.stores.close();
   },
-  async prepare(workload, { seed, endpoint }) {
-    if (typeof workload.vectors === 'object') return prepareFromFiles(workload, workload.vectors, seed);
+  async prepare(workload, { seed, endpoint, postgres }) {
+    if (typeof workload.vectors === 'object') return prepareFromFiles(workload, workload.vectors, seed, new StoreConnections(postgres));
     const size = workload.size!;
     const queryCount = workload.queryCount!;
     const [records, queryRecords] = await Promise.all([loadDataset(workload.dataset), loadQueries(workload.queries)]);
@@ -306,7 +294,7 @@ export const indexCompressionDriver: WorkloadDriver<
     if (leaked > 0) throw new InputError({ file: workload.queries }, `${leaked} queries are texts of the collection; queries must be held out`);
     const exact = exactTopK(vectors, ids, queries, workload.k);
     const mockVsReal = workload.mockVsReal ? await mockVsRealTableOf(workload.dataset, records, workload.mockVsReal) : undefined;
-    return { workload, ids, vectors, queries, exact, stats: embeddingStats(vectors, ids, queries, exact, seed), mockVsReal, databases: new PgDatabases() };
+    return { workload, ids, vectors, queries, exact, stats: embeddingStats(vectors, ids, queries, exact, seed), mockVsReal, stores: new StoreConnections(postgres) };
   },
 
   async run(prepared, params, context) {
@@ -315,48 +303,29 @@ export const indexCompressionDriver: WorkloadDriver<
     const dims = vectors[0].length;
 
     // The side's own index, measured alone on the heap.
-    let fit: { ms: number; rows: number | undefined; explainedVariance: number | undefined; iterations: number } | undefined;
     const before = await settledSample(context, 'before index');
     const rssBefore = process.memoryUsage().rss;
     const started = performance.now();
     const factory = isFactoryVariant<IndexFactory>(params) ? params : undefined;
     const own = isFactoryVariant(params) ? undefined : params;
     const index: VectorIndex = own
-      ? await createIndex(own, own.index === 'naive' ? {} : { capacity: entries.length, dimensions: dims, databases: prepared.databases })
+      ? await createIndex(own, { capacity: entries.length, dimensions: dims, stores: prepared.stores })
       : await factory!.factory({ dimensions: dims, capacity: entries.length, seed: context.seed });
-    // Opening is not building: for pgvector it may start the scenario's PGlite server (logged, not in build_ms).
-    let buildStart = performance.now();
-    if (own?.index === 'pgvector') context.log(`pgvector opened in ${(buildStart - started).toFixed(0)} ms (${prepared.databases.get(own.connectionEnv).describe}; server start and connect on first use)`);
-    if (index.fit) {
-      const fitStart = buildStart;
-      const report = (await settle(index.fit(vectors))) as Partial<{ sampleRows: number; explainedVariance: number; iterations: number; method: string }> | undefined;
-      buildStart = performance.now();
-      fit = {
-        ms: buildStart - fitStart,
-        rows: typeof report?.sampleRows === 'number' ? report.sampleRows : undefined,
-        explainedVariance: typeof report?.explainedVariance === 'number' ? report.explainedVariance : undefined,
-        iterations: typeof report?.iterations === 'number' ? report.iterations : 0,
-      };
-      if (report?.method !== undefined && fit.explainedVariance !== undefined) {
-        context.log(`fit ${report.method} on ${fit.rows} rows: ${fit.ms.toFixed(0)} ms, ${fit.iterations} iterations, explained variance ${fit.explainedVariance.toFixed(4)}`);
-      }
+    // Opening is not building: an out-of-process store may start its server here (logged, not in build_ms).
+    const openMs = performance.now() - started;
+    if (openMs > 100) context.log(`${own?.index ?? factory!.label} opened in ${openMs.toFixed(0)} ms`);
+    const load = await loadIndex(index, entries, vectors);
+    // An index with fit() was fitted (its report may be empty: a user's fit need not return one).
+    const fit = index.fit ? (load.fit ?? {}) : undefined;
+    if (fit?.method !== undefined && fit.explainedVariance !== undefined) {
+      context.log(`fit ${fit.method} on ${fit.sampleRows} rows: ${load.fitMs.toFixed(0)} ms, ${fit.iterations ?? 0} iterations, explained variance ${fit.explainedVariance.toFixed(4)}`);
     }
-    if (index.addMany) await settle(index.addMany(entries));
-    else {
-      for (const [id, v] of entries) {
-        const added = index.add(id, v);
-        if (isPromise(added)) await added;
-      }
-    }
-    // pgvector builds its ANN index after the bulk load: part of the build.
-    if (index instanceof PgVectorIndex) await index.buildIndex();
-    const buildMs = performance.now() - buildStart;
     const afterSide = await settledSample(context, 'after index');
     const rssAfterSide = process.memoryUsage().rss;
 
     const flatStart = performance.now();
-    const flat = new FlatIndex({ initialCapacity: entries.length });
-    flat.addMany(entries);
+    const flat = await createIndex({ index: 'flat' }, { capacity: entries.length });
+    await settle(flat.addMany!(entries));
     const flatBuildMs = performance.now() - flatStart;
     const afterFlat = await settledSample(context, 'after flat index');
     const rssAfterFlat = process.memoryUsage().rss;
@@ -368,23 +337,23 @@ export const indexCompressionDriver: WorkloadDriver<
       bytes: await settle(index.memoryBytes()),
       measuredHeapBytes: afterSide.heapUsedBytes - before.heapUsedBytes,
       measuredArrayBufferBytes: afterSide.arrayBuffersBytes - before.arrayBuffersBytes,
-      wasmBytes: wasmBytesOf(index),
+      wasmBytes: await settle(index.externalBytes?.() ?? 0),
       rssBytes: rssAfterSide - rssBefore,
-      buildMs,
+      buildMs: load.buildMs,
       results: [],
-      latency: new Timings(),
+      durations: [],
     };
     const reference: Measured = {
       label: 'flat',
       index: flat,
-      bytes: flat.memoryBytes(),
+      bytes: await settle(flat.memoryBytes()),
       measuredHeapBytes: afterFlat.heapUsedBytes - afterSide.heapUsedBytes,
       measuredArrayBufferBytes: afterFlat.arrayBuffersBytes - afterSide.arrayBuffersBytes,
-      wasmBytes: flat.wasmMemoryBytes(),
+      wasmBytes: await settle(flat.externalBytes?.() ?? 0),
       rssBytes: rssAfterFlat - rssAfterSide,
       buildMs: flatBuildMs,
       results: [],
-      latency: new Timings(),
+      durations: [],
     };
     context.log(`${queries.length} queries on ${label} and flat, interleaved`);
     for (let i = 0; i < queries.length; i++) {
@@ -394,20 +363,17 @@ export const indexCompressionDriver: WorkloadDriver<
         let hits = m.index.search(queries[i], workload.k);
         // A promise (an out-of-process index) is awaited inside the timed span; a plain answer costs no tick.
         if (isPromise(hits)) hits = await hits;
-        m.latency.record(performance.now() - t);
+        m.durations.push(performance.now() - t);
         m.results.push(hits);
       }
     }
 
-    const summary = (m: Measured) => {
-      const [p95] = m.latency.percentiles([0.95]);
-      return {
-        recall1: recallAtK(m.results, exact, 1),
-        recallK: recallAtK(m.results, exact, workload.k),
-        meanMs: m.latency.mean(),
-        p95Ms: p95,
-      };
-    };
+    const summary = (m: Measured) => ({
+      recall1: recallAtK(m.results, exact, 1),
+      recallK: recallAtK(m.results, exact, workload.k),
+      meanMs: mean(m.durations),
+      p95Ms: percentiles(m.durations, [0.95])[0],
+    });
     const s = summary(side);
     const f = summary(reference);
     const n = vectors.length;
@@ -424,21 +390,21 @@ export const indexCompressionDriver: WorkloadDriver<
       flat_query_mean_ms: f.meanMs,
       query_speedup_vs_flat: f.meanMs / s.meanMs,
       ...agreementWithFlat(side.results, reference.results),
-      build_ms: buildMs,
+      build_ms: side.buildMs,
     };
     if (fit) {
-      result.fit_ms = fit.ms;
-      if (fit.rows !== undefined) result.fit_rows = fit.rows;
+      result.fit_ms = load.fitMs;
+      if (fit.sampleRows !== undefined) result.fit_rows = fit.sampleRows;
       if (fit.explainedVariance !== undefined) result.explained_variance = fit.explainedVariance;
     }
 
     const row = (m: Measured, sum: ReturnType<typeof summary>) => {
-      const c = m.index instanceof CompressedIndex ? m.index.options : undefined;
+      const settings = m.index.describe?.().settings ?? {};
       return [
         m.label,
-        c ? c.components : dims,
-        c ? c.precision : precisionOf(m.index),
-        c?.rerank ? `${c.rerank.precision} x${c.rerank.oversample}` : 'none',
+        settings.components ?? dims,
+        settings.precision ?? null,
+        settings.rerank ?? 'none',
         n,
         m.bytes / n,
         m.bytes,
@@ -451,38 +417,40 @@ export const indexCompressionDriver: WorkloadDriver<
         sum.meanMs,
         sum.p95Ms,
         m.buildMs,
-        m === side && fit ? fit.ms : null,
-        m === side && fit ? (fit.rows ?? null) : null,
+        m === side && fit ? load.fitMs : null,
+        m === side && fit ? (fit.sampleRows ?? null) : null,
         m === side && fit ? (fit.explainedVariance ?? null) : null,
       ];
     };
     const details: DetailTable[] = [{ name: 'indexes', columns: INDEX_COLUMNS, rows: [row(side, s), row(reference, f)] }];
-    if (prepared.mockVsReal && context.side === 'optimized' && context.repetition === 0) details.push(prepared.mockVsReal);
+    const firstOptimized = context.side === 'optimized' && context.repetition === 0;
+    if (prepared.mockVsReal && firstOptimized) details.push(prepared.mockVsReal);
+    const partStats = partStatsTable(index.stats?.());
+    if (partStats) details.push(partStats);
 
-    // Release both indexes before the sweep builds its own.
+    // Release both indexes (and what a store keeps elsewhere) before the sweep and the peers build their own.
     side.results.length = 0;
     reference.results.length = 0;
-    if (factory || own?.index === 'pgvector') {
-      const table = partStatsTable(index.stats?.());
-      if (table) details.push(table);
-      if (index instanceof PgVectorIndex) await index.drop();
-      await index.close?.();
-      if (own?.index === 'pgvector' && context.repetition === 0 && workload.peerMethods.length > 0) {
-        const peers = await measurePeers({ ids, vectors, queries, exact, k: workload.k, methods: workload.peerMethods, databases: prepared.databases, log: (m) => context.log(m) });
-        details.push({ ...peers, chart: PEERS_CHART });
-      }
-    } else if (own?.index === 'compressed' && context.repetition === 0) {
+    await settle(index.close?.({ drop: true }));
+    await settle(flat.close?.());
+    if (firstOptimized) {
       details.push(prepared.stats);
-      if (workload.sweepWidths.length > 0) details.push(sweep(prepared, own, context, reference.bytes));
+      // The PCA width sweep belongs to a compressed side (it varies its width); the peers are charted on it.
+      const widthSweep = own?.index === 'compressed' && workload.sweepWidths.length > 0;
+      if (widthSweep) {
+        const rows = pcaWidthSweep({
+          ids, vectors, queries, exact, k: workload.k, params: own, widths: workload.sweepWidths, variants: workload.sweepVariants, flatBytes: reference.bytes, log: (m) => context.log(m),
+        });
+        details.push({ name: 'width_sweep', columns: WIDTH_SWEEP_COLUMNS, rows, chart: WIDTH_SWEEP_CHART });
+      }
       if (workload.peerMethods.length > 0) {
-        const { ids, vectors, queries, exact } = prepared;
-        details.push(await measurePeers({ ids, vectors, queries, exact, k: workload.k, methods: workload.peerMethods, databases: prepared.databases, log: (m) => context.log(m) }));
+        const peers = await measurePeers({ ids, vectors, queries, exact, k: workload.k, methods: workload.peerMethods, stores: prepared.stores, log: (m) => context.log(m) });
+        details.push(widthSweep ? peers : { ...peers, chart: PEERS_CHART });
       }
     }
     return { metrics: result, details };
   },
 };
-
 
 /** The mock-vs-real tables computed in this process, by dataset and sample (the table is a pure function of them). */
 const mockVsRealTables = new Map<string, Promise<DetailTable>>();
@@ -535,15 +503,16 @@ function agreementWithFlat(results: readonly SearchHit[][], flat: readonly Searc
 function postgresInputs(workload: IndexCompressionWorkload, variants?: { baseline: unknown; optimized: unknown }): InputDeclaration[] {
   const out: InputDeclaration[] = [];
   for (const side of ['baseline', 'optimized'] as const) {
-    const params = variants?.[side] as { index?: string; connectionEnv?: string } | undefined;
-    if (params?.index === 'pgvector' && params.connectionEnv) out.push({ kind: 'postgres', connectionEnv: params.connectionEnv, field: `${side}.params.connectionEnv` });
+    const params = variants?.[side];
+    if (params && !isFactoryVariant(params)) {
+      for (const connectionEnv of postgresVariablesOf(params as IndexParams)) out.push({ kind: 'postgres', connectionEnv, field: `${side}.params.connectionEnv` });
+    }
   }
   workload.peerMethods.forEach((m, i) => {
     if (m.method === 'pgvector' && m.connectionEnv) out.push({ kind: 'postgres', connectionEnv: m.connectionEnv, field: `workload.peerMethods[${i}].connectionEnv` });
   });
   return out;
 }
-
 
 /**
  * A collection from the user's vector files: base rows (the first `size`, default all), queries from their file or
@@ -554,6 +523,7 @@ async function prepareFromFiles(
   workload: IndexCompressionWorkload,
   source: Exclude<IndexCompressionWorkload['vectors'], string | undefined>,
   seed: number,
+  stores: StoreConnections,
 ): Promise<PreparedIndexWorkload> {
   const sets = await loadVectorSets(
     source.queries !== undefined
@@ -569,129 +539,7 @@ async function prepareFromFiles(
   const queries = rowsOf(sets.queries, queryCount);
   const ids = vectors.map((_, i) => `row-${i}`);
   const exact = exactTopK(vectors, ids, queries, workload.k);
-  return { workload, ids, vectors, queries, exact, stats: embeddingStats(vectors, ids, queries, exact, seed), databases: new PgDatabases() };
-}
-
-function wasmBytesOf(index: VectorIndex): number {
-  return index instanceof FlatIndex || index instanceof CompressedIndex || index instanceof ScalarQuantizedIndex ? index.wasmMemoryBytes() : 0;
-}
-
-function compressedOptions(params: Extract<IndexCompressionVariant, { index: 'compressed' }>, capacity: number): CompressedIndexOptions {
-  return { ...compressedIndexOptions(params), initialCapacity: capacity };
-}
-
-/** How an index stores its vectors, for the indexes table; null for a user's index (unknown). */
-function precisionOf(index: VectorIndex): string | null {
-  if (index instanceof NaiveIndex) return 'float64';
-  if (index instanceof ScalarQuantizedIndex) return 'int8';
-  if (index instanceof FlatIndex) return 'float32';
-  return null;
-}
-
-/** Recall against memory across PCA widths: one fit at the widest width, narrower models by truncation. */
-function sweep(
-  prepared: PreparedIndexWorkload,
-  params: Extract<IndexCompressionVariant, { index: 'compressed' }>,
-  context: RunContext,
-  flatBytes: number,
-): DetailTable {
-  const { workload, ids, vectors, queries, exact } = prepared;
-  const dims = vectors[0].length;
-  const widths = [...new Set(workload.sweepWidths.filter((w) => w <= dims))].sort((a, b) => a - b);
-  const widest = widths[widths.length - 1];
-  const sampleRows = Math.min(vectors.length, params.fitSampleSize);
-  const sample = new Float64Array(sampleRows * dims);
-  for (let r = 0; r < sampleRows; r++) {
-    const v = vectors[Math.floor((r * vectors.length) / sampleRows)];
-    let norm = 0;
-    for (let j = 0; j < dims; j++) norm += v[j] * v[j];
-    const inverse = norm === 0 ? 0 : 1 / Math.sqrt(norm);
-    for (let j = 0; j < dims; j++) sample[r * dims + j] = v[j] * inverse;
-  }
-  const started = performance.now();
-  const model: PcaModel = fitPca(sample, dims, sampleRows, { components: Math.min(widest, sampleRows - 1), method: params.fitMethod }).model;
-  context.log(`sweep: fitted ${model.components} components on ${sampleRows} rows in ${(performance.now() - started).toFixed(0)} ms`);
-  const naiveBytes = vectors.length * dims * 8;
-  const entries = ids.map((id, i) => [id, vectors[i]] as const);
-  const rows: DetailTable['rows'] = [];
-  // One row of the curve: what the point is (components, precision, rerank, explained variance), then its bytes,
-  // recall and mean query time over the held-out queries.
-  const sweepPoint = (index: CompressedIndex | ScalarQuantizedIndex, point: [number, string, string, number | null]): DetailTable['rows'][number] => {
-    const latency = new Timings();
-    const results = queries.map((q) => {
-      const t = performance.now();
-      const hits = index.search(q, workload.k);
-      latency.record(performance.now() - t);
-      return hits;
-    });
-    const bytes = index.memoryBytes();
-    return [
-      ...point,
-      bytes / vectors.length,
-      bytes,
-      ((naiveBytes - bytes) / naiveBytes) * 100,
-      ((flatBytes - bytes) / flatBytes) * 100,
-      recallAtK(results, exact, 1),
-      recallAtK(results, exact, workload.k),
-      latency.mean(),
-    ];
-  };
-  for (const width of widths.filter((w) => w <= model.components)) {
-    for (const variant of workload.sweepVariants) {
-      const index = new CompressedIndex({ ...compressedOptions(params, entries.length), components: width, ...variant });
-      const report = index.fit(vectors, { model });
-      index.addMany(entries);
-      const rerank = variant.rerank ? `${variant.rerank.precision} x${variant.rerank.oversample}` : 'none';
-      rows.push(sweepPoint(index, [width, variant.precision, rerank, report.explainedVariance]));
-      context.log(`sweep: width ${width} ${variant.precision}${variant.rerank ? ' + re-rank' : ''}: recall@${workload.k} ${rows[rows.length - 1][9]}`);
-    }
-  }
-  // The point without PCA: every dimension quantized to int8 (ScalarQuantizedIndex), the plain baseline PCA has to
-  // beat on this curve. Its precision reads 'int8 (no PCA)' so the chart shows it apart.
-  const sq8 = new ScalarQuantizedIndex({ initialCapacity: entries.length, fitSampleSize: params.fitSampleSize });
-  sq8.fit(vectors);
-  sq8.addMany(entries);
-  rows.push(sweepPoint(sq8, [dims, 'int8 (no PCA)', 'none', null])); // nothing projected: no variance measured
-  context.log(`sweep: int8 scalar quantization without PCA: recall@${workload.k} ${rows[rows.length - 1][9]}`);
-  return { name: 'width_sweep', columns: SWEEP_COLUMNS, rows, chart: WIDTH_SWEEP_CHART };
-}
-
-/**
- * The similarity structure of the collection: cosine of random pairs of stored vectors (how alike unrelated texts
- * look: the anisotropy), the norm of the mean vector (for unit vectors, mean pairwise cosine ≈ |mean|²), and each
- * query's cosine with its exact nearest and k-th nearest neighbour.
- */
-function embeddingStats(vectors: Float32Array[], ids: string[], queries: Float32Array[], exact: string[][], seed: number): DetailTable {
-  const rng = createRng(seed).fork('embedding-stats');
-  const cos = referenceCosine;
-  const pairs: number[] = [];
-  for (let p = 0; p < 5000; p++) {
-    const a = rng.int(0, vectors.length - 1);
-    let b = rng.int(0, vectors.length - 2);
-    if (b >= a) b++;
-    pairs.push(cos(vectors[a], vectors[b]));
-  }
-  const dims = vectors[0].length;
-  const mean = new Float64Array(dims);
-  for (const v of vectors) {
-    const n = Math.hypot(...v);
-    for (let j = 0; j < dims; j++) mean[j] += v[j] / n / vectors.length;
-  }
-  const rowOf = new Map(ids.map((id, i) => [id, i]));
-  const top1 = queries.map((q, i) => cos(q, vectors[rowOf.get(exact[i][0])!]));
-  const topK = queries.map((q, i) => cos(q, vectors[rowOf.get(exact[i][exact[i].length - 1])!]));
-  const k = exact[0]?.length ?? 0;
-  const ps = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
-  const rows: DetailTable['rows'] = [
-    ['pairwise_cosine_mean', pairs.reduce((s, x) => s + x, 0) / pairs.length],
-    ...percentiles(pairs, ps).map((v, i) => [`pairwise_cosine_p${ps[i] * 100}`, v] as [string, number]),
-    ['mean_vector_norm', Math.hypot(...mean)],
-    ['query_top1_cosine_p50', percentiles(top1, [0.5])[0]],
-    ['query_top1_cosine_p5', percentiles(top1, [0.05])[0]],
-    ['query_top1_cosine_p95', percentiles(top1, [0.95])[0]],
-    [`query_top${k}_cosine_p50`, percentiles(topK, [0.5])[0]],
-  ];
-  return { name: 'embedding_stats', columns: ['statistic', 'value'], rows };
+  return { workload, ids, vectors, queries, exact, stats: embeddingStats(vectors, ids, queries, exact, seed), stores };
 }
 
 /**
@@ -703,18 +551,4 @@ async function settledSample(context: RunContext, label: string): Promise<Memory
   context.memory.sample(`${label} (settling)`);
   await new Promise((resolve) => setTimeout(resolve, 50));
   return context.memory.sample(label);
-}
-
-/** Per-query durations in ms: their mean and percentiles. */
-class Timings {
-  private readonly durations: number[] = [];
-  record(ms: number): void {
-    this.durations.push(ms);
-  }
-  mean(): number {
-    return this.durations.reduce((s, d) => s + d, 0) / Math.max(1, this.durations.length);
-  }
-  percentiles(ps: readonly number[]): number[] {
-    return percentiles(this.durations, ps);
-  }
 }

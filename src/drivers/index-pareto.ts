@@ -1,26 +1,17 @@
 /**
  * The methods users actually pick, measured on the same vectors, queries and exact ground truth as memopt's own
  * indexes, as rows of one table (`pareto_peers`): binary codes with oversampled re-scoring, Matryoshka truncation,
- * and usearch's HNSW (f32, f16, i8, b1) with its search expansion swept. Each row: recall@1 and recall@k, bytes per
- * vector including every fixed part (and how the bytes were obtained), build time and mean query time.
+ * usearch's HNSW (f32, f16, i8, b1) and pgvector, each with its settings swept. Each row: recall@1 and recall@k,
+ * bytes per vector including every fixed part (and how the bytes were obtained), build time and mean query time.
  *
- * Apart from any driver: give it vectors, queries and exact top-k ids; it returns a DetailTable.
+ * A peer method is shorthand for a list of registry params (one per setting, `peerParams`), measured by the shared
+ * index loop (src/measure/index-runs.ts): settings that differ only at search time share one build.
  */
 import { z } from 'zod';
 import type { DetailTable } from '../harness/types.ts';
-import type { VectorIndex } from '../memory/types.ts';
-import { BinaryIndex } from '../parts/vector-index/binary-index.ts';
-import { MatryoshkaIndex } from '../parts/vector-index/matryoshka-index.ts';
-import { recallAtK } from '../parts/vector-index/recall.ts';
-import { USEARCH_QUANTIZATIONS, UsearchIndex } from '../parts/vector-index/usearch-index.ts';
-import { createIndex } from '../parts/vector-index/create.ts';
-import type { PgDatabases } from '../parts/vector-store/database.ts';
-
-/** The optional parts of contract C1's VectorIndex these peers have (main's interface does not declare them yet). */
-type PeerIndex = VectorIndex & {
-  fit?(sample: readonly ArrayLike<number>[]): unknown;
-  addMany?(entries: Iterable<readonly [string, ArrayLike<number>]>): unknown;
-};
+import { USEARCH_QUANTIZATIONS } from '../parts/vector-index/params.ts';
+import type { IndexParams, StoreConnections } from '../parts/registry.ts';
+import { measureIndexes, type IndexEntry } from '../measure/index-runs.ts';
 
 /** One peer method of the sweep, with the settings it is measured at. */
 export const peerMethodSchema = z.discriminatedUnion('method', [
@@ -38,7 +29,7 @@ export const peerMethodSchema = z.discriminatedUnion('method', [
   z
     .object({
       method: z.literal('usearch'),
-      quantization: z.array(z.enum(USEARCH_QUANTIZATIONS as [string, ...string[]])).min(1).default(['f32', 'f16', 'i8', 'b1']),
+      quantization: z.array(z.enum(USEARCH_QUANTIZATIONS)).min(1).default(['f32', 'f16', 'i8', 'b1']),
       expansionSearch: z.array(z.number().int().min(1)).min(1).default([16, 64, 256]),
       connectivity: z.number().int().min(2).default(16),
       expansionAdd: z.number().int().min(1).default(128),
@@ -84,102 +75,61 @@ export interface ParetoInput {
   k: number;
   methods: readonly PeerMethod[];
   /** Where pgvector peers open their tables (needed only for them). */
-  databases?: PgDatabases;
+  stores?: StoreConnections;
   log?: (message: string) => void;
+}
+
+/** The registry params a peer method stands for, one per setting, in the order measured (`rows`: the collection size). */
+export function peerParams(spec: PeerMethod, rows: number, dims: number, log: (message: string) => void = () => {}): IndexParams[] {
+  switch (spec.method) {
+    case 'binary':
+      return spec.oversample.map((oversample) => ({ index: 'binary', oversample, rescore: spec.rescore, centre: spec.centre }));
+    case 'matryoshka':
+      return spec.dimensions.filter((d) => d <= dims).map((dimensions) => ({ index: 'matryoshka', dimensions }));
+    case 'usearch':
+      return spec.quantization.flatMap((quantization) =>
+        spec.expansionSearch.map((expansionSearch) => ({ index: 'usearch', quantization, expansionSearch, connectivity: spec.connectivity, expansionAdd: spec.expansionAdd }) as const),
+      );
+    case 'pgvector': {
+      if (spec.search !== 'exact' && rows > spec.maxBuildRows) {
+        log(`peers: pgvector ${spec.storage} ${spec.search} skipped: ${rows} vectors > maxBuildRows ${spec.maxBuildRows}`);
+        return [];
+      }
+      const { method: _m, maxBuildRows: _max, efSearch, probes, ...rest } = spec;
+      const sweep = spec.search === 'hnsw' ? efSearch.map((ef) => ({ efSearch: ef, probes: 1 })) : spec.search === 'ivfflat' ? probes.map((p) => ({ efSearch: 40, probes: p })) : [{ efSearch: 40, probes: 1 }];
+      return sweep.map((setting) => ({ index: 'pgvector', ...rest, ...setting }));
+    }
+  }
 }
 
 /** Measures every method at every setting; rows in the order given, `on_front` over these rows. */
 export async function measurePeers(input: ParetoInput): Promise<DetailTable> {
   const { ids, vectors, queries, exact, k, methods } = input;
   const log = input.log ?? (() => {});
-  const entries = ids.map((id, i) => [id, vectors[i]] as const);
+  const entries: IndexEntry[] = ids.map((id, i) => [id, vectors[i]]);
+  const dims = vectors[0]?.length ?? 0;
+  const params = methods.flatMap((spec) => peerParams(spec, ids.length, dims, log));
   const rows: DetailTable['rows'] = [];
-  const measure = async (method: string, setting: string, index: VectorIndex, buildMs: number, bytesHow: string) => {
-    let total = 0;
-    const results = [];
-    for (const q of queries) {
-      const started = performance.now();
-      results.push(await index.search(q, k));
-      total += performance.now() - started;
-    }
-    const bytes = await index.memoryBytes();
-    const recall = recallAtK(results, exact as string[][], k);
-    rows.push([method, setting, bytes / ids.length, bytes, bytesHow, buildMs, total / Math.max(1, queries.length), recallAtK(results, exact as string[][], 1), recall, false]);
-    log(`peers: ${method} ${setting}: recall@${k} ${recall.toFixed(3)} at ${(bytes / ids.length).toFixed(0)} B/vector`);
-  };
-  const build = async (index: PeerIndex, fit: boolean): Promise<number> => {
-    const started = performance.now();
-    if (fit && index.fit) await index.fit(vectors);
-    if (index.addMany) await index.addMany(entries);
-    else for (const [id, v] of entries) await index.add(id, v);
-    return performance.now() - started;
-  };
-
-  for (const spec of methods) {
-    if (spec.method === 'binary') {
-      for (const oversample of spec.oversample) {
-        const index = new BinaryIndex({ oversample, rescore: spec.rescore, initialCapacity: ids.length });
-        const ms = await build(index, spec.centre);
-        await measure('binary', `sign bits${spec.centre ? ' (mean thresholds)' : ''}, ${spec.rescore} re-score x${oversample}`, index, ms, 'exact: arrays held (bits, re-score vectors and scales, thresholds)');
-      }
-    } else if (spec.method === 'matryoshka') {
-      const dims = vectors[0]?.length ?? 0;
-      for (const dimensions of spec.dimensions.filter((d) => d <= dims)) {
-        const index = new MatryoshkaIndex({ dimensions, initialCapacity: ids.length });
-        const ms = await build(index, false);
-        await measure('matryoshka', `first ${dimensions} dims, float32`, index, ms, 'exact: arrays held (WebAssembly pages)');
-      }
-    } else if (spec.method === 'pgvector') {
-      if (!input.databases) throw new TypeError('measurePeers: pgvector peers need input.databases');
-      if (spec.search !== 'exact' && ids.length > spec.maxBuildRows) {
-        log(`peers: pgvector ${spec.storage} ${spec.search} skipped: ${ids.length} vectors > maxBuildRows ${spec.maxBuildRows}`);
-        continue;
-      }
-      const sweep = spec.search === 'hnsw' ? spec.efSearch : spec.search === 'ivfflat' ? spec.probes : [0];
-      const index = await createIndex(
-        { index: 'pgvector', storage: spec.storage, search: spec.search, m: spec.m, efConstruction: spec.efConstruction, efSearch: sweep[0] || 40, lists: spec.lists, probes: sweep[0] || 1, rerankFactor: spec.rerankFactor, connectionEnv: spec.connectionEnv },
-        { dimensions: vectors[0]?.length, databases: input.databases },
-      );
-      try {
-        const started = performance.now();
-        await index.addMany(entries);
-        await index.buildIndex();
-        const ms = performance.now() - started;
-        const storage = spec.storage === 'binary' ? `binary + re-rank x${spec.rerankFactor}` : spec.storage;
-        const how = 'as Postgres reports it: pg_total_relation_size (table + TOAST + primary key + namespace btree + ANN index)';
-        for (const value of sweep) {
-          if (spec.search === 'hnsw') index.setSearchParams({ efSearch: value });
-          if (spec.search === 'ivfflat') index.setSearchParams({ probes: value });
-          const setting =
-            spec.search === 'hnsw'
-              ? `${storage}, HNSW m ${spec.m} ef_c ${spec.efConstruction}, ef_search ${value}`
-              : spec.search === 'ivfflat'
-                ? `${storage}, IVFFlat lists ${spec.lists ?? 'rows/1000'}, probes ${value}`
-                : `${storage}, exact scan`;
-          await measure('pgvector', setting, index, ms, how);
-        }
-      } finally {
-        await index.drop().catch(() => {});
-        await index.close();
-      }
-    } else {
-      for (const quantization of spec.quantization) {
-        const base = new UsearchIndex({
-          quantization: quantization as UsearchIndex['options']['quantization'],
-          connectivity: spec.connectivity,
-          expansionAdd: spec.expansionAdd,
-          expansionSearch: spec.expansionSearch[0],
-        });
-        const ms = await build(base, quantization === 'b1');
-        for (const [i, ef] of spec.expansionSearch.entries()) {
-          const index = i === 0 ? base : base.withExpansion(ef);
-          await measure('usearch', `HNSW ${quantization}, M ${spec.connectivity}, ef ${ef}`, index, ms, "usearch's serialized index size (save()); its in-memory use is not exposed");
-          if (index !== base) index.close();
-        }
-        base.close();
-      }
-    }
-  }
+  await measureIndexes(
+    params,
+    { entries, sample: vectors, queries: queries.map((vector) => ({ vector })), exact, k, environment: { capacity: ids.length, dimensions: dims, stores: input.stores } },
+    (m) => {
+      const described = m.index.describe?.();
+      rows.push([
+        m.params.index,
+        described?.setting ?? '',
+        m.bytes / ids.length,
+        m.bytes,
+        String(described?.settings.bytesSource ?? 'as the index reports it'),
+        m.load.fitMs + m.load.buildMs,
+        m.meanMs,
+        m.recall1,
+        m.recallK,
+        false,
+      ]);
+      log(`peers: ${m.params.index} ${described?.setting ?? ''}: recall@${k} ${m.recallK.toFixed(3)} at ${(m.bytes / ids.length).toFixed(0)} B/vector`);
+    },
+  );
   const front = paretoMembers(rows.map((r) => ({ bytes: r[2] as number, recall: r[8] as number })));
   for (const i of front) rows[i][9] = true;
   return { name: 'pareto_peers', columns: PARETO_COLUMNS, rows };

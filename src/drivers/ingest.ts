@@ -2,20 +2,21 @@ import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import type OpenAI from 'openai';
 import type { ClientOptions } from 'openai';
-import { BatchEmbedder } from '../parts/embeddings/index.ts';
-import { createEmbedder, embedderParamsSchema, type EmbedderParams } from '../parts/embeddings/create.ts';
+import { createEmbedder, createIndex, embedderParamsSchema, type EmbedderParams } from '../parts/registry.ts';
+import { DEFAULT_MAX_BATCH_SIZE } from '../parts/embeddings/params.ts';
 import { measureBatcherOverhead } from '../parts/embeddings/overhead-bench.ts';
 import { loadDataset } from '../datasets/index.ts';
-import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
 import { MemorySystem } from '../memory/memory-system.ts';
 import type { Embedder } from '../memory/types.ts';
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import { isFactoryVariant } from '../harness/factory-variant.ts';
-import { partStatsTable } from './part-stats.ts';
-import { matchesReference, referenceArray } from './reference.ts';
-import { CrossSideVectors, VECTOR_CHECK_METRICS, vectorCheckMetrics, vectorCheckTable } from './cross-side.ts';
-import { retainedBytes } from '../harness/memory-probe.ts';
-import { LatencyRecorder } from '../harness/statistics.ts';
+import { partStatsTable } from '../measure/part-stats.ts';
+import { matchesReference, referenceArray } from '../measure/reference-vectors.ts';
+import { CrossSideVectors, VECTOR_CHECK_METRICS, vectorCheckMetrics, vectorCheckTable } from '../measure/vector-checks.ts';
+import { retainedBytes } from '../measure/memory-probe.ts';
+import { LatencyRecorder } from '../measure/latency.ts';
+import { apiMetrics, apiMetricSpecs, pick } from '../measure/api-metrics.ts';
+import { runClosedLoop } from '../measure/closed-loop.ts';
 import type { DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { createRng } from '../util/rng.ts';
 
@@ -67,20 +68,16 @@ export interface EmbedderFactoryContext {
 /** A user's Embedder for an ingest variant (`{ label, factory, version }` in place of `params`). */
 export type EmbedderFactory = (context: EmbedderFactoryContext) => Embedder | Promise<Embedder>;
 
+/** The ledger's metrics this driver reports. */
+const API_METRICS = ['api_requests', 'api_inputs', 'api_tokens', 'api_cost_usd', 'api_errors', 'api_rate_limited', 'api_server_errors', 'api_retries', 'api_network_errors'] as const;
+
 const metrics: MetricSpec[] = [
-  { name: 'api_requests', unit: 'requests', kind: 'counter', better: 'lower', description: 'HTTP requests the mocked API received, retries included' },
+  ...apiMetricSpecs(['api_requests']),
   { name: 'requests_over_minimum_pct', unit: '%', kind: 'counter', better: 'lower', only: 'optimized', description: 'requests above ceil(texts / maxBatchSize), the fewest possible at that batch size' },
   { name: 'batches_full', unit: 'batches', kind: 'counter', better: 'higher', only: 'optimized', description: 'batches sent full (maxBatchSize inputs, or maxBatchTokens reached)' },
   { name: 'batches_on_timer', unit: 'batches', kind: 'counter', better: 'lower', only: 'optimized', description: 'batches sent not full, on their maxWaitMs timer (texts arrived slower than maxWaitMs: the last one of a run, or a busy event loop)' },
   { name: 'batches_flushed', unit: 'batches', kind: 'counter', better: 'lower', only: 'optimized', description: 'batches sent not full by flush() or a full queue' },
-  { name: 'api_inputs', unit: 'inputs', kind: 'counter', better: 'lower', description: 'inputs embedded by successful requests (after in-batch de-duplication)' },
-  { name: 'api_tokens', unit: 'tokens', kind: 'counter', better: 'lower', description: 'prompt tokens billed (cl100k_base)' },
-  { name: 'api_cost_usd', unit: 'usd', kind: 'counter', better: 'lower', description: 'tokens x list price' },
-  { name: 'api_errors', unit: 'responses', kind: 'counter', better: 'lower', description: '429, 5xx and 4xx answers' },
-  { name: 'api_rate_limited', unit: 'responses', kind: 'counter', better: 'lower', description: '429 answers (requests or tokens per minute exceeded)' },
-  { name: 'api_server_errors', unit: 'responses', kind: 'counter', better: 'lower', description: '5xx answers (injected faults)' },
-  { name: 'api_retries', unit: 'requests', kind: 'counter', better: 'lower', description: 'requests that were retries (x-stainless-retry-count > 0)' },
-  { name: 'api_network_errors', unit: 'requests', kind: 'counter', better: 'lower', description: "requests that failed without an HTTP answer (connection reset or closed, refused, timed out); only a client-side ledger sees them (run --endpoint URL)" },
+  ...apiMetricSpecs(API_METRICS.slice(1)),
   { name: 'texts_lost', unit: 'texts', kind: 'counter', better: 'lower', description: 'adds that failed or never stored a vector' },
   ...VECTOR_CHECK_METRICS,
   { name: 'peak_queue_length', unit: 'texts', kind: 'counter', better: 'lower', description: "most texts waiting in the embedder's queue at once" },
@@ -151,8 +148,8 @@ export const ingestDriver: WorkloadDriver<
           dimensions: workload.dimensions,
           seed: context.seed,
         })
-      : createEmbedder(params, { client: endpoint.createClient(), model: workload.model, dimensions: workload.dimensions, random: seededRandom(context) });
-    const index = new NaiveIndex();
+      : await createEmbedder(params, { client: endpoint.createClient(), model: workload.model, dimensions: workload.dimensions, random: seededRandom(context) });
+    const index = await createIndex({ index: 'naive' });
     const memory = new MemorySystem({ embedder, index });
 
     const start = context.memory.sample('start');
@@ -160,31 +157,26 @@ export const ingestDriver: WorkloadDriver<
     const heapAt: number[] = [];
     const latency = new LatencyRecorder();
     const ids: Array<string | undefined> = new Array(texts.length);
-    let cursor = 0;
     let completed = 0;
     let failed = 0;
     let firstError: unknown;
 
     const t0 = performance.now();
-    const producer = async () => {
-      while (cursor < texts.length) {
-        const i = cursor++;
-        const wait = arrivalsMs[i] - (performance.now() - t0);
-        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        const began = performance.now();
-        try {
-          ids[i] = await memory.add(texts[i]);
-        } catch (error) {
-          failed++;
-          firstError ??= error;
-        }
-        latency.record(performance.now() - began);
-        if (++completed % checkpointEvery === 0) {
-          heapAt.push(retainedBytes(context.memory.sample(`completed ${completed}`)) - retainedBytes(start));
-        }
+    await runClosedLoop(texts.length, workload.producers, async (i) => {
+      const wait = arrivalsMs[i] - (performance.now() - t0);
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      const began = performance.now();
+      try {
+        ids[i] = await memory.add(texts[i]);
+      } catch (error) {
+        failed++;
+        firstError ??= error;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(workload.producers, texts.length) }, producer));
+      latency.record(performance.now() - began);
+      if (++completed % checkpointEvery === 0) {
+        heapAt.push(retainedBytes(context.memory.sample(`completed ${completed}`)) - retainedBytes(start));
+      }
+    });
     await embedder.flush();
     const wallMs = performance.now() - t0;
     const embedderStats = embedder.stats();
@@ -200,7 +192,7 @@ export const ingestDriver: WorkloadDriver<
     const stored: Array<readonly [string, ArrayLike<number>]> = [];
     for (let i = 0; i < texts.length; i++) {
       const id = ids[i];
-      const vector = id === undefined ? undefined : index.get(id);
+      const vector = id === undefined ? undefined : index.get?.(id);
       if (!vector) {
         missing++;
         continue;
@@ -224,15 +216,7 @@ export const ingestDriver: WorkloadDriver<
     const [p50, p95] = latency.percentiles([0.5, 0.95]);
     const mid = heapAt[Math.floor(heapAt.length / 2) - 1] ?? end;
     const result: MetricValues = {
-      api_requests: ledger.requests,
-      api_inputs: ledger.inputs,
-      api_tokens: ledger.tokens,
-      api_cost_usd: ledger.costUsd,
-      api_errors: ledger.rateLimited + ledger.serverErrors + ledger.clientErrors,
-      api_rate_limited: ledger.rateLimited,
-      api_server_errors: ledger.serverErrors,
-      api_retries: ledger.retriesSeen,
-      ...('networkErrors' in ledger ? { api_network_errors: (ledger.networkErrors as number) + ((ledger as { timeouts?: number }).timeouts ?? 0) } : {}),
+      ...pick(apiMetrics(ledger), API_METRICS),
       texts_lost: missing,
       ...vectorChecks,
       peak_queue_length: embedderStats.peakQueueLength,
@@ -249,13 +233,12 @@ export const ingestDriver: WorkloadDriver<
       return { metrics: result, details: table ? [table, ...crossTable] : crossTable };
     }
     if (params.embedder === 'batch') {
-      const batchSize = params.maxBatchSize ?? (embedder as BatchEmbedder).options.maxBatchSize;
+      const batchSize = params.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
       const minimum = Math.ceil(texts.length / batchSize);
       result.requests_over_minimum_pct = ((ledger.requests - minimum) / minimum) * 100;
-      const stats = embedderStats as ReturnType<BatchEmbedder['stats']>;
-      result.batches_full = stats.fullBatchesSent;
-      result.batches_on_timer = stats.timerBatchesSent;
-      result.batches_flushed = stats.flushedBatchesSent;
+      if (embedderStats.fullBatchesSent !== undefined) result.batches_full = embedderStats.fullBatchesSent;
+      if (embedderStats.timerBatchesSent !== undefined) result.batches_on_timer = embedderStats.timerBatchesSent;
+      if (embedderStats.flushedBatchesSent !== undefined) result.batches_flushed = embedderStats.flushedBatchesSent;
       if (workload.measureBatcherOverhead && context.repetition === 0 && !context.compressedTime) {
         const overhead = await measureBatcherOverhead({ texts: texts.slice(0, 2000), maxBatchSize: batchSize });
         result.batcher_overhead_us_per_text = overhead.overheadUsPerText;

@@ -8,7 +8,7 @@ import { MemorySystem } from '../memory/memory-system.ts';
 import type { Embedder, EmbedderStats, Embedding, MemoryResult, SearchHit } from '../memory/types.ts';
 import { countTokens, type LedgerSnapshot } from '../endpoint/mock/index.ts';
 import type { EndpointLimits } from '../endpoint/types.ts';
-import { checkAgainstReference, CrossSideVectors, endpointVectors, ObservedVectors, ObservingEmbedder, VECTOR_CHECK_METRICS, vectorCheckMetrics, vectorCheckTable, type VectorCheck } from './cross-side.ts';
+import { checkAgainstReference, CrossSideVectors, endpointVectors, ObservedVectors, ObservingEmbedder, VECTOR_CHECK_METRICS, vectorCheckMetrics, vectorCheckTable, type VectorCheck } from '../measure/vector-checks.ts';
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { ParallelProcessor } from '../parts/parallel/processor.ts';
 import { SharedVectorIndex } from '../parts/parallel/shared-index.ts';
@@ -27,7 +27,7 @@ import { SharedVectorIndex } from '../parts/parallel/shared-index.ts';
  * (batched, before the runs' ledgers), and each run's expected answers are NaiveIndex over the corpus plus the
  * document and query vectors that run got from the endpoint (exact, whatever the endpoint answers). The vectors
  * themselves (`wrong_vectors`) are checked against the reference model's, or across sides within a cosine
- * tolerance (src/drivers/cross-side.ts).
+ * tolerance (src/measure/vector-checks.ts).
  *
  * The concurrency curve (the first optimized run only): the same batch at each concurrency in `curve`, each on a fresh
  * memory, after draining the mock's token bucket (`sustained`: the account has already used its burst, as after

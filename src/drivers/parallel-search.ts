@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { generateCorpus, generateQueries } from '../datasets/index.ts';
 import { compareHits, dot, norm, scoreFromDot } from '../memory/reference.mjs';
 import type { SearchHit } from '../memory/types.ts';
-import { referenceFloat32, referenceOf } from './reference.ts';
+import { referenceFloat32, referenceOf } from '../measure/reference-vectors.ts';
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { SharedVectorIndex } from '../parts/parallel/shared-index.ts';
 import { WorkerPoolSearcher } from '../parts/parallel/worker-searcher.ts';

@@ -1,47 +1,25 @@
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
-import { NaiveEmbedder } from '../parts/embeddings/index.ts';
 import { loadDataset } from '../datasets/load.ts';
 import { readTrace, type TraceOp, type TraceSearch } from '../datasets/traces.ts';
-import { createIndex, indexParamsSchema, type IndexParams } from '../parts/vector-index/create.ts';
-import { MemorySystem } from '../memory/memory-system.ts';
+import { MemorySystem, type SearchStatus } from '../memory/memory-system.ts';
 import { matchesFilter } from '../memory/reference.mjs';
-import type {
-  Embedder,
-  EmbedderStats,
-  Embedding,
-  EntryAttributes,
-  MemoryResult,
-  SearchFilter,
-  SearchHit,
-  SearchOptions,
-  SearchResultCache,
-  VectorIndex,
-  WriteEvent,
-} from '../memory/types.ts';
+import type { MemoryResult, SearchOptions, SearchResultCache, VectorIndex } from '../memory/types.ts';
 import { isFactoryVariant } from '../harness/factory-variant.ts';
 import { isPromise, settle } from '../util/maybe-promise.ts';
-import { partStatsTable } from './part-stats.ts';
-import { checkAgainstReference, CrossSideVectors, endpointVectors, ObservedVectors, ObservingEmbedder, VECTOR_CHECK_METRICS, vectorCheckMetrics, vectorCheckTable } from './cross-side.ts';
-import { LatencyRecorder } from '../harness/statistics.ts';
+import { partStatsTable } from '../measure/part-stats.ts';
+import { checkAgainstReference, CrossSideVectors, endpointVectors, ObservedVectors, VECTOR_CHECK_METRICS, vectorCheckMetrics, vectorCheckTable } from '../measure/vector-checks.ts';
+import { LatencyRecorder } from '../measure/latency.ts';
+import { apiMetrics, apiMetricSpecs, pick } from '../measure/api-metrics.ts';
+import { runClosedLoop } from '../measure/closed-loop.ts';
+import { PrecomputedEmbedder } from '../measure/precomputed-embedder.ts';
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, WorkloadDriver } from '../harness/types.ts';
-import {
-  beladyBound,
-  infiniteCacheBound,
-  lruHitsForEvents,
-  versionedRequests,
-  type CacheTraceEvent,
-} from '../parts/search-cache/belady.ts';
-import { createSearchCache, searchCacheParamsSchema } from '../parts/search-cache/create.ts';
-import { EmbeddingCache, QueryNormalizingEmbedder } from '../parts/search-cache/embedding-cache.ts';
-import { SearchCache } from '../parts/search-cache/search-cache.ts';
+import { beladyBound, infiniteCacheBound, lruHitsForEvents, versionedRequests, type CacheTraceEvent } from '../analysis/belady.ts';
+import { cacheEventsForTrace } from '../analysis/trace-events.ts';
+import { cacheParamsSchema, createCache, createEmbedder, createIndex, StoreConnections, indexParamsSchema, postgresVariablesOf } from '../parts/registry.ts';
 import { measureHitCost } from '../parts/search-cache/hit-bench.ts';
 import { canonicalKey, normalizeQuery, type QueryNormalization } from '../parts/search-cache/keys.ts';
-import { NaiveSearchCache } from '../parts/search-cache/naive-cache.ts';
 import type { InvalidationPolicy } from '../parts/search-cache/search-cache.ts';
-import { cacheEventsForTrace } from '../parts/search-cache/trace-events.ts';
-import { PgDatabases } from '../parts/vector-store/database.ts';
-import { PgVectorIndex } from '../parts/vector-store/pgvector-index.ts';
 
 /**
  * The search-trace workload: a memory pre-loaded with the first `preload` memories of a dataset replays a query
@@ -58,7 +36,7 @@ import { PgVectorIndex } from '../parts/vector-store/pgvector-index.ts';
  *
  * Query vectors are checked (`wrong_vectors`): every vector the memory searched with must be the endpoint's
  * reference vector of its normalized query text, or, without a reference model, the baseline side's within a cosine
- * tolerance (src/drivers/cross-side.ts).
+ * tolerance (src/measure/vector-checks.ts).
  *
  * Query semantics are the same in every variant: the query is normalized (NFC, trimmed, whitespace collapsed, and
  * lower-cased when `caseFold`) before it is embedded, so all three variants answer the same question with the same
@@ -102,7 +80,7 @@ const workloadSchema = z
   })
   .strict();
 
-const variantSchema = searchCacheParamsSchema;
+const variantSchema = cacheParamsSchema;
 
 export type SearchTraceWorkload = z.infer<typeof workloadSchema>;
 export type SearchTraceVariant = z.infer<typeof variantSchema>;
@@ -129,9 +107,10 @@ const metrics: MetricSpec[] = [
   { name: 'lru_sequential_hit_rate', unit: 'fraction', kind: 'ratio', better: 'higher', description: 'what this LRU would hit on a sequential replay (the measured rate differs by concurrency)' },
   { name: 'stale_results', unit: 'searches', kind: 'counter', better: 'lower', description: 'served results equal to no fresh uncached result within the search (call to return)' },
   { name: 'ttl_violations', unit: 'searches', kind: 'counter', better: 'lower', description: 'results served from the cache more than their TTL after they were computed' },
-  { name: 'api_requests', unit: 'requests', kind: 'counter', better: 'lower', description: 'embedding requests for queries the endpoint received' },
-  { name: 'api_tokens', unit: 'tokens', kind: 'counter', better: 'lower', description: 'query tokens billed (cl100k_base)' },
-  { name: 'api_cost_usd', unit: 'usd', kind: 'counter', better: 'lower', description: 'tokens x list price' },
+  ...apiMetricSpecs(['api_requests', 'api_tokens', 'api_cost_usd'], {
+    api_requests: { description: 'embedding requests for queries the endpoint received' },
+    api_tokens: { description: 'query tokens billed (cl100k_base)' },
+  }),
   { name: 'search_errors', unit: 'searches', kind: 'counter', better: 'lower', description: 'searches that rejected' },
   { name: 'cache_hits', unit: 'searches', kind: 'counter', better: 'higher', description: 'served from a stored entry' },
   { name: 'inflight_joins', unit: 'searches', kind: 'counter', better: 'higher', description: 'joined a running identical search (SearchCache)' },
@@ -175,7 +154,7 @@ interface PreparedSearchTrace {
   events: Map<InvalidationPolicy, CacheTraceEvent[]>;
   hitCostUs?: number;
   /** The scenario's Postgres when the index is pgvector, opened on first use, closed by release(). */
-  databases: PgDatabases;
+  stores: StoreConnections;
   /** Whether the vectors above are the endpoint's reference model's (false: asked of the endpoint in prepare). */
   hasReference: boolean;
   /** The baseline side's query vectors, for the cross-side check (no reference model). */
@@ -199,14 +178,12 @@ export const searchTraceDriver: WorkloadDriver<
   inputs: (workload) => [
     { kind: 'trace', path: workload.trace, field: 'workload.trace' },
     { kind: 'dataset', path: workload.dataset, field: 'workload.dataset', atLeast: { count: workload.preload, field: 'workload.preload' } },
-    ...(workload.index.index === 'pgvector' && workload.index.connectionEnv
-      ? [{ kind: 'postgres' as const, connectionEnv: workload.index.connectionEnv, field: 'workload.index.connectionEnv' }]
-      : []),
+    ...postgresVariablesOf(workload.index).map((connectionEnv) => ({ kind: 'postgres' as const, connectionEnv, field: 'workload.index.connectionEnv' })),
   ],
   async release(prepared) {
-    await prepared.databases.close();
+    await prepared.stores.close();
   },
-  async prepare(workload, { endpoint }) {
+  async prepare(workload, { endpoint, postgres }) {
     const [ops, records] = await Promise.all([readTrace(workload.trace), loadDataset(workload.dataset)]);
     if (records.length < workload.preload) {
       throw new InputError({ field: 'workload.preload' }, `asks for ${workload.preload} memories but ${workload.dataset} has ${records.length}`);
@@ -249,7 +226,7 @@ export const searchTraceDriver: WorkloadDriver<
       textById,
       bounds: new Map(),
       events: new Map(),
-      databases: new PgDatabases(),
+      stores: new StoreConnections(postgres),
       hasReference: endpoint.reference !== null,
       crossSide: new CrossSideVectors(),
     };
@@ -258,77 +235,75 @@ export const searchTraceDriver: WorkloadDriver<
   async run(prepared, params, context) {
     const { workload, ops } = prepared;
     const normalization = { caseFold: workload.caseFold };
-    const client = context.endpoint.createClient();
-    const api = new NaiveEmbedder({ client, model: workload.model, dimensions: workload.dimensions });
+    const api = await createEmbedder({ embedder: 'naive' }, { client: context.endpoint.createClient(), model: workload.model, dimensions: workload.dimensions });
     const index = await createFittedIndex(prepared);
-    const stored = new StoredTextEmbedder(prepared.memoryVectors, workload.model, workload.dimensions);
+    const stored = new PrecomputedEmbedder(prepared.memoryVectors, { model: workload.model, dimensions: workload.dimensions });
 
     let memory: MemorySystem | undefined;
     const record = (id: string) => memory?.get(id);
     const factory = isFactoryVariant<SearchCacheFactory>(params) ? params : undefined;
     const own = isFactoryVariant(params) ? undefined : params;
-    const { cache: inner, queryEmbedder } = own
-      ? createSearchCache(own, { embedder: api, index, record, normalization })
-      : { cache: await factory!.factory({ index, record, normalization, seed: context.seed }), queryEmbedder: new QueryNormalizingEmbedder(api, normalization) };
-    const searchCacheStats = inner instanceof SearchCache ? () => inner.stats() : undefined;
-    const embeddingStats = queryEmbedder instanceof EmbeddingCache ? () => queryEmbedder.cacheStats() : undefined;
-    const naiveStats = inner instanceof NaiveSearchCache ? () => inner.stats() : undefined;
+    // A user's cache gets the same query embedder as memopt's uncached variant: the API behind the normalization.
+    const built = await createCache(own ?? { cache: 'none' }, { embedder: api, index, record, normalization });
+    const cache: SearchResultCache | undefined = factory ? await factory.factory({ index, record, normalization, seed: context.seed }) : built.cache;
     const ttlMs = !own || own.cache === 'none' ? 0 : own.ttlMs;
-    const audit = new AuditedCache(inner);
-    const counted = new SearchCountingIndex(index);
-    // Every query vector the memory searches with, by normalized text (checked below; the stale check's fresh
-    // searches use them when the endpoint has no reference model).
-    const observed = new ObservedVectors();
-    const observing = new ObservingEmbedder(queryEmbedder, observed, (text) => normalizeQuery(text, normalization));
-    memory = new MemorySystem({ embedder: stored, queryEmbedder: observing, index: counted, cache: audit });
+    // The generation each memory was added at, from the memory's own write events (the stale check replays them).
+    const addedAt = new Map<string, number>();
+    memory = new MemorySystem({
+      embedder: stored,
+      queryEmbedder: built.queryEmbedder,
+      index,
+      cache,
+      onWrite: (event) => {
+        if (event.kind === 'add') addedAt.set(event.id, event.generation);
+      },
+    });
     for (const m of prepared.preload) await memory.add(m.text, m.metadata);
-    counted.searches = 0;
-    const dbQueriesBefore = index instanceof PgVectorIndex ? index.stats().sqlQueries : 0;
+    const indexSearchesBefore = memory.stats().indexSearches;
+    const dbQueriesBefore = index.stats?.().sqlQueries;
 
-    // The timed replay.
+    // The timed replay. Every query vector the memory searched with is kept, by normalized text (checked below;
+    // the stale check's fresh searches use them when the endpoint has no reference model).
+    const observed = new ObservedVectors();
     const served: Array<ServedSearch | undefined> = new Array(ops.length);
     const latency = new LatencyRecorder();
-    let cursor = 0;
     let errors = 0;
     let firstError: unknown;
+    let computed = 0;
     let ttlViolations = 0;
     let worstOverrunMs = 0;
     const t0 = performance.now();
-    const worker = async () => {
-      while (cursor < ops.length) {
-        const i = cursor++;
-        const op = ops[i];
-        if (op.op === 'add') {
-          await memory!.add(op.text, op.metadata);
-          continue;
-        }
-        const generationAtCall = memory!.generation;
-        const began = performance.now();
-        try {
-          const results = await memory!.search(op.text, op.options);
-          const ended = performance.now();
-          latency.record(ended - began);
-          served[i] = { results, generationAtCall, generationAtReturn: memory!.generation };
-          const bornAt = audit.bornAt.get(results);
-          // Computed before this search began: it was served from the cache (a join finishes after its call).
-          if (ttlMs > 0 && bornAt !== undefined && bornAt < began && began - bornAt > ttlMs) {
-            ttlViolations++;
-            worstOverrunMs = Math.max(worstOverrunMs, began - bornAt - ttlMs);
-          }
-        } catch (error) {
-          errors++;
-          firstError ??= error;
-        }
+    await runClosedLoop(ops.length, workload.clients, async (i) => {
+      const op = ops[i];
+      if (op.op === 'add') {
+        await memory!.add(op.text, op.metadata);
+        return;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(workload.clients, ops.length) }, worker));
+      const status: SearchStatus = {};
+      const began = performance.now();
+      try {
+        const results = await memory!.search(op.text, op.options, status);
+        latency.record(performance.now() - began);
+        served[i] = { results, generationAtCall: status.generationAtCall!, generationAtReturn: status.generationAtReturn! };
+        const bornAt = status.computedAt;
+        // Computed before this search began: it was served from the cache (a join finishes after its call).
+        if (ttlMs > 0 && bornAt !== undefined && bornAt < began && began - bornAt > ttlMs) {
+          ttlViolations++;
+          worstOverrunMs = Math.max(worstOverrunMs, began - bornAt - ttlMs);
+        }
+      } catch (error) {
+        errors++;
+        firstError ??= error;
+      }
+      if (status.computed) computed++;
+      if (status.vector) observed.observe(normalizeQuery(op.text, normalization), status.vector);
+    });
     const wallMs = performance.now() - t0;
-    const indexSearches = counted.searches;
-    const dbQueries = index instanceof PgVectorIndex ? index.stats().sqlQueries - dbQueriesBefore : undefined;
-    if (index instanceof PgVectorIndex) {
-      await index.drop();
-      await index.close();
-    }
+    const indexSearches = memory.stats().indexSearches - indexSearchesBefore;
+    const dbQueries = dbQueriesBefore === undefined ? undefined : index.stats!().sqlQueries - dbQueriesBefore;
+    const cacheCounters = cache?.stats?.();
+    const queryEmbedderStats = built.queryEmbedder.stats();
+    await settle(index.close?.({ drop: true }));
     await api.close();
     if (errors > 0) context.log(`${errors} search(es) failed; first: ${(firstError as Error)?.message}`);
     if (ttlViolations > 0) context.log(`${ttlViolations} result(s) served past their TTL, the worst by ${worstOverrunMs.toFixed(1)} ms`);
@@ -336,7 +311,7 @@ export const searchTraceDriver: WorkloadDriver<
     // Verification, outside the timed replay.
     const queryVectorsOf = (text: string): ArrayLike<number>[] =>
       prepared.hasReference ? [prepared.queryVectors.get(text)!] : (observed.byText.get(text) ?? [prepared.queryVectors.get(text)!]);
-    const stale = await countStale(prepared, served, audit.addedAt, normalization, queryVectorsOf);
+    const stale = await countStale(prepared, served, addedAt, normalization, queryVectorsOf);
     const details: DetailTable[] = [];
     let vectorChecks: MetricValues = {};
     if (prepared.hasReference) {
@@ -358,9 +333,7 @@ export const searchTraceDriver: WorkloadDriver<
     const result: MetricValues = {
       stale_results: stale,
       ttl_violations: ttlViolations,
-      api_requests: ledger.requests,
-      api_tokens: ledger.tokens,
-      api_cost_usd: ledger.costUsd,
+      ...pick(apiMetrics(ledger), ['api_requests', 'api_tokens', 'api_cost_usd']),
       search_errors: errors,
       wall_time_ms: wallMs,
       latency_p50_ms: p50,
@@ -373,38 +346,24 @@ export const searchTraceDriver: WorkloadDriver<
     if (factory) {
       // A user's cache: what the driver sees for any cache (searches answered without computing), and its stats().
       const searched = served.filter((x) => x !== undefined).length;
-      result.hit_rate = searched > 0 ? (searched - audit.computedSearches) / searched : 0;
-      result.cache_hits = searched - audit.computedSearches;
-      const table = partStatsTable((inner as { stats?: () => unknown }).stats?.());
+      result.hit_rate = searched > 0 ? (searched - computed) / searched : 0;
+      result.cache_hits = searched - computed;
+      const table = partStatsTable(cacheCounters);
       if (table) details.push(table);
-    }
-    if (naiveStats && !factory) {
-      const s = naiveStats();
-      Object.assign(result, { hit_rate: s.hitRate, cache_hits: s.hits, evictions: s.evictions, expirations: s.expirations });
-    }
-    if (searchCacheStats && embeddingStats && own?.cache === 'search-cache') {
-      const params = own;
-      const s = searchCacheStats();
-      Object.assign(result, {
-        hit_rate: s.hitRate,
-        cache_hits: s.hits,
-        inflight_joins: s.inflightJoins,
-        stale_rejects: s.staleRejects,
-        invalidations: s.invalidations,
-        evictions: s.evictions,
-        expirations: s.expirations,
-        embedding_cache_hit_rate: embeddingStats().hitRate,
-      });
-      const bounds = boundsFor(prepared, params.invalidation, params.maxEntries);
+    } else if (cacheCounters) Object.assign(result, cacheMetrics(cacheCounters));
+    const { cacheHits, cacheMisses } = queryEmbedderStats;
+    if (!factory && cacheHits !== undefined && cacheMisses !== undefined) result.embedding_cache_hit_rate = cacheHits + cacheMisses > 0 ? cacheHits / (cacheHits + cacheMisses) : 0;
+    if (own?.cache === 'search-cache') {
+      const bounds = boundsFor(prepared, own.invalidation, own.maxEntries);
       result.infinite_cache_hit_rate = bounds.infinite;
       result.belady_hit_rate = bounds.belady;
       result.lru_sequential_hit_rate = bounds.lruSequential;
-      result.belady_fraction = bounds.belady > 0 ? s.hitRate / bounds.belady : Number.NaN;
+      result.belady_fraction = bounds.belady > 0 ? result.hit_rate / bounds.belady : Number.NaN;
       if (context.repetition === 0) {
-        details.push(boundsTable(prepared, params.invalidation, params.maxEntries));
+        details.push(boundsTable(prepared, own.invalidation, own.maxEntries));
         if (workload.measureHitCost) {
           const distinct = distinctSearches(ops);
-          prepared.hitCostUs ??= (await measureHitCost({ searches: distinct, normalization, ttlMs: params.ttlMs })).usPerHit;
+          prepared.hitCostUs ??= (await measureHitCost({ searches: distinct, normalization, ttlMs: own.ttlMs })).usPerHit;
         }
       }
       if (prepared.hitCostUs !== undefined) result.hit_cost_us = prepared.hitCostUs;
@@ -413,71 +372,36 @@ export const searchTraceDriver: WorkloadDriver<
   },
 };
 
+/** A cache's counters (CacheStats fields) as this driver's metrics; the fields a cache does not keep are left out. */
+function cacheMetrics(counters: NonNullable<ReturnType<NonNullable<SearchResultCache['stats']>>>): MetricValues {
+  const out: MetricValues = {};
+  const names: Array<[string, string]> = [
+    ['hitRate', 'hit_rate'],
+    ['hits', 'cache_hits'],
+    ['inflightJoins', 'inflight_joins'],
+    ['staleRejects', 'stale_rejects'],
+    ['invalidations', 'invalidations'],
+    ['evictions', 'evictions'],
+    ['expirations', 'expirations'],
+  ];
+  for (const [field, metric] of names) {
+    const value = (counters as Record<string, number | undefined>)[field];
+    if (typeof value === 'number') out[metric] = value;
+  }
+  return out;
+}
+
 interface ServedSearch {
   results: readonly MemoryResult[];
   generationAtCall: number;
   generationAtReturn: number;
 }
 
-/**
- * Wraps a variant's cache (or none) so the driver sees what it needs and nothing changes for the variant: the
- * generation each memory was added at (from the write events) and when each computed result was born.
- */
-class AuditedCache implements SearchResultCache {
-  readonly addedAt = new Map<string, number>();
-  readonly bornAt = new WeakMap<object, number>();
-  /** Searches the cache computed (called `compute` for); the others it answered from what it held or shared. */
-  computedSearches = 0;
-  constructor(private readonly inner: SearchResultCache | undefined) {}
-  getOrCompute(query: string, options: SearchOptions, generation: number, compute: () => Promise<MemoryResult[]>): Promise<MemoryResult[]> {
-    const timed = () => {
-      this.computedSearches++;
-      return compute().then((results) => {
-        this.bornAt.set(results, performance.now());
-        return results;
-      });
-    };
-    return this.inner ? this.inner.getOrCompute(query, options, generation, timed) : compute();
-  }
-  onWrite(event: WriteEvent): void {
-    if (event.kind === 'add') this.addedAt.set(event.id, event.generation);
-    this.inner?.onWrite(event);
-  }
-}
-
-/** Embeds stored texts in-process (no API), from the reference vectors computed once in prepare. */
-class StoredTextEmbedder implements Embedder {
-  private calls = 0;
-  constructor(
-    private readonly vectors: Map<string, number[]>,
-    readonly model: string,
-    readonly dimensions: number | undefined,
-  ) {}
-  embed(text: string): Promise<Embedding> {
-    this.calls++;
-    const vector = this.vectors.get(text);
-    if (!vector) return Promise.reject(new RangeError(`StoredTextEmbedder: no vector prepared for '${text.slice(0, 40)}'`));
-    return Promise.resolve(vector);
-  }
-  embedMany(texts: readonly string[]): Promise<Embedding[]> {
-    return Promise.all(texts.map((t) => this.embed(t)));
-  }
-  async flush(): Promise<void> {}
-  async close(): Promise<void> {}
-  stats(): EmbedderStats {
-    return { textsRequested: this.calls, requestsSent: 0, retries: 0, failedRequests: 0, inputsSent: 0, peakQueueLength: 0 };
-  }
-}
-
 /** The workload's index, fitted on the pre-loaded vectors when it needs a fit (sq8, compressed). */
 async function createFittedIndex(prepared: PreparedSearchTrace): Promise<VectorIndex> {
-  const params: IndexParams = prepared.workload.index;
-  if (params.index === 'pgvector') {
-    const dimensions = prepared.memoryVectors.values().next().value?.length;
-    return createIndex(params, { dimensions, databases: prepared.databases });
-  }
-  const index = createIndex(params);
-  if ('fit' in index) index.fit(prepared.preload.map((m) => prepared.memoryVectors.get(m.text)!));
+  const dimensions = prepared.memoryVectors.values().next().value?.length;
+  const index = await createIndex(prepared.workload.index, { dimensions, stores: prepared.stores });
+  if (index.fit) await settle(index.fit(prepared.preload.map((m) => prepared.memoryVectors.get(m.text)!)));
   return index;
 }
 
@@ -541,8 +465,7 @@ async function countStale(
     }
     waiting.delete(g);
   }
-  if (index instanceof PgVectorIndex) await index.drop();
-  await index.close?.();
+  await settle(index.close?.({ drop: true }));
   return stale;
 }
 
@@ -566,34 +489,6 @@ async function freshSearch(prepared: PreparedSearchTrace, index: VectorIndex, op
 /** Ids equal rank by rank, scores within `tolerance` (0: identical). */
 function sameResults(results: readonly MemoryResult[], fresh: readonly FreshHit[], tolerance: number): boolean {
   return results.length === fresh.length && results.every((r, i) => r.id === fresh[i].id && Math.abs(r.score - fresh[i].score) <= tolerance);
-}
-
-/** The workload's index with its search() calls counted (the database round trips a cache saves, for pgvector). */
-class SearchCountingIndex implements VectorIndex {
-  searches = 0;
-  constructor(private readonly inner: VectorIndex) {}
-  get dimensions(): number | undefined {
-    return this.inner.dimensions;
-  }
-  get size(): number {
-    return this.inner.size;
-  }
-  get filtering() {
-    return this.inner.filtering;
-  }
-  add(id: string, vector: ArrayLike<number>, attributes?: EntryAttributes) {
-    return this.inner.add(id, vector, attributes);
-  }
-  remove(id: string) {
-    return this.inner.remove(id);
-  }
-  search(vector: ArrayLike<number>, k: number, filter?: SearchFilter) {
-    this.searches++;
-    return this.inner.search(vector, k, filter);
-  }
-  memoryBytes() {
-    return this.inner.memoryBytes();
-  }
 }
 
 function eventsFor(prepared: PreparedSearchTrace, invalidation: InvalidationPolicy): CacheTraceEvent[] {

@@ -3,10 +3,11 @@ import { resolveMockConfig } from '../endpoint/mock/index.ts';
 import { mockEndpoints, type ScenarioEndpoints } from './scenario-endpoint.ts';
 import { describeFactoryVariant, isFactoryVariant } from './factory-variant.ts';
 import { resolveComparePolicy } from './compare-policy.ts';
-import { createMemoryProbe } from './memory-probe.ts';
+import { createMemoryProbe } from '../measure/memory-probe.ts';
 import type { MockApiConfigInput } from '../endpoint/mock/types.ts';
 import type { ValidatedScenario } from './scenario-schema.ts';
-import { median } from './statistics.ts';
+import type { RunPostgres } from '../parts/vector-store/database.ts';
+import { median } from '../measure/latency.ts';
 import { checkTarget } from './targets.ts';
 import type {
   DetailTable,
@@ -34,6 +35,8 @@ export interface RunScenarioOptions {
    * (scenario-endpoint.ts; the CLI's default is a memopt server in a child process).
    */
   endpoints?: (mockInput: MockApiConfigInput) => ScenarioEndpoints;
+  /** The run's Postgres for pgvector indexes that name none (PrepareContext.postgres). Default: a PGlite server. */
+  postgres?: RunPostgres;
 }
 
 type Side = 'baseline' | 'optimized';
@@ -144,7 +147,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   const prepareOnce = async () => {
     const { endpoint, release } = await endpoints.open();
     try {
-      return await driver.prepare(scenario.workload, { seed, quick: options.quick, file: scenario.file, endpoint });
+      return await driver.prepare(scenario.workload, { seed, quick: options.quick, file: scenario.file, endpoint, postgres: options.postgres });
     } finally {
       await release();
     }

@@ -85,7 +85,7 @@ export function serverEndpoints(mockInput: ScenarioMockInput): ScenarioEndpoints
 /**
  * A user's endpoint for the whole scenario, its client-side ledger zeroed before each run (and before prepare).
  * It has no reference model (`reference` null): drivers ask it for the vectors they need outside the measured
- * section in prepare, and check correctness across sides (src/drivers/cross-side.ts).
+ * section in prepare, and check correctness across sides (src/measure/vector-checks.ts).
  */
 export function urlEndpoints(options: UrlEndpointOptions): ScenarioEndpoints {
   const endpoint = createUrlEndpoint(options);

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { MockApiConfig } from '../endpoint/mock/index.ts';
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
+import type { RunPostgres } from '../parts/vector-store/database.ts';
 
 /** Whether a smaller or a larger value of a metric is better. */
 export type Better = 'lower' | 'higher';
@@ -300,6 +301,11 @@ export interface PrepareContext {
    * vectors (`endpoint.reference`) of the stored texts and queries, computed once.
    */
   endpoint: EmbeddingsEndpoint;
+  /**
+   * The run's Postgres (`memopt run --pg-env / --pg-url`), for pgvector indexes that name none of their own:
+   * a driver hands it to its PgDatabases. Absent: a PGlite server per scenario.
+   */
+  postgres?: RunPostgres;
 }
 
 /** A variant given by params for the driver's own parts (memopt's, chosen and configured by plain values). */

@@ -30,12 +30,51 @@ export interface MemorySystemOptions {
   queryEmbedder?: Embedder;
   /** Prefix of generated ids; ids are `${prefix}${n}` with n counting calls to add(). Default 'm'. */
   idPrefix?: string;
+  /**
+   * How a namespace or metadata filter is applied. 'index' (default): by the index when its `filtering` is
+   * 'native', else by over-fetching and discarding. 'over-fetch': always by over-fetching and discarding, even
+   * over an index that filters (the baseline of filtered search: what every search did before indexes filtered).
+   */
+  filtering?: 'index' | 'over-fetch';
+  /** Called after every write that took effect (after the cache heard of it), with the same event. */
+  onWrite?: (event: WriteEvent) => void;
+  /** The clock of `SearchStatus.computedAt`, in ms. Default performance.now. */
+  now?: () => number;
+}
+
+/**
+ * What one search did, filled in by `search(query, options, status)` in the manner of lru-cache's Status object:
+ * a caller learns whether the search computed its result, with which query vector, and when the result it got
+ * was computed, without wrapping the memory's parts.
+ */
+export interface SearchStatus {
+  /** True when this search computed its result (embedded the query, asked the index); false when the cache answered it. */
+  computed?: boolean;
+  /** The query vector it searched with, when it computed. */
+  vector?: ArrayLike<number>;
+  /** When (options.now) the result returned was computed, by this search or an earlier one; unknown for a result a cache rebuilt. */
+  computedAt?: number;
+  /** The memory's generation (writes that took effect) when the search was called, and when it returned. */
+  generationAtCall?: number;
+  generationAtReturn?: number;
+}
+
+/** What a memory has done, by operation (exact counters). */
+export interface MemoryStats extends FilteredSearchStats {
+  adds: number;
+  updates: number;
+  deletes: number;
+  searches: number;
+  /** Searches that computed their result (the others were answered by the cache, or joined a running one). */
+  computedSearches: number;
+  /** Calls of index.search, over-fetch rounds included. */
+  indexSearches: number;
 }
 
 /** Default number of results of a search. */
 export const DEFAULT_TOP_K = 5;
 
-/** Where a new memory goes (contract C5). */
+/** Where a new memory goes. */
 export interface AddOptions {
   /** The user or conversation the memory belongs to; a search with this `namespace` sees it. Default: none. */
   namespace?: string;
@@ -98,6 +137,12 @@ export class MemorySystem {
   private nextId = 0;
   private writes = 0;
   private readonly filterCounters: FilteredSearchStats = { nativeFilteredSearches: 0, overFetchedSearches: 0, overFetchCalls: 0, discardedHits: 0 };
+  private readonly counters = { adds: 0, updates: 0, deletes: 0, searches: 0, computedSearches: 0, indexSearches: 0 };
+  private readonly indexFilters: boolean;
+  private readonly onWrite: ((event: WriteEvent) => void) | undefined;
+  private readonly now: () => number;
+  /** When each computed result was computed, by the result array a cache hands back. */
+  private readonly computedAt = new WeakMap<object, number>();
 
   constructor(options: MemorySystemOptions) {
     this.embedder = options.embedder;
@@ -105,6 +150,9 @@ export class MemorySystem {
     this.index = options.index ?? new NaiveIndex();
     this.cache = options.cache;
     this.idPrefix = options.idPrefix ?? 'm';
+    this.indexFilters = (options.filtering ?? 'index') === 'index' && this.index.filtering === 'native';
+    this.onWrite = options.onWrite;
+    this.now = options.now ?? (() => performance.now());
   }
 
   /** Number of writes that have taken effect. */
@@ -176,16 +224,44 @@ export class MemorySystem {
     return existed;
   }
 
-  /** The nearest memories to `query`, best first. */
-  search(query: string, options: SearchOptions = {}): Promise<MemoryResult[]> {
-    if (!this.cache) return this.searchUncached(query, options);
-    return this.cache.getOrCompute(query, options, this.writes, () => this.searchUncached(query, options));
+  /**
+   * The nearest memories to `query`, best first. `status`, when given, is filled in with what the search did (see
+   * SearchStatus); without it the search adds no tick of its own to what the cache and the index take.
+   */
+  search(query: string, options: SearchOptions = {}, status?: SearchStatus): Promise<MemoryResult[]> {
+    this.counters.searches++;
+    const compute = () => this.computeSearch(query, options, status);
+    if (!status) return this.cache ? this.cache.getOrCompute(query, options, this.writes, compute) : compute();
+    status.computed = false;
+    status.generationAtCall = this.writes;
+    const answer = this.cache ? this.cache.getOrCompute(query, options, this.writes, compute) : compute();
+    return answer.then((results) => {
+      status.computedAt = this.computedAt.get(results);
+      status.generationAtReturn = this.writes;
+      return results;
+    });
   }
 
   /** Embeds the query and scans the index, bypassing any cache. */
   async searchUncached(query: string, options: SearchOptions = {}): Promise<MemoryResult[]> {
     const vector = await this.queryEmbedder.embed(query);
     return this.rank(vector, options);
+  }
+
+  /** Counters of every operation so far (see MemoryStats). */
+  stats(): MemoryStats {
+    return { ...this.counters, ...this.filterCounters };
+  }
+
+  /** What a search computes: the query's embedding, then the index's answer, stamped with when it was computed. */
+  private async computeSearch(query: string, options: SearchOptions, status: SearchStatus | undefined): Promise<MemoryResult[]> {
+    this.counters.computedSearches++;
+    if (status) status.computed = true;
+    const vector = await this.queryEmbedder.embed(query);
+    if (status) status.vector = vector;
+    const stamp = (results: MemoryResult[]) => (this.computedAt.set(results, this.now()), results);
+    const ranked = this.rank(vector, options);
+    return isPromise(ranked) ? ranked.then(stamp) : stamp(ranked);
   }
 
   /** The nearest memories to an already embedded query, now: no API call, no cache. */
@@ -217,8 +293,9 @@ export class MemorySystem {
       }
       return results;
     };
-    if (!filter || this.index.filtering === 'native') {
+    if (!filter || this.indexFilters) {
       if (filter) this.filterCounters.nativeFilteredSearches++;
+      this.counters.indexSearches++;
       const hits = this.index.search(vector, topK, filter);
       return isPromise(hits) ? hits.then(collect) : collect(hits);
     }
@@ -226,6 +303,7 @@ export class MemorySystem {
     this.filterCounters.overFetchedSearches++;
     const fetchRound = (fetch: number): MaybePromise<MemoryResult[]> => {
       this.filterCounters.overFetchCalls++;
+      this.counters.indexSearches++;
       const hits = this.index.search(vector, fetch);
       const next = (found: readonly SearchHit[]): MaybePromise<MemoryResult[]> => {
         const results = collect(found);
@@ -246,7 +324,7 @@ export class MemorySystem {
   /**
    * Stores a vector; returns a promise only when the index's add did. The write event carries the memory as stored
    * (record and vector) and the namespaces it touched, so a cache can decide what the write changes without asking
-   * the index (contract C5).
+   * the index.
    */
   private store(record: MemoryRecord, vector: ArrayLike<number>, kind: 'add' | 'update'): Promise<void> | undefined {
     const added = this.index.add(record.id, vector, entryAttributes(record));
@@ -269,7 +347,9 @@ export class MemorySystem {
   }
 
   private notify(event: WriteEvent): void {
+    this.counters[event.kind === 'add' ? 'adds' : event.kind === 'update' ? 'updates' : 'deletes']++;
     this.cache?.onWrite(event);
+    this.onWrite?.(event);
   }
 }
 

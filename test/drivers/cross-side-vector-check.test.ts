@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkAgainstReference, CROSS_SIDE_COSINE_TOLERANCE, CrossSideVectors, ObservedVectors, vectorCheckMetrics } from '../../src/drivers/cross-side.ts';
+import { checkAgainstReference, CROSS_SIDE_COSINE_TOLERANCE, CrossSideVectors, ObservedVectors, vectorCheckMetrics } from '../../src/measure/vector-checks.ts';
 
 describe('the cross-side vector check (no reference model)', () => {
   const baseline = new CrossSideVectors();

@@ -7,7 +7,7 @@ import { indexCompressionDriver, type IndexFactory } from '../../src/drivers/ind
 import { parallelApiDriver } from '../../src/drivers/parallel-api.ts';
 import { searchTraceDriver, type SearchCacheFactory } from '../../src/drivers/search-trace.ts';
 import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/mock-endpoint.ts';
-import { createMemoryProbe } from '../../src/harness/memory-probe.ts';
+import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
 import { runScenario } from '../../src/harness/runner.ts';
 import { defineScenario, validateScenario } from '../../src/harness/scenario-schema.ts';
 import type { FactoryVariant, RunContext } from '../../src/harness/types.ts';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ingestDriver, type EmbedderFactory } from '../../src/drivers/ingest.ts';
 import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/mock-endpoint.ts';
-import { createMemoryProbe } from '../../src/harness/memory-probe.ts';
+import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
 import type { FactoryVariant, RunContext } from '../../src/harness/types.ts';
 import type { Embedder, Embedding } from '../../src/memory/types.ts';
 import { prepareContext } from '../support/endpoints.ts';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { referenceOf } from '../../src/drivers/reference.ts';
+import { referenceOf } from '../../src/measure/reference-vectors.ts';
 import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/mock-endpoint.ts';
 import { embeddingFor } from '../../src/endpoint/mock/index.ts';
 import type { EmbeddingsEndpoint } from '../../src/endpoint/types.ts';

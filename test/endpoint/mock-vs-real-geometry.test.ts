@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { embeddingGeometry, mockVsRealTable, neighbourAgreement, type GeometryInput } from '../../src/endpoint/models/mock-vs-real.ts';
+import { embeddingGeometry, mockVsRealTable, neighbourAgreement, type GeometryInput } from '../../src/analysis/mock-vs-real.ts';
 import { createRng } from '../../src/util/rng.ts';
 
 function randomRows(n: number, dims: number, seed: number, offset: number[] = []): Float32Array {

@@ -5,7 +5,7 @@ import {
   lruHits,
   versionedRequests,
   type CacheTraceEvent,
-} from '../../src/parts/search-cache/belady.ts';
+} from '../../src/analysis/belady.ts';
 import { createRng } from '../../src/util/rng.ts';
 
 const gets = (keys: string): CacheTraceEvent[] => [...keys].map((key) => ({ kind: 'get', key }));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { beladyBound, lruHitsForEvents, versionedRequests } from '../../src/parts/search-cache/belady.ts';
+import { beladyBound, lruHitsForEvents, versionedRequests } from '../../src/analysis/belady.ts';
 import { createCachedMemory } from '../../src/parts/search-cache/cached-memory.ts';
-import { cacheEventsForTrace, type TraceEventOp } from '../../src/parts/search-cache/trace-events.ts';
+import { cacheEventsForTrace, type TraceEventOp } from '../../src/analysis/trace-events.ts';
 import { createRng } from '../../src/util/rng.ts';
 import { InstantEmbedder } from '../support/cache-fakes.ts';
 import { letterVector } from '../support/fake-embedder.ts';

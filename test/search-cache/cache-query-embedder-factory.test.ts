@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MemorySystem } from '../../src/memory/memory-system.ts';
-import { createSearchCache, searchCacheParamsSchema } from '../../src/parts/search-cache/create.ts';
+import { cacheParamsSchema, createCache } from '../../src/parts/registry.ts';
 import { NaiveIndex } from '../../src/parts/vector-index/naive-index.ts';
 import { FakeEmbedder } from '../support/fake-embedder.ts';
 
-/** createSearchCache's queryEmbedderFactory: the embedder queries go to, behind normalization and the query cache. */
-describe('createSearchCache with a query embedder factory', () => {
+/** createCache's queryEmbedderFactory: the embedder queries go to, behind normalization and the query cache. */
+describe('createCache with a query embedder factory', () => {
   for (const cache of ['search-cache', 'none'] as const) {
     it(`${cache}: sends normalized queries to the factory's embedder, never to the API embedder`, async () => {
       const api = new FakeEmbedder();
@@ -16,7 +16,7 @@ describe('createSearchCache with a query embedder factory', () => {
       });
       const index = new NaiveIndex();
       let memory: MemorySystem | undefined;
-      const made = createSearchCache(searchCacheParamsSchema.parse({ cache }), {
+      const made = await createCache(cacheParamsSchema.parse({ cache }), {
         embedder: api,
         index,
         record: (id) => memory?.get(id),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeTrace, type TraceOp } from '../../src/datasets/traces.ts';
-import { createMemoryProbe } from '../../src/harness/memory-probe.ts';
+import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
 import type { RunContext } from '../../src/harness/types.ts';
 import { startMockEndpoint } from '../../src/endpoint/mock-endpoint.ts';
 import { prepareContext } from '../support/endpoints.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { median as compareMedian } from '../../src/compare/statistics.ts';
-import { median as harnessMedian } from '../../src/harness/statistics.ts';
+import { median as harnessMedian } from '../../src/measure/latency.ts';
 import { median, medianOfSorted } from '../../src/util/median.ts';
 
 describe('median: the one used by the harness, compare and the charts', () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { indexCompressionDriver, FILE_QUERY_CAP } from '../../src/drivers/index-compression.ts';
 import { encodeNpy } from '../../src/datasets/vector-files.ts';
 import { checkInputs } from '../../src/harness/inputs.ts';
-import { createMemoryProbe } from '../../src/harness/memory-probe.ts';
+import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
 import type { ValidatedScenario } from '../../src/harness/scenario-schema.ts';
 import type { RunContext } from '../../src/harness/types.ts';
 import { createRng } from '../../src/util/rng.ts';

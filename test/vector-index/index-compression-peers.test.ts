@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryProbe } from '../../src/harness/memory-probe.ts';
+import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
 import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/mock-endpoint.ts';
 import { prepareContext } from '../support/endpoints.ts';
 import { indexCompressionDriver } from '../../src/drivers/index-compression.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { indexCompressionDriver } from '../../src/drivers/index-compression.ts';
-import { createMemoryProbe } from '../../src/harness/memory-probe.ts';
+import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
 import type { RunContext } from '../../src/harness/types.ts';
-import { mockVsRealOnTexts } from '../../src/endpoint/models/mock-vs-real.ts';
+import { mockVsRealOnTexts } from '../../src/analysis/mock-vs-real.ts';
 import { loadDataset } from '../../src/datasets/index.ts';
 import { takeSample } from '../../src/datasets/load.ts';
 import { prepareContext } from '../support/endpoints.ts';

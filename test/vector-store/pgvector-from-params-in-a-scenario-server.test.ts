@@ -1,13 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createIndex, indexParamsSchema, type PgvectorParams } from '../../src/parts/vector-index/create.ts';
+import { createIndex, indexParamsSchema, StoreConnections } from '../../src/parts/registry.ts';
+import type { PgvectorParams } from '../../src/parts/vector-store/params.ts';
 import { FlatIndex } from '../../src/parts/vector-index/flat-index.ts';
-import { PgDatabases } from '../../src/parts/vector-store/database.ts';
 import { PgVectorIndex } from '../../src/parts/vector-store/pgvector-index.ts';
 import { syntheticEmbeddings } from '../support/synthetic-vectors.ts';
 import { expectSameRanking } from '../support/same-ranking.ts';
 
-const databases = new PgDatabases();
-afterAll(() => databases.close(), 30_000);
+const stores = new StoreConnections();
+afterAll(() => stores.close(), 30_000);
 
 function alive(pid: number): boolean {
   try {
@@ -24,8 +24,8 @@ function alive(pid: number): boolean {
  * equal to FlatIndex's up to ties within 1e-5, the server stopped when the databases close.
  */
 describe('a pgvector index from params, in the scenario database', () => {
-  it('starts nothing until an index is asked for', () => {
-    expect(databases.get().opened).toBe(false);
+  it('starts nothing until an index is asked for', async () => {
+    expect((await stores.postgresDatabases()).get().opened).toBe(false);
   });
 
   it('exact search matches FlatIndex; two indexes share one server in tables of their own; close stops it', async () => {
@@ -33,11 +33,11 @@ describe('a pgvector index from params, in the scenario database', () => {
     expect(params).toMatchObject({ index: 'pgvector', storage: 'vector', search: 'exact' });
     const vectors = syntheticEmbeddings({ count: 500, dims: 48, seed: 11 });
     const entries = vectors.map((v, i) => [`v${i}`, v] as const);
-    const a = await createIndex(params, { dimensions: 48, databases });
-    const b = await createIndex(indexParamsSchema.parse({ index: 'pgvector', storage: 'halfvec' }) as PgvectorParams, { dimensions: 48, databases });
+    const a = (await createIndex(params, { dimensions: 48, stores })) as PgVectorIndex;
+    const b = (await createIndex(indexParamsSchema.parse({ index: 'pgvector', storage: 'halfvec' }) as PgvectorParams, { dimensions: 48, stores })) as PgVectorIndex;
     expect(a).toBeInstanceOf(PgVectorIndex);
     expect(a.table).not.toBe(b.table);
-    const pid = databases.get().serverPid!;
+    const pid = (await stores.postgresDatabases()).get().serverPid!;
     expect(pid).not.toBe(process.pid);
     expect(alive(pid)).toBe(true);
     await a.addMany(entries);
@@ -50,13 +50,13 @@ describe('a pgvector index from params, in the scenario database', () => {
     expect(a.size).toBe(500);
     expect(b.size).toBe(10);
     expect(JSON.stringify(a.stats())).not.toMatch(/postgres(ql)?:\/\//);
-    await databases.close();
+    await stores.close();
     expect(alive(pid)).toBe(false);
   }, 240_000);
 
   it('refuses pgvector params without a database or dimensions, and a malformed variable name', async () => {
     const params = indexParamsSchema.parse({ index: 'pgvector' }) as PgvectorParams;
-    await expect(createIndex(params, { dimensions: 8 })).rejects.toThrow(/needs environment\.databases/);
+    await expect(createIndex(params, { dimensions: 8 })).rejects.toThrow(/IndexEnvironment\.stores/);
     expect(() => indexParamsSchema.parse({ index: 'pgvector', connectionEnv: 'postgres://x' })).toThrow(/environment variable name/);
     expect(() => indexParamsSchema.parse({ index: 'pgvector', search: 'diskann' })).toThrow();
   });

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { setRunPostgres } from '../../src/parts/vector-store/database.ts';
 import { startPgliteServer, type PgliteServer } from '../../src/parts/vector-store/pglite-server-process.ts';
 
 const scenario = join(import.meta.dirname, '..', 'fixtures', 'pgvector', 'pgvector-default-db.ts');
@@ -37,7 +36,6 @@ describe('memopt run --pg-env / --pg-url', () => {
   let server: PgliteServer | undefined;
   afterEach(() => {
     delete process.env.MEMOPT_TEST_RUN_PG;
-    setRunPostgres(undefined);
   });
   afterAll(async () => {
     await server?.close();

@@ -12,4 +12,3 @@ export {
 } from './batch-embedder.ts';
 export type { EmbedderBaseOptions, Timers } from './options.ts';
 export { measureBatcherOverhead, type OverheadOptions, type OverheadResult } from './overhead-bench.ts';
-export { createEmbedder, embedderParamsSchema, type EmbedderEnvironment, type EmbedderParams } from './create.ts';

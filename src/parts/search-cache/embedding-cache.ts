@@ -178,9 +178,10 @@ export class EmbeddingCache implements Embedder {
     return this.inner.close();
   }
 
-  /** The wrapped embedder's counters (what reached the API). */
+  /** The wrapped embedder's counters (what reached the API), with this cache's hits (joins included) and misses. */
   stats(): EmbedderStats {
-    return this.inner.stats();
+    const c = this.counts;
+    return { ...this.inner.stats(), cacheHits: c.hits + c.inflightJoins, cacheMisses: c.misses };
   }
 
   cacheStats(): EmbeddingCacheStats {

@@ -33,7 +33,6 @@ export {
   versionedRequests,
   type BoundResult,
   type CacheTraceEvent,
-} from './belady.ts';
-export { cacheEventsForTrace, type TraceEventOp, type TraceEventsOptions } from './trace-events.ts';
+} from '../../analysis/belady.ts';
+export { cacheEventsForTrace, type TraceEventOp, type TraceEventsOptions } from '../../analysis/trace-events.ts';
 export type { SearchCacheStats, EmbeddingCacheStats } from './stats.ts';
-export { createSearchCache, searchCacheParamsSchema, type SearchCacheEnvironment, type SearchCacheParams } from './create.ts';

@@ -1,5 +1,5 @@
 import { OptionError, RunError } from '../../errors.ts';
-import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
+import type { EntryAttributes, PartDescription, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
 import { checkEntries, normalizedMean, dotRowFloat32, dotRowInt8, writeNormalized } from './kernels.ts';
 import { RowDirectory } from './row-directory.ts';
 import { selectTopK, toHits } from './top-k.ts';
@@ -22,9 +22,14 @@ export interface BinaryIndexOptions {
   rescore?: BinaryRescore;
   /** Vectors to allocate room for up front; doubles when full (empty rows are counted: they are held). Default 1024. */
   initialCapacity?: number;
+  /**
+   * Whether fit() sets each dimension's threshold to the sample mean (true) or leaves it at 0 (false: fit() is then
+   * a no-op, the plain sign of each coordinate). Default true.
+   */
+  centre?: boolean;
 }
 
-const DEFAULTS = { oversample: 4, rescore: 'int8', initialCapacity: 1024 } as const;
+const DEFAULTS = { oversample: 4, rescore: 'int8', initialCapacity: 1024, centre: true } as const;
 
 /**
  * Binary quantization: one bit per dimension, the sign of the normalized vector's coordinate (less a per-dimension
@@ -38,7 +43,7 @@ const DEFAULTS = { oversample: 4, rescore: 'int8', initialCapacity: 1024 } as co
 export class BinaryIndex implements VectorIndex {
   /** A filtered search Hamming-scans and re-scores only the rows matching the filter (RowDirectory's lists). */
   readonly filtering = 'native';
-  readonly options: { oversample: number; rescore: BinaryRescore; initialCapacity: number };
+  readonly options: { oversample: number; rescore: BinaryRescore; initialCapacity: number; centre: boolean };
   private dims: number | undefined;
   private words = 0;
   private thresholds: Float32Array | undefined;
@@ -58,7 +63,9 @@ export class BinaryIndex implements VectorIndex {
     if (rescore !== 'int8' && rescore !== 'float32' && rescore !== false) throw new OptionError('rescore', "'int8', 'float32' or false", rescore);
     const initialCapacity = options.initialCapacity ?? DEFAULTS.initialCapacity;
     if (!Number.isInteger(initialCapacity) || initialCapacity < 1) throw new OptionError('initialCapacity', 'an integer >= 1', initialCapacity);
-    this.options = { oversample, rescore, initialCapacity };
+    const centre = options.centre ?? DEFAULTS.centre;
+    if (typeof centre !== 'boolean') throw new OptionError('centre', 'true or false', centre);
+    this.options = { oversample, rescore, initialCapacity, centre };
   }
 
   get dimensions(): number | undefined {
@@ -71,6 +78,7 @@ export class BinaryIndex implements VectorIndex {
 
   /** Sets each dimension's threshold to the mean of the normalized sample (on an empty index only). */
   fit(sample: readonly ArrayLike<number>[]): { sampleRows: number } {
+    if (!this.options.centre) return { sampleRows: 0 };
     if (this.directory.size > 0) throw new RunError('BinaryIndex.fit: the index already holds vectors; fit before adding');
     if (sample.length === 0) throw new RangeError('BinaryIndex.fit: expected a sample of at least 1 vector, found 0');
     const dims = sample[0].length;
@@ -145,6 +153,20 @@ export class BinaryIndex implements VectorIndex {
    * Exact bytes held: bit codes (their whole WebAssembly memory: rounded up to 64 KiB pages, with the query and
    * distance scratch), re-scoring vectors and scales (empty rows included), thresholds. Ids not counted.
    */
+  /** Bytes in WebAssembly memory (the bit codes), which V8's heap counters do not see. */
+  externalBytes(): number {
+    return this.codes?.byteLength() ?? 0;
+  }
+
+  describe(): PartDescription {
+    const { oversample, rescore, centre } = this.options;
+    return {
+      kind: 'binary',
+      setting: `sign bits${centre ? ' (mean thresholds)' : ''}, ${rescore} re-score x${oversample}`,
+      settings: { precision: 'binary', rerank: `${rescore} x${oversample}`, exact: false, bytesSource: 'arrays held' },
+    };
+  }
+
   memoryBytes(): number {
     return (this.codes?.byteLength() ?? 0) + (this.full?.byteLength ?? 0) + (this.scales?.byteLength ?? 0) + (this.thresholds?.byteLength ?? 0);
   }

@@ -1,5 +1,5 @@
 import { OptionError, RunError } from '../../errors.ts';
-import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
+import type { EntryAttributes, PartDescription, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
 import { crossDots } from './linalg.ts';
 import { assertFinite, dotRowFloat32, dotRowInt8, dotRowsFloat32, dotRowsInt8, writeNormalized } from './kernels.ts';
 import { PCA_METHODS, explainedVariance, fitPca, modelBytes, truncateModel, type PcaMethod, type PcaModel } from './pca.ts';
@@ -457,6 +457,21 @@ export class CompressedIndex implements VectorIndex {
    */
   wasmMemoryBytes(): number {
     return (this.codeRows?.byteLength() ?? 0) + (this.axisRows?.byteLength() ?? 0) + (this.rerankRows?.byteLength() ?? 0);
+  }
+
+  /** The contract's name for wasmMemoryBytes(): memory outside the JS heap. */
+  externalBytes(): number {
+    return this.wasmMemoryBytes();
+  }
+
+  describe(): PartDescription {
+    const { components, precision, rerank } = this.options;
+    const rerankText = rerank ? `${rerank.precision} x${rerank.oversample}` : 'none';
+    return {
+      kind: 'compressed',
+      setting: `PCA ${components} ${precision}${rerank ? ` + re-rank ${rerankText}` : ''}`,
+      settings: { components, precision, rerank: rerankText, exact: false, bytesSource: 'arrays held' },
+    };
   }
 
   /** Bytes stored per vector, model excluded: the marginal cost of one more vector. */

@@ -1,5 +1,5 @@
 import { OptionError } from '../../errors.ts';
-import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
+import type { EntryAttributes, PartDescription, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
 import { assertFinite, writeNormalized } from './kernels.ts';
 import { RowDirectory } from './row-directory.ts';
 import { selectTopK, toHits } from './top-k.ts';
@@ -156,6 +156,15 @@ export class FlatIndex implements VectorIndex {
    */
   wasmMemoryBytes(): number {
     return this.memoryBytes();
+  }
+
+  /** The contract's name for wasmMemoryBytes(): memory outside the JS heap. */
+  externalBytes(): number {
+    return this.wasmMemoryBytes();
+  }
+
+  describe(): PartDescription {
+    return { kind: 'flat', setting: 'float32 exact scan', settings: { precision: 'float32', exact: true, bytesSource: 'arrays held' } };
   }
 
   /** Whether searches run the WebAssembly SIMD kernel. */

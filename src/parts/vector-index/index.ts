@@ -33,4 +33,4 @@ export {
   serializeCompressedIndex,
 } from './persistence.ts';
 export { exactTopK, queryRecall, recallAtK, type Ranking } from './recall.ts';
-export { createIndex, compressedIndexOptions, indexParamsSchema, precisionSchema, rerankSchema, type IndexEnvironment, type IndexParams, type IndexParamsInput } from './create.ts';
+export { precisionSchema, rerankSchema, USEARCH_QUANTIZATIONS, type UsearchQuantization, type CompressedIndexParams } from './params.ts';

@@ -1,5 +1,5 @@
 import { OptionError } from '../../errors.ts';
-import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
+import type { EntryAttributes, PartDescription, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
 import { FlatIndex, type FlatIndexOptions } from './flat-index.ts';
 
 export interface MatryoshkaIndexOptions extends FlatIndexOptions {
@@ -67,6 +67,16 @@ export class MatryoshkaIndex implements VectorIndex {
 
   wasmMemoryBytes(): number {
     return this.inner.wasmMemoryBytes();
+  }
+
+  /** The contract's name for wasmMemoryBytes(): memory outside the JS heap. */
+  externalBytes(): number {
+    return this.wasmMemoryBytes();
+  }
+
+  describe(): PartDescription {
+    const components = this.truncatedDimensions;
+    return { kind: 'matryoshka', setting: `first ${components} dims, float32`, settings: { components, precision: 'float32', exact: false, bytesSource: 'arrays held' } };
   }
 
   trim(): void {

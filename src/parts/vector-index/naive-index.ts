@@ -1,5 +1,5 @@
 import { compareHits, dot, norm, scoreFromDot } from '../../memory/reference.mjs';
-import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
+import type { EntryAttributes, PartDescription, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
 import { AttributeLists } from './attribute-lists.ts';
 
 export { compareHits } from '../../memory/reference.mjs';
@@ -58,6 +58,10 @@ export class NaiveIndex implements VectorIndex {
   }
 
   /** Payload bytes: 8 per stored double (a packed `number[]` of doubles), not counting array and Map headers. */
+  describe(): PartDescription {
+    return { kind: 'naive', setting: 'float64 exact scan', settings: { precision: 'float64', exact: true, bytesSource: 'arrays held' } };
+  }
+
   memoryBytes(): number {
     let bytes = 0;
     for (const stored of this.vectors.values()) bytes += stored.length * 8;

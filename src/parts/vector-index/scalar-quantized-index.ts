@@ -1,5 +1,5 @@
 import { OptionError, RunError } from '../../errors.ts';
-import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
+import type { EntryAttributes, PartDescription, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
 import { assertFinite, writeNormalized } from './kernels.ts';
 import { ScalarQuantizer } from './quantize.ts';
 import { RowDirectory } from './row-directory.ts';
@@ -141,6 +141,15 @@ export class ScalarQuantizedIndex implements VectorIndex {
   /** The part of memoryBytes() in WebAssembly memory, which process.memoryUsage() does not count. */
   wasmMemoryBytes(): number {
     return this.rows?.byteLength() ?? 0;
+  }
+
+  /** The contract's name for wasmMemoryBytes(): memory outside the JS heap. */
+  externalBytes(): number {
+    return this.wasmMemoryBytes();
+  }
+
+  describe(): PartDescription {
+    return { kind: 'sq8', setting: 'int8 per dimension', settings: { precision: 'int8', exact: false, bytesSource: 'arrays held' } };
   }
 
   /** Bytes stored per vector, ranges excluded: one per input dimension. */

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import usearch, { MetricKind, ScalarKind } from 'usearch';
 import { OptionError } from '../../errors.ts';
 import { compareHits, matchesSearchFilter } from '../../memory/reference.mjs';
-import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
+import type { EntryAttributes, PartDescription, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
 import { AttributeLists } from './attribute-lists.ts';
 import { checkEntries, normalizedMean, writeNormalized } from './kernels.ts';
 
-/** usearch's storage of each vector: 32- or 16-bit floats, int8, or one bit per dimension. */
-export type UsearchQuantization = 'f32' | 'f16' | 'i8' | 'b1';
-export const USEARCH_QUANTIZATIONS: readonly UsearchQuantization[] = ['f32', 'f16', 'i8', 'b1'];
+import { USEARCH_QUANTIZATIONS, type UsearchQuantization } from './params.ts';
+
+export { USEARCH_QUANTIZATIONS, type UsearchQuantization };
 
 export interface UsearchIndexOptions {
   /** Scalar type of the stored vectors. 'b1' stores sign bits and searches by Hamming distance. Default 'f32'. */
@@ -60,7 +60,7 @@ interface Part {
  */
 export class UsearchIndex implements VectorIndex {
   readonly filtering = 'native';
-  readonly options: Required<UsearchIndexOptions>;
+  options: Required<UsearchIndexOptions>;
   private dims: number | undefined;
   private thresholds: Float32Array | undefined;
   /** Graphs by namespace (undefined: vectors without a namespace). */
@@ -73,7 +73,7 @@ export class UsearchIndex implements VectorIndex {
 
   constructor(options: UsearchIndexOptions = {}) {
     const quantization = options.quantization ?? DEFAULTS.quantization;
-    if (!USEARCH_QUANTIZATIONS.includes(quantization)) throw new OptionError('quantization', `one of ${USEARCH_QUANTIZATIONS.join(', ')}`, quantization);
+    if (!(USEARCH_QUANTIZATIONS as readonly string[]).includes(quantization)) throw new OptionError('quantization', `one of ${USEARCH_QUANTIZATIONS.join(', ')}`, quantization);
     const integer = (name: keyof typeof DEFAULTS, value: number | undefined, min: number): number => {
       const v = value ?? (DEFAULTS[name] as number);
       if (!Number.isInteger(v) || v < min) throw new OptionError(name, `an integer >= ${min}`, v);
@@ -201,6 +201,37 @@ export class UsearchIndex implements VectorIndex {
     let bytes = this.thresholds?.byteLength ?? 0;
     for (const part of this.parts.values()) bytes += withSavedFile(part.graph, (file) => statSync(file).size);
     return bytes;
+  }
+
+  /** Native memory: usearch's own, as its serialized size (its binding does not expose memory_usage()). */
+  externalBytes(): number {
+    return this.memoryBytes();
+  }
+
+  describe(): PartDescription {
+    const { quantization, connectivity, expansionSearch } = this.options;
+    return {
+      kind: 'usearch',
+      setting: `HNSW ${quantization}, M ${connectivity}, ef ${expansionSearch}`,
+      settings: { precision: quantization, exact: false, bytesSource: 'serialized graphs' },
+    };
+  }
+
+  /**
+   * Searches from now on with another `expansionSearch` (the only search-time setting). usearch fixes it when a
+   * graph is made, so each graph is saved and loaded anew, as withExpansion does.
+   */
+  setSearchParams(settings: Record<string, number>): void {
+    for (const name of Object.keys(settings)) if (name !== 'expansionSearch') throw new OptionError(name, 'expansionSearch (the only search-time setting)', settings[name]);
+    const expansionSearch = settings.expansionSearch;
+    if (expansionSearch === undefined || expansionSearch === this.options.expansionSearch) return;
+    if (!Number.isInteger(expansionSearch) || expansionSearch < 1) throw new OptionError('expansionSearch', 'an integer >= 1', expansionSearch);
+    this.options = { ...this.options, expansionSearch };
+    for (const part of this.parts.values()) {
+      const graph = this.newGraph(this.dims!);
+      withSavedFile(part.graph, (file) => graph.load(file));
+      part.graph = graph;
+    }
   }
 
   /** A copy that searches with another `expansionSearch` (usearch fixes it at construction): saved, then loaded. */

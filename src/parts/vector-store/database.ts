@@ -7,17 +7,6 @@ import { connectPg, connectionStringFromEnv, type SqlClient } from './sql-client
  */
 export type RunPostgres = { connectionEnv: string } | { connectionString: string };
 
-let runPostgres: RunPostgres | undefined;
-
-/**
- * Sets (or, with undefined, clears) the Postgres that pgvector indexes without a `connectionEnv` use instead of a
- * PGlite server; read when a scenario's database first connects. The CLI sets it for a run after
- * `checkRunPostgres` passed.
- */
-export function setRunPostgres(postgres: RunPostgres | undefined): void {
-  runPostgres = postgres;
-}
-
 /** The connection string of a run Postgres (reading its variable: an InputError, exit 2, when unset). */
 function runConnectionString(postgres: RunPostgres): string {
   return 'connectionString' in postgres ? postgres.connectionString : connectionStringFromEnv(postgres.connectionEnv);
@@ -59,10 +48,13 @@ export class PgDatabase {
 
   /**
    * connectionEnv: the environment variable holding a user's connection string; undefined = the run's Postgres
-   * (setRunPostgres) when one is set, else a PGlite server. The choice is made here, once.
+   * (`runPostgres`, from `memopt run --pg-env / --pg-url`) when one is given, else a PGlite server.
    */
   private readonly runPostgres: RunPostgres | undefined;
-  constructor(readonly connectionEnv?: string) {
+  constructor(
+    readonly connectionEnv?: string,
+    runPostgres?: RunPostgres,
+  ) {
     this.runPostgres = connectionEnv === undefined ? runPostgres : undefined;
   }
 
@@ -116,14 +108,18 @@ export class PgDatabase {
   }
 }
 
-/** One PgDatabase per connection source (PGlite, or each named variable), shared by a scenario's indexes. */
+/**
+ * One PgDatabase per connection source (PGlite or the run's Postgres, or each named variable), shared by a
+ * scenario's indexes. `runPostgres`: the run's Postgres for indexes that name no variable (default: a PGlite server).
+ */
 export class PgDatabases {
   private readonly byEnv = new Map<string, PgDatabase>();
+  constructor(private readonly runPostgres?: RunPostgres) {}
   get(connectionEnv?: string): PgDatabase {
     const key = connectionEnv ?? '';
     let db = this.byEnv.get(key);
     if (!db) {
-      db = new PgDatabase(connectionEnv);
+      db = new PgDatabase(connectionEnv, this.runPostgres);
       this.byEnv.set(key, db);
     }
     return db;

@@ -1,5 +1,5 @@
 import { OptionError, VectorStoreError } from '../../errors.ts';
-import type { EntryAttributes, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
+import type { EntryAttributes, IndexCloseOptions, PartDescription, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
 import { pgvectorScoreMargin } from './score-margin.ts';
 import type { SqlClient, SqlSession } from './sql-client.ts';
 
@@ -316,8 +316,34 @@ export class PgVectorIndex implements VectorIndex {
     this.rows = 0;
   }
 
-  async close(): Promise<void> {
+  /** The contract's build step: the ANN index over the bulk-loaded rows (see buildIndex). */
+  build(): Promise<void> {
+    return this.buildIndex();
+  }
+
+  /** Bytes outside this process: all of them (the relation size Postgres reports). */
+  externalBytes(): Promise<number> {
+    return this.memoryBytes();
+  }
+
+  describe(): PartDescription {
+    const ann = this.annIndex;
+    const storage = this.storage === 'binary' ? `binary + re-rank x${this.rerankFactor}` : this.storage;
+    const { efSearch, probes } = this.searchParams;
+    const setting =
+      ann.kind === 'hnsw'
+        ? `${storage}, HNSW m ${ann.m ?? 16} ef_c ${ann.efConstruction ?? 64}, ef_search ${efSearch}`
+        : ann.kind === 'ivfflat'
+          ? `${storage}, IVFFlat lists ${ann.lists ?? 'rows/1000'}, probes ${probes}`
+          : `${storage}, exact scan`;
+    const precision = this.storage === 'vector' ? 'float32' : this.storage === 'halfvec' ? 'float16' : 'binary';
+    return { kind: 'pgvector', setting, settings: { precision, exact: this.storage === 'vector' && ann.kind === 'none', bytesSource: 'pg_total_relation_size' } };
+  }
+
+  /** Closes the connection it owns; with `drop`, drops its table first (nothing left behind). */
+  async close(options: IndexCloseOptions = {}): Promise<void> {
     if (this.closed) return;
+    if (options.drop) await this.drop();
     this.closed = true;
     if (this.ownsClient) await this.client.close();
   }

@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { MemoryProbe, MemorySample } from './types.ts';
+import type { MemoryProbe, MemorySample } from '../harness/types.ts';
 
 let cachedGc: (() => void) | undefined;
 

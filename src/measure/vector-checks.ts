@@ -15,7 +15,7 @@
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import type { DetailTable, MetricSpec, MetricValues } from '../harness/types.ts';
 import type { Embedder, EmbedderStats, Embedding } from '../memory/types.ts';
-import { cosine, referenceArray } from './reference.ts';
+import { cosine, referenceArray } from './reference-vectors.ts';
 
 /** Cosine tolerance of the cross-side check: vectors match when cosine >= 1 - 1e-3. */
 export const CROSS_SIDE_COSINE_TOLERANCE = 1e-3;

@@ -10,14 +10,14 @@
  * and between the two: the mean overlap of each sampled text's 10 nearest neighbours (itself excluded, ties by row)
  * under the mock with those under the real model.
  */
-import type { DetailTable } from '../../harness/types.ts';
-import { InputError, OptionError } from '../../errors.ts';
-import { embeddingFor } from '../mock/embedding-model.ts';
-import { DEFAULT_MODEL } from '../mock/models.ts';
-import { ShippedVectors } from './shipped-vectors.ts';
+import type { DetailTable } from '../harness/types.ts';
+import { InputError, OptionError } from '../errors.ts';
+import { embeddingFor } from '../endpoint/mock/embedding-model.ts';
+import { DEFAULT_MODEL } from '../endpoint/mock/models.ts';
+import { ShippedVectors } from '../endpoint/models/shipped-vectors.ts';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { fitPca } from '../../parts/vector-index/pca.ts';
-import { takeSample } from '../../datasets/load.ts';
+import { fitPca } from '../parts/vector-index/pca.ts';
+import { takeSample } from '../datasets/load.ts';
 
 /** One model's vectors of the same texts, row r for text r. */
 export interface GeometryInput {

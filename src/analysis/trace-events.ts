@@ -9,11 +9,11 @@
  * Targeted invalidation is decided as SearchCache decides it: an add invalidates a cached search iff the new memory
  * matches its filter and enters its top-k (fewer than k results, or a score within `scoreMargin` of the last).
  */
-import { dot, matchesFilter, norm, scoreFromDot } from '../../memory/reference.mjs';
-import type { SearchOptions } from '../../memory/types.ts';
+import { dot, matchesFilter, norm, scoreFromDot } from '../memory/reference.mjs';
+import type { SearchOptions } from '../memory/types.ts';
 import type { CacheTraceEvent } from './belady.ts';
-import { canonicalKey, normalizeQuery, type QueryNormalization } from './keys.ts';
-import type { InvalidationPolicy } from './search-cache.ts';
+import { canonicalKey, normalizeQuery, type QueryNormalization } from '../parts/search-cache/keys.ts';
+import type { InvalidationPolicy } from '../parts/search-cache/search-cache.ts';
 
 /** The operations this needs; a trace's ops (src/datasets/traces.ts) fit. */
 export type TraceEventOp =

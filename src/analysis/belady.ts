@@ -15,7 +15,7 @@
  * so the bounds above, run on the renamed sequence, are the bounds for a cache with that same invalidation policy.
  * MIN stays optimal on the renamed sequence: a dead version's next use is "never", so it is the first to go.
  */
-import { OptionError } from '../../errors.ts';
+import { OptionError } from '../errors.ts';
 
 /** One step of a cache's view of a trace. */
 export type CacheTraceEvent =

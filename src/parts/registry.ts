@@ -1,0 +1,295 @@
+/**
+ * The registry of memopt's parts: for every kind a scenario can name (`{ index: 'compressed', components: 256 }`,
+ * `{ embedder: 'batch' }`, `{ cache: 'search-cache' }`, `{ mode: 'concurrent', concurrency: 8 }`), its params schema
+ * and how to build it. Drivers, scripts and users build parts here and know them only through the part interfaces
+ * (src/memory/types.ts); nothing outside a part's own folder imports its class to build it.
+ *
+ * Each kind's module is imported when a part of that kind is first built, not before: usearch (a native addon) and
+ * pgvector (`pg`, a PGlite server) load only when a scenario asks for them. A new kind is one entry here and one
+ * schema in its folder's params.ts.
+ */
+import { z } from 'zod';
+import type OpenAI from 'openai';
+import { RunError } from '../errors.ts';
+import type { Embedder, MemoryRecord, SearchResultCache, VectorIndex } from '../memory/types.ts';
+import { batchEmbedderParams, naiveEmbedderParams } from './embeddings/params.ts';
+import { naiveCacheParams, noCacheParams, searchCacheParams } from './search-cache/params.ts';
+import type { QueryNormalization } from './search-cache/keys.ts';
+import {
+  binaryIndexParams,
+  compressedIndexParams,
+  flatIndexParams,
+  matryoshkaIndexParams,
+  naiveIndexParams,
+  sq8IndexParams,
+  usearchIndexParams,
+} from './vector-index/params.ts';
+import { pgvectorParams } from './vector-store/params.ts';
+import type { PgDatabases, RunPostgres } from './vector-store/database.ts';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Indexes and stores
+
+/** Every index and store a scenario can name: the one schema of index params. */
+export const indexParamsSchema = z.discriminatedUnion('index', [
+  naiveIndexParams,
+  flatIndexParams,
+  sq8IndexParams,
+  compressedIndexParams,
+  binaryIndexParams,
+  matryoshkaIndexParams,
+  usearchIndexParams,
+  pgvectorParams,
+]);
+export type IndexParams = z.output<typeof indexParamsSchema>;
+export type IndexParamsInput = z.input<typeof indexParamsSchema>;
+export type IndexKind = IndexParams['index'];
+
+/**
+ * The databases a scenario's stores live in, opened on first use (the Postgres client and a PGlite server load only
+ * then) and closed once by their owner, the driver's release(). `postgres`: the run's Postgres for stores that name
+ * none of their own (`memopt run --pg-env / --pg-url`); absent, a PGlite server in a child process.
+ */
+export class StoreConnections {
+  private pg: Promise<PgDatabases> | undefined;
+  constructor(readonly postgres?: RunPostgres) {}
+  /** The Postgres databases (PgDatabases), created on first call. */
+  postgresDatabases(): Promise<PgDatabases> {
+    this.pg ??= import('./vector-store/database.ts').then(({ PgDatabases }) => new PgDatabases(this.postgres));
+    return this.pg;
+  }
+  /** Closes every connection and stops any server started; a no-op when none was opened. */
+  async close(): Promise<void> {
+    const pg = this.pg;
+    this.pg = undefined;
+    if (pg) await (await pg).close();
+  }
+}
+
+/** What building an index may need besides its params. */
+export interface IndexEnvironment {
+  /** Vectors the index will hold, to preallocate (typed indexes grow past it if needed). */
+  capacity?: number;
+  /** Width of the vectors (pgvector fixes its column at open; in-process indexes learn it at the first add). */
+  dimensions?: number;
+  /** Where stores' tables live: the scenario's connections, opened on first use and closed by their owner. */
+  stores?: StoreConnections;
+}
+
+interface IndexEntry<K extends IndexKind> {
+  /** 'index': in this process; 'store': out of process (a database). */
+  role: 'index' | 'store';
+  /** Param names that change only how a built index searches (swept on one build with setSearchParams). */
+  searchParams: readonly string[];
+  create(params: Extract<IndexParams, { index: K }>, environment: IndexEnvironment): Promise<VectorIndex>;
+}
+
+const capacityOf = (environment: IndexEnvironment) => (environment.capacity !== undefined ? { initialCapacity: environment.capacity } : {});
+
+export const INDEX_KINDS: { readonly [K in IndexKind]: IndexEntry<K> } = {
+  naive: { role: 'index', searchParams: [], create: async () => new (await import('./vector-index/naive-index.ts')).NaiveIndex() },
+  flat: { role: 'index', searchParams: [], create: async (_p, env) => new (await import('./vector-index/flat-index.ts')).FlatIndex(capacityOf(env)) },
+  sq8: {
+    role: 'index',
+    searchParams: [],
+    create: async (p, env) => new (await import('./vector-index/scalar-quantized-index.ts')).ScalarQuantizedIndex({ ...capacityOf(env), fitSampleSize: p.fitSampleSize }),
+  },
+  compressed: {
+    role: 'index',
+    searchParams: [],
+    create: async ({ index: _kind, ...options }, env) => new (await import('./vector-index/compressed-index.ts')).CompressedIndex({ ...options, ...capacityOf(env) }),
+  },
+  binary: {
+    role: 'index',
+    searchParams: [],
+    create: async ({ index: _kind, ...options }, env) => new (await import('./vector-index/binary-index.ts')).BinaryIndex({ ...options, ...capacityOf(env) }),
+  },
+  matryoshka: {
+    role: 'index',
+    searchParams: [],
+    create: async (p, env) => new (await import('./vector-index/matryoshka-index.ts')).MatryoshkaIndex({ dimensions: p.dimensions, ...capacityOf(env) }),
+  },
+  usearch: {
+    role: 'index',
+    searchParams: ['expansionSearch'],
+    create: async ({ index: _kind, ...options }) => new (await import('./vector-index/usearch-index.ts')).UsearchIndex(options),
+  },
+  pgvector: {
+    role: 'store',
+    searchParams: ['efSearch', 'probes'],
+    create: async (params, environment) => {
+      const { stores, dimensions } = environment;
+      if (!stores) throw new RunError("index 'pgvector' needs the scenario's connections (IndexEnvironment.stores)");
+      if (dimensions === undefined) throw new RunError("index 'pgvector' needs the vectors' width (IndexEnvironment.dimensions)");
+      const [{ PgVectorIndex }, { pgAnnIndexOf }] = await Promise.all([import('./vector-store/pgvector-index.ts'), import('./vector-store/params.ts')]);
+      const database = (await stores.postgresDatabases()).get(params.connectionEnv);
+      return PgVectorIndex.open({
+        client: await database.client(),
+        dimensions,
+        table: database.nextTable(),
+        reset: true,
+        storage: params.storage,
+        index: pgAnnIndexOf(params),
+        search: { efSearch: params.efSearch, probes: params.probes },
+        rerankFactor: params.rerankFactor,
+      });
+    },
+  },
+};
+
+/** The index or store the params name (validated params: defaults filled). sq8, compressed and binary want fit() first. */
+export function createIndex(params: IndexParams, environment: IndexEnvironment = {}): Promise<VectorIndex> {
+  const entry = INDEX_KINDS[params.index] as IndexEntry<IndexKind>;
+  return entry.create(params, environment);
+}
+
+/**
+ * The params that decide how an index is built, without its search-time settings: two params with the same build
+ * key can share one built index (setSearchParams switches between them).
+ */
+export function buildKeyOf(params: IndexParams): string {
+  const searchOnly = new Set(INDEX_KINDS[params.index].searchParams);
+  return JSON.stringify(Object.entries(params).filter(([name]) => !searchOnly.has(name)));
+}
+
+/** The search-time settings of params (see buildKeyOf), as setSearchParams takes them. */
+export function searchSettingsOf(params: IndexParams): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of INDEX_KINDS[params.index].searchParams) {
+    const value = (params as Record<string, unknown>)[name];
+    if (typeof value === 'number') out[name] = value;
+  }
+  return out;
+}
+
+/** Whether the kind answers with the exact cosine ranking (up to float32 sums), from its params alone. */
+export function isExactIndex(params: IndexParams): boolean {
+  return params.index === 'naive' || params.index === 'flat' || (params.index === 'pgvector' && params.storage === 'vector' && params.search === 'exact');
+}
+
+/** The user Postgres variables index params name (pre-run checks: each must be set and answer). */
+export function postgresVariablesOf(params: IndexParams): string[] {
+  return params.index === 'pgvector' && params.connectionEnv !== undefined ? [params.connectionEnv] : [];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Embedders
+
+export const embedderParamsSchema = z.discriminatedUnion('embedder', [naiveEmbedderParams, batchEmbedderParams]);
+export type EmbedderParams = z.output<typeof embedderParamsSchema>;
+export type EmbedderKind = EmbedderParams['embedder'];
+
+export interface EmbedderEnvironment {
+  /** The client to call (from the run's endpoint). */
+  client: OpenAI;
+  model: string;
+  dimensions?: number;
+  /** Random source for the BatchEmbedder's retry jitter. Default: the BatchEmbedder's own, seeded with a constant. */
+  random?: () => number;
+}
+
+export const EMBEDDER_KINDS: { readonly [K in EmbedderKind]: (params: Extract<EmbedderParams, { embedder: K }>, environment: EmbedderEnvironment) => Promise<Embedder> } = {
+  naive: async (_params, { client, model, dimensions }) => new (await import('./embeddings/naive-embedder.ts')).NaiveEmbedder({ client, model, dimensions }),
+  batch: async ({ embedder: _kind, ...options }, { client, model, dimensions, random }) =>
+    new (await import('./embeddings/batch-embedder.ts')).BatchEmbedder({ client, model, dimensions, ...options, ...(random ? { random } : {}) }),
+};
+
+/** A NaiveEmbedder or a BatchEmbedder, as the params say. */
+export function createEmbedder(params: EmbedderParams, environment: EmbedderEnvironment): Promise<Embedder> {
+  const create = EMBEDDER_KINDS[params.embedder] as (p: EmbedderParams, e: EmbedderEnvironment) => Promise<Embedder>;
+  return create(params, environment);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Search-result caches
+
+export const cacheParamsSchema = z.discriminatedUnion('cache', [noCacheParams, naiveCacheParams, searchCacheParams]);
+export type CacheParams = z.output<typeof cacheParamsSchema>;
+export type CacheKind = CacheParams['cache'];
+
+export interface CacheEnvironment {
+  /** Embeds queries (the API); the query embedder returned wraps it. */
+  embedder: Embedder;
+  /** The memory's index (targeted invalidation reads stored vectors through its get(id), else its scoreTolerance). */
+  index: VectorIndex;
+  /** The memory's record for an id (targeted invalidation reads filters' metadata from it). */
+  record: (id: string) => MemoryRecord | undefined;
+  /** Query normalization for the query embedder and the SearchCache's keys. Default: none (case kept). */
+  normalization?: QueryNormalization;
+  /**
+   * Builds the embedder search queries are sent to, from `embedder` (the API): e.g. a batching embedder or a local
+   * model for queries only. It sits behind the query normalization and, for 'search-cache', behind the query
+   * embedding cache (whose vectors targeted invalidation reads), so it receives normalized texts, each once while
+   * cached. Default: `embedder` itself.
+   */
+  queryEmbedderFactory?: (embedder: Embedder) => Embedder;
+}
+
+/** A cache and the query embedder to give the memory with it (every kind embeds the same normalized query). */
+export interface BuiltCache {
+  cache: SearchResultCache | undefined;
+  queryEmbedder: Embedder;
+}
+
+/**
+ * The cache the params name (undefined for 'none') and the query embedder to give the memory with it: the
+ * SearchCache's EmbeddingCache, or the API behind the same query normalization.
+ */
+export async function createCache(params: CacheParams, environment: CacheEnvironment): Promise<BuiltCache> {
+  const { index, record } = environment;
+  const normalization = environment.normalization ?? { caseFold: false };
+  const embedder = environment.queryEmbedderFactory ? environment.queryEmbedderFactory(environment.embedder) : environment.embedder;
+  if (params.cache === 'search-cache') {
+    const { createSearchCaches } = await import('./search-cache/cached-memory.ts');
+    const caches = createSearchCaches({
+      embedder,
+      index,
+      record,
+      normalization,
+      cache: { maxEntries: params.maxEntries, maxSizeBytes: params.maxSizeBytes, ttlMs: params.ttlMs, invalidation: params.invalidation },
+      embeddingCache: { maxEntries: params.embeddingCacheEntries },
+    });
+    return { cache: caches.cache, queryEmbedder: caches.embeddings };
+  }
+  const { QueryNormalizingEmbedder } = await import('./search-cache/embedding-cache.ts');
+  const queryEmbedder = new QueryNormalizingEmbedder(embedder, normalization);
+  if (params.cache === 'naive') {
+    const { NaiveSearchCache } = await import('./search-cache/naive-cache.ts');
+    return { cache: new NaiveSearchCache({ maxEntries: params.maxEntries, ttlMs: params.ttlMs }), queryEmbedder };
+  }
+  return { cache: undefined, queryEmbedder };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Processors
+
+export const processorParamsSchema = z.discriminatedUnion('mode', [
+  /** One operation after another. */
+  z.object({ mode: z.literal('sequential') }).strict(),
+  /** ParallelProcessor.map with at most `concurrency` operations in flight. */
+  z.object({ mode: z.literal('concurrent'), concurrency: z.number().int().min(1).max(1024) }).strict(),
+]);
+export type ProcessorParams = z.output<typeof processorParamsSchema>;
+
+/** Runs a batch of operations; results in input order. */
+export interface Processor {
+  map<T, R>(items: readonly T[], fn: (item: T, index: number, signal: AbortSignal) => R | PromiseLike<R>): Promise<R[]>;
+  /** Most operations running at once over every map. */
+  stats(): { peakInFlight: number };
+}
+
+/** A ParallelProcessor at the params' concurrency (1 for 'sequential': the same code path, one at a time). */
+export async function createProcessor(params: ProcessorParams): Promise<Processor> {
+  const { ParallelProcessor } = await import('./parallel/processor.ts');
+  return new ParallelProcessor({ concurrency: params.mode === 'sequential' ? 1 : params.concurrency });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Every registered kind, by the interface it builds: for listings and for tests that cover every kind. */
+export const REGISTERED_KINDS = {
+  index: Object.keys(INDEX_KINDS) as IndexKind[],
+  embedder: Object.keys(EMBEDDER_KINDS) as EmbedderKind[],
+  cache: cacheParamsSchema.options.map((o) => o.shape.cache.value) as CacheKind[],
+  processor: processorParamsSchema.options.map((o) => o.shape.mode.value) as Array<ProcessorParams['mode']>,
+} as const;
