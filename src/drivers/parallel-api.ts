@@ -2,16 +2,13 @@ import { cpuUsage } from 'node:process';
 import type OpenAI from 'openai';
 import { z } from 'zod';
 import { generateCorpus, generateQueries } from '../datasets/index.ts';
-import { NaiveEmbedder } from '../parts/embeddings/index.ts';
-import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
 import { MemorySystem } from '../memory/memory-system.ts';
-import type { Embedder, EmbedderStats, Embedding, MemoryResult, SearchHit } from '../memory/types.ts';
+import type { Embedding, MemoryResult, SearchHit } from '../memory/types.ts';
 import { countTokens, type LedgerSnapshot } from '../endpoint/mock/index.ts';
 import type { EndpointLimits } from '../endpoint/types.ts';
 import { checkAgainstReference, CrossSideVectors, endpointVectors, ObservedVectors, ObservingEmbedder, VECTOR_CHECK_METRICS, vectorCheckMetrics, vectorCheckTable, type VectorCheck } from '../measure/vector-checks.ts';
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
-import { ParallelProcessor } from '../parts/parallel/processor.ts';
-import { SharedVectorIndex } from '../parts/parallel/shared-index.ts';
+import { createEmbedder, createIndex, createProcessor, processorParamsSchema } from '../parts/registry.ts';
 
 /**
  * The API-bound batch: a memory system embeds and adds a batch of documents, then searches a batch of queries;
@@ -65,10 +62,7 @@ const workloadSchema = z
   })
   .strict();
 
-const variantSchema = z.discriminatedUnion('mode', [
-  z.object({ mode: z.literal('sequential') }).strict(),
-  z.object({ mode: z.literal('concurrent'), concurrency: z.number().int().min(1).max(1024) }).strict(),
-]);
+const variantSchema = processorParamsSchema;
 
 export type ParallelApiWorkload = z.output<typeof workloadSchema>;
 export type ParallelApiVariant = z.output<typeof variantSchema>;
@@ -131,7 +125,7 @@ export const parallelApiDriver: WorkloadDriver<
     const hasReference = endpoint.reference !== null;
     const vectors = await endpointVectors(endpoint, hasReference ? [...corpusTexts, ...documents, ...queries] : corpusTexts, workload.model, workload.dimensions);
     const corpusVectors = corpusTexts.map((t) => vectors.get(t)!);
-    const expected = hasReference ? expectedAnswers(workload, corpusVectors, documents.map((t) => [vectors.get(t)!]), queries.map((t) => [vectors.get(t)!])) : null;
+    const expected = hasReference ? await expectedAnswers(workload, corpusVectors, documents.map((t) => [vectors.get(t)!]), queries.map((t) => [vectors.get(t)!])) : null;
     const dimensions = corpusVectors[0]?.length ?? (await endpointVectors(endpoint, ['probe'], workload.model, workload.dimensions)).get('probe')!.length;
     let drainChunk = '';
     for (let i = 0; countTokens(drainChunk) < DRAIN_CHUNK_TOKENS; i++) drainChunk += `${records[i % records.length].text} `;
@@ -214,15 +208,13 @@ async function runBatch(
 ): Promise<BatchResult> {
   const { workload, documents, queries } = prepared;
   const observed = new ObservedVectors();
-  const api = new ObservingEmbedder(new NaiveEmbedder({ client, model: workload.model, dimensions: workload.dimensions }), observed);
-  const embedder = new PhasedEmbedder(new PrecomputedEmbedder(prepared.corpusTexts, prepared.corpusVectors, workload), api);
-  const dims = prepared.dimensions;
-  const index = new SharedVectorIndex({ dimensions: dims, capacity: workload.corpusSize + documents.length });
-  const memory = new MemorySystem({ embedder, index, idPrefix: ID_PREFIX });
-  await memory.addMany(prepared.corpusTexts);
-  embedder.current = api;
+  const api = new ObservingEmbedder(await createEmbedder({ embedder: 'naive' }, { client, model: workload.model, dimensions: workload.dimensions }), observed);
+  const index = await createIndex({ index: 'shared' }, { dimensions: prepared.dimensions, capacity: workload.corpusSize + documents.length });
+  const memory = new MemorySystem({ embedder: api, index, idPrefix: ID_PREFIX });
+  // The corpus with the vectors computed in prepare: stored as given, nothing sent to the API.
+  await memory.addMany(prepared.corpusTexts.map((text, i) => ({ text, vector: prepared.corpusVectors[i] })));
 
-  const processor = new ParallelProcessor({ concurrency: concurrency === 'sequential' ? 1 : concurrency });
+  const processor = await createProcessor(concurrency === 'sequential' ? { mode: 'sequential' } : { mode: 'concurrent', concurrency });
   const each = async <T, R>(items: readonly T[], fn: (item: T) => Promise<R>) => {
     if (concurrency !== 'sequential') return processor.map(items, (item) => fn(item), { failures: 'collect' });
     // The baseline: what code without a concurrency helper does, one awaited call after another.
@@ -262,7 +254,7 @@ async function runBatch(
   // several candidate answers; a search is right when it equals one of them).
   const expected: SearchHit[][][] = prepared.expected
     ? prepared.expected.map((e) => [e])
-    : expectedAnswers(workload, prepared.corpusVectors, documents.map((t) => observed.byText.get(t) ?? []), queries.map((t) => observed.byText.get(t) ?? []));
+    : await expectedAnswers(workload, prepared.corpusVectors, documents.map((t) => observed.byText.get(t) ?? []), queries.map((t) => observed.byText.get(t) ?? []));
   let wrong = 0;
   found.forEach((outcome, i) => {
     if (outcome.status === 'rejected') failed++;
@@ -291,13 +283,13 @@ async function runBatch(
  * vectors); queries are not (it scores them unrounded). A document answered differently twice leaves its stored
  * vector unknown: then no answer is expected, and every search counts as wrong rather than passing unchecked.
  */
-function expectedAnswers(
+async function expectedAnswers(
   workload: ParallelApiWorkload,
   corpusVectors: readonly Embedding[],
   documentVectors: ReadonlyArray<readonly ArrayLike<number>[]>,
   queryVectors: ReadonlyArray<readonly ArrayLike<number>[]>,
-): SearchHit[][][] {
-  const reference = new NaiveIndex();
+): Promise<SearchHit[][][]> {
+  const reference = await createIndex({ index: 'naive' });
   const asStored = (v: ArrayLike<number>) => Array.from(Float32Array.from(v));
   corpusVectors.forEach((v, i) => reference.add(`${ID_PREFIX}${i}`, asStored(v)));
   let ambiguous = false;
@@ -305,7 +297,7 @@ function expectedAnswers(
     if (candidates.length > 1) ambiguous = true;
     if (candidates.length > 0) reference.add(`${ID_PREFIX}${workload.corpusSize + i}`, asStored(candidates[0]));
   });
-  return queryVectors.map((candidates) => (ambiguous ? [] : candidates.map((q) => reference.search(Array.from(q), workload.topK))));
+  return queryVectors.map((candidates) => (ambiguous ? [] : candidates.map((q) => reference.search(Array.from(q), workload.topK) as SearchHit[])));
 }
 
 /** Speedup against concurrency, with the ideal (latency-bound, linear) line and the rate-limit and CPU ceilings. */
@@ -434,58 +426,4 @@ function diffLedger(after: LedgerSnapshot, before: LedgerSnapshot): LedgerSnapsh
 
 function sameAnswer(results: readonly MemoryResult[], expected: readonly SearchHit[]): boolean {
   return results.length === expected.length && results.every((r, i) => r.id === expected[i].id && Object.is(r.score, expected[i].score));
-}
-
-/** Embeds the prefill corpus from vectors computed in prepare (the mock's model, locally; no API call). */
-class PrecomputedEmbedder implements Embedder {
-  readonly model: string;
-  readonly dimensions: number | undefined;
-  private readonly byText = new Map<string, Embedding>();
-  constructor(texts: readonly string[], vectors: readonly Embedding[], workload: ParallelApiWorkload) {
-    this.model = workload.model;
-    this.dimensions = workload.dimensions;
-    texts.forEach((t, i) => this.byText.set(t, vectors[i]));
-  }
-  async embed(text: string): Promise<Embedding> {
-    const vector = this.byText.get(text);
-    if (!vector) throw new RangeError(`PrecomputedEmbedder: no vector for '${text.slice(0, 40)}'`);
-    return vector;
-  }
-  embedMany(texts: readonly string[]): Promise<Embedding[]> {
-    return Promise.all(texts.map((t) => this.embed(t)));
-  }
-  async flush(): Promise<void> {}
-  async close(): Promise<void> {}
-  stats(): EmbedderStats {
-    return { textsRequested: 0, requestsSent: 0, retries: 0, failedRequests: 0, inputsSent: 0, peakQueueLength: 0 };
-  }
-}
-
-/** Delegates to `current`: the precomputed embedder while prefilling, the API one for the measured batch. */
-class PhasedEmbedder implements Embedder {
-  constructor(
-    public current: Embedder,
-    private readonly api: Embedder,
-  ) {}
-  get model(): string {
-    return this.current.model;
-  }
-  get dimensions(): number | undefined {
-    return this.current.dimensions;
-  }
-  embed(text: string): Promise<Embedding> {
-    return this.current.embed(text);
-  }
-  embedMany(texts: readonly string[]): Promise<Embedding[]> {
-    return this.current.embedMany(texts);
-  }
-  flush(): Promise<void> {
-    return this.current.flush();
-  }
-  close(): Promise<void> {
-    return this.current.close();
-  }
-  stats(): EmbedderStats {
-    return this.api.stats();
-  }
 }

@@ -3,11 +3,10 @@ import { cpuUsage } from 'node:process';
 import { z } from 'zod';
 import { generateCorpus, generateQueries } from '../datasets/index.ts';
 import { compareHits, dot, norm, scoreFromDot } from '../memory/reference.mjs';
-import type { SearchHit } from '../memory/types.ts';
+import type { SearchHit, VectorIndex } from '../memory/types.ts';
 import { referenceFloat32, referenceOf } from '../measure/reference-vectors.ts';
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
-import { SharedVectorIndex } from '../parts/parallel/shared-index.ts';
-import { WorkerPoolSearcher } from '../parts/parallel/worker-searcher.ts';
+import { batchSearcherParamsSchema, createBatchSearcher, createIndex } from '../parts/registry.ts';
 
 /**
  * The CPU-bound batch: exact top-k search of a batch of query vectors over a large index of the mock's embeddings
@@ -51,10 +50,7 @@ const workloadSchema = z
   })
   .strict();
 
-const variantSchema = z.discriminatedUnion('mode', [
-  z.object({ mode: z.literal('main-thread') }).strict(),
-  z.object({ mode: z.literal('workers'), workers: z.number().int().min(1).max(256) }).strict(),
-]);
+const variantSchema = batchSearcherParamsSchema;
 
 export type ParallelSearchWorkload = z.output<typeof workloadSchema>;
 export type ParallelSearchVariant = z.output<typeof variantSchema>;
@@ -86,7 +82,9 @@ const metrics: MetricSpec[] = [
 
 interface PreparedSearch {
   workload: ParallelSearchWorkload;
-  index: SharedVectorIndex;
+  /** A 'shared' index (its buffers mapped by the workers), ids m0, m1, ... */
+  index: VectorIndex;
+  ids: string[];
   queries: Float32Array[];
   /** The main-thread kernel's answers, the reference of every run. */
   expected: SearchHit[][];
@@ -110,16 +108,17 @@ export const parallelSearchDriver: WorkloadDriver<
     const vectorOf = (text: string) => referenceFloat32(model, text, workload.model, workload.dimensions);
     const texts = generateCorpus({ size: workload.vectors, seed }).map((r) => r.text);
     const dims = (await vectorOf('probe')).length;
-    const index = new SharedVectorIndex({ dimensions: dims, capacity: workload.vectors });
-    for (let i = 0; i < texts.length; i++) index.add(`m${i}`, await vectorOf(texts[i]));
+    const index = await createIndex({ index: 'shared' }, { dimensions: dims, capacity: workload.vectors });
+    const ids = texts.map((_, i) => `m${i}`);
+    for (let i = 0; i < texts.length; i++) index.add(ids[i], await vectorOf(texts[i]));
     const queries: Float32Array[] = [];
     for (const q of generateQueries({ size: workload.queries, seed })) queries.push(await vectorOf(q.text));
-    const expected = index.searchBatch(queries, workload.topK);
+    const expected = await index.searchBatch!(queries, workload.topK);
     let referenceMismatches = 0;
     for (let q = 0; q < Math.min(workload.referenceQueries, queries.length); q++) {
-      if (!sameHits(naiveSearch(index, queries[q], workload.topK), expected[q])) referenceMismatches++;
+      if (!sameHits(naiveSearch(index, ids, queries[q], workload.topK), expected[q])) referenceMismatches++;
     }
-    return { workload, index, queries, expected, referenceMismatches };
+    return { workload, index, ids, queries, expected, referenceMismatches };
   },
 
   async run(prepared, params, context) {
@@ -128,13 +127,13 @@ export const parallelSearchDriver: WorkloadDriver<
     const result: MetricValues = {
       available_cores: cores,
       load_average_1m: loadavg()[0],
-      index_bytes: index.memoryBytes(),
+      index_bytes: await index.memoryBytes(),
       reference_mismatches: prepared.referenceMismatches,
     };
     if (params.mode === 'main-thread') {
       const cpu0 = cpuUsage();
       const t0 = performance.now();
-      const answers = index.searchBatch(queries, workload.topK);
+      const answers = await index.searchBatch!(queries, workload.topK);
       const ms = performance.now() - t0;
       Object.assign(result, {
         batch_search_ms: ms,
@@ -166,7 +165,7 @@ async function timeWorkers(
   prepared: PreparedSearch,
   workers: number,
 ): Promise<{ ms: number; coresUsed: number; wrong: number; threadsLeft: number }> {
-  const searcher = new WorkerPoolSearcher(prepared.index, { workers });
+  const searcher = await createBatchSearcher({ mode: 'workers', workers }, prepared.index);
   let ms: number;
   let coresUsed: number;
   let wrong: number;
@@ -179,7 +178,7 @@ async function timeWorkers(
     coresUsed = cpuMs(cpu0) / ms;
     wrong = countWrong(answers, prepared.expected);
   } finally {
-    await searcher.close({ force: true });
+    await searcher.close();
   }
   return { ms, coresUsed, wrong, threadsLeft: searcher.threads };
 }
@@ -214,13 +213,13 @@ async function scalingTable(prepared: PreparedSearch, context: RunContext, cores
   if (workload.measureOneAtATime && context.repetition === 0) {
     const cpu0 = cpuUsage();
     const t0 = performance.now();
-    const answers = queries.map((q) => index.search(q, workload.topK));
+    const answers = queries.map((q) => index.search(q, workload.topK) as SearchHit[]);
     singleMs = performance.now() - t0;
     rows.push(['main thread, one query at a time', 0, cores, singleMs, cpuMs(cpu0) / singleMs, null, 1, null, countWrong(answers, expected)]);
   }
   const cpu0 = cpuUsage();
   const t0 = performance.now();
-  const answers = index.searchBatch(queries, workload.topK);
+  const answers = (await index.searchBatch!(queries, workload.topK)) as SearchHit[][];
   const batchedMs = performance.now() - t0;
   const batchedCores = cpuMs(cpu0) / batchedMs;
   if (singleMs !== null) {
@@ -279,21 +278,16 @@ export function workerCounts(setting: 'auto' | number[], cores: number): number[
 }
 
 /**
- * NaiveIndex.search restated over the shared buffers, without storing doubles: every slot scored with the reference
- * arithmetic (memory/reference.mjs: dot in coordinate order, norms recomputed), all hits sorted by compareHits. The
- * prepared index is add-only with distinct ids, so every slot is visible.
+ * NaiveIndex.search restated over the stored vectors, without storing doubles: every memory scored with the
+ * reference arithmetic (memory/reference.mjs: dot in coordinate order, norms recomputed) from the float32 row the
+ * index holds (its get(id)), all hits sorted by compareHits.
  */
-function naiveSearch(index: SharedVectorIndex, query: ArrayLike<number>, k: number): SearchHit[] {
-  if (index.slotsUsed !== index.size) throw new RangeError('naiveSearch: expected an add-only index with distinct ids');
-  const { vectors } = index.sharedBuffers();
-  const data = new Float32Array(vectors);
-  const dims = index.dimensions;
-  const queryNorm = norm(query, 0, dims);
-  const hits: SearchHit[] = [];
-  for (let slot = 0; slot < index.slotsUsed; slot++) {
-    const stored = data.subarray(slot * dims, (slot + 1) * dims);
-    hits.push({ id: index.idAt(slot), score: scoreFromDot(dot(stored, query), norm(stored), queryNorm) });
-  }
+function naiveSearch(index: VectorIndex, ids: readonly string[], query: ArrayLike<number>, k: number): SearchHit[] {
+  const queryNorm = norm(query, 0, query.length);
+  const hits: SearchHit[] = ids.map((id) => {
+    const stored = index.get!(id)!;
+    return { id, score: scoreFromDot(dot(stored, query), norm(stored), queryNorm) };
+  });
   hits.sort(compareHits);
   return hits.slice(0, k);
 }

@@ -92,6 +92,11 @@ export interface MemoryInput {
   metadata?: Record<string, unknown>;
   /** Default: addMany's `options.namespace`. */
   namespace?: string;
+  /**
+   * The text's vector, when it was embedded before (memories imported from elsewhere): stored as given, and the
+   * text is not sent to the embedder. Default: the embedder embeds it.
+   */
+  vector?: ArrayLike<number>;
 }
 
 /**
@@ -182,15 +187,18 @@ export class MemorySystem {
 
   /**
    * Adds several memories through the embedder's embedMany (which a batching embedder sends together): texts, or
-   * { text, metadata, namespace } items; `options.namespace` is the namespace of items that name none.
+   * { text, metadata, namespace, vector } items; `options.namespace` is the namespace of items that name none, and
+   * an item with its `vector` is stored without being embedded.
    */
   async addMany(items: readonly (string | MemoryInput)[], options: AddOptions = {}): Promise<string[]> {
     const inputs = items.map((item): MemoryInput => (typeof item === 'string' ? { text: item } : item));
     const ids = inputs.map(() => `${this.idPrefix}${this.nextId++}`);
-    const vectors = await this.embedder.embedMany(inputs.map((input) => input.text));
+    const toEmbed = inputs.filter((input) => input.vector === undefined);
+    const embedded = toEmbed.length > 0 ? await this.embedder.embedMany(toEmbed.map((input) => input.text)) : [];
+    let next = 0;
     for (let i = 0; i < inputs.length; i++) {
-      const { text, metadata, namespace = options.namespace } = inputs[i];
-      const stored = this.store(newRecord(ids[i], text, metadata, namespace), vectors[i], 'add');
+      const { text, metadata, namespace = options.namespace, vector = embedded[next++] } = inputs[i];
+      const stored = this.store(newRecord(ids[i], text, metadata, namespace), vector, 'add');
       if (stored) await stored;
     }
     return ids;

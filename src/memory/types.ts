@@ -154,6 +154,8 @@ export interface VectorIndex {
    * that match it (an index with `filtering: 'native'` visits only those; see `filtering`).
    */
   search(vector: ArrayLike<number>, k: number, filter?: SearchFilter): MaybePromise<SearchHit[]>;
+  /** Optional: many queries at once (one pass over the rows), each answered as search() would, in order. */
+  searchBatch?(vectors: readonly ArrayLike<number>[], k: number): MaybePromise<SearchHit[][]>;
   /**
    * 'native': search applies `filter` itself without scanning every entry and discarding (per-namespace rows,
    * an inverted list, SQL WHERE). Absent: the index ignores `filter`, and MemorySystem over-fetches and discards

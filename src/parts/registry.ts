@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import type OpenAI from 'openai';
 import { RunError } from '../errors.ts';
-import type { Embedder, MemoryRecord, SearchResultCache, VectorIndex } from '../memory/types.ts';
+import type { Embedder, MemoryRecord, SearchHit, SearchResultCache, VectorIndex } from '../memory/types.ts';
 import { batchEmbedderParams, naiveEmbedderParams } from './embeddings/params.ts';
 import { naiveCacheParams, noCacheParams, searchCacheParams } from './search-cache/params.ts';
 import type { QueryNormalization } from './search-cache/keys.ts';
@@ -25,7 +25,9 @@ import {
   usearchIndexParams,
 } from './vector-index/params.ts';
 import { pgvectorParams } from './vector-store/params.ts';
+import { batchSearcherParamsSchema, processorParamsSchema, sharedIndexParams } from './parallel/params.ts';
 import type { PgDatabases, RunPostgres } from './vector-store/database.ts';
+import type { ParallelProcessor } from './parallel/processor.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Indexes and stores
@@ -39,6 +41,7 @@ export const indexParamsSchema = z.discriminatedUnion('index', [
   binaryIndexParams,
   matryoshkaIndexParams,
   usearchIndexParams,
+  sharedIndexParams,
   pgvectorParams,
 ]);
 export type IndexParams = z.output<typeof indexParamsSchema>;
@@ -108,6 +111,14 @@ export const INDEX_KINDS: { readonly [K in IndexKind]: IndexEntry<K> } = {
     role: 'index',
     searchParams: [],
     create: async (p, env) => new (await import('./vector-index/matryoshka-index.ts')).MatryoshkaIndex({ dimensions: p.dimensions, ...capacityOf(env) }),
+  },
+  shared: {
+    role: 'index',
+    searchParams: [],
+    create: async (_p, { dimensions, capacity }) => {
+      if (dimensions === undefined || capacity === undefined) throw new RunError("index 'shared' needs the vectors' width and count (IndexEnvironment.dimensions, .capacity)");
+      return new (await import('./parallel/shared-index.ts')).SharedVectorIndex({ dimensions, capacity });
+    },
   },
   usearch: {
     role: 'index',
@@ -263,25 +274,52 @@ export async function createCache(params: CacheParams, environment: CacheEnviron
 // ---------------------------------------------------------------------------------------------------------------
 // Processors
 
-export const processorParamsSchema = z.discriminatedUnion('mode', [
-  /** One operation after another. */
-  z.object({ mode: z.literal('sequential') }).strict(),
-  /** ParallelProcessor.map with at most `concurrency` operations in flight. */
-  z.object({ mode: z.literal('concurrent'), concurrency: z.number().int().min(1).max(1024) }).strict(),
-]);
+export { processorParamsSchema, batchSearcherParamsSchema };
 export type ProcessorParams = z.output<typeof processorParamsSchema>;
 
-/** Runs a batch of operations; results in input order. */
-export interface Processor {
-  map<T, R>(items: readonly T[], fn: (item: T, index: number, signal: AbortSignal) => R | PromiseLike<R>): Promise<R[]>;
-  /** Most operations running at once over every map. */
-  stats(): { peakInFlight: number };
-}
+/** Runs a batch of operations with bounded concurrency; results in input order (see ParallelProcessor.map). */
+export type Processor = Pick<ParallelProcessor, 'map' | 'stats' | 'concurrency'>;
 
 /** A ParallelProcessor at the params' concurrency (1 for 'sequential': the same code path, one at a time). */
 export async function createProcessor(params: ProcessorParams): Promise<Processor> {
   const { ParallelProcessor } = await import('./parallel/processor.ts');
   return new ParallelProcessor({ concurrency: params.mode === 'sequential' ? 1 : params.concurrency });
+}
+
+export type BatchSearcherParams = z.output<typeof batchSearcherParamsSchema>;
+
+/** Answers a batch of exact searches over one index: on the main thread, or split over worker threads. */
+export interface BatchSearcher {
+  /** Starts what the searcher needs (a worker pool), untimed. */
+  start(): Promise<void>;
+  searchBatch(queries: readonly ArrayLike<number>[], k: number): Promise<SearchHit[][]>;
+  /** Stops its threads (forcibly: nothing is left running). */
+  close(): Promise<void>;
+  /** Threads of its own still alive (0 for the main thread; after close, for a pool, 0 unless one leaked). */
+  readonly threads: number;
+}
+
+/**
+ * A batch searcher over `index`, which must be a 'shared' index for worker threads (they map its buffers); the
+ * main thread uses the index's own searchBatch.
+ */
+export async function createBatchSearcher(params: BatchSearcherParams, index: VectorIndex): Promise<BatchSearcher> {
+  if (params.mode === 'main-thread') {
+    const searchBatch = index.searchBatch?.bind(index);
+    if (!searchBatch) throw new RunError("batch searcher 'main-thread' needs an index with searchBatch()");
+    return { start: async () => {}, searchBatch: async (queries, k) => searchBatch(queries, k), close: async () => {}, threads: 0 };
+  }
+  const [{ WorkerPoolSearcher }, { SharedVectorIndex }] = await Promise.all([import('./parallel/worker-searcher.ts'), import('./parallel/shared-index.ts')]);
+  if (!(index instanceof SharedVectorIndex)) throw new RunError("batch searcher 'workers' needs a 'shared' index (its buffers are mapped by the workers)");
+  const pool = new WorkerPoolSearcher(index, { workers: params.workers });
+  return {
+    start: () => pool.start(),
+    searchBatch: (queries, k) => pool.searchBatch(queries, k),
+    close: () => pool.close({ force: true }),
+    get threads() {
+      return pool.threads;
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
