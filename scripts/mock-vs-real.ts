@@ -8,7 +8,7 @@
  * Markdown; --out also writes it as JSON (a DetailTable: name, columns, rows).
  */
 import { integerOption, parseScriptArgs, runIfEntryPoint } from './lib/options.ts';
-import { mockVsRealOnTexts } from '../src/endpoint/models/mock-vs-real.ts';
+import { mockVsRealOnTexts } from '../src/analysis/mock-vs-real.ts';
 import { ShippedVectors } from '../src/endpoint/models/shipped-vectors.ts';
 import { takeSample } from '../src/datasets/load.ts';
 import { writeFileAtomic } from '../src/util/atomic-write.ts';

@@ -53,6 +53,13 @@ export * from './parts/embeddings/index.ts';
 export * from './parts/search-cache/index.ts';
 export * from './parts/parallel/index.ts';
 
+// Analysis: what a measured figure is compared with (offline cache bounds, embedding geometry).
+export { beladyBound, infiniteCacheBound, lruHits, lruHitsForEvents, versionedRequests, type BoundResult, type CacheTraceEvent } from './analysis/belady.ts';
+export { cacheEventsForTrace, type TraceEventOp, type TraceEventsOptions } from './analysis/trace-events.ts';
+export { CacheBounds, type Bounds } from './analysis/cache-bounds.ts';
+export { embeddingGeometry, mockVsRealTable, neighbourAgreement, type Geometry, type GeometryInput, type GeometryOptions } from './analysis/mock-vs-real.ts';
+export { embeddingStats } from './analysis/embedding-stats.ts';
+
 // Embeddings endpoints: the interface and its kinds (the in-process mock, memopt's server, any OpenAI-compatible URL),
 // the cost guard, the real text-embedding models, and users' own vector files.
 export type * from './endpoint/types.ts';

@@ -14,12 +14,10 @@ import { apiMetrics, apiMetricSpecs, pick } from '../measure/api-metrics.ts';
 import { runClosedLoop } from '../measure/closed-loop.ts';
 import { PrecomputedEmbedder } from '../measure/precomputed-embedder.ts';
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, WorkloadDriver } from '../harness/types.ts';
-import { beladyBound, infiniteCacheBound, lruHitsForEvents, versionedRequests, type CacheTraceEvent } from '../analysis/belady.ts';
-import { cacheEventsForTrace } from '../analysis/trace-events.ts';
+import { CacheBounds, HIT_RATE_BOUNDS_CHART } from '../analysis/cache-bounds.ts';
 import { cacheParamsSchema, createCache, createEmbedder, createIndex, StoreConnections, indexParamsSchema, postgresVariablesOf } from '../parts/registry.ts';
 import { measureHitCost } from '../parts/search-cache/hit-bench.ts';
 import { canonicalKey, normalizeQuery, type QueryNormalization } from '../parts/search-cache/keys.ts';
-import type { InvalidationPolicy } from '../parts/search-cache/search-cache.ts';
 
 /**
  * The search-trace workload: a memory pre-loaded with the first `preload` memories of a dataset replays a query
@@ -128,12 +126,6 @@ const metrics: MetricSpec[] = [
   { name: 'hit_cost_us', unit: 'us', kind: 'timing', better: 'lower', description: "a SearchCache hit's own work (tinybench, the trace's searches as keys)" },
 ];
 
-interface Bounds {
-  infinite: number;
-  belady: number;
-  lruSequential: number;
-}
-
 interface PreparedSearchTrace {
   workload: SearchTraceWorkload;
   ops: TraceOp[];
@@ -149,9 +141,8 @@ interface PreparedSearchTrace {
   metadataById: Map<string, Record<string, unknown> | undefined>;
   /** Id -> stored text, for every memory. */
   textById: Map<string, string>;
-  /** Bounds by "invalidation:capacity", computed once. */
-  bounds: Map<string, Bounds>;
-  events: Map<InvalidationPolicy, CacheTraceEvent[]>;
+  /** The trace's offline hit-rate bounds, computed once per invalidation policy and capacity. */
+  bounds: CacheBounds;
   hitCostUs?: number;
   /** The scenario's Postgres when the index is pgvector, opened on first use, closed by release(). */
   stores: StoreConnections;
@@ -224,8 +215,13 @@ export const searchTraceDriver: WorkloadDriver<
       queryVectors,
       metadataById,
       textById,
-      bounds: new Map(),
-      events: new Map(),
+      bounds: new CacheBounds({
+        preloaded: preload,
+        ops,
+        vectorOf: (text) => memoryVectors.get(text) ?? queryVectors.get(text),
+        normalization,
+        capacities: workload.boundCapacities,
+      }),
       stores: new StoreConnections(postgres),
       hasReference: endpoint.reference !== null,
       crossSide: new CrossSideVectors(),
@@ -354,13 +350,13 @@ export const searchTraceDriver: WorkloadDriver<
     const { cacheHits, cacheMisses } = queryEmbedderStats;
     if (!factory && cacheHits !== undefined && cacheMisses !== undefined) result.embedding_cache_hit_rate = cacheHits + cacheMisses > 0 ? cacheHits / (cacheHits + cacheMisses) : 0;
     if (own?.cache === 'search-cache') {
-      const bounds = boundsFor(prepared, own.invalidation, own.maxEntries);
+      const bounds = prepared.bounds.at(own.invalidation, own.maxEntries);
       result.infinite_cache_hit_rate = bounds.infinite;
       result.belady_hit_rate = bounds.belady;
       result.lru_sequential_hit_rate = bounds.lruSequential;
       result.belady_fraction = bounds.belady > 0 ? result.hit_rate / bounds.belady : Number.NaN;
       if (context.repetition === 0) {
-        details.push(boundsTable(prepared, own.invalidation, own.maxEntries));
+        details.push(prepared.bounds.table(own.invalidation, own.maxEntries));
         if (workload.measureHitCost) {
           const distinct = distinctSearches(ops);
           prepared.hitCostUs ??= (await measureHitCost({ searches: distinct, normalization, ttlMs: own.ttlMs })).usPerHit;
@@ -491,70 +487,7 @@ function sameResults(results: readonly MemoryResult[], fresh: readonly FreshHit[
   return results.length === fresh.length && results.every((r, i) => r.id === fresh[i].id && Math.abs(r.score - fresh[i].score) <= tolerance);
 }
 
-function eventsFor(prepared: PreparedSearchTrace, invalidation: InvalidationPolicy): CacheTraceEvent[] {
-  let events = prepared.events.get(invalidation);
-  if (!events) {
-    const { workload } = prepared;
-    events = cacheEventsForTrace({
-      preloaded: prepared.preload,
-      ops: prepared.ops,
-      vectorOf: (text) => {
-        const vector = prepared.memoryVectors.get(text) ?? prepared.queryVectors.get(text);
-        if (!vector) throw new RangeError(`search-trace: no vector prepared for '${text.slice(0, 40)}'`);
-        return vector;
-      },
-      invalidation,
-      normalization: { caseFold: workload.caseFold },
-    });
-    prepared.events.set(invalidation, events);
-  }
-  return events;
-}
-
-function boundsFor(prepared: PreparedSearchTrace, invalidation: InvalidationPolicy, capacity: number): Bounds {
-  const id = `${invalidation}:${capacity}`;
-  let bounds = prepared.bounds.get(id);
-  if (!bounds) {
-    const events = eventsFor(prepared, invalidation);
-    const requests = versionedRequests(events);
-    bounds = {
-      infinite: infiniteCacheBound(requests).hitRate,
-      belady: beladyBound(requests, capacity).hitRate,
-      lruSequential: lruHitsForEvents(events, capacity).hitRate,
-    };
-    prepared.bounds.set(id, bounds);
-  }
-  return bounds;
-}
-
-/** Hit rate against cache capacity: the offline bounds, the LRU replay and the measured hit rate. */
-export const HIT_RATE_BOUNDS_CHART: ChartHint = {
-  type: 'line',
-  id: 'hit-rate',
-  title: 'Hit rate against cache capacity',
-  caption: 'bounds computed offline on the trace ({invalidation} invalidation), with the measured hit rate',
-  x: { column: 'capacity', title: 'capacity (entries)', scale: 'auto' },
-  y: { title: 'hit rate', domain: [0, 1], format: '.0%' },
-  series: [
-    { name: 'infinite cache (every repeat a hit)', column: 'infinite_cache_hit_rate', style: 'bound', rows: 'first' },
-    { name: "Belady's optimal at this capacity", column: 'belady_hit_rate', style: 'bound', rows: 'first' },
-    { name: 'LRU, sequential replay', column: 'lru_sequential_hit_rate', style: 'measured', rows: 'first' },
-    { metric: 'hit_rate', param: 'maxEntries', sweepName: 'measured hit rate (sweep)', pointName: 'measured hit rate (capacity {value})' },
-  ],
-};
-
-function boundsTable(prepared: PreparedSearchTrace, invalidation: InvalidationPolicy, capacity: number): DetailTable {
-  const capacities = [...new Set([...prepared.workload.boundCapacities, capacity])].sort((a, b) => a - b);
-  return {
-    name: 'hit_rate_bounds',
-    chart: HIT_RATE_BOUNDS_CHART,
-    columns: ['invalidation', 'capacity', 'infinite_cache_hit_rate', 'belady_hit_rate', 'lru_sequential_hit_rate', 'lru_over_belady'],
-    rows: capacities.map((c) => {
-      const b = boundsFor(prepared, invalidation, c);
-      return [invalidation, c, b.infinite, b.belady, b.lruSequential, b.belady > 0 ? b.lruSequential / b.belady : null];
-    }),
-  };
-}
+export { HIT_RATE_BOUNDS_CHART };
 
 function distinctSearches(ops: readonly TraceOp[]): Array<{ text: string; options?: SearchOptions }> {
   const seen = new Set<string>();

@@ -12,7 +12,6 @@ export { createCachedModel, type CachedModelOptions } from './cached-model.ts';
 export { createUseLiteModel, countUseLiteTokens, embedWithUseLite, loadUseLite, USE_LITE_DIMENSIONS, USE_LITE_NAME, type UseLiteModelOptions } from './use-lite.ts';
 export { checkOnnxFolder, loadOnnxFolderModel, ONNX_PREFIX, TRANSFORMERS_MODULE_ENV, TRANSFORMERS_PACKAGE, type OnnxFolderModelOptions } from './onnx-folder.ts';
 export { SHIPPED_VECTORS_DIR, ShippedVectors, type ShippedManifest } from './shipped-vectors.ts';
-export { embeddingGeometry, mockVsRealTable, neighbourAgreement, type Geometry, type GeometryInput, type GeometryOptions } from '../../analysis/mock-vs-real.ts';
 
 export { checkModelSpec } from './spec.ts';
 

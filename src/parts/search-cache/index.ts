@@ -1,7 +1,7 @@
 /**
- * Search caching (issue 3): memopt's SearchCache (LRU + TTL on lru-cache, canonical keys, in-flight sharing, never
- * stale) beside the seed's naive cache, the query embedding cache, and the offline bounds (infinite cache,
- * Belady's MIN) that a measured hit rate is compared with.
+ * Search caching: memopt's SearchCache (LRU + TTL on lru-cache, canonical keys, in-flight sharing, never stale)
+ * beside the seed's naive cache, and the query embedding cache. The offline bounds a measured hit rate is compared
+ * with (infinite cache, Belady's MIN) are analysis, in src/analysis/.
  */
 export {
   SearchCache,
@@ -25,14 +25,4 @@ export {
 } from './cached-memory.ts';
 export { measureHitCost, type HitCostOptions, type HitCostResult } from './hit-bench.ts';
 export { canonicalKey, canonicalOptions, normalizeQuery, parseKey, stableStringify, type QueryNormalization } from './keys.ts';
-export {
-  beladyBound,
-  infiniteCacheBound,
-  lruHits,
-  lruHitsForEvents,
-  versionedRequests,
-  type BoundResult,
-  type CacheTraceEvent,
-} from '../../analysis/belady.ts';
-export { cacheEventsForTrace, type TraceEventOp, type TraceEventsOptions } from '../../analysis/trace-events.ts';
 export type { SearchCacheStats, EmbeddingCacheStats } from './stats.ts';
