@@ -12,6 +12,8 @@ import { checkAgainstReference, CrossSideVectors, endpointVectors, ObservedVecto
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { ParallelProcessor } from '../parts/parallel/processor.ts';
 import { SharedVectorIndex } from '../parts/parallel/shared-index.ts';
+import { PREPARE_INPUTS_PER_REQUEST, PREPARE_MAX_RETRIES } from './cross-side.ts';
+import type { ApiRequestContext, ApiRequestPlan } from '../harness/types.ts';
 
 /**
  * The API-bound batch: a memory system embeds and adds a batch of documents, then searches a batch of queries;
@@ -119,7 +121,8 @@ export const parallelApiDriver: WorkloadDriver<
   z.input<typeof variantSchema>
 > = {
   name: 'parallel-api',
-  workloadSchema,
+
+  apiRequests: parallelApiRequests,  workloadSchema,
   variantSchema,
   metrics,
 
@@ -488,4 +491,20 @@ class PhasedEmbedder implements Embedder {
   stats(): EmbedderStats {
     return this.api.stats();
   }
+}
+
+/**
+ * The most a parallel-api scenario sends: per batch every document and query alone, up to 1 + workload.maxRetries
+ * attempts; one batch per baseline run, 1 + the curve's distinct concurrencies per optimized run (no token-bucket
+ * drain: an endpoint with unknown limits is not drained); prepare: the corpus once, 256 per request, up to 3 attempts.
+ */
+async function parallelApiRequests(workload: ParallelApiWorkload, { seed, runs }: ApiRequestContext): Promise<ApiRequestPlan[]> {
+  const records = generateCorpus({ size: workload.corpusSize + workload.documents, seed });
+  const corpus = records.slice(0, workload.corpusSize).map((r) => r.text);
+  const batch = [...records.slice(workload.corpusSize).map((r) => r.text), ...generateQueries({ size: workload.queries, seed }).map((q) => q.text)];
+  const curve = new Set(workload.curve).size;
+  return [
+    { texts: corpus, model: workload.model, batching: { inputsPerRequest: PREPARE_INPUTS_PER_REQUEST, maxRetries: PREPARE_MAX_RETRIES }, times: 1 },
+    { texts: batch, model: workload.model, batching: { inputsPerRequest: 1, maxRetries: workload.maxRetries }, times: runs.baseline + runs.optimized * (1 + curve) },
+  ];
 }

@@ -42,6 +42,8 @@ import type { InvalidationPolicy } from '../parts/search-cache/search-cache.ts';
 import { cacheEventsForTrace } from '../parts/search-cache/trace-events.ts';
 import { PgDatabases } from '../parts/vector-store/database.ts';
 import { PgVectorIndex } from '../parts/vector-store/pgvector-index.ts';
+import { PREPARE_INPUTS_PER_REQUEST, PREPARE_MAX_RETRIES } from './cross-side.ts';
+import type { ApiRequestContext, ApiRequestPlan } from '../harness/types.ts';
 
 /**
  * The search-trace workload: a memory pre-loaded with the first `preload` memories of a dataset replays a query
@@ -196,6 +198,7 @@ export const searchTraceDriver: WorkloadDriver<
   metrics,
   factory: { part: 'SearchResultCache' },
 
+  apiRequests: searchTraceApiRequests,
   inputs: (workload) => [
     { kind: 'trace', path: workload.trace, field: 'workload.trace' },
     { kind: 'dataset', path: workload.dataset, field: 'workload.dataset', atLeast: { count: workload.preload, field: 'workload.preload' } },
@@ -672,4 +675,24 @@ function distinctSearches(ops: readonly TraceOp[]): Array<{ text: string; option
     out.push({ text: op.text, options: op.options });
   }
   return out;
+}
+
+/** The SDK's default retries per request (a search sends its query embedding through a plain client). */
+const SDK_DEFAULT_MAX_RETRIES = 2;
+
+/**
+ * The most a search-trace scenario sends: at most one query embedding per search (a cache only removes requests),
+ * each alone, up to 3 attempts (the SDK's default), on every run of both sides; prepare: every distinct stored text
+ * and normalized query once, 256 per request, up to 3 attempts.
+ */
+async function searchTraceApiRequests(workload: SearchTraceWorkload, { runs }: ApiRequestContext): Promise<ApiRequestPlan[]> {
+  const [ops, records] = await Promise.all([readTrace(workload.trace), loadDataset(workload.dataset)]);
+  const normalization = { caseFold: workload.caseFold };
+  const searches = ops.flatMap((op) => (op.op === 'search' ? [normalizeQuery(op.text, normalization)] : []));
+  const stored = [...records.slice(0, workload.preload).map((r) => r.text), ...ops.flatMap((op) => (op.op === 'add' ? [op.text] : []))];
+  const distinct = [...new Set([...stored, ...searches])];
+  return [
+    { texts: distinct, model: workload.model, batching: { inputsPerRequest: PREPARE_INPUTS_PER_REQUEST, maxRetries: PREPARE_MAX_RETRIES }, times: 1 },
+    { texts: searches, model: workload.model, batching: { inputsPerRequest: 1, maxRetries: SDK_DEFAULT_MAX_RETRIES }, times: runs.baseline + runs.optimized },
+  ];
 }
