@@ -123,8 +123,13 @@ export async function writeJsonlAtomic(
 }
 
 /** A missing file's message: a relative path is resolved against the working directory, so say which path was tried. */
-export function notFound(file: string): string {
-  return isAbsolute(file) ? 'file not found' : `file not found (relative paths are read from the working directory: tried ${resolve(file)})`;
+function notFound(file: string): string {
+  return `file not found${triedPath(file)}`;
+}
+
+/** For a relative path: ' (relative paths are read from the working directory: tried /abs/path)'; else ''. */
+export function triedPath(file: string): string {
+  return isAbsolute(file) ? '' : ` (relative paths are read from the working directory: tried ${resolve(file)})`;
 }
 
 async function openForReading(file: string): Promise<FileHandle> {
