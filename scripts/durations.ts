@@ -9,12 +9,12 @@
  * the median of those it does, and a stale file only makes the split less even, never wrong.
  */
 import { join, resolve } from 'node:path';
-import { loadRunReport } from '../src/compare/baselines.ts';
+import { loadRunReport } from '../src/runs/baselines.ts';
 import { UsageError } from '../src/errors.ts';
 import { DEFAULT_DURATIONS_FILE } from '../src/harness/shard.ts';
 import type { RunReport } from '../src/harness/types.ts';
 import { writeReportFiles } from '../src/report/report-writer.ts';
-import { resolveRunFolder } from '../src/report/run-folder.ts';
+import { resolveRunFolder } from '../src/runs/run-folder.ts';
 import { parseScriptArgs, runIfEntryPoint } from './lib/options.ts';
 
 const USAGE = `Usage: npx tsx scripts/durations.ts --run DIR [--out ${DEFAULT_DURATIONS_FILE}]`;

@@ -49,6 +49,23 @@ export class InputError extends MemoptError {
   }
 }
 
+/**
+ * Several pieces of bad input found in one check (every bad scenario file of a folder, every bad input file), so
+ * the user fixes them all at once: exit code 2, one line per problem. `InputErrorList.of` returns a lone error as
+ * it is.
+ */
+export class InputErrorList extends InputError {
+  readonly errors: readonly InputError[];
+  constructor(errors: readonly InputError[]) {
+    super({}, `${errors.length} problems:\n${errors.map((e) => `  - ${e.message}`).join('\n')}`);
+    this.errors = errors;
+  }
+
+  static of(errors: readonly InputError[]): InputError {
+    return errors.length === 1 ? errors[0] : new InputErrorList(errors);
+  }
+}
+
 /** A scenario file that does not load or does not validate. */
 export class ScenarioError extends InputError {}
 

@@ -109,6 +109,16 @@ export { parallelApiDriver, type ParallelApiWorkload, type ParallelApiVariant } 
 export { parallelSearchDriver, type ParallelSearchWorkload, type ParallelSearchVariant } from './drivers/parallel-search.ts';
 export { filteredSearchDriver, type FilteredSearchWorkload, type FilteredSearchVariant, type FilteredIndexParams } from './drivers/filtered-search.ts';
 
+// The suite runner: what `memopt run` does, from a program (selection, shards, endpoint, reports, progress, abort).
+export {
+  runSuite,
+  SIGNAL_EXIT_CODES,
+  type RunSuiteOptions,
+  type SuiteEndpoint,
+  type SuiteMessage,
+  type SuiteOutcome,
+} from './suite/run-suite.ts';
+
 export { createRng, type Rng } from './util/rng.ts';
 export * from './endpoint/server/index.ts';
 export { createUrlEndpoint, DEFAULT_API_KEY_ENV, type UrlEndpoint, type UrlEndpointOptions, type UrlEndpointDescription } from './endpoint/url-endpoint.ts';

@@ -1,25 +1,19 @@
 import { existsSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
-import { checkBaselineName, DEFAULT_BASELINES_DIR, loadRunReport, resolveRunRef, saveBaseline } from '../compare/baselines.ts';
 import { comparedMetricCount, compareRuns, inputChanges } from '../compare/compare.ts';
 import { comparisonExitCode } from '../compare/gate.ts';
 import type { RunComparison } from '../compare/types.ts';
 import { ExitCode, MemoptError, UsageError } from '../errors.ts';
 import { MOCK_MODEL_VERSION } from '../endpoint/mock/embedding-model.ts';
-import { describeEnvironment } from '../harness/environment.ts';
-import { checkInputs } from '../harness/inputs.ts';
+import { DEFAULT_API_KEY_ENV } from '../endpoint/url-endpoint.ts';
 import { MAX_SEED, type ValidatedScenario } from '../harness/scenario-schema.ts';
-import { DEFAULT_DURATIONS_FILE, loadDurations, parseShard, planShards, type ScenarioDurations, type ShardSpec } from '../harness/shard.ts';
+import { DEFAULT_DURATIONS_FILE, parseShard } from '../harness/shard.ts';
 import { findScenarioFiles, loadScenarios } from '../harness/loader.ts';
 import { mergeShardRuns, type ShardRun } from '../harness/shard-merge.ts';
-import { exitCodeFor, runScenario } from '../harness/runner.ts';
-import { ENDPOINT_KINDS, openScenarioEndpoints, type EndpointChoice, type EndpointKind, type ScenarioEndpoints } from '../harness/scenario-endpoint.ts';
-import { createUrlEndpoint, DEFAULT_API_KEY_ENV, type UrlEndpointOptions } from '../endpoint/url-endpoint.ts';
-import { PRICE_TABLE_USD_PER_MILLION_TOKENS } from '../endpoint/cost-guard.ts';
-import { costBounds, guardCost, prepareForUrlEndpoint, type EndpointGuardArgs } from './endpoint-guard.ts';
-import type { MockApiConfigInput } from '../endpoint/mock/types.ts';
-import type { EnvironmentInfo, RunReport, ScenarioResult, ShardInfo } from '../harness/types.ts';
+import { exitCodeFor } from '../harness/runner.ts';
+import { ENDPOINT_KINDS, type EndpointKind } from '../harness/scenario-endpoint.ts';
+import type { EnvironmentInfo, RunReport, ScenarioResult } from '../harness/types.ts';
 import { renderCharts } from '../report/charts/render.ts';
 import { formatComparison, formatEnvironment, formatOutcome, formatScenario } from '../report/console.ts';
 import { comparisonCsv, csvExporter, jsonExporter } from '../report/csv.ts';
@@ -27,14 +21,15 @@ import type { Exporter } from '../report/exporter.ts';
 import { markdownExporter, renderMarkdown } from '../report/markdown.ts';
 import { ProgressDisplay } from '../report/progress.ts';
 import { checkOutputFile, checkOutputFolder } from '../report/output-check.ts';
-import { LAST_POINTER, ReportWriter, writeReportFiles } from '../report/report-writer.ts';
-import { checkComplete, createRunFolder, resolveRunFolder } from '../report/run-folder.ts';
+import { ReportWriter } from '../report/report-writer.ts';
+import { checkBaselineName, checkComplete, createRunFolder, DEFAULT_BASELINES_DIR, LAST_POINTER, loadRunReport, resolveRunFolder, resolveRunRef, writeReportFiles } from '../runs/index.ts';
+import { checkSuiteOptions, DEFAULT_SCENARIO_DIR, runSuite, saveWrittenRun, SIGNAL_EXIT_CODES, type RunSuiteOptions, type SuiteEndpoint, type SuiteMessage } from '../suite/run-suite.ts';
 import { describeTarget } from './describe.ts';
 import { serveCommand, serveOptions } from './serve.ts';
-import { POSTGRES_RUN_OPTIONS, redactPgUrl, runPostgresFrom, useRunPostgres } from './postgres-option.ts';
-import type { RunPostgres } from '../parts/vector-store/database.ts';
+import { POSTGRES_RUN_OPTIONS, redactPgUrl, runPostgresFrom } from './postgres-option.ts';
 
-const DEFAULT_SCENARIO_DIR = 'scenarios';
+export { SIGNAL_EXIT_CODES };
+
 
 export interface CliIo {
   out: (text: string) => void;
@@ -61,16 +56,13 @@ const defaultIo: CliIo = {
   signals: process,
 };
 
-/** Exit codes of a run stopped by a signal: 128 + the signal's number, as shells report them. */
-export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
-
 /** Options shared by `run` and `compare NAME` (which runs the scenarios too). */
 function runOptions<T>(y: Argv<T>) {
   return y
     .option('quick', { type: 'boolean', default: false, describe: 'Smaller workloads and fewer repetitions (for CI)' })
     .option('filter', { type: 'string', describe: 'Only scenarios whose name contains this text, or matches /regex/' })
-    .option('seed', { type: 'number', describe: "Seed for every scenario (default: each scenario's own, else 42)" })
-    .option('repetitions', { type: 'number', describe: "Interleaved pairs per scenario, replacing each scenario's own count (more gives timings a real test)" })
+    .option('seed', { type: 'string', describe: "Seed for every scenario, an integer from 0 to 2^32 - 1 (default: each scenario's own, else 42)" })
+    .option('repetitions', { type: 'string', describe: "Interleaved pairs per scenario, replacing each scenario's own count (more gives timings a real test)" })
     .option('sweep', { type: 'boolean', default: true, describe: 'Run the param sweeps scenarios declare (--no-sweep skips them)' })
     .option('save-baseline', { type: 'string', describe: 'Also save this run as a baseline of this name (for memopt compare NAME)' })
     .option('baselines-dir', { type: 'string', default: DEFAULT_BASELINES_DIR, describe: 'Folder of saved baselines' })
@@ -123,12 +115,26 @@ function redactArgv(argv: readonly string[]): string[] {
   return redactPgUrl(out);
 }
 
+/**
+ * An integer option given as text (--seed, --repetitions): no value, or not a number, is a usage error that says
+ * what was expected (yargs would pass NaN, or drop a bare flag silently).
+ */
+function integerOption(value: string | undefined, flag: string, range: { min: number; max: number }): number | undefined {
+  if (value === undefined) return undefined;
+  const expected = `expected an integer from ${range.min} to ${range.max}`;
+  if (value.trim() === '') throw new UsageError({ field: flag }, `${expected}, found no value (write ${flag} N)`);
+  const number = Number(value);
+  if (Number.isNaN(number)) throw new UsageError({ field: flag }, `${expected}, found '${value}'`);
+  if (!Number.isInteger(number) || number < range.min || number > range.max) throw new UsageError({ field: flag }, `${expected}, found ${number}`);
+  return number;
+}
+
 /** The parsed options `runOptions` declares, as `run` and `compare` pass them on. */
 function sharedRunArgs(args: {
   quick: boolean;
   filter?: string;
-  seed?: number;
-  repetitions?: number;
+  seed?: string;
+  repetitions?: string;
   sweep: boolean;
   'save-baseline'?: string;
   'baselines-dir': string;
@@ -147,38 +153,37 @@ function sharedRunArgs(args: {
   'dry-run': boolean;
   'pg-env'?: string;
   'pg-url'?: string;
-}): Omit<RunArgs, 'files' | 'out'> {
-  const url = args.endpoint === undefined ? undefined : {
-    options: {
-      baseURL: args.endpoint,
-      apiKeyEnv: args['api-key-env'] === 'none' ? null : args['api-key-env'],
-      headers: keyValues(args.header, '--header'),
-      query: keyValues(args.query, '--query'),
-      // The client ledger's costUsd: list prices, and --price-per-million-tokens for --model.
-      pricesUsdPerMillionTokens: {
-        ...PRICE_TABLE_USD_PER_MILLION_TOKENS,
-        ...(args.model !== undefined && args['price-per-million-tokens'] !== undefined ? { [args.model]: args['price-per-million-tokens'] } : {}),
-      },
-    },
-    guard: { baseURL: args.endpoint, model: args.model, dimensions: args.dimensions, maxCostUsd: args['max-cost-usd'], pricePerMillionTokens: args['price-per-million-tokens'] },
-  };
-  if (!url && (args.model !== undefined || args.dimensions !== undefined || args['dry-run'] || args['max-cost-usd'] !== undefined)) {
+}): CliRunArgs {
+  if (args.endpoint === undefined && (args.model !== undefined || args.dimensions !== undefined || args['dry-run'] || args['max-cost-usd'] !== undefined)) {
     throw new UsageError({ field: '--endpoint' }, '--model, --dimensions, --max-cost-usd and --dry-run apply to a run with --endpoint URL');
   }
+  const endpoint: SuiteEndpoint =
+    args.endpoint === undefined
+      ? { kind: args['endpoint-kind'] as EndpointKind }
+      : {
+          kind: 'url',
+          baseURL: args.endpoint,
+          apiKeyEnv: args['api-key-env'] === 'none' ? null : args['api-key-env'],
+          headers: keyValues(args.header, '--header'),
+          query: keyValues(args.query, '--query'),
+          model: args.model,
+          dimensions: args.dimensions,
+          maxCostUsd: args['max-cost-usd'],
+          pricePerMillionTokens: args['price-per-million-tokens'],
+          dryRun: args['dry-run'],
+        };
   return {
     quick: args.quick,
     filter: args.filter,
-    seed: args.seed,
-    repetitions: args.repetitions,
+    seed: integerOption(args.seed, '--seed', { min: 0, max: MAX_SEED }),
+    repetitions: integerOption(args.repetitions, '--repetitions', { min: 1, max: 50 }),
     sweep: args.sweep,
     saveBaseline: args['save-baseline'],
     baselinesDir: args['baselines-dir'],
     markdown: args.markdown,
     allowIncomplete: args['allow-incomplete'],
     verbose: args.verbose,
-    endpointKind: args['endpoint-kind'] as EndpointKind,
-    url,
-    dryRun: args['dry-run'],
+    endpoint,
     postgres: runPostgresFrom(args),
   };
 }
@@ -211,7 +216,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
           argv,
           {
             ...sharedRunArgs(args),
-            files: args.files ?? [],
+            scenarios: args.files ?? [],
             out: args.out,
             shard: args.shard === undefined ? undefined : parseShard(args.shard),
             durations: args.durations,
@@ -239,7 +244,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
             saved: args.saved,
             current: args.current,
             ...sharedRunArgs(args),
-            files: args.scenarios ?? [],
+            scenarios: args.scenarios ?? [],
             out: args.out,
             allowChangedInputs: args['allow-changed-inputs'],
           },
@@ -326,216 +331,91 @@ function reportError(error: unknown, io: CliIo): number {
   return ExitCode.runFailed;
 }
 
-interface RunArgs {
-  files: string[];
-  quick: boolean;
-  filter?: string;
-  seed?: number;
-  repetitions?: number;
-  sweep: boolean;
-  out: string;
-  saveBaseline?: string;
-  baselinesDir: string;
-  markdown?: string;
-  allowIncomplete: boolean;
+/** What `run` and `compare NAME` hand runSuite, plus the CLI's own display option. */
+interface CliRunArgs extends Omit<RunSuiteOptions, 'onEvent' | 'onMessage' | 'onStart' | 'onResult' | 'signal' | 'argv'> {
+  /** Print the drivers' progress lines too. */
   verbose: boolean;
-  /** What the scenarios talk to (scenario-endpoint.ts). */
-  endpointKind: EndpointKind;
-  /** `--endpoint URL`: a user's endpoint (replaces endpointKind) and its cost guard. */
-  url?: { options: UrlEndpointOptions; guard: EndpointGuardArgs };
-  /** With url: print the cost bounds and stop. */
-  dryRun?: boolean;
-  /** `run --shard i/n`: only this share of the selected scenarios. */
-  shard?: ShardSpec;
-  /** `--durations FILE|none`: the committed duration file that balances shards (default scenarios/durations.json if present). */
-  durations?: string;
-  /** `--pg-env NAME` / `--pg-url URL`: the Postgres of pgvector indexes that name none (postgres-option.ts). */
-  postgres?: RunPostgres;
-}
-
-/** The duration file a sharded run balances by: the one named, none for 'none', else the default file if it exists. */
-async function shardDurations(option: string | undefined): Promise<ScenarioDurations | undefined> {
-  if (option === 'none') return undefined;
-  if (option !== undefined) return loadDurations(option);
-  return existsSync(DEFAULT_DURATIONS_FILE) ? loadDurations(DEFAULT_DURATIONS_FILE) : undefined;
-}
-
-function checkRunArgs(args: Omit<RunArgs, 'out'>): void {
-  if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0 || args.seed > MAX_SEED)) {
-    throw new UsageError({ field: '--seed' }, `expected an integer from 0 to ${MAX_SEED}, found ${args.seed}`);
-  }
-  if (args.repetitions !== undefined && (!Number.isInteger(args.repetitions) || args.repetitions < 1 || args.repetitions > 50)) {
-    throw new UsageError({ field: '--repetitions' }, `expected an integer from 1 to 50, found ${args.repetitions}`);
-  }
-  if (args.saveBaseline !== undefined) checkBaselineName(args.saveBaseline);
-  if (args.markdown !== undefined && args.markdown.trim() === '') throw new UsageError({ field: '--markdown' }, 'expected a file name');
-}
-
-/** What a run of the scenarios ended with; `interruptedWith` is set (130 or 143) when a signal stopped it. */
-interface ScenarioRun {
-  environment: EnvironmentInfo;
-  results: ScenarioResult[];
-  writer: ReportWriter;
-  interruptedWith?: number;
+  baselinesDir: string;
+  allowIncomplete: boolean;
 }
 
 /**
- * Checks everything the run will read or write before the first scenario starts: every scenario in full and quick
- * form, every input file its driver declares (each line parsed), the reports root and the Markdown file; bad input
- * fails here (exit 2) with nothing run or written. Then the run gets its own folder, marked 'running', and the
- * scenarios run one by one with a progress display, their reports written after each. SIGINT or SIGTERM waits for
- * the write in progress, marks the run 'interrupted' and ends it with 130 or 143.
+ * Runs the suite with the CLI's display: a progress line (or one line per step) on stderr, each scenario's table
+ * on stdout as it is written, and SIGINT / SIGTERM (watched from the first scenario on) turned into an abort.
+ * Human lines that runSuite sends once the run is under way (the baseline saved) are printed after the outcome.
  */
-async function runScenarios(
-  args: RunArgs & {
-    expectedMs?: ReadonlyMap<string, number>;
-    onlyNames?: ReadonlySet<string>;
-    /** A last check of the validated scenarios (inputs read and hashed) before anything runs; throw to refuse. */
-    preflight?: (scenarios: readonly ValidatedScenario[]) => void;
-  },
-  io: CliIo,
+async function runWithDisplay(
   argv: readonly string[],
-): Promise<ScenarioRun | null> {
-  const files = await findScenarioFiles(args.files, DEFAULT_SCENARIO_DIR);
-  if (files.length === 0) throw new UsageError({ file: args.files.join(' ') || DEFAULT_SCENARIO_DIR }, 'no scenario files found');
-  let scenarios = await loadScenarios(files, { quick: args.quick, seed: args.seed, filter: args.filter, repetitions: args.repetitions });
-  if (args.onlyNames) scenarios = scenarios.filter((s) => args.onlyNames!.has(s.definition.name));
-  if (scenarios.length === 0) {
-    throw new UsageError({ field: args.onlyNames ? 'compare' : '--filter' }, args.onlyNames ? 'no scenario of the saved run is among the scenario files' : `no scenario name matches '${args.filter}'`);
-  }
-  // Every selected scenario is validated and its inputs checked, on every shard too: each refuses the same bad input.
-  await checkInputs(scenarios);
-  await useRunPostgres(args.postgres);
-  const selected = scenarios.map((s) => s.definition.name);
-  let shardInfo: ShardInfo | null = null;
-  if (args.shard) {
-    const durations = await shardDurations(args.durations);
-    const plan = planShards(selected, args.shard.count, durations);
-    const mine = new Set(plan.shards[args.shard.index - 1]);
-    shardInfo = {
-      ...args.shard,
-      scenarios: selected,
-      assigned: [...mine],
-      balance: plan.balance,
-      inputs: scenarios.flatMap((s) => (s.inputs ?? []).map((i) => ({ scenario: s.definition.name, field: i.field, path: i.path, sha256: i.sha256 }))),
-    };
-    scenarios = scenarios.filter((s) => mine.has(s.definition.name));
-  }
-  await checkOutputFolder(args.out, '--out');
-  if (args.markdown) await checkOutputFile(args.markdown, '--markdown');
-  args.preflight?.(scenarios);
-  if (args.url) {
-    // Before any request: which scenarios may run, and what they may cost at most (exit 2 when refused).
-    await createUrlEndpoint(args.url.options).close(); // a bad URL or a missing key variable fails here (exit 2)
-    prepareForUrlEndpoint(scenarios, args.url.guard);
-    guardCost(await costBounds(scenarios, args.url.guard), args.url.guard, io.out);
-    if (args.dryRun) return null;
-  }
-  const choice: EndpointChoice = args.url ? { kind: 'url', options: args.url.options } : { kind: args.endpointKind };
-  if (choice.kind === 'mock') {
-    // A real model runs only behind memopt's server: refused before anything runs (exit 2).
-    const real = scenarios.find((s) => (s.definition.mock as { model?: string } | undefined)?.model !== undefined);
-    if (real) throw new UsageError({ field: '--endpoint-kind' }, `scenario '${real.definition.name}' answers with a real model (mock.model), which only the 'server' endpoint kind serves`);
-  }
-
-  const environment = describeEnvironment({ seed: args.seed, quick: args.quick, repetitions: args.repetitions, argv: redactArgv(argv) });
-  environment.shard = shardInfo;
-  const exporters: Exporter[] = [csvExporter, jsonExporter];
-  if (args.markdown) exporters.push(markdownExporter(resolve(args.markdown)));
-  const root = resolve(args.out);
-  const writer = new ReportWriter(await createRunFolder(root, environment), environment, exporters, root);
-  await writer.start();
-  const progress = new ProgressDisplay(
-    { write: io.err, isTTY: io.errIsTTY ?? false, columns: io.columns },
-    { scenarioCount: scenarios.length, verbose: args.verbose, expectedMs: args.expectedMs },
-  );
+  args: CliRunArgs,
+  io: CliIo,
+  extra: Pick<RunSuiteOptions, 'expectedMs' | 'only' | 'preflight' | 'conclude'> = {},
+): Promise<{ outcome: Awaited<ReturnType<typeof runSuite>>; results: ScenarioResult[]; printMessages(): void }> {
+  const { verbose, ...options } = args;
+  const controller = new AbortController();
+  let progress: ProgressDisplay | null = null;
+  let running = '';
+  let signalName = '';
+  let started = false;
+  const deferred: SuiteMessage[] = [];
+  const results: ScenarioResult[] = [];
+  const print = (message: SuiteMessage) => (message.level === 'warning' ? io.err(`memopt: ${message.text}\n`) : io.out(`${message.text}\n`));
   const out = (text: string) => {
-    progress.clear();
+    progress?.clear();
     io.out(text);
   };
-  out(`${formatEnvironment(environment)}\nRun folder: ${writer.outDir}\n\n`);
-  const signals = watchSignals(io.signals);
-  const results: ScenarioResult[] = [];
-  // The scenario's endpoints, kept here so a signal stops its server too (the runner closes them otherwise).
-  let current: ScenarioEndpoints | null = null;
-  const endpoints = (mockInput: MockApiConfigInput) => (current = openScenarioEndpoints(choice, mockInput));
-  try {
-    for (const scenario of scenarios) {
-      const outcome = await Promise.race([
-        runScenario(scenario, { quick: args.quick, sweep: args.sweep, endpoints, postgres: args.postgres, onEvent: (event) => progress.handle(event) }).then((result) => ({ result })),
-        signals.received,
-      ]);
-      if (!('result' in outcome)) {
-        progress.stop();
-        await (current as ScenarioEndpoints | null)?.close();
-        await writer.interrupt(outcome.exitCode);
-        io.err(`memopt: ${outcome.signal}: run interrupted during ${scenario.definition.name}; ${results.length} scenario(s) recorded in ${writer.outDir} (status interrupted)\n`);
-        return { environment, results, writer, interruptedWith: outcome.exitCode };
-      }
-      results.push(outcome.result);
-      await writer.add(outcome.result);
-      out(`${formatScenario(outcome.result)}\n`);
-    }
-  } catch (error) {
-    // The run itself failed (not a scenario: a write, the harness): record it as failed, then report the error.
-    await writer.finish({ exitCode: ExitCode.runFailed, status: 'failed' }).catch(() => undefined);
-    throw error;
-  } finally {
-    progress.stop();
-    signals.dispose();
-  }
-  return { environment, results, writer };
-}
-
-/** Resolves `received` with the first SIGINT or SIGTERM; while watched, neither signal kills the process. */
-function watchSignals(source: SignalSource | undefined) {
-  let resolveReceived!: (value: { signal: keyof typeof SIGNAL_EXIT_CODES; exitCode: number }) => void;
-  const received = new Promise<{ signal: keyof typeof SIGNAL_EXIT_CODES; exitCode: number }>((r) => (resolveReceived = r));
   const listeners = (Object.keys(SIGNAL_EXIT_CODES) as Array<keyof typeof SIGNAL_EXIT_CODES>).map((signal) => {
-    const listener = () => resolveReceived({ signal, exitCode: SIGNAL_EXIT_CODES[signal] });
-    source?.on(signal, listener);
+    const listener = () => {
+      signalName ||= signal;
+      controller.abort(signal);
+    };
     return [signal, listener] as const;
   });
-  return {
-    received,
-    dispose: () => {
-      for (const [signal, listener] of listeners) source?.off(signal, listener);
-    },
-  };
-}
-
-/** Saves the run's report files as a baseline; refused for a run that did not complete unless --allow-incomplete. */
-async function saveRun(args: Pick<RunArgs, 'saveBaseline' | 'baselinesDir' | 'allowIncomplete'>, environment: EnvironmentInfo, writer: ReportWriter, io: CliIo): Promise<void> {
-  if (!args.saveBaseline) return;
-  if (writer.runStatus() !== 'complete' && !args.allowIncomplete) {
-    io.err(`memopt: baseline '${args.saveBaseline}' not saved: the run is ${writer.runStatus()} (pass --allow-incomplete to save it anyway)\n`);
-    return;
+  try {
+    const outcome = await runSuite({
+      ...options,
+      ...extra,
+      argv: redactArgv(argv),
+      signal: controller.signal,
+      onMessage: (message) => (started ? deferred.push(message) : print(message)),
+      onStart: ({ environment, runFolder, scenarios }) => {
+        started = true;
+        progress = new ProgressDisplay(
+          { write: io.err, isTTY: io.errIsTTY ?? false, columns: io.columns },
+          { scenarioCount: scenarios.length, verbose, expectedMs: extra.expectedMs },
+        );
+        out(`${formatEnvironment(environment)}\nRun folder: ${runFolder}\n\n`);
+        // While a run is in progress neither signal kills the process: each ends the run as interrupted.
+        for (const [signal, listener] of listeners) io.signals?.on(signal, listener);
+      },
+      onEvent: (event) => {
+        if (event.type === 'scenario-start') running = event.scenario;
+        progress?.handle(event);
+      },
+      onResult: (result) => {
+        results.push(result);
+        out(`${formatScenario(result)}\n`);
+      },
+    });
+    (progress as ProgressDisplay | null)?.stop();
+    if (outcome.status === 'interrupted') {
+      io.err(`memopt: ${signalName || 'abort'}: run interrupted during ${running}; ${results.length} scenario(s) recorded in ${outcome.runFolder} (status interrupted)\n`);
+    }
+    return { outcome, results, printMessages: () => deferred.forEach(print) };
+  } finally {
+    (progress as ProgressDisplay | null)?.stop();
+    for (const [signal, listener] of listeners) io.signals?.off(signal, listener);
   }
-  const inOut = writer.written().filter((file) => !relative(writer.outDir, file).startsWith('..') && !relative(writer.outDir, file).includes(sep));
-  const saved = await saveBaseline({
-    name: args.saveBaseline,
-    baselinesDir: args.baselinesDir,
-    files: inOut.filter((f) => !f.endsWith('comparison.csv')),
-    run: { runId: environment.runId, gitCommit: environment.gitCommit },
-  });
-  io.out(`Baseline '${saved.name}' saved: ${saved.dir}\n`);
 }
 
-async function runCommand(argv: readonly string[], args: RunArgs, io: CliIo): Promise<number> {
-  checkRunArgs(args);
-  if (args.durations !== undefined && !args.shard) throw new UsageError({ field: '--durations' }, 'balances shards: use it with --shard i/n');
-  const run = await runScenarios(args, io, argv);
-  if (run === null) return ExitCode.ok; // --dry-run: the bounds are printed, nothing was sent
-  const { environment, results, writer, interruptedWith } = run;
-  if (interruptedWith !== undefined) return interruptedWith;
-  const exitCode = exitCodeFor(results);
-  await writer.finish({ exitCode });
-  io.out(`${formatOutcome(results)}\nReports: ${writer.outDir}/summary.csv\n`);
-  await saveRun(args, environment, writer, io);
-  return exitCode;
+async function runCommand(argv: readonly string[], args: CliRunArgs, io: CliIo): Promise<number> {
+  const { outcome, results, printMessages } = await runWithDisplay(argv, args, io);
+  if (outcome.status === 'dry-run') return ExitCode.ok; // the bounds are printed, nothing was sent
+  if (outcome.status !== 'interrupted') io.out(`${formatOutcome(results)}\nReports: ${outcome.runFolder}/summary.csv\n`);
+  printMessages();
+  return outcome.exitCode;
 }
 
-interface CompareArgs extends Omit<RunArgs, 'out'> {
+interface CompareArgs extends CliRunArgs {
   saved: string;
   current?: string;
   out?: string;
@@ -573,7 +453,7 @@ function mockVersionAndInputs(report: RunReport) {
 }
 
 async function compareCommand(argv: readonly string[], args: CompareArgs, io: CliIo): Promise<number> {
-  checkRunArgs(args);
+  checkSuiteOptions(args);
   const saved = await loadComparable(args.saved, args);
 
   if (args.current !== undefined) {
@@ -607,26 +487,30 @@ async function compareCommand(argv: readonly string[], args: CompareArgs, io: Cl
   if (savedSeed !== args.seed) {
     throw new UsageError({ field: '--seed' }, `baseline '${saved.ref}' was run with ${savedSeed === undefined ? "each scenario's own seed" : `--seed ${savedSeed}`}; use the same`);
   }
-  const onlyNames = args.filter || args.files.length > 0 ? undefined : new Set(saved.report.scenarios.map((s) => s.name));
+  const only = args.filter || (args.scenarios?.length ?? 0) > 0 ? undefined : new Set(saved.report.scenarios.map((s) => s.name));
   const expectedMs = new Map(saved.report.scenarios.map((s) => [s.name, s.durationMs ?? 0]));
-  const runArgs: RunArgs = { ...args, out: args.out ?? 'reports' };
+  const endpoint = args.endpoint?.kind === 'url' ? { ...args.endpoint, dryRun: false } : args.endpoint;
   // The inputs are read and hashed before anything runs, so a changed dataset is refused before minutes are spent.
   const preflight = (scenarios: readonly ValidatedScenario[]) =>
     checkSameInputs(
       inputChanges(mockVersionAndInputs(saved.report), { mockModelVersion: MOCK_MODEL_VERSION, scenarios: scenarios.map((s) => ({ name: s.definition.name, inputs: s.inputs })) }),
       args,
     );
-  const { results, writer, environment, interruptedWith } = (await runScenarios({ ...runArgs, onlyNames, expectedMs, preflight, dryRun: false }, io, argv))!;
-  if (interruptedWith !== undefined) return interruptedWith;
-  const current: RunReport = { environment, scenarios: results };
-  const comparison: RunComparison = compareRuns(saved, { ref: 'current run', report: current });
-  const exitCode = comparedMetricCount(comparison) === 0 && exitCodeFor(results) === ExitCode.ok ? ExitCode.badInput : comparisonExitCode(comparison, results);
-  await writer.finish({ comparison, exitCode });
-  io.out(formatComparison(comparison));
-  if (exitCode === ExitCode.badInput && comparedMetricCount(comparison) === 0) io.err('memopt: compare: the runs have no metric in common\n');
-  io.out(`${formatOutcome(results)}\nReports: ${writer.outDir}/summary.csv, ${writer.outDir}/comparison.csv\nexit code ${exitCode}\n`);
-  await saveRun(runArgs, environment, writer, io);
-  return exitCode;
+  let noMetricInCommon = false;
+  const conclude = ({ environment, results }: { environment: EnvironmentInfo; results: readonly ScenarioResult[] }) => {
+    const current: RunReport = { environment, scenarios: [...results] };
+    const comparison: RunComparison = compareRuns(saved, { ref: 'current run', report: current });
+    noMetricInCommon = comparedMetricCount(comparison) === 0;
+    const exitCode = noMetricInCommon && exitCodeFor(results) === ExitCode.ok ? ExitCode.badInput : comparisonExitCode(comparison, results);
+    return { exitCode, comparison };
+  };
+  const { outcome, results, printMessages } = await runWithDisplay(argv, { ...args, endpoint, out: args.out ?? 'reports' }, io, { only, expectedMs, preflight, conclude });
+  if (outcome.status === 'interrupted' || !outcome.comparison) return outcome.exitCode;
+  io.out(formatComparison(outcome.comparison));
+  if (outcome.exitCode === ExitCode.badInput && noMetricInCommon) io.err('memopt: compare: the runs have no metric in common\n');
+  io.out(`${formatOutcome(results)}\nReports: ${outcome.runFolder}/summary.csv, ${outcome.runFolder}/comparison.csv\nexit code ${outcome.exitCode}\n`);
+  printMessages();
+  return outcome.exitCode;
 }
 
 interface MergeArgs {
@@ -659,6 +543,7 @@ async function mergeCommand(argv: readonly string[], args: MergeArgs, io: CliIo)
   const merged = mergeShardRuns(shards);
   await checkOutputFolder(args.out, '--out');
   if (args.markdown) await checkOutputFile(args.markdown, '--markdown');
+  if (args.saveBaseline !== undefined) await checkOutputFolder(args.baselinesDir, '--baselines-dir');
   const environment: EnvironmentInfo = { ...merged.environment, argv: [...argv] };
   const exporters: Exporter[] = [csvExporter, jsonExporter];
   if (args.markdown) exporters.push(markdownExporter(resolve(args.markdown)));
@@ -670,7 +555,11 @@ async function mergeCommand(argv: readonly string[], args: MergeArgs, io: CliIo)
   io.out(`Merged ${shards.length} shard(s), ${merged.results.length} scenario(s): ${writer.outDir}\n\n`);
   for (const result of merged.results) io.out(`${formatScenario(result)}\n`);
   io.out(`${formatOutcome(merged.results)}\nReports: ${writer.outDir}/summary.csv\n`);
-  await saveRun({ saveBaseline: args.saveBaseline, baselinesDir: args.baselinesDir, allowIncomplete: false }, environment, writer, io);
+  if (args.saveBaseline) {
+    await saveWrittenRun({ name: args.saveBaseline, baselinesDir: args.baselinesDir, allowIncomplete: false }, environment, writer, (m) =>
+      m.level === 'warning' ? io.err(`memopt: ${m.text}\n`) : io.out(`${m.text}\n`),
+    );
+  }
   return merged.exitCode;
 }
 

@@ -11,7 +11,7 @@
  */
 import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ZodType } from 'zod';
 import { DatasetError, OptionError } from '../errors.ts';
@@ -122,6 +122,16 @@ export async function writeJsonlAtomic(
   }
 }
 
+/** A missing file's message: a relative path is resolved against the working directory, so say which path was tried. */
+function notFound(file: string): string {
+  return `file not found${triedPath(file)}`;
+}
+
+/** For a relative path: ' (relative paths are read from the working directory: tried /abs/path)'; else ''. */
+export function triedPath(file: string): string {
+  return isAbsolute(file) ? '' : ` (relative paths are read from the working directory: tried ${resolve(file)})`;
+}
+
 async function openForReading(file: string): Promise<FileHandle> {
   try {
     const info = await stat(file);
@@ -131,7 +141,7 @@ async function openForReading(file: string): Promise<FileHandle> {
     if (error instanceof DatasetError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
-      code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+      code === 'ENOENT' ? notFound(file) : code === 'EACCES' ? 'permission denied' : (error as Error).message;
     throw new DatasetError({ file }, `cannot open the file: ${reason}`, { cause: error });
   }
 }

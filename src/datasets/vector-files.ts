@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { DatasetError, OptionError } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { fromFloat16Bits, toFloat16Bits } from '../util/float16.ts';
-import { iterateJsonl } from './jsonl.ts';
+import { iterateJsonl, triedPath } from './jsonl.ts';
 import { takeSample } from './load.ts';
 
 export type VectorFileFormat = 'npy' | 'fvecs' | 'raw-f32' | 'jsonl';
@@ -180,7 +180,8 @@ async function readWhole(file: string): Promise<Uint8Array> {
     return new Uint8Array(await readFile(file));
   } catch (error) {
     if (error instanceof DatasetError) throw error;
-    throw new DatasetError({ file }, `cannot read: ${(error as Error).message}`, { cause: error });
+    const tried = (error as NodeJS.ErrnoException).code === 'ENOENT' ? triedPath(file) : '';
+    throw new DatasetError({ file }, `cannot read: ${(error as Error).message}${tried}`, { cause: error });
   }
 }
 

@@ -242,9 +242,9 @@ export const indexCompressionDriver: WorkloadDriver<
   inputs: (workload, variants) => {
     const source = workload.vectors;
     if (typeof source === 'object') {
-      const files = [{ kind: 'vectors' as const, path: source.base, field: 'workload.vectors.base', atLeast: workload.size === undefined ? undefined : { count: workload.size + (source.holdOut ?? 0), field: 'workload.size' } }];
+      const files: InputDeclaration[] = [{ kind: 'vectors' as const, path: source.base, field: 'workload.vectors.base', atLeast: baseRowsNeeded(workload.size, source.holdOut) }];
       if (source.queries !== undefined) {
-        files.push({ kind: 'vectors', path: source.queries, field: 'workload.vectors.queries', atLeast: workload.queryCount === undefined ? undefined : { count: workload.queryCount, field: 'workload.queryCount' } });
+        files.push({ kind: 'vectors', path: source.queries, field: 'workload.vectors.queries', sameWidthAs: 'workload.vectors.base', atLeast: workload.queryCount === undefined ? undefined : { count: workload.queryCount, field: 'workload.queryCount' } });
       }
       return [...files, ...postgresInputs(workload, variants)];
     }
@@ -551,4 +551,10 @@ async function settledSample(context: RunContext, label: string): Promise<Memory
   context.memory.sample(`${label} (settling)`);
   await new Promise((resolve) => setTimeout(resolve, 50));
   return context.memory.sample(label);
+}
+/** The base file's rows a workload needs: `size` plus the held-out rows, or with no size, at least one row beyond them. */
+function baseRowsNeeded(size: number | undefined, holdOut: number | undefined): Exclude<InputDeclaration, { kind: 'postgres' }>['atLeast'] {
+  if (size !== undefined) return { count: size + (holdOut ?? 0), field: 'workload.size', ...(holdOut ? { why: `size + holdOut ${holdOut}` } : {}) };
+  if (holdOut !== undefined) return { count: holdOut + 1, field: 'workload.vectors.holdOut', why: 'holdOut + 1: the held-out rows are queries, at least one row must stay to index' };
+  return undefined;
 }

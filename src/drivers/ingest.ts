@@ -19,6 +19,7 @@ import { apiMetrics, apiMetricSpecs, pick } from '../measure/api-metrics.ts';
 import { runClosedLoop } from '../measure/closed-loop.ts';
 import type { DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { createRng } from '../util/rng.ts';
+import type { ApiRequestContext, ApiRequestPlan } from '../harness/types.ts';
 
 /**
  * The ingest workload: a memory system adds `size` texts from a dataset, pushed by `producers` concurrent async
@@ -114,6 +115,7 @@ export const ingestDriver: WorkloadDriver<
   metrics,
   factory: { part: 'Embedder' },
 
+  apiRequests: ingestApiRequests,
   inputs: (workload) => [{ kind: 'dataset', path: workload.dataset, field: 'workload.dataset', atLeast: { count: workload.size, field: 'workload.size' } }],
   async prepare(workload, { seed }) {
     const records = await loadDataset(workload.dataset);
@@ -251,4 +253,16 @@ export const ingestDriver: WorkloadDriver<
 function seededRandom(context: RunContext): () => number {
   const rng = createRng(context.seed).fork(`batch-jitter:${context.repetition}`);
   return () => rng.next();
+}
+
+/** Retries per request of the batching embedder by default (the SDK's default is 2). */
+const INGEST_MAX_RETRIES = 6;
+
+/**
+ * The most an ingest scenario sends: every text sent alone (the naive embedder's plan, the most requests), up to
+ * 7 attempts (6 retries: the batching embedder's default), on every run of both sides; no prepare requests.
+ */
+async function ingestApiRequests(workload: IngestWorkload, { runs }: ApiRequestContext): Promise<ApiRequestPlan[]> {
+  const texts = (await loadDataset(workload.dataset)).slice(0, workload.size).map((r) => r.text);
+  return [{ texts, model: workload.model, batching: { inputsPerRequest: 1, maxRetries: INGEST_MAX_RETRIES }, times: runs.baseline + runs.optimized }];
 }

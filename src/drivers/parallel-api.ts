@@ -9,6 +9,8 @@ import type { EndpointLimits } from '../endpoint/types.ts';
 import { checkAgainstReference, CrossSideVectors, endpointVectors, ObservedVectors, ObservingEmbedder, VECTOR_CHECK_METRICS, vectorCheckMetrics, vectorCheckTable, type VectorCheck } from '../measure/vector-checks.ts';
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import { createEmbedder, createIndex, createProcessor, processorParamsSchema } from '../parts/registry.ts';
+import { PREPARE_INPUTS_PER_REQUEST, PREPARE_MAX_RETRIES } from '../measure/vector-checks.ts';
+import type { ApiRequestContext, ApiRequestPlan } from '../harness/types.ts';
 
 /**
  * The API-bound batch: a memory system embeds and adds a batch of documents, then searches a batch of queries;
@@ -113,6 +115,8 @@ export const parallelApiDriver: WorkloadDriver<
   z.input<typeof variantSchema>
 > = {
   name: 'parallel-api',
+
+  apiRequests: parallelApiRequests,
   workloadSchema,
   variantSchema,
   metrics,
@@ -426,4 +430,19 @@ function diffLedger(after: LedgerSnapshot, before: LedgerSnapshot): LedgerSnapsh
 
 function sameAnswer(results: readonly MemoryResult[], expected: readonly SearchHit[]): boolean {
   return results.length === expected.length && results.every((r, i) => r.id === expected[i].id && Object.is(r.score, expected[i].score));
+}
+/**
+ * The most a parallel-api scenario sends: per batch every document and query alone, up to 1 + workload.maxRetries
+ * attempts; one batch per baseline run, 1 + the curve's distinct concurrencies per optimized run (no token-bucket
+ * drain: an endpoint with unknown limits is not drained); prepare: the corpus once, 256 per request, up to 3 attempts.
+ */
+async function parallelApiRequests(workload: ParallelApiWorkload, { seed, runs }: ApiRequestContext): Promise<ApiRequestPlan[]> {
+  const records = generateCorpus({ size: workload.corpusSize + workload.documents, seed });
+  const corpus = records.slice(0, workload.corpusSize).map((r) => r.text);
+  const batch = [...records.slice(workload.corpusSize).map((r) => r.text), ...generateQueries({ size: workload.queries, seed }).map((q) => q.text)];
+  const curve = new Set(workload.curve).size;
+  return [
+    { texts: corpus, model: workload.model, batching: { inputsPerRequest: PREPARE_INPUTS_PER_REQUEST, maxRetries: PREPARE_MAX_RETRIES }, times: 1 },
+    { texts: batch, model: workload.model, batching: { inputsPerRequest: 1, maxRetries: workload.maxRetries }, times: runs.baseline + runs.optimized * (1 + curve) },
+  ];
 }

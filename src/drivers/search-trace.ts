@@ -18,6 +18,8 @@ import { CacheBounds, HIT_RATE_BOUNDS_CHART } from '../analysis/cache-bounds.ts'
 import { cacheParamsSchema, createCache, createEmbedder, createIndex, StoreConnections, indexParamsSchema, postgresVariablesOf } from '../parts/registry.ts';
 import { measureHitCost } from '../parts/search-cache/hit-bench.ts';
 import { canonicalKey, normalizeQuery, type QueryNormalization } from '../parts/search-cache/keys.ts';
+import { PREPARE_INPUTS_PER_REQUEST, PREPARE_MAX_RETRIES } from '../measure/vector-checks.ts';
+import type { ApiRequestContext, ApiRequestPlan } from '../harness/types.ts';
 
 /**
  * The search-trace workload: a memory pre-loaded with the first `preload` memories of a dataset replays a query
@@ -166,6 +168,7 @@ export const searchTraceDriver: WorkloadDriver<
   metrics,
   factory: { part: 'SearchResultCache' },
 
+  apiRequests: searchTraceApiRequests,
   inputs: (workload) => [
     { kind: 'trace', path: workload.trace, field: 'workload.trace' },
     { kind: 'dataset', path: workload.dataset, field: 'workload.dataset', atLeast: { count: workload.preload, field: 'workload.preload' } },
@@ -500,4 +503,24 @@ function distinctSearches(ops: readonly TraceOp[]): Array<{ text: string; option
     out.push({ text: op.text, options: op.options });
   }
   return out;
+}
+
+/** The SDK's default retries per request (a search sends its query embedding through a plain client). */
+const SDK_DEFAULT_MAX_RETRIES = 2;
+
+/**
+ * The most a search-trace scenario sends: at most one query embedding per search (a cache only removes requests),
+ * each alone, up to 3 attempts (the SDK's default), on every run of both sides; prepare: every distinct stored text
+ * and normalized query once, 256 per request, up to 3 attempts.
+ */
+async function searchTraceApiRequests(workload: SearchTraceWorkload, { runs }: ApiRequestContext): Promise<ApiRequestPlan[]> {
+  const [ops, records] = await Promise.all([readTrace(workload.trace), loadDataset(workload.dataset)]);
+  const normalization = { caseFold: workload.caseFold };
+  const searches = ops.flatMap((op) => (op.op === 'search' ? [normalizeQuery(op.text, normalization)] : []));
+  const stored = [...records.slice(0, workload.preload).map((r) => r.text), ...ops.flatMap((op) => (op.op === 'add' ? [op.text] : []))];
+  const distinct = [...new Set([...stored, ...searches])];
+  return [
+    { texts: distinct, model: workload.model, batching: { inputsPerRequest: PREPARE_INPUTS_PER_REQUEST, maxRetries: PREPARE_MAX_RETRIES }, times: 1 },
+    { texts: searches, model: workload.model, batching: { inputsPerRequest: 1, maxRetries: SDK_DEFAULT_MAX_RETRIES }, times: runs.baseline + runs.optimized },
+  ];
 }

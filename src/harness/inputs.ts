@@ -3,28 +3,32 @@ import { readFile } from 'node:fs/promises';
 import { loadDataset, loadQueries } from '../datasets/load.ts';
 import { readTrace } from '../datasets/traces.ts';
 import { readVectorFile } from '../datasets/vector-files.ts';
-import { InputError, ScenarioError } from '../errors.ts';
+import { InputError, InputErrorList, ScenarioError } from '../errors.ts';
 import type { ValidatedScenario } from './scenario-schema.ts';
 import { checkPgConnection } from '../parts/vector-store/database.ts';
 import type { CheckedInput, FileInputDeclaration, InputDeclaration, PostgresInputDeclaration } from './types.ts';
 
 /** How each kind of declared input is read in full: every line parsed, so a broken one fails here with its number. */
-const READERS: Record<FileInputDeclaration['kind'], (path: string) => Promise<{ length: number }>> = {
+const READERS: Record<FileInputDeclaration['kind'], (path: string) => Promise<{ length: number; width?: number }>> = {
   dataset: loadDataset,
   queries: loadQueries,
   trace: readTrace,
   // Every row checked (width, finite, non-zero norm); a bad one is a DatasetError naming the file and row.
-  vectors: async (path) => ({ length: (await readVectorFile(path)).rows }),
+  vectors: async (path) => {
+    const matrix = await readVectorFile(path);
+    return { length: matrix.rows, width: matrix.dim };
+  },
 };
 
 /**
  * Reads, checks and hashes every input the scenarios' drivers declare (`WorkloadDriver.inputs`), in the form this run
  * uses and in the other one (full or --quick), before any scenario starts; a file several scenarios read is read
- * once. Each scenario gets `inputs` (its own form's files with their sha256) for run.json. A failure is bad input
- * (exit 2) naming the file and line, and the scenario and field that asked for the file.
+ * once. Each scenario gets `inputs` (its own form's files with their sha256) for run.json. Failures are bad input
+ * (exit 2) naming the file and line, and the scenario and field that asked for the file; every bad input of every
+ * scenario is listed at once (InputErrorList).
  */
 export async function checkInputs(scenarios: readonly ValidatedScenario[]): Promise<void> {
-  const seen = new Map<string, Promise<{ sha256: string; records: number }>>();
+  const seen = new Map<string, Promise<InputRead>>();
   const databases = new Map<string, Promise<void>>();
   const checkDatabase = (declaration: PostgresInputDeclaration) => {
     let pending = databases.get(declaration.connectionEnv);
@@ -43,13 +47,27 @@ export async function checkInputs(scenarios: readonly ValidatedScenario[]): Prom
     }
     return pending;
   };
+  const problems: InputError[] = [];
+  const reported = new Set<string>();
+  /**
+   * Keeps a bad input for the list, once per `key` (its message without the form: a problem of both the full and
+   * the --quick form is listed once, as the form this run uses).
+   */
+  const problem = (error: InputError, key = error.message) => {
+    if (reported.has(key)) return;
+    reported.add(key);
+    problems.push(error);
+  };
   for (const scenario of scenarios) {
     const driver = scenario.definition.driver;
     if (!driver.inputs) continue;
     const forms = [scenario.workload, ...(scenario.otherFormWorkload === undefined ? [] : [scenario.otherFormWorkload])];
     const checked: CheckedInput[] = [];
     for (const [form, workload] of forms.entries()) {
-      for (const declaration of declare(scenario, workload)) {
+      const inForm = form === 1 ? ` (in the ${scenario.quick ? 'full' : '--quick'} form)` : '';
+      const widths = new Map<string, { width: number; path: string }>();
+      const declarations = declare(scenario, workload);
+      for (const declaration of declarations) {
         if (declaration.kind === 'postgres') {
           // A user's database: reachable, login accepted, pgvector installed. Nothing recorded (no URL in run.json).
           await checkDatabase(declaration);
@@ -60,23 +78,33 @@ export async function checkInputs(scenarios: readonly ValidatedScenario[]): Prom
           result = await check(declaration);
         } catch (error) {
           if (!(error instanceof InputError)) throw error;
-          throw new InputError(
-            error.where,
-            `${error.problem} (read by scenario '${scenario.definition.name}' in ${scenario.file} as ${declaration.field})`,
-            { cause: error },
+          problem(
+            new InputError(error.where, `${error.problem} (read by scenario '${scenario.definition.name}' in ${scenario.file} as ${declaration.field})`, {
+              cause: error,
+            }),
           );
+          continue;
         }
         if (declaration.atLeast && result.records < declaration.atLeast.count) {
-          throw new ScenarioError(
-            { file: scenario.file, field: declaration.atLeast.field },
-            `asks for ${declaration.atLeast.count} records but ${declaration.path} has ${result.records}${form === 1 ? ` (in the ${scenario.quick ? 'full' : '--quick'} form)` : ''}`,
-          );
+          const text = `asks for ${declaration.atLeast.count} records but ${declaration.path} has ${result.records}${declaration.atLeast.why ? ` (${declaration.atLeast.why})` : ''}`;
+          problem(new ScenarioError({ file: scenario.file, field: declaration.atLeast.field }, `${text}${inForm}`), `${scenario.file}\0${declaration.atLeast.field}\0${text}`);
         }
-        if (form === 0) checked.push({ kind: declaration.kind, field: declaration.field, path: declaration.path, ...result });
+        if (result.width !== undefined) widths.set(declaration.field, { width: result.width, path: declaration.path });
+        if (form === 0) checked.push({ kind: declaration.kind, field: declaration.field, path: declaration.path, sha256: result.sha256, records: result.records });
+      }
+      for (const declaration of declarations) {
+        if (declaration.kind === 'postgres' || declaration.sameWidthAs === undefined) continue;
+        const mine = widths.get(declaration.field);
+        const other = widths.get(declaration.sameWidthAs);
+        if (mine && other && mine.width !== other.width) {
+          const text = `${declaration.path} holds ${mine.width}-dimensional vectors but ${other.path} (${declaration.sameWidthAs}) holds ${other.width}-dimensional ones; both must have the same width`;
+          problem(new ScenarioError({ file: scenario.file, field: declaration.field }, `${text}${inForm}`), `${scenario.file}\0${declaration.field}\0${text}`);
+        }
       }
     }
     scenario.inputs = checked;
   }
+  if (problems.length > 0) throw InputErrorList.of(problems);
 }
 
 function declare(scenario: ValidatedScenario, workload: unknown): InputDeclaration[] {
@@ -87,10 +115,17 @@ function declare(scenario: ValidatedScenario, workload: unknown): InputDeclarati
   return declarations;
 }
 
-async function readInput(declaration: FileInputDeclaration): Promise<{ sha256: string; records: number }> {
+/** What reading one declared file found: its hash, its records, and the width of its vectors (vector files). */
+interface InputRead {
+  sha256: string;
+  records: number;
+  width?: number;
+}
+
+async function readInput(declaration: FileInputDeclaration): Promise<InputRead> {
   const read = READERS[declaration.kind];
   if (!read) throw new InputError({ field: declaration.field }, `unknown input kind '${declaration.kind}'`);
   const records = await read(declaration.path);
   const sha256 = createHash('sha256').update(await readFile(declaration.path)).digest('hex');
-  return { sha256, records: records.length };
+  return { sha256, records: records.length, ...(records.width === undefined ? {} : { width: records.width }) };
 }

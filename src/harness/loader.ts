@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ScenarioError, UsageError } from '../errors.ts';
+import { InputError, InputErrorList, ScenarioError, UsageError } from '../errors.ts';
 import { validateScenario, type ValidatedScenario } from './scenario-schema.ts';
 
 const SCENARIO_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
@@ -73,24 +73,39 @@ export async function loadScenarioFile(file: string, options: LoadOptions): Prom
   return validated;
 }
 
-/** Loads every file first, so a bad one fails the run (exit 2) before any scenario runs or writes anything. */
+/**
+ * Loads every file first, so bad files fail the run (exit 2) before any scenario runs or writes anything; every bad
+ * file is reported at once (InputErrorList), not only the first.
+ */
 export async function loadScenarios(
   files: readonly string[],
   options: LoadOptions & { filter?: string },
 ): Promise<ValidatedScenario[]> {
   const loaded: ValidatedScenario[] = [];
   const names = new Map<string, string>();
+  const problems: InputError[] = [];
   for (const file of files) {
-    const scenarios = await loadScenarioFile(file, options);
+    let scenarios: ValidatedScenario[];
+    try {
+      scenarios = await loadScenarioFile(file, options);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(error);
+      continue;
+    }
     scenarios.forEach((scenario, i) => {
       const name = scenario.definition.name;
       const clash = names.get(name);
       const field = scenarios.length > 1 ? `default.${i}.name` : 'name';
-      if (clash) throw new ScenarioError({ file, field }, `name '${name}' is already used by ${clash === file ? 'another scenario in this file' : basename(clash)}`);
+      if (clash) {
+        problems.push(new ScenarioError({ file, field }, `name '${name}' is already used by ${clash === file ? 'another scenario in this file' : basename(clash)}`));
+        return;
+      }
       names.set(name, file);
       if (!options.filter || matchesFilter(name, options.filter)) loaded.push(scenario);
     });
   }
+  if (problems.length > 0) throw InputErrorList.of(problems);
   return loaded;
 }
 

@@ -1,4 +1,5 @@
-import { MemoptError, ExitCode } from '../errors.ts';
+import { MemoptError, ExitCode, RunError } from '../errors.ts';
+import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import { resolveMockConfig } from '../endpoint/mock/index.ts';
 import { mockEndpoints, type ScenarioEndpoints } from './scenario-endpoint.ts';
 import { describeFactoryVariant, isFactoryVariant } from './factory-variant.ts';
@@ -37,6 +38,8 @@ export interface RunScenarioOptions {
   endpoints?: (mockInput: MockApiConfigInput) => ScenarioEndpoints;
   /** The run's Postgres for pgvector indexes that name none (PrepareContext.postgres). Default: a PGlite server. */
   postgres?: RunPostgres;
+  /** Once aborted, no further step starts (the suite has already recorded the run as interrupted). */
+  signal?: AbortSignal;
 }
 
 type Side = 'baseline' | 'optimized';
@@ -72,6 +75,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   let stepIndex = 0;
   /** Runs one step between 'step-start' and 'step-end' events. */
   const step = async <T>(info: Omit<RunStep, 'index' | 'steps'>, work: () => Promise<T>): Promise<T> => {
+    options.signal?.throwIfAborted();
     const current: RunStep = { index: ++stepIndex, steps, ...info };
     emit({ type: 'step-start', scenario: definition.name, step: current });
     const t0 = performance.now();
@@ -138,7 +142,9 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
         sweep: sweepPoint,
         ...(compressed ? { compressedTime: compressed } : {}),
       };
-      return await driver.run(prepared, params, context);
+      const output = await driver.run(prepared, params, context);
+      await refuseIfNothingAnswered(endpoint, labelOf(side));
+      return output;
     } finally {
       await release();
     }
@@ -289,6 +295,24 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   const result: ScenarioResult = { ...base, status, metrics, details: allDetails, durationMs: performance.now() - started, manifest: manifest() };
   emit({ type: 'scenario-end', scenario: definition.name, result });
   return result;
+}
+
+/**
+ * A run whose every embeddings request failed measured nothing, whatever its counters say (a run that sends only
+ * refused requests can even "reduce" api_requests): it fails the scenario (exit 3), so no target can pass on it.
+ */
+async function refuseIfNothingAnswered(endpoint: EmbeddingsEndpoint, variant: string): Promise<void> {
+  const ledger = await endpoint.ledger();
+  if (ledger.requests > 0 && ledger.succeeded === 0) {
+    const answers = [
+      ledger.clientErrors ? `${ledger.clientErrors} refused (4xx)` : '',
+      ledger.rateLimited ? `${ledger.rateLimited} rate-limited (429)` : '',
+      ledger.serverErrors ? `${ledger.serverErrors} server errors (5xx)` : '',
+    ].filter(Boolean);
+    throw new RunError(
+      `${variant}: every embeddings request failed (${ledger.requests} sent, none answered 200${answers.length ? `: ${answers.join(', ')}` : ''}); nothing was measured. Check the model and dimensions the scenario asks for`,
+    );
+  }
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { MockApiConfig } from '../endpoint/mock/index.ts';
+import type { BatchingPlan } from '../endpoint/cost-guard.ts';
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import type { RunPostgres } from '../parts/vector-store/database.ts';
 
@@ -244,8 +245,13 @@ export interface FileInputDeclaration {
   path: string;
   /** The workload field that names it, for messages, e.g. 'workload.dataset'. */
   field: string;
-  /** The run needs at least `count` records, asked for by the workload field `field` (e.g. 'workload.size'). */
-  atLeast?: { count: number; field: string };
+  /**
+   * The run needs at least `count` records, asked for by the workload field `field` (e.g. 'workload.size'); `why`
+   * says how the count follows from the field when it is not the field's value (e.g. 'holdOut + 1').
+   */
+  atLeast?: { count: number; field: string; why?: string };
+  /** A vector file whose rows must have the width of the file declared under this field (e.g. 'workload.vectors.base'). */
+  sameWidthAs?: string;
 }
 
 /** A declared input after its check: what run.json records under each scenario's manifest. */
@@ -289,6 +295,26 @@ export interface WorkloadDriver<W = unknown, P = unknown, S = unknown, WIn = W, 
    * implement (e.g. 'Embedder'). A driver without it takes params only.
    */
   factory?: { part: string };
+  /**
+   * The embeddings requests this workload may send at most, for the cost guard of a user's endpoint
+   * (`run --endpoint URL`): each entry a set of texts sent `times` times, batched as its plan says, every attempt
+   * billed. A driver without it calls no embeddings API: its scenarios are refused against a url endpoint.
+   */
+  apiRequests?(workload: W, context: ApiRequestContext): Promise<ApiRequestPlan[]>;
+}
+
+/** What a driver's apiRequests() gets: the scenario's seed and how many runs each side makes (sweep included). */
+export interface ApiRequestContext {
+  seed: number;
+  runs: { baseline: number; optimized: number };
+}
+
+/** One set of texts a scenario sends, how (inputs per request, retries) and how many times over. */
+export interface ApiRequestPlan {
+  texts: readonly string[];
+  model: string;
+  batching: BatchingPlan;
+  times: number;
 }
 
 /** What the runner hands a driver's prepare(). */

@@ -1,3 +1,4 @@
+import type { ReportFile } from '../runs/files.ts';
 import type { RunComparison } from '../compare/types.ts';
 import type { EnvironmentInfo, RunStatus, ScenarioResult } from '../harness/types.ts';
 
@@ -14,10 +15,7 @@ export interface ReportData {
 }
 
 /** One file an exporter produces: a name relative to the report folder (or an absolute path), and its text. */
-export interface ReportFile {
-  name: string;
-  contents: string | Uint8Array;
-}
+export type { ReportFile };
 
 /**
  * An exporter turns report data into files and nothing else: it never measures, never writes. `ReportWriter` is the

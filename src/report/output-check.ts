@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
-import { dirname, parse, resolve } from 'node:path';
+import { dirname, parse, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { tempPathBeside } from '../util/atomic-write.ts';
 
@@ -10,6 +10,7 @@ import { tempPathBeside } from '../util/atomic-write.ts';
  * (read-only, /proc) is bad input (exit 2) naming the option, not an error after the first scenario.
  */
 export async function checkOutputFolder(path: string, field: string): Promise<void> {
+  checkNameLengths(path, field);
   const full = resolve(path);
   const info = await stat(full).catch(() => null);
   if (info && !info.isDirectory()) throw new UsageError({ file: path, field }, 'is a file, expected a folder (or a path to create one at)');
@@ -17,6 +18,7 @@ export async function checkOutputFolder(path: string, field: string): Promise<vo
 }
 
 export async function checkOutputFile(path: string, field: string): Promise<void> {
+  checkNameLengths(path, field);
   const full = resolve(path);
   const info = await stat(full).catch(() => null);
   if (info?.isDirectory()) throw new UsageError({ file: path, field }, 'is a folder, expected a file name');
@@ -24,6 +26,19 @@ export async function checkOutputFile(path: string, field: string): Promise<void
   const parent = dirname(full);
   const parentInfo = await stat(parent).catch(() => null);
   await checkCanCreateIn(parentInfo ? parent : await nearestExisting(parent, path, field), path, field);
+}
+
+/** Most file systems (ext4, APFS, NTFS) refuse a name longer than this many bytes. */
+const MAX_NAME_BYTES = 255;
+
+/** A path with a name longer than a file system allows (ENAMETOOLONG later) is bad input now, naming the option. */
+function checkNameLengths(path: string, field: string): void {
+  const long = resolve(path)
+    .split(sep)
+    .find((name) => Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES);
+  if (long !== undefined) {
+    throw new UsageError({ field }, `a name in the path is ${Buffer.byteLength(long, 'utf8')} bytes long ('${long.slice(0, 24)}...'); file systems allow at most ${MAX_NAME_BYTES}`);
+  }
 }
 
 /** The nearest ancestor that exists; it must be a folder. */

@@ -1,32 +1,15 @@
-import { relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import type { RunComparison } from '../compare/types.ts';
 import type { EnvironmentInfo, RunStatus, ScenarioResult } from '../harness/types.ts';
-import { writeFileAtomic } from '../util/atomic-write.ts';
+import { LAST_POINTER, LATEST_POINTER, writeReportFiles } from '../runs/files.ts';
 import { csvExporter, jsonExporter } from './csv.ts';
-import type { Exporter, ReportData, ReportFile } from './exporter.ts';
+import type { Exporter, ReportData } from './exporter.ts';
+
+// The run store's writer and pointers, re-exported for the report side's callers.
+export { LAST_POINTER, LATEST_POINTER, writeReportFiles };
 
 /**
- * Writes report files into `dir` (a name relative to it, or an absolute path), each atomically. Every file memopt
- * writes for a run, a comparison or a chart page goes through here (the ReportWriter below, `memopt compare` of two
- * saved runs, `memopt report`), so each is whole or absent, never half written.
- */
-export async function writeReportFiles(dir: string, files: readonly ReportFile[]): Promise<string[]> {
-  const written: string[] = [];
-  for (const file of files) {
-    const path = resolve(dir, file.name);
-    await writeFileAtomic(path, file.contents);
-    written.push(path);
-  }
-  return written;
-}
-
-/** The pointer file naming a reports root's latest complete run (`runs/<folder>`, relative to the root). */
-export const LATEST_POINTER = 'latest';
-/** The pointer file naming the run started last, whatever became of it (CI draws its charts from it). */
-export const LAST_POINTER = 'last';
-
-/**
- * The one place that writes a run's files, into the run's own folder (see run-folder.ts). run.json is written when
+ * The one place that writes a run's files, into the run's own folder (see src/runs/run-folder.ts). run.json is written when
  * the run starts (status 'running'), after each scenario (so a crash in a later scenario loses nothing already
  * measured) and when it ends, with its status and exit code. Writes are queued one after another, so an interrupt
  * waits for the write in progress and then records 'interrupted': no file is left half written or out of step.

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveRunRef, saveBaseline } from '../../src/compare/baselines.ts';
+import { resolveRunRef, saveBaseline } from '../../src/runs/baselines.ts';
 
 async function reportFiles(root: string, runId: string): Promise<string[]> {
   const dir = join(root, `report-${runId}`);

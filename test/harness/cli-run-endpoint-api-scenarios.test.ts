@@ -31,6 +31,10 @@ async function runBoth(baseURL: string): Promise<{ code: number; out: string; sc
   return { code, out, scenarios: new Map(run.scenarios.map((s: Scenario) => [s.name, s])) };
 }
 
+/** The pre-flight's check that the endpoint serves the scenarios' model: one request ('memopt pre-flight check'). */
+const PREFLIGHT_REQUESTS = 1;
+const PREFLIGHT_WORDS = 3;
+
 const metric = (s: Scenario, name: string) => s.metrics.find((m) => m.name === name)!;
 const both = (s: Scenario, name: string) => [...metric(s, name).baselineSamples, ...metric(s, name).optimizedSamples].reduce((a, b) => a + b, 0);
 const column = (t: Table, name: string) => t.rows.map((r) => r[t.columns.indexOf(name)]);
@@ -81,10 +85,11 @@ describe('memopt run --endpoint URL: search-trace and parallel-api', () => {
     const { code, out, scenarios } = await runBoth(tiny.baseURL);
     expect(code, out).toBe(0);
     expectChecked(scenarios);
-    // Prepare: one batched request per scenario (fewer than 256 texts each).
-    expect(tiny.seen.requests).toBe(runRequests(scenarios) + 2);
+    // Prepare: one batched request per scenario (fewer than 256 texts each); the pre-flight: one request checking the
+    // endpoint serves the model both scenarios ask for (one input of three words).
+    expect(tiny.seen.requests).toBe(runRequests(scenarios) + 2 + PREFLIGHT_REQUESTS);
     const words = (t: string) => t.split(/\s+/).filter(Boolean).length;
-    const prepareTokens = (await searchPrepareTexts()).reduce((sum, t) => sum + words(t), 0);
+    const prepareTokens = (await searchPrepareTexts()).reduce((sum, t) => sum + words(t), 0) + PREFLIGHT_WORDS;
     const searchTokens = both(scenarios.get('small-search-trace')!, 'api_tokens');
     const parallelTokens = tiny.seen.tokens - searchTokens - prepareTokens;
     const curve = scenarios.get('small-parallel-api')!.details.find((t) => t.name === 'concurrency_curve')!;
@@ -98,7 +103,7 @@ describe('memopt run --endpoint URL: search-trace and parallel-api', () => {
     expect(code, out).toBe(0);
     expectChecked(scenarios);
     const server = await memopt.ledger();
-    expect(server.requests).toBe(runRequests(scenarios) + 2);
+    expect(server.requests).toBe(runRequests(scenarios) + 2 + PREFLIGHT_REQUESTS);
     expect(server.retriesSeen + server.rateLimited + server.serverErrors + server.clientErrors).toBe(0);
     const prepareTexts = await searchPrepareTexts();
     expect(server.inputs).toBeGreaterThan(prepareTexts.length + runRequests(scenarios)); // + parallel-api's corpus

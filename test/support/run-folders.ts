@@ -1,4 +1,4 @@
-/** Finds the run folders a CLI run wrote under a reports root (see src/report/run-folder.ts). */
+/** Finds the run folders a CLI run wrote under a reports root (see src/runs/run-folder.ts). */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 import type { EnvironmentInfo, RunReport } from '../harness/types.ts';
 import { ensureDir } from '../util/atomic-write.ts';
-import { LAST_POINTER, LATEST_POINTER } from './report-writer.ts';
+import { LAST_POINTER, LATEST_POINTER } from './files.ts';
 
 /**
  * Run folders. Each run writes into a folder of its own, `<root>/runs/<UTC time>-<run id prefix>/`, so nothing of an

@@ -4,9 +4,8 @@ import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
 import type { RunReport } from '../harness/types.ts';
-import type { ReportFile } from '../report/exporter.ts';
-import { writeReportFiles } from '../report/report-writer.ts';
-import { resolveRunFolder } from '../report/run-folder.ts';
+import { writeReportFiles, type ReportFile } from './files.ts';
+import { resolveRunFolder } from './run-folder.ts';
 import { ensureDir } from '../util/atomic-write.ts';
 
 /**
