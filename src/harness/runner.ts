@@ -20,6 +20,7 @@ import type {
   ScenarioManifest,
   ScenarioResult,
   ScenarioStatus,
+  VariantRunOutput,
 } from './types.ts';
 
 export interface RunScenarioOptions {
@@ -43,6 +44,22 @@ export interface RunScenarioOptions {
 }
 
 type Side = 'baseline' | 'optimized';
+
+/** One run of the scenario's plan: which variant, on which endpoints, and where its output goes. */
+interface PlannedRun {
+  message: string;
+  step: Omit<RunStep, 'index' | 'steps'>;
+  side: Side;
+  params: unknown;
+  repetition: number;
+  sweepPoint?: RunContext['sweep'];
+  /** The gated pairs' endpoints, the compressed-time pairs', or the sweep's (its own time scale, if it has one). */
+  on: 'gated' | 'compressed' | 'sweep';
+  compressed?: RunContext['compressedTime'];
+  keep(output: VariantRunOutput): void;
+  /** A run allowed to fail (a sweep point) records its error here; without it, a failure ends the scenario. */
+  failed?(error: unknown): void;
+}
 
 /**
  * Runs one validated scenario: prepares the workload once, then runs baseline and optimized in interleaved pairs
@@ -71,10 +88,9 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   const wantedPairs = compressedSpec ? (options.quick ? (compressedSpec.quickPairs ?? compressedSpec.pairs ?? 1) : (compressedSpec.pairs ?? 1)) : 0;
   const compressedTime = wantedPairs > 0 ? compressedSpec : null;
   const compressedPairs = compressedTime ? wantedPairs : 0;
-  const steps = 1 + 2 * scenario.repetitions + 2 * compressedPairs + (sweep ? sweep.values.length * sweep.repetitions : 0);
   let stepIndex = 0;
   /** Runs one step between 'step-start' and 'step-end' events. */
-  const step = async <T>(info: Omit<RunStep, 'index' | 'steps'>, work: () => Promise<T>): Promise<T> => {
+  const step = async <T>(info: Omit<RunStep, 'index' | 'steps'>, steps: number, work: () => Promise<T>): Promise<T> => {
     options.signal?.throwIfAborted();
     const current: RunStep = { index: ++stepIndex, steps, ...info };
     emit({ type: 'step-start', scenario: definition.name, step: current });
@@ -88,7 +104,6 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
       emit({ type: 'step-end', scenario: definition.name, step: current, durationMs: performance.now() - t0, ok });
     }
   };
-  emit({ type: 'scenario-start', scenario: definition.name, steps });
   const values: Record<Side, MetricValues[]> = { baseline: [], optimized: [] };
   const compressedValues: Record<Side, MetricValues[]> = { baseline: [], optimized: [] };
   const details: DetailTable[] = [];
@@ -103,8 +118,6 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     baselineLabel: definition.baseline.label,
     optimizedLabel: definition.optimized.label,
   };
-  let compressedEndpoints: ScenarioEndpoints | null = null;
-  let sweepEndpoints: ScenarioEndpoints | null = null;
   const manifest = (): ScenarioManifest => ({
     fileSha256: scenario.fileSha256 ?? '',
     workload: scenario.workload,
@@ -159,67 +172,105 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     }
   };
 
-  let sweepTable: DetailTable | null = null;
+  // The plan: every run of the scenario, in order, decided once (interleaved pairs, then the advisory
+  // compressed-time pairs, then the sweep's points); one loop below runs it.
+  const names = driver.metrics.map((m) => m.name);
+  const sweepTable: DetailTable | null = sweep
+    ? { name: 'sweep', columns: ['side', 'variant', 'repetition', 'param', 'value', ...names, 'error'], rows: [] }
+    : null;
+  const plan: PlannedRun[] = [];
+  const pairs = (count: number, make: (side: Side, index: number) => PlannedRun) => {
+    for (let index = 0; index < count; index++) {
+      for (const side of index % 2 === 0 ? (['baseline', 'optimized'] as const) : (['optimized', 'baseline'] as const)) plan.push(make(side, index));
+    }
+  };
+  const paramsOf = (side: Side) => (side === 'baseline' ? scenario.baselineParams : scenario.optimizedParams);
+  pairs(scenario.repetitions, (side, repetition) => ({
+    message: `repetition ${repetition + 1}/${scenario.repetitions}, ${labelOf(side)}`,
+    step: { phase: 'repetition', side, variant: labelOf(side), repetition },
+    side,
+    params: paramsOf(side),
+    repetition,
+    on: 'gated',
+    keep: (output) => {
+      values[side].push(output.metrics);
+      for (const table of output.details ?? []) details.push(withColumns(table, { side, variant: labelOf(side), repetition }));
+    },
+  }));
+  if (compressedTime) {
+    // Advisory pairs at a compressed time scale, on endpoints of their own; their detail tables are not kept.
+    pairs(compressedPairs, (side, pair) => ({
+      message: `compressed-time pair ${pair + 1}/${compressedPairs} (timeScale ${compressedTime.timeScale}), ${labelOf(side)}`,
+      step: { phase: 'compressed', side, variant: labelOf(side), repetition: pair },
+      side,
+      params: paramsOf(side),
+      repetition: pair,
+      on: 'compressed',
+      compressed: { timeScale: compressedTime.timeScale },
+      keep: (output) => compressedValues[side].push(output.metrics),
+    }));
+  }
+  if (sweep && sweepTable) {
+    // The sweep's own detail tables are not kept: the sweep table is its record. A point that fails is a row saying
+    // so; the scenario's own result stands.
+    sweep.values.forEach((value, v) => {
+      for (let repetition = 0; repetition < sweep.repetitions; repetition++) {
+        const point = { param: sweep.param, value };
+        const row = (cells: Array<number | string | null>) => sweepTable.rows.push([sweep.side, labelOf(sweep.side), repetition, sweep.param, value, ...cells]);
+        plan.push({
+          message: `sweep ${sweep.param} = ${value} (${v + 1}/${sweep.values.length}), ${labelOf(sweep.side)}`,
+          step: { phase: 'sweep', side: sweep.side, variant: labelOf(sweep.side), repetition, sweep: point },
+          side: sweep.side,
+          params: sweep.params[v],
+          repetition,
+          sweepPoint: point,
+          on: 'sweep',
+          keep: (output) => row([...names.map((n) => (isNumber(output.metrics[n]) ? output.metrics[n] : null)), null]),
+          failed: (error) => row([...names.map(() => null), (error as Error)?.message ?? String(error)]),
+        });
+      }
+    });
+  }
+  const steps = 1 + plan.length;
+  const sweepScale = definition.sweep?.timeScale;
+  const isUrl = endpoints.describe().kind === 'url';
+  /** The endpoints of each kind of run, opened when first needed; a kind's are closed once the plan moves past it. */
+  const opened = new Map<PlannedRun['on'], ScenarioEndpoints>([['gated', endpoints]]);
+  const endpointsOf = (on: PlannedRun['on']): ScenarioEndpoints => {
+    let found = opened.get(on);
+    if (!found) {
+      if (on === 'compressed') found = endpointsFor({ ...mockInput, timeScale: compressedTime!.timeScale } as MockApiConfigInput);
+      else found = sweepScale !== undefined && !isUrl ? endpointsFor({ ...mockInput, timeScale: sweepScale } as MockApiConfigInput) : endpoints;
+      opened.set(on, found);
+    }
+    return found;
+  };
+  const closeExtra = async (keep?: PlannedRun['on']) => {
+    for (const [on, extra] of opened) {
+      if (on !== keep && extra !== endpoints) {
+        opened.delete(on);
+        await extra.close();
+      }
+    }
+  };
+
+  emit({ type: 'scenario-start', scenario: definition.name, steps });
   let prepared: unknown;
   let preparedOk = false;
   try {
-    prepared = await step({ phase: 'prepare' }, prepareOnce);
+    prepared = await step({ phase: 'prepare' }, steps, prepareOnce);
     preparedOk = true;
-    for (let repetition = 0; repetition < scenario.repetitions; repetition++) {
-      const order: Side[] = repetition % 2 === 0 ? ['baseline', 'optimized'] : ['optimized', 'baseline'];
-      for (const side of order) {
-        const label = labelOf(side);
-        log(`${definition.name}: repetition ${repetition + 1}/${scenario.repetitions}, ${label}`);
-        const params = side === 'baseline' ? scenario.baselineParams : scenario.optimizedParams;
-        const output = await step({ phase: 'repetition', side, variant: label, repetition }, () => runOnce(prepared, side, params, repetition));
-        values[side].push(output.metrics);
-        for (const table of output.details ?? []) details.push(withColumns(table, { side, variant: label, repetition }));
-      }
-    }
-    if (compressedTime) {
-      // Advisory pairs at a compressed time scale, on endpoints of their own; their detail tables are not kept.
-      compressedEndpoints = endpointsFor({ ...mockInput, timeScale: compressedTime.timeScale } as MockApiConfigInput);
-      for (let pair = 0; pair < compressedPairs; pair++) {
-        const order: Side[] = pair % 2 === 0 ? ['baseline', 'optimized'] : ['optimized', 'baseline'];
-        for (const side of order) {
-          const label = labelOf(side);
-          log(`${definition.name}: compressed-time pair ${pair + 1}/${compressedPairs} (timeScale ${compressedTime.timeScale}), ${label}`);
-          const params = side === 'baseline' ? scenario.baselineParams : scenario.optimizedParams;
-          const output = await step({ phase: 'compressed', side, variant: label, repetition: pair }, () =>
-            runOnce(prepared, side, params, pair, undefined, compressedEndpoints!, { timeScale: compressedTime.timeScale }),
-          );
-          compressedValues[side].push(output.metrics);
+    for (const run of plan) {
+      await closeExtra(run.on);
+      log(`${definition.name}: ${run.message}`);
+      await step(run.step, steps, async () => {
+        try {
+          run.keep(await runOnce(prepared, run.side, run.params, run.repetition, run.sweepPoint, endpointsOf(run.on), run.compressed));
+        } catch (error) {
+          if (!run.failed || (error instanceof MemoptError && error.exitCode === ExitCode.badInput)) throw error;
+          run.failed(error);
         }
-      }
-      await compressedEndpoints.close();
-    }
-    if (sweep) {
-      // The sweep's own detail tables are not kept: the sweep table is its record.
-      const names = driver.metrics.map((m) => m.name);
-      const sweepScale = definition.sweep?.timeScale;
-      if (sweepScale !== undefined && endpoints.describe().kind !== 'url') {
-        sweepEndpoints = endpointsFor({ ...mockInput, timeScale: sweepScale } as MockApiConfigInput);
-      }
-      sweepTable = { name: 'sweep', columns: ['side', 'variant', 'repetition', 'param', 'value', ...names, 'error'], rows: [] };
-      for (let v = 0; v < sweep.values.length; v++) {
-        const value = sweep.values[v];
-        for (let repetition = 0; repetition < sweep.repetitions; repetition++) {
-          const point = { param: sweep.param, value };
-          const label = labelOf(sweep.side);
-          log(`${definition.name}: sweep ${sweep.param} = ${value} (${v + 1}/${sweep.values.length}), ${label}`);
-          const row = await step({ phase: 'sweep', side: sweep.side, variant: label, repetition, sweep: point }, async () => {
-            try {
-              const output = await runOnce(prepared, sweep.side, sweep.params[v], repetition, point, sweepEndpoints ?? endpoints);
-              return [...names.map((n) => (isNumber(output.metrics[n]) ? output.metrics[n] : null)), null];
-            } catch (error) {
-              // A sweep point that fails is a row saying so; the scenario's own result stands.
-              if (error instanceof MemoptError && error.exitCode === ExitCode.badInput) throw error;
-              return [...names.map(() => null), (error as Error)?.message ?? String(error)];
-            }
-          });
-          sweepTable.rows.push([sweep.side, label, repetition, sweep.param, value, ...row]);
-        }
-      }
+      });
     }
   } catch (error) {
     if (preparedOk) await driver.release?.(prepared).catch(() => {});
@@ -236,9 +287,8 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     emit({ type: 'scenario-end', scenario: definition.name, result });
     return result;
   } finally {
+    await closeExtra();
     await endpoints.close();
-    await compressedEndpoints?.close();
-    await sweepEndpoints?.close();
   }
 
   // The scenario's shared resources (e.g. a database server) end with its last run.
