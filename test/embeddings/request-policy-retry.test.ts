@@ -14,7 +14,7 @@ describe('RequestPolicy retries, backoff and timeouts (without a queue)', () => 
       maxBackoffMs: 300,
     });
     const outcome = await clock.run(policy.request(['a', 'b'], ticket()));
-    expect(outcome).toEqual(okResponse(['a', 'b']).data.map((d: { embedding: number[] }) => d.embedding));
+    expect(outcome).toEqual((okResponse(['a', 'b']) as { data: { embedding: number[] }[] }).data.map((d) => d.embedding));
     expect(clock.sleeps).toEqual([100, 200, 300, 300]);
     expect(sent.map((s) => s.attempt)).toEqual([0, 1, 2, 3, 4]);
     expect(counters).toEqual({ requestsSent: 5, retries: 4, failedRequests: 0, inputsSent: 2, rateLimitedResponses: 0, timedOutAttempts: 0 });
