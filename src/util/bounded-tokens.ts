@@ -29,6 +29,15 @@ interface RankTable {
   byBytes: Map<string, number>;
   /** Rank of each two-byte token at (first << 8) | second, -1 where none: the first round of merges, unsliced. */
   pairs: Int32Array;
+  /** Rank of each token of 3 to 6 bytes, keyed by its bytes as a number (shortKey): no string built per lookup. */
+  short: Map<number, number>;
+}
+
+/** The bytes [start, end) as one number, first byte lowest; for spans of up to 6 bytes (48 bits, exact in a double). */
+function shortKey(bytes: Uint8Array, start: number, end: number): number {
+  let key = 0;
+  for (let i = end - 1; i >= start; i--) key = key * 256 + bytes[i];
+  return key * 8 + (end - start); // the length keeps "a\0" apart from "a"
 }
 
 let rankTable: RankTable | undefined;
@@ -43,12 +52,14 @@ function ranks(): RankTable {
   if (rankTable) return rankTable;
   const byBytes = new Map<string, number>();
   const pairs = new Int32Array(65536).fill(-1);
+  const short = new Map<number, number>();
   CL100K_RANKS.forEach((token, rank) => {
     const bytes = typeof token === 'string' ? Buffer.from(token, 'utf8') : Buffer.from(token);
     byBytes.set(bytes.toString('latin1'), rank);
     if (bytes.length === 2) pairs[(bytes[0] << 8) | bytes[1]] = rank;
+    else if (bytes.length >= 3 && bytes.length <= 6) short.set(shortKey(bytes, 0, bytes.length), rank);
   });
-  rankTable = { byBytes, pairs };
+  rankTable = { byBytes, pairs, short };
   return rankTable;
 }
 
@@ -131,8 +142,10 @@ function mergedLength(bytes: Buffer, table: RankTable): number {
     const second = next[start];
     if (second >= n) return -1;
     const end = next[second];
-    if (end - start === 2) return table.pairs[(bytes[start] << 8) | bytes[second]];
-    if (end - start > MAX_TOKEN_BYTES) return -1;
+    const length = end - start;
+    if (length === 2) return table.pairs[(bytes[start] << 8) | bytes[second]];
+    if (length <= 6) return table.short.get(shortKey(bytes, start, end)) ?? -1;
+    if (length > MAX_TOKEN_BYTES) return -1;
     return table.byBytes.get(bytes.toString('latin1', start, end)) ?? -1;
   };
   const offer = (start: number) => {

@@ -15,13 +15,24 @@ const AS_TEXT = { disallowedSpecial: new Set<string>() };
 const PIECES = ['a', 'b', ' ', 'the', ' quick', 'é', '日本語', '😀', '\n', '\t', '   ', '123456', '<|endoftext|>', "'s", '!!', '=', 'ing', 'Ω', '\r\n', 'Ünï', 'ab', '—', '//', '-'];
 
 describe('bounded cl100k token count', () => {
-  it("gives gpt-tokenizer's exact count on 1,000 seeded mixed texts and on long runs", () => {
+  it("gives gpt-tokenizer's exact count on 1,300 seeded mixed texts and on long runs", () => {
     const rng = createRng(7);
     const mismatches: string[] = [];
     for (let k = 0; k < 1000; k++) {
       let text = '';
       const length = 1 + Math.floor(rng.next() * 80);
       for (let i = 0; i < length; i++) text += PIECES[Math.floor(rng.next() * PIECES.length)];
+      if (countTokensExactly(text) !== gptCountTokens(text, AS_TEXT)) mismatches.push(text);
+    }
+    // Random code points: ASCII, Latin-1, Cyrillic, CJK, emoji, combining marks.
+    const ranges = [[0x20, 0x7e], [0xa0, 0xff], [0x400, 0x4ff], [0x4e00, 0x4fff], [0x1f600, 0x1f64f], [0x300, 0x36f]];
+    for (let k = 0; k < 300; k++) {
+      let text = '';
+      const length = 1 + Math.floor(rng.next() * 40);
+      for (let i = 0; i < length; i++) {
+        const [lo, hi] = ranges[Math.floor(rng.next() * ranges.length)];
+        text += String.fromCodePoint(lo + Math.floor(rng.next() * (hi - lo + 1)));
+      }
       if (countTokensExactly(text) !== gptCountTokens(text, AS_TEXT)) mismatches.push(text);
     }
     expect(mismatches).toEqual([]);
