@@ -187,6 +187,22 @@ export class BatchQueue {
     return done;
   }
 
+  /** `close({ signal })` gave up: abort every call still pending, waiting producers first so none is sent. */
+  abortAll(reason: unknown): void {
+    const calls = new Set<Call>();
+    for (let i = this.#waitingHead; i < this.#waiting.length; i++) calls.add(this.#waiting[i]);
+    for (const batch of this.#queue) for (const call of batch.calls) calls.add(call);
+    for (const batch of this.#sent) for (const call of batch.calls) calls.add(call);
+    const pumping = this.#pumping;
+    this.#pumping = true; // nothing is admitted or sent while the calls go
+    try {
+      for (const call of calls) this.#abortCall(call, reason);
+    } finally {
+      this.#pumping = pumping;
+    }
+    for (const batch of this.#queue) this.#clearTimer(batch);
+  }
+
   /** Clears the timers of batches not yet sent, so nothing keeps the process alive. */
   clearTimers(): void {
     for (const batch of this.#queue) this.#clearTimer(batch);
@@ -512,22 +528,6 @@ export class BatchQueue {
   /** Every caller of a sent batch is gone: stop its request (HTTP, retry sleep or rate-limit wait) now. */
   #abandon(batch: Batch): void {
     batch.abandon.abort();
-  }
-
-  /** `close({ signal })` gave up: abort every call still pending, waiting producers first so none is sent. */
-  abortAll(reason: unknown): void {
-    const calls = new Set<Call>();
-    for (let i = this.#waitingHead; i < this.#waiting.length; i++) calls.add(this.#waiting[i]);
-    for (const batch of this.#queue) for (const call of batch.calls) calls.add(call);
-    for (const batch of this.#sent) for (const call of batch.calls) calls.add(call);
-    const pumping = this.#pumping;
-    this.#pumping = true; // nothing is admitted or sent while the calls go
-    try {
-      for (const call of calls) this.#abortCall(call, reason);
-    } finally {
-      this.#pumping = pumping;
-    }
-    for (const batch of this.#queue) this.#clearTimer(batch);
   }
 
   /** Whether any of these inputs of a sent batch still has a caller waiting (null: all inputs). */

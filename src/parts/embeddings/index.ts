@@ -1,6 +1,6 @@
 /**
- * Embedders: the naive baseline (one request per text, the SDK's retries) and the BatchEmbedder (optimization
- * 7.1: concurrent calls batched into few requests, bounded queue and concurrency, its own retries).
+ * Embedders: the naive baseline (one request per text, the SDK's retries) and the BatchEmbedder (concurrent calls
+ * batched into few requests, bounded queue and concurrency, its own retries).
  */
 export { NaiveEmbedder, type NaiveEmbedderOptions } from './naive-embedder.ts';
 export {
