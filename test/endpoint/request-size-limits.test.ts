@@ -147,3 +147,28 @@ describe('request body cap', () => {
     }
   });
 });
+
+describe('a closing server (as on SIGTERM)', () => {
+  it('closing the server stops a request in the middle of its validation (no further input counted)', async () => {
+    const real = await vi.importActual<typeof import('../../src/util/bounded-tokens.ts')>('../../src/util/bounded-tokens.ts');
+    const server = await listenEmbeddingsServer(resolveServerConfig({ port: 0, timeScale: 0, rateLimit: false }));
+    resetSpies();
+    let closing: Promise<void> | undefined;
+    // The server closes (as on SIGTERM) while the first of three large inputs is being counted.
+    vi.mocked(bounded.countTokensWithin).mockImplementationOnce((text, limit, work) => {
+      closing = server.close();
+      return real.countTokensWithin(text, limit, work);
+    });
+    const big = `x${' '.repeat(127)}`.repeat(2100); // 269 kB of about 4,200 tokens: fits, over one counting slice
+    const body = JSON.stringify({ model: MODEL, input: [big, big, big] });
+    const answered = await new Promise<string>((resolve) => {
+      const req = httpRequest(`${server.baseURL}/embeddings`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => resolve(`answered ${res.statusCode}`));
+      req.on('error', (error) => resolve(`connection ended: ${error.message}`));
+      req.end(body);
+    });
+    await closing;
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve)); // let the handler resume
+    expect(answered).toMatch(/^connection ended/);
+    expect(bounded.countTokensWithin).toHaveBeenCalledTimes(1);
+  });
+});
