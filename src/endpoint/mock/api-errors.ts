@@ -81,6 +81,29 @@ export const apiErrors = {
         `(${requested} in your prompt; 0 for the completion). Please reduce your prompt; or completion length.`,
     ),
 
+  /**
+   * One large text over the context, refused without counting all its tokens (by its size, or once the count
+   * passed the maximum): `atLeast` is a lower bound. memopt's message; the real API names the exact count.
+   */
+  contextLengthBySize: (maximum: number, atLeast: number, bytes: number): ApiErrorReply =>
+    invalid(
+      `This model's maximum context length is ${maximum} tokens, however you requested at least ${atLeast} tokens ` +
+        `(an input of ${bytes} UTF-8 bytes, not counted further). Please reduce your prompt; or completion length.`,
+    ),
+
+  /** A body over memopt's cap (MAX_REQUEST_BODY_BYTES), refused before it is read in full or parsed. memopt's message. */
+  bodyTooLarge: (limit: number, bytes: number | undefined): ApiErrorReply => ({
+    status: 413,
+    error: {
+      message:
+        `memopt: the request body ${bytes === undefined ? 'is' : `is ${bytes} bytes,`} larger than ${limit} bytes, the most one request may ` +
+        'send to this server; send fewer or shorter inputs per request',
+      type: 'invalid_request_error',
+      param: null,
+      code: 'request_too_large',
+    },
+  }),
+
   /** All inputs together over 300,000 tokens. */
   maxTokensPerRequest: (requested: number, maximum: number): ApiErrorReply => ({
     status: 400,

@@ -8,6 +8,7 @@ import OpenAI, { type ClientOptions } from 'openai';
 import { setupServer, type SetupServer } from 'msw/node';
 import { ClosedError, RunError } from '../../errors.ts';
 import { resolveMockConfig } from './config.ts';
+import { warmTokenCounter } from '../../util/bounded-tokens.ts';
 import { preallocateModel } from './embedding-model.ts';
 import { createEmbeddingHandlers } from './handlers.ts';
 import { DEFAULT_MODEL } from './models.ts';
@@ -60,6 +61,7 @@ export function startMockApi(config?: MockApiConfigInput): MockApi {
   if (active) throw new RunError('a mocked API is already active in this process; close() it before starting another');
   const resolved = resolveMockConfig(config);
   preallocateModel(DEFAULT_MODEL);
+  warmTokenCounter(); // built now, not inside the first request (it would shift that request's timing)
   const state = createMockState(resolved);
   const server = setupServer(...createEmbeddingHandlers(state));
   server.listen({ onUnhandledRequest: 'error' });

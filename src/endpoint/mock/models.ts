@@ -36,6 +36,13 @@ export const MAX_INPUTS_PER_REQUEST = 2048;
 /** "All embedding models enforce a maximum of 300,000 tokens summed across all inputs in a single request." */
 export const MAX_TOKENS_PER_REQUEST = 300_000;
 
+/**
+ * memopt's own cap on one request body, in bytes: a larger body is refused with 413 before it is read in full or
+ * parsed. 8 MiB holds any request the limits above allow in practice (300,000 token ids are about 2 MB of JSON;
+ * 300,000 tokens of English text about 1.3 MB).
+ */
+export const MAX_REQUEST_BODY_BYTES = 8 * 1024 * 1024;
+
 /** List prices in USD per million input tokens (standard, not Batch API). */
 export const LIST_PRICES_USD_PER_MILLION_TOKENS: Readonly<Record<string, number>> = {
   'text-embedding-3-small': 0.02,

@@ -7,15 +7,16 @@
  * the model's. Rate limits, modelled latency and faults are the mock's, as configured; the modelled latency is
  * waited on top of the time the model itself takes (none for a text answered from its cache or shipped vectors).
  *
- * POST {base}/embeddings: count it (and whether it is a retry) -> parse JSON (400 if malformed) -> validate
+ * POST {base}/embeddings: count it (and whether it is a retry) -> read the body (413 over MAX_REQUEST_BODY_BYTES,
+ * before it is read in full) -> parse JSON (400 if malformed) -> validate
  * (400/404) -> behaviours (429, 5xx, latency) -> happy path (200) -> record the outcome in the ledger.
  * GET {base}/models: the model table, as the real endpoint lists models.
  */
 import { endianness } from 'node:os';
-import { apiErrors, errorResponse } from './api-errors.ts';
+import { apiErrors, errorResponse, type ApiErrorReply } from './api-errors.ts';
 import { compose, defaultBehaviours, type Behaviour, type CallResolver, type EmbeddingCall } from './behaviours.ts';
 import { embedText } from './embedding-model.ts';
-import { MODELS, type ModelInfo, type ModelTable } from './models.ts';
+import { MAX_REQUEST_BODY_BYTES, MODELS, type ModelInfo, type ModelTable } from './models.ts';
 import type { MockState } from './state.ts';
 import { validateEmbeddingRequest, withTokenCounts, type EmbeddingRequest, type ValidationResult } from './validation.ts';
 
@@ -82,6 +83,8 @@ export interface EmbeddingHandlerOptions {
   behaviours?: Behaviour[];
   /** A real model answering instead of the mock's (its name is then the only model served). */
   model?: RealModelBackend;
+  /** Aborts when the server closes: a request still being checked stops at its next yield. */
+  signal?: AbortSignal;
 }
 
 /** Answers one POST /embeddings request against `state` (see the module comment for the steps). */
@@ -94,14 +97,17 @@ export function createEmbeddingsResponder(state: MockState, options: EmbeddingHa
     ledger.received(Number.isFinite(retryCount) ? retryCount : 0);
     const requestId = state.nextRequestId();
 
-    let parsed: unknown;
     let response: Response;
-    try {
-      parsed = JSON.parse(await request.text());
-    } catch {
-      parsed = undefined;
+    const body = await readBodyWithin(request, MAX_REQUEST_BODY_BYTES);
+    let parsed: unknown;
+    if (typeof body === 'string') {
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        parsed = undefined;
+      }
     }
-    let validation = parsed === undefined ? undefined : validateEmbeddingRequest(parsed, table);
+    let validation = typeof body !== 'string' ? { ok: false as const, reply: body } : parsed === undefined ? undefined : await validateEmbeddingRequest(parsed, table, { signal: options.signal });
     if (validation?.ok && options.model) validation = await recountTokens(options.model, validation.request, table[validation.request.model]);
     if (!validation?.ok) {
       // Rejected before the rate limiter: the headers show its state, nothing is charged.
@@ -114,6 +120,30 @@ export function createEmbeddingsResponder(state: MockState, options: EmbeddingHa
     if (response.status !== 200) ledger.failed(response.status);
     return response;
   };
+}
+
+/**
+ * The request body as text, or the 413 reply when it is over `limit` bytes: refused by its content-length before
+ * reading, or as soon as the bytes read pass the limit (the rest is not read).
+ */
+async function readBodyWithin(request: Request, limit: number): Promise<string | ApiErrorReply> {
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (declared > limit) return apiErrors.bodyTooLarge(limit, declared);
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > limit) {
+      void reader.cancel().catch(() => {});
+      return apiErrors.bodyTooLarge(limit, undefined);
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks)); // as request.text(): invalid bytes replaced, a BOM dropped
 }
 
 /** `usage` as the real model counts it (its own tokenizer), limits re-checked in those tokens. */

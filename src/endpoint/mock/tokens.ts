@@ -2,15 +2,15 @@
  * Token counting with cl100k_base, the encoding of every OpenAI embedding model.
  *
  * Special-token text such as `<|endoftext|>` is counted as ordinary text, as the embeddings endpoint does with
- * user input (gpt-tokenizer would otherwise throw on it).
+ * user input. Counts come from util/bounded-tokens.ts (gpt-tokenizer's ranks and pre-tokenizer, merged in
+ * O(n log n)), so counting a long input costs time about linear in its bytes; decoding uses gpt-tokenizer.
  */
-import { countTokens as countCl100k, decode } from 'gpt-tokenizer/encoding/cl100k_base';
-
-const AS_PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+import { decode } from 'gpt-tokenizer/encoding/cl100k_base';
+import { countTokensExactly } from '../../util/bounded-tokens.ts';
 
 /** Number of cl100k_base tokens in `text`. */
 export function countTokens(text: string): number {
-  return countCl100k(text, AS_PLAIN_TEXT);
+  return countTokensExactly(text);
 }
 
 /**

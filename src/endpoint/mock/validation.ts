@@ -3,8 +3,16 @@
  *
  * Accepted `input` shapes (as in the API reference): a string; an array of strings; an array of token ids (one
  * input); an array of token-id arrays. Checks run in this order: body is a JSON object, `model` given, `input`
- * shape, `encoding_format`, model known (404), `dimensions`, each input's tokens <= 8192, all tokens <= 300,000.
+ * shape (at most 2048 inputs), `encoding_format`, model known (404), `dimensions`, each input's tokens <= 8192,
+ * all tokens <= 300,000, token ids decodable.
+ *
+ * The work is bounded by the input's size: the shape checks are linear; a token-id input is counted by its length
+ * and decoded only once every input fits; a text too large to fit by its UTF-8 bytes alone (over 8192 x 128 bytes)
+ * is refused without tokenizing, a large one by its pieces' sizes or as soon as its count passes the limit, and any
+ * other is counted in O(n log n) (util/bounded-tokens.ts). Counting yields to the event loop between inputs, so a
+ * server stays responsive (to SIGTERM too) during a large request.
  */
+import { countTokensWithin, minTokensForBytes } from '../../util/bounded-tokens.ts';
 import { apiErrors, type ApiErrorReply } from './api-errors.ts';
 import { MAX_INPUTS_PER_REQUEST, MAX_TOKENS_PER_REQUEST, MODELS, modelInfo, type ModelInfo, type ModelTable } from './models.ts';
 import { countTokens, decodeTokens } from './tokens.ts';
@@ -30,39 +38,48 @@ export interface EmbeddingRequest {
 
 export type ValidationResult = { ok: true; request: EmbeddingRequest } | { ok: false; reply: ApiErrorReply };
 
+/** Ends validation early (the server is closing); the result is then never sent. */
+export interface ValidationOptions {
+  signal?: AbortSignal;
+}
+
 const fail = (reply: ApiErrorReply): ValidationResult => ({ ok: false, reply });
 
 function isTokenId(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
 }
 
-/** Inputs as `{ text, tokens }`, or undefined when the shape is not one the API accepts. */
-function readInputs(input: unknown): Array<{ text: string; tokens: number }> | undefined {
-  if (typeof input === 'string') return input.length > 0 ? [{ text: input, tokens: countTokens(input) }] : undefined;
+/** One input as sent: a text, or token ids (decoded once every input has passed the token limits). */
+type RawInput = string | readonly number[];
+
+/** The inputs, or undefined when the shape is not one the API accepts. Linear in the input; no tokenizing. */
+function readInputs(input: unknown): RawInput[] | undefined {
+  if (typeof input === 'string') return input.length > 0 ? [input] : undefined;
   if (!Array.isArray(input) || input.length === 0) return undefined;
-  if (input.every(isTokenId)) {
-    const text = decodeTokens(input);
-    return text === undefined ? undefined : [{ text, tokens: input.length }];
-  }
+  if (input.every(isTokenId)) return [input as number[]];
   if (input.length > MAX_INPUTS_PER_REQUEST) return undefined;
-  if (input.every((item) => typeof item === 'string')) {
-    if (input.some((item) => item.length === 0)) return undefined;
-    return input.map((text: string) => ({ text, tokens: countTokens(text) }));
-  }
-  if (input.every((item) => Array.isArray(item) && item.length > 0 && item.every(isTokenId))) {
-    const decoded: Array<{ text: string; tokens: number }> = [];
-    for (const ids of input as number[][]) {
-      const text = decodeTokens(ids);
-      if (text === undefined) return undefined;
-      decoded.push({ text, tokens: ids.length });
-    }
-    return decoded;
-  }
+  if (input.every((item) => typeof item === 'string')) return input.some((item) => item.length === 0) ? undefined : (input as string[]);
+  if (input.every((item) => Array.isArray(item) && item.length > 0 && item.every(isTokenId))) return input as number[][];
   return undefined;
 }
 
-/** Checks a parsed JSON body against the models `table` serves (default: the mock's models). */
-export function validateEmbeddingRequest(body: unknown, table: ModelTable = MODELS): ValidationResult {
+/**
+ * A text over the limit is refused with its exact token count, as the real API does, while counting it is cheap
+ * (up to 64 KiB: milliseconds); a larger one with a lower bound ("at least N tokens"), counted no further than the
+ * limit.
+ */
+const EXACT_REFUSAL_BYTES = 64 * 1024;
+
+/** Text bytes counted between two yields to the event loop (a few ms of work, at most about a second). */
+const COUNTING_SLICE_BYTES = 256 * 1024;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Checks a parsed JSON body against the models `table` serves (default: the mock's models). Asynchronous only so
+ * that counting a large request yields to the event loop; it does no I/O.
+ */
+export async function validateEmbeddingRequest(body: unknown, table: ModelTable = MODELS, options: ValidationOptions = {}): Promise<ValidationResult> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail(apiErrors.bodyNotObject());
   const fields = body as Record<string, unknown>;
   const model = fields.model;
@@ -89,10 +106,47 @@ export function validateEmbeddingRequest(body: unknown, table: ModelTable = MODE
     dimensions = value;
   }
 
+  // Token counts, each checked against the limit as soon as it is known; the size bound first.
+  const tokenCounts: number[] = [];
+  let sliceBytes = 0;
+  for (const raw of inputs) {
+    if (typeof raw !== 'string') {
+      tokenCounts.push(raw.length);
+    } else {
+      const bytes = Buffer.byteLength(raw, 'utf8');
+      sliceBytes += bytes;
+      const max = info.maxInputTokens;
+      const atLeast = minTokensForBytes(bytes);
+      if (atLeast > max) return fail(apiErrors.contextLengthBySize(max, atLeast, bytes));
+      // Up to EXACT_REFUSAL_BYTES, the full count (an exact refusal message); past it, counting stops at the limit.
+      const tokens = bytes > EXACT_REFUSAL_BYTES ? countTokensWithin(raw, max) : countTokens(raw);
+      if (tokens === false) return fail(apiErrors.contextLengthBySize(max, max + 1, bytes));
+      tokenCounts.push(tokens);
+    }
+    const tokens = tokenCounts[tokenCounts.length - 1];
+    if (tokens > info.maxInputTokens) return fail(apiErrors.contextLength(info.maxInputTokens, tokens));
+    if (sliceBytes > COUNTING_SLICE_BYTES) {
+      await nextTurn();
+      if (options.signal?.aborted) return fail(apiErrors.serverError('memopt: the server is shutting down'));
+      sliceBytes = 0;
+    }
+  }
+
+  const texts: string[] = [];
+  for (const raw of inputs) {
+    if (typeof raw === 'string') {
+      texts.push(raw);
+      continue;
+    }
+    const text = decodeTokens(raw);
+    if (text === undefined) return fail(apiErrors.invalidInput());
+    texts.push(text);
+  }
+
   const request: EmbeddingRequest = {
     model,
-    texts: inputs.map((i) => i.text),
-    tokenCounts: inputs.map((i) => i.tokens),
+    texts,
+    tokenCounts,
     totalTokens: 0,
     encodingFormat: format,
     dimensions,

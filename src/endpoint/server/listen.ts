@@ -9,8 +9,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RunError } from '../../errors.ts';
 import { preallocateModel } from '../mock/embedding-model.ts';
-import { DEFAULT_MODEL } from '../mock/models.ts';
+import { DEFAULT_MODEL, MAX_REQUEST_BODY_BYTES } from '../mock/models.ts';
 import { openTextEmbeddingModel } from '../models/index.ts';
+import { warmTokenCounter } from '../../util/bounded-tokens.ts';
 import type { TextEmbeddingModel } from '../models/types.ts';
 import type { ServerConfig } from './config.ts';
 import { sendResponse, toRequest } from './node-http.ts';
@@ -42,12 +43,18 @@ export async function listenEmbeddingsServer(config: ServerConfig): Promise<List
     model = await openTextEmbeddingModel(config.model);
     await model.warm();
   } else preallocateModel(DEFAULT_MODEL);
+  warmTokenCounter(); // request validation counts tokens with it
   let connections = 0;
-  const routes = createServerRoutes(config.api, () => ({ connections }), model);
+  const closed = new AbortController();
+  const routes = createServerRoutes(config.api, () => ({ connections }), model, closed.signal);
   let origin = '';
   const server: Server = createServer({ keepAliveTimeout: config.keepAliveTimeoutMs }, (incoming, outgoing) => {
-    toRequest(incoming, origin)
-      .then((request) => routes.handle(request))
+    toRequest(incoming, origin, MAX_REQUEST_BODY_BYTES)
+      .then(({ request, truncated }) => {
+        // A body over the cap is not read to its end: answer 413 (routes.ts) and close the connection.
+        if (truncated) outgoing.shouldKeepAlive = false;
+        return routes.handle(request);
+      })
       .then((response) => sendResponse(response, outgoing))
       .catch((error: unknown) => {
         // The handler answers errors as responses; this is a bug or a broken socket: answer 500 if still possible.
@@ -78,6 +85,7 @@ export async function listenEmbeddingsServer(config: ServerConfig): Promise<List
     routes,
     model,
     close() {
+      closed.abort(); // a request still being checked stops at its next yield
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -4,21 +4,44 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** A standard Request for a Node request (its body read in full). */
-export async function toRequest(incoming: IncomingMessage, origin: string): Promise<Request> {
+/**
+ * Most bytes of an over-cap body read and discarded before the 413 is sent, so that a client still sending sees the
+ * answer rather than a reset connection; past it the connection is closed.
+ */
+const MAX_DISCARDED_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A standard Request for a Node request, its body read in full, unless the body is over `maxBodyBytes`: then no
+ * byte past the cap is kept (the rest is read and discarded, up to MAX_DISCARDED_BYTES), and the Request has no body
+ * and a content-length of the bytes seen, so the handler answers 413 by the header alone (`truncated`).
+ */
+export async function toRequest(
+  incoming: IncomingMessage,
+  origin: string,
+  maxBodyBytes = Number.POSITIVE_INFINITY,
+): Promise<{ request: Request; truncated: boolean }> {
   const headers = new Headers();
   for (const [name, value] of Object.entries(incoming.headers)) {
     if (value === undefined) continue;
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
   }
   const method = incoming.method ?? 'GET';
-  let body: Buffer | undefined;
-  if (method !== 'GET' && method !== 'HEAD') {
-    const chunks: Buffer[] = [];
-    for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    body = Buffer.concat(chunks);
+  const url = new URL(incoming.url ?? '/', origin);
+  if (method === 'GET' || method === 'HEAD') return { request: new Request(url, { method, headers }), truncated: false };
+  const declared = Number(incoming.headers['content-length']);
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of incoming) {
+    bytes += (chunk as Buffer).byteLength;
+    if (bytes > MAX_DISCARDED_BYTES) break;
+    if (bytes <= maxBodyBytes && !(declared > maxBodyBytes)) chunks.push(chunk as Buffer);
   }
-  return new Request(new URL(incoming.url ?? '/', origin), { method, headers, body });
+  if (bytes <= maxBodyBytes && !(declared > maxBodyBytes)) {
+    return { request: new Request(url, { method, headers, body: Buffer.concat(chunks) }), truncated: false };
+  }
+  headers.delete('transfer-encoding');
+  headers.set('content-length', String(Math.max(bytes, declared || 0)));
+  return { request: new Request(url, { method, headers }), truncated: true };
 }
 
 /** Writes a standard Response to a Node response; nothing is written once the client has gone. */

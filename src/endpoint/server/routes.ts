@@ -15,10 +15,11 @@
  * With a real model (`model`), POST /v1/embeddings and GET /v1/models serve that model only; it outlives
  * /memopt/reset (it loads once per server, and its per-text cache is not part of the mocked API's state).
  *
+ * A request body over MAX_REQUEST_BODY_BYTES is answered 413 without being read in full (README "Limits").
  * Anything else: 404 with the real API's "Invalid URL" body.
  */
 import { apiErrors, errorResponse } from '../mock/api-errors.ts';
-import { MODELS } from '../mock/models.ts';
+import { MAX_REQUEST_BODY_BYTES, MODELS } from '../mock/models.ts';
 import { createEmbeddingsResponder, endpointVectors, float32ToBase64, modelsResponse, realModelTable, type RealModelBackend } from '../mock/request-handler.ts';
 import { createMockState, type MockState } from '../mock/state.ts';
 import type { MockApiConfig } from '../mock/types.ts';
@@ -29,9 +30,9 @@ export interface ServerRoutes {
   readonly state: MockState;
 }
 
-export function createServerRoutes(config: MockApiConfig, status: () => Record<string, number>, model?: RealModelBackend): ServerRoutes {
+export function createServerRoutes(config: MockApiConfig, status: () => Record<string, number>, model?: RealModelBackend, closed?: AbortSignal): ServerRoutes {
   let state = createMockState(config);
-  let respond = createEmbeddingsResponder(state, { model });
+  let respond = createEmbeddingsResponder(state, { model, signal: closed });
   const table = model ? realModelTable(model) : MODELS;
   const routes: ServerRoutes = {
     get state() {
@@ -40,9 +41,10 @@ export function createServerRoutes(config: MockApiConfig, status: () => Record<s
     async handle(request) {
       const { pathname } = new URL(request.url);
       const route = `${request.method} ${pathname.replace(/\/+$/, '')}`;
+      if (route === 'POST /v1/embeddings') return respond(request); // its own body cap, counted in the ledger
+      const declared = Number(request.headers.get('content-length'));
+      if (declared > MAX_REQUEST_BODY_BYTES) return errorResponse(apiErrors.bodyTooLarge(MAX_REQUEST_BODY_BYTES, declared));
       switch (route) {
-        case 'POST /v1/embeddings':
-          return respond(request);
         case 'GET /v1/models':
           return modelsResponse(table);
         case 'GET /memopt/ledger':
@@ -52,7 +54,7 @@ export function createServerRoutes(config: MockApiConfig, status: () => Record<s
           return new Response(null, { status: 204 });
         case 'POST /memopt/reset':
           state = createMockState(config);
-          respond = createEmbeddingsResponder(state, { model });
+          respond = createEmbeddingsResponder(state, { model, signal: closed });
           return new Response(null, { status: 204 });
         case 'GET /memopt/status':
           return Response.json(status());

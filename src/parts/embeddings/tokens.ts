@@ -1,17 +1,16 @@
-import { countTokens, isWithinTokenLimit } from 'gpt-tokenizer/encoding/cl100k_base';
+import { countTokensExactly, countTokensWithin } from '../../util/bounded-tokens.ts';
 
 /**
  * Cheap token accounting for embedding inputs.
  *
  * Every cl100k token is at least one UTF-8 byte, so a text's UTF-8 byte length is an upper bound on its token
- * count. The batcher works with these bounds and only runs the real tokenizer when a bound exceeds a limit, so the common
- * case (short texts far below every limit) costs one native byte count and no tokenization. Nothing is cached
- * here; gpt-tokenizer keeps its own bounded merge cache.
+ * count. The batcher works with these bounds and only counts real tokens when a bound exceeds a limit, so the
+ * common case (short texts far below every limit) costs one native byte count and no tokenization. Real counts
+ * come from util/bounded-tokens.ts: gpt-tokenizer's cl100k_base ranks and pre-tokenizer, merged in O(n log n) so
+ * a long text cannot stall the caller (gpt-tokenizer's own merge is quadratic in a long piece).
+ *
+ * Special-token strings such as "<|endoftext|>" count as plain text, as the embeddings API treats them.
  */
-
-// The embeddings API treats special-token strings such as "<|endoftext|>" as plain text, so count them as text
-// (gpt-tokenizer's default would throw on them).
-const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
 /** An upper bound on the cl100k token count of `text`: its UTF-8 byte length. */
 export function tokenUpperBound(text: string): number {
@@ -21,13 +20,14 @@ export function tokenUpperBound(text: string): number {
 
 /** The exact cl100k token count of `text`. */
 export function exactTokens(text: string): number {
-  return countTokens(text, PLAIN_TEXT);
+  return countTokensExactly(text);
 }
 
 /**
- * The exact token count of `text` if it is at most `limit`, else `false`. Stops tokenizing as soon as the count
- * passes `limit`, so rejecting a huge text costs about `limit` tokens of work, not the whole text.
+ * The exact token count of `text` if it is at most `limit`, else `false`. A text too large to fit by its bytes
+ * alone (over limit x 128 bytes) is refused without tokenizing; otherwise counting stops as soon as the count
+ * passes `limit`.
  */
 export function tokensWithin(text: string, limit: number): number | false {
-  return isWithinTokenLimit(text, limit, PLAIN_TEXT);
+  return countTokensWithin(text, limit);
 }
