@@ -313,7 +313,8 @@ export const indexCompressionDriver: WorkloadDriver<
       : await factory!.factory({ dimensions: dims, capacity: entries.length, seed: context.seed });
     // Opening is not building: an out-of-process store may start its server here (logged, not in build_ms).
     const openMs = performance.now() - started;
-    if (openMs > 100) context.log(`${own?.index ?? factory!.label} opened in ${openMs.toFixed(0)} ms`);
+    const where = own ? await prepared.stores.describe(own) : undefined;
+    if (where || openMs > 100) context.log(`${own?.index ?? factory!.label} opened in ${openMs.toFixed(0)} ms${where ? ` (${where}; server start and connect on first use)` : ''}`);
     const load = await loadIndex(index, entries, vectors);
     // An index with fit() was fitted (its report may be empty: a user's fit need not return one).
     const fit = index.fit ? (load.fit ?? {}) : undefined;

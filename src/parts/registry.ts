@@ -61,6 +61,12 @@ export class StoreConnections {
     this.pg ??= import('./vector-store/database.ts').then(({ PgDatabases }) => new PgDatabases(this.postgres));
     return this.pg;
   }
+  /** Where a store of these params lives, for logs ('pglite-server ...', '$NAME'; never a connection string); undefined for an in-process index. */
+  async describe(params: IndexParams): Promise<string | undefined> {
+    if (params.index !== 'pgvector') return undefined;
+    return (await this.postgresDatabases()).get(params.connectionEnv).describe;
+  }
+
   /** Closes every connection and stops any server started; a no-op when none was opened. */
   async close(): Promise<void> {
     const pg = this.pg;
