@@ -32,6 +32,11 @@ export {
   isExactIndex,
   REGISTERED_KINDS,
   INDEX_KINDS,
+  StoreConnections,
+  createBatchSearcher,
+  batchSearcherParamsSchema,
+  type BatchSearcher,
+  type BatchSearcherParams,
   type IndexParams,
   type IndexParamsInput,
   type IndexKind,
@@ -47,6 +52,7 @@ export {
   type Processor,
 } from './parts/registry.ts';
 export { pgvectorParams, type PgvectorParams } from './parts/vector-store/params.ts';
+export { buildMemory, memoryPipelineSchema, type MemoryPipeline, type MemoryPipelineInput, type BuiltMemory, type PipelineEnvironment, type PartFactory } from './parts/pipeline.ts';
 export * from './parts/vector-index/index.ts';
 export * from './parts/vector-store/index.ts';
 export * from './parts/embeddings/index.ts';

@@ -336,4 +336,5 @@ export const REGISTERED_KINDS = {
   embedder: Object.keys(EMBEDDER_KINDS) as EmbedderKind[],
   cache: cacheParamsSchema.options.map((o) => o.shape.cache.value) as CacheKind[],
   processor: processorParamsSchema.options.map((o) => o.shape.mode.value) as Array<ProcessorParams['mode']>,
+  batchSearcher: batchSearcherParamsSchema.options.map((o) => o.shape.mode.value) as Array<BatchSearcherParams['mode']>,
 } as const;

@@ -1,6 +1,6 @@
 import { IndexCapacityError, OptionError } from '../../errors.ts';
 import { compareHits } from '../../memory/reference.mjs';
-import type { SearchHit, VectorIndex } from '../../memory/types.ts';
+import type { PartDescription, SearchHit, VectorIndex } from '../../memory/types.ts';
 import { scan, vectorNorm, type ScanResult, type ScanStore } from './kernel.mjs';
 
 export interface SharedVectorIndexOptions {
@@ -174,6 +174,10 @@ export class SharedVectorIndex implements VectorIndex {
     }
     hits.sort(compareHits);
     return hits.slice(0, Math.max(0, k));
+  }
+
+  describe(): PartDescription {
+    return { kind: 'shared', setting: 'float32 exact scan, shared memory', settings: { precision: 'float32', exact: true, bytesSource: 'arrays held' } };
   }
 
   /** Bytes of the shared buffers, allocated at construction (vectors, norms, removal marks). */
