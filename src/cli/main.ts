@@ -31,7 +31,8 @@ import { LAST_POINTER, ReportWriter, writeReportFiles } from '../report/report-w
 import { checkComplete, createRunFolder, resolveRunFolder } from '../report/run-folder.ts';
 import { describeTarget } from './describe.ts';
 import { serveCommand, serveOptions } from './serve.ts';
-import { POSTGRES_RUN_OPTIONS, redactPgUrl, runPostgresFrom, useRunPostgres } from './postgres-option.ts';
+import { POSTGRES_RUN_OPTIONS, runPostgresFrom, useRunPostgres } from './postgres-option.ts';
+import { redactArgv, redactingWriter } from '../util/redact.ts';
 import type { RunPostgres } from '../parts/vector-store/database.ts';
 
 const DEFAULT_SCENARIO_DIR = 'scenarios';
@@ -108,21 +109,6 @@ function keyValues(values: readonly string[] | undefined, flag: string): Record<
   return out;
 }
 
-/** argv for run.json: the values of --header and --query (secrets) replaced by their names. */
-function redactArgv(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const inline = /^--(header|query)=(.*)$/.exec(arg);
-    if (inline) out.push(`--${inline[1]}=${inline[2].split('=')[0]}=[redacted]`);
-    else if (arg === '--header' || arg === '--query') {
-      out.push(arg);
-      if (i + 1 < argv.length) out.push(`${argv[++i].split('=')[0]}=[redacted]`);
-    } else out.push(arg);
-  }
-  return redactPgUrl(out);
-}
-
 /** The parsed options `runOptions` declares, as `run` and `compare` pass them on. */
 function sharedRunArgs(args: {
   quick: boolean;
@@ -184,7 +170,9 @@ function sharedRunArgs(args: {
 }
 
 /** Runs the CLI and returns the exit code (0 met, 1 target missed or regression, 2 bad input, 3 run failed). */
-export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+export async function main(argv: readonly string[], cliIo: CliIo = defaultIo): Promise<number> {
+  // Everything printed passes the redaction of known secrets (util/redact.ts), as every written file does.
+  const io: CliIo = { ...cliIo, out: redactingWriter(cliIo.out), err: redactingWriter(cliIo.err) };
   let exitCode: number = ExitCode.ok;
   const parser = yargs()
     .scriptName('memopt')
@@ -438,7 +426,7 @@ async function runScenarios(
     if (real) throw new UsageError({ field: '--endpoint-kind' }, `scenario '${real.definition.name}' answers with a real model (mock.model), which only the 'server' endpoint kind serves`);
   }
 
-  const environment = describeEnvironment({ seed: args.seed, quick: args.quick, repetitions: args.repetitions, argv: redactArgv(argv) });
+  const environment = describeEnvironment({ seed: args.seed, quick: args.quick, repetitions: args.repetitions, argv });
   environment.shard = shardInfo;
   const exporters: Exporter[] = [csvExporter, jsonExporter];
   if (args.markdown) exporters.push(markdownExporter(resolve(args.markdown)));
@@ -659,7 +647,7 @@ async function mergeCommand(argv: readonly string[], args: MergeArgs, io: CliIo)
   const merged = mergeShardRuns(shards);
   await checkOutputFolder(args.out, '--out');
   if (args.markdown) await checkOutputFile(args.markdown, '--markdown');
-  const environment: EnvironmentInfo = { ...merged.environment, argv: [...argv] };
+  const environment: EnvironmentInfo = { ...merged.environment, argv: redactArgv(argv) };
   const exporters: Exporter[] = [csvExporter, jsonExporter];
   if (args.markdown) exporters.push(markdownExporter(resolve(args.markdown)));
   const root = resolve(args.out);

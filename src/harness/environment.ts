@@ -5,6 +5,7 @@ import { arch, availableParallelism, cpus, freemem, platform, release, totalmem,
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MOCK_MODEL_VERSION } from '../endpoint/mock/embedding-model.ts';
+import { redactArgv } from '../util/redact.ts';
 import type { EnvironmentInfo } from './types.ts';
 
 /** Packages whose versions every report records, because they shape what is measured. */
@@ -57,7 +58,7 @@ export interface EnvironmentOptions {
   quick: boolean;
   /** --repetitions, when it replaced every scenario's own count. */
   repetitions?: number;
-  /** The command line (without node and the script). */
+  /** The command line (without node and the script); recorded with its secrets removed (util/redact.ts). */
   argv?: readonly string[];
 }
 
@@ -83,7 +84,7 @@ export function describeEnvironment(options: EnvironmentOptions): EnvironmentInf
     os: `${osType()} ${release()} (${osVersion()})`,
     availableParallelism: availableParallelism(),
     freeMemoryBytes: freemem(),
-    argv: options.argv ? [...options.argv] : [],
+    argv: options.argv ? redactArgv(options.argv) : [],
     repetitions: options.repetitions ?? null,
     mockModelVersion: MOCK_MODEL_VERSION,
   };

@@ -1,4 +1,5 @@
 import { MemoptError, ExitCode } from '../errors.ts';
+import { redactText } from '../util/redact.ts';
 import { resolveMockConfig } from '../endpoint/mock/index.ts';
 import { mockEndpoints, type ScenarioEndpoints } from './scenario-endpoint.ts';
 import { describeFactoryVariant, isFactoryVariant } from './factory-variant.ts';
@@ -205,7 +206,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
             } catch (error) {
               // A sweep point that fails is a row saying so; the scenario's own result stands.
               if (error instanceof MemoptError && error.exitCode === ExitCode.badInput) throw error;
-              return [...names.map(() => null), (error as Error)?.message ?? String(error)];
+              return [...names.map(() => null), redactText((error as Error)?.message ?? String(error))];
             }
           });
           sweepTable.rows.push([sweep.side, label, repetition, sweep.param, value, ...row]);
@@ -218,7 +219,8 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     const result: ScenarioResult = {
       ...base,
       status: 'errored',
-      error: { message: (error as Error).message ?? String(error), exitCode },
+      // An endpoint's error body may echo the key or a header: the message is kept without known secrets.
+      error: { message: redactText((error as Error).message ?? String(error)), exitCode },
       metrics: [],
       details: mergeDetails(details),
       durationMs: performance.now() - started,

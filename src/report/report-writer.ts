@@ -2,19 +2,21 @@ import { relative, resolve } from 'node:path';
 import type { RunComparison } from '../compare/types.ts';
 import type { EnvironmentInfo, RunStatus, ScenarioResult } from '../harness/types.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import { redactContents } from '../util/redact.ts';
 import { csvExporter, jsonExporter } from './csv.ts';
 import type { Exporter, ReportData, ReportFile } from './exporter.ts';
 
 /**
  * Writes report files into `dir` (a name relative to it, or an absolute path), each atomically. Every file memopt
  * writes for a run, a comparison or a chart page goes through here (the ReportWriter below, `memopt compare` of two
- * saved runs, `memopt report`), so each is whole or absent, never half written.
+ * saved runs, `memopt report`), so each is whole or absent, never half written, and none holds a known secret
+ * (util/redact.ts).
  */
 export async function writeReportFiles(dir: string, files: readonly ReportFile[]): Promise<string[]> {
   const written: string[] = [];
   for (const file of files) {
     const path = resolve(dir, file.name);
-    await writeFileAtomic(path, file.contents);
+    await writeFileAtomic(path, redactContents(file.contents));
     written.push(path);
   }
   return written;
