@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
@@ -9,6 +10,7 @@ import { writeReportFiles } from '../report/report-writer.ts';
 import { resolveRunFolder } from '../report/run-folder.ts';
 import { ensureDir } from '../util/atomic-write.ts';
 import { withDirLock } from '../util/dir-lock.ts';
+import { processIsGone } from '../util/process-alive.ts';
 
 /**
  * Saved baselines: `memopt run --save-baseline NAME` copies the run's report files (run.json with every
@@ -168,7 +170,17 @@ export async function loadRunReport(dir: string): Promise<RunReport> {
     const issue = parsed.error.issues[0];
     throw new UsageError({ file, field: issue.path.map(String).join('.') }, `not a memopt run manifest: ${issue.message}`);
   }
-  return data as RunReport;
+  return withAbandonedStatus(data as RunReport);
+}
+
+/**
+ * A run recorded 'running' whose process is gone from this host (killed with -9, a crash, a power cut) will never
+ * end: shown as 'abandoned'. One from another host, or whose process is alive, stays 'running'.
+ */
+export function withAbandonedStatus(report: RunReport): RunReport {
+  const { pid, hostname: host } = report.environment;
+  if (report.status !== 'running' || pid === undefined || host !== hostname() || !processIsGone(pid)) return report;
+  return { ...report, status: 'abandoned' };
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { arch, availableParallelism, cpus, freemem, platform, release, totalmem, type as osType, version as osVersion } from 'node:os';
+import { arch, availableParallelism, cpus, freemem, hostname, platform, release, totalmem, type as osType, version as osVersion } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MOCK_MODEL_VERSION } from '../endpoint/mock/embedding-model.ts';
@@ -85,6 +85,8 @@ export function describeEnvironment(options: EnvironmentOptions): EnvironmentInf
     availableParallelism: availableParallelism(),
     freeMemoryBytes: freemem(),
     argv: options.argv ? redactArgv(options.argv) : [],
+    pid: process.pid,
+    hostname: hostname(),
     repetitions: options.repetitions ?? null,
     mockModelVersion: MOCK_MODEL_VERSION,
   };

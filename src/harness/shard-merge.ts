@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { exitCodeFor } from './runner.ts';
@@ -104,6 +105,9 @@ export function mergeShardRuns(shards: readonly ShardRun[], now: () => Date = ()
     startedAt: startedAt ?? now().toISOString(),
     shard: null,
     mergedFrom,
+    // The merged run is written by this process, not the first shard's.
+    pid: process.pid,
+    hostname: hostname(),
   };
   return { environment, results: ordered, exitCode: exitCodeFor(ordered) };
 }
