@@ -27,7 +27,7 @@ import type { Exporter } from '../report/exporter.ts';
 import { markdownExporter, renderMarkdown } from '../report/markdown.ts';
 import { ProgressDisplay } from '../report/progress.ts';
 import { checkOutputFile, checkOutputFolder } from '../report/output-check.ts';
-import { LAST_POINTER, ReportWriter, writeReportFiles } from '../report/report-writer.ts';
+import { LAST_POINTER, ReportWriter, writeReportFiles, type ReportFilesWriter } from '../report/report-writer.ts';
 import { checkComplete, createRunFolder, resolveRunFolder } from '../report/run-folder.ts';
 import { describeTarget } from './describe.ts';
 import { serveCommand, serveOptions } from './serve.ts';
@@ -46,6 +46,8 @@ export interface CliIo {
   columns?: number;
   /** Where SIGINT and SIGTERM arrive while a run is in progress (default: the process). */
   signals?: SignalSource;
+  /** How a run's report files are written (default writeReportFiles; tests inject one failing as a full disk). */
+  writeFiles?: ReportFilesWriter;
 }
 
 /** The part of `process` a run listens on for SIGINT and SIGTERM (an EventEmitter in tests). */
@@ -431,7 +433,10 @@ async function runScenarios(
   const exporters: Exporter[] = [csvExporter, jsonExporter];
   if (args.markdown) exporters.push(markdownExporter(resolve(args.markdown)));
   const root = resolve(args.out);
-  const writer = new ReportWriter(await createRunFolder(root, environment), environment, exporters, root);
+  const writer = new ReportWriter(await createRunFolder(root, environment), environment, exporters, root, {
+    writeFiles: io.writeFiles,
+    onWriteFailure: (message) => io.err(`memopt: ${message}\n`),
+  });
   await writer.start();
   const progress = new ProgressDisplay(
     { write: io.err, isTTY: io.errIsTTY ?? false, columns: io.columns },
@@ -516,11 +521,10 @@ async function runCommand(argv: readonly string[], args: RunArgs, io: CliIo): Pr
   if (run === null) return ExitCode.ok; // --dry-run: the bounds are printed, nothing was sent
   const { environment, results, writer, interruptedWith } = run;
   if (interruptedWith !== undefined) return interruptedWith;
-  const exitCode = exitCodeFor(results);
-  await writer.finish({ exitCode });
+  await writer.finish({ exitCode: exitCodeFor(results) });
   io.out(`${formatOutcome(results)}\nReports: ${writer.outDir}/summary.csv\n`);
   await saveRun(args, environment, writer, io);
-  return exitCode;
+  return writer.endExitCode()!; // 3 when a report could not be written
 }
 
 interface CompareArgs extends Omit<RunArgs, 'out'> {
@@ -612,9 +616,9 @@ async function compareCommand(argv: readonly string[], args: CompareArgs, io: Cl
   await writer.finish({ comparison, exitCode });
   io.out(formatComparison(comparison));
   if (exitCode === ExitCode.badInput && comparedMetricCount(comparison) === 0) io.err('memopt: compare: the runs have no metric in common\n');
-  io.out(`${formatOutcome(results)}\nReports: ${writer.outDir}/summary.csv, ${writer.outDir}/comparison.csv\nexit code ${exitCode}\n`);
+  io.out(`${formatOutcome(results)}\nReports: ${writer.outDir}/summary.csv, ${writer.outDir}/comparison.csv\nexit code ${writer.endExitCode()}\n`);
   await saveRun(runArgs, environment, writer, io);
-  return exitCode;
+  return writer.endExitCode()!; // 3 when a report could not be written
 }
 
 interface MergeArgs {
@@ -651,7 +655,10 @@ async function mergeCommand(argv: readonly string[], args: MergeArgs, io: CliIo)
   const exporters: Exporter[] = [csvExporter, jsonExporter];
   if (args.markdown) exporters.push(markdownExporter(resolve(args.markdown)));
   const root = resolve(args.out);
-  const writer = new ReportWriter(await createRunFolder(root, environment), environment, exporters, root);
+  const writer = new ReportWriter(await createRunFolder(root, environment), environment, exporters, root, {
+    writeFiles: io.writeFiles,
+    onWriteFailure: (message) => io.err(`memopt: ${message}\n`),
+  });
   await writer.start();
   for (const result of merged.results) await writer.add(result);
   await writer.finish({ exitCode: merged.exitCode });
@@ -659,7 +666,7 @@ async function mergeCommand(argv: readonly string[], args: MergeArgs, io: CliIo)
   for (const result of merged.results) io.out(`${formatScenario(result)}\n`);
   io.out(`${formatOutcome(merged.results)}\nReports: ${writer.outDir}/summary.csv\n`);
   await saveRun({ saveBaseline: args.saveBaseline, baselinesDir: args.baselinesDir, allowIncomplete: false }, environment, writer, io);
-  return merged.exitCode;
+  return writer.endExitCode()!; // 3 when a report could not be written
 }
 
 async function reportCommand(args: { dir: string; out?: string; allowIncomplete: boolean }, io: CliIo): Promise<number> {
