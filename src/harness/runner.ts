@@ -1,5 +1,6 @@
 import { MemoptError, ExitCode } from '../errors.ts';
 import { redactText } from '../util/redact.ts';
+import { verifyInputsUnchanged } from './inputs.ts';
 import { resolveMockConfig } from '../endpoint/mock/index.ts';
 import { mockEndpoints, type ScenarioEndpoints } from './scenario-endpoint.ts';
 import { describeFactoryVariant, isFactoryVariant } from './factory-variant.ts';
@@ -155,6 +156,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   let prepared: unknown;
   let preparedOk = false;
   try {
+    await verifyInputsUnchanged(scenario, 'before');
     prepared = await step({ phase: 'prepare' }, prepareOnce);
     preparedOk = true;
     for (let repetition = 0; repetition < scenario.repetitions; repetition++) {
@@ -213,6 +215,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
         }
       }
     }
+    await verifyInputsUnchanged(scenario, 'during');
   } catch (error) {
     if (preparedOk) await driver.release?.(prepared).catch(() => {});
     const exitCode = error instanceof MemoptError ? error.exitCode : ExitCode.runFailed;
