@@ -280,7 +280,7 @@ export async function main(argv: readonly string[], cliIo: CliIo = defaultIo): P
       'Serve the mocked OpenAI embeddings API over real HTTP (POST /v1/embeddings, GET /v1/models, GET /memopt/ledger) until Ctrl-C',
       (y) => serveOptions(y),
       async (args) => {
-        exitCode = await serveCommand(args, { out: io.out });
+        exitCode = await serveCommand(args, { out: io.out, err: io.err });
       },
     )
     .demandCommand(1, 'Name a command: run, compare, merge, report or list (see --help)')
@@ -570,6 +570,11 @@ async function compareCommand(argv: readonly string[], args: CompareArgs, io: Cl
 
   if (args.current !== undefined) {
     // Two saved runs: nothing runs; targets are the current run's as recorded.
+    // Options that shape a run would be ignored here: refused, so nobody reads the comparison as made with them.
+    const runOnly = (['seed', 'quick', 'repetitions'] as const).filter((option) => (option === 'quick' ? args.quick : args[option] !== undefined));
+    if (runOnly.length > 0) {
+      throw new UsageError({ field: `--${runOnly[0]}` }, `compare of two saved runs runs nothing, so ${runOnly.map((o) => `--${o}`).join(', ')} would be ignored: each run's own are recorded; drop ${runOnly.length > 1 ? 'them' : 'it'}`);
+    }
     const current = await loadComparable(args.current, args);
     if (args.out) await checkOutputFolder(args.out, '--out');
     if (args.markdown) await checkOutputFile(args.markdown, '--markdown');
