@@ -408,6 +408,7 @@ async function runScenarios(
       assigned: [...mine],
       balance: plan.balance,
       inputs: scenarios.flatMap((s) => (s.inputs ?? []).map((i) => ({ scenario: s.definition.name, field: i.field, path: i.path, sha256: i.sha256 }))),
+      seeds: Object.fromEntries(scenarios.map((s) => [s.definition.name, s.seed])),
     };
     scenarios = scenarios.filter((s) => mine.has(s.definition.name));
   }

@@ -539,6 +539,8 @@ export interface ShardInfo {
   balance?: { by: 'count' } | { by: 'durations'; file: string; sha256: string; estimated: string[] };
   /** The input files of every selected scenario (each shard checks them all), for `merge` to compare. */
   inputs?: Array<{ scenario: string; field: string; path: string; sha256: string }>;
+  /** The seed of every selected scenario (each shard loads them all), for `merge` to compare. */
+  seeds?: Record<string, number>;
 }
 
 /** One shard of a merged run, as run.json's `environment.mergedFrom` records it. */
