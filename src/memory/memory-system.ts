@@ -1,3 +1,4 @@
+import { refuseNul } from './nul-check.ts';
 import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
 import { matchesSearchFilter } from './reference.mjs';
 import { isPromise } from '../util/maybe-promise.ts';
@@ -125,6 +126,8 @@ export class MemorySystem {
    * can be filtered on; `options.namespace` puts the memory in a user's or conversation's namespace.
    */
   async add(text: string, metadata?: Record<string, unknown>, options: AddOptions = {}): Promise<string> {
+    // Refused before the text is embedded (and paid for).
+    refuseNul({ namespace: options.namespace, metadata }, 'MemorySystem.add');
     const id = `${this.idPrefix}${this.nextId++}`;
     const vector = await this.embedder.embed(text);
     const stored = this.store(newRecord(id, text, metadata, options.namespace), vector, 'add');
@@ -138,6 +141,7 @@ export class MemorySystem {
    */
   async addMany(items: readonly (string | MemoryInput)[], options: AddOptions = {}): Promise<string[]> {
     const inputs = items.map((item): MemoryInput => (typeof item === 'string' ? { text: item } : item));
+    inputs.forEach((input, i) => refuseNul({ namespace: input.namespace ?? options.namespace, metadata: input.metadata }, `MemorySystem.addMany: item ${i}`));
     const ids = inputs.map(() => `${this.idPrefix}${this.nextId++}`);
     const vectors = await this.embedder.embedMany(inputs.map((input) => input.text));
     for (let i = 0; i < inputs.length; i++) {
@@ -154,6 +158,7 @@ export class MemorySystem {
    */
   async update(id: string, text: string, metadata?: Record<string, unknown>, options: UpdateOptions = {}): Promise<void> {
     if (!this.records.has(id)) throw new RangeError(`MemorySystem.update: no memory with id '${id}'`);
+    refuseNul({ namespace: options.namespace, metadata }, `MemorySystem.update('${id}')`);
     const vector = await this.embedder.embed(text);
     const current = this.records.get(id);
     if (!current) throw new RangeError(`MemorySystem.update: memory '${id}' was deleted while embedding`);
@@ -178,6 +183,11 @@ export class MemorySystem {
 
   /** The nearest memories to `query`, best first. */
   search(query: string, options: SearchOptions = {}): Promise<MemoryResult[]> {
+    try {
+      refuseNul(searchFilterOf(options), 'MemorySystem.search');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (!this.cache) return this.searchUncached(query, options);
     return this.cache.getOrCompute(query, options, this.writes, () => this.searchUncached(query, options));
   }
@@ -207,6 +217,7 @@ export class MemorySystem {
   private rank(vector: ArrayLike<number>, options: SearchOptions): MaybePromise<MemoryResult[]> {
     const topK = options.topK ?? DEFAULT_TOP_K;
     const filter = searchFilterOf(options);
+    refuseNul(filter, 'MemorySystem.search');
     const collect = (found: readonly SearchHit[]): MemoryResult[] => {
       const results: MemoryResult[] = [];
       for (const hit of found) {
@@ -281,6 +292,7 @@ function newRecord(id: string, text: string, metadata: Record<string, unknown> |
     record.namespace = namespace;
   }
   if (metadata !== undefined) record.metadata = metadata;
+  refuseNul(record, `MemorySystem: memory '${id}'`);
   return record;
 }
 
