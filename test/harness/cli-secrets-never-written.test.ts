@@ -8,6 +8,7 @@ import { main } from '../../src/cli/main.ts';
 import { redactArgv } from '../../src/util/redact.ts';
 
 const scenario = join(import.meta.dirname, '..', 'fixtures', 'scenarios', 'small-ingest.ts');
+const searchTrace = join(import.meta.dirname, '..', 'fixtures', 'scenarios', 'small-search-trace.ts');
 const KEY = 'sk-echoed-key-5f1e2d';
 const HEADER_VALUE = 'hdr-echoed-7a9b3c';
 const QUERY_VALUE = 'qry-echoed-44c0de';
@@ -70,7 +71,7 @@ describe('secrets are never written', () => {
     const out = join(root, 'reports');
     const markdown = join(root, 'summary.md');
     const r = await cli([
-      'run', scenario, '--quick', '--verbose', '--out', out, '--markdown', markdown, '--save-baseline', 'echo', '--baselines-dir', join(root, 'baselines'), '--allow-incomplete',
+      'run', scenario, searchTrace, '--quick', '--verbose', '--out', out, '--markdown', markdown, '--save-baseline', 'echo', '--baselines-dir', join(root, 'baselines'), '--allow-incomplete',
       '--endpoint', `${echo.baseURL}?tenant=${URL_QUERY_VALUE}`, '--api-key-env', 'MEMOPT_ECHO_KEY',
       '--header', `api-key=${HEADER_VALUE}`, '--query', `api-version=${QUERY_VALUE}`,
     ]);
@@ -87,6 +88,11 @@ describe('secrets are never written', () => {
     expect(runJson).toContain('api-key=[redacted]');
     expect(runJson).toContain('tenant=[redacted]');
     expect(r.code).not.toBe(0);
+    // search-trace errors on the first failed request: the echoed body is its recorded error, redacted.
+    expect(runJson).toMatch(/"message": "401 you sent POST \/v1\/embeddings\?tenant=\[redacted\]&api-version=\[redacted\] with headers/);
+    const summary = await readFile(files.find((f) => f.endsWith('summary.csv'))!, 'utf8');
+    expect(summary).toContain('401 you sent POST /v1/embeddings?tenant=[redacted]');
+    expect(r.out).toContain('401 you sent POST /v1/embeddings?tenant=[redacted]');
     const texts = [r.out, r.err, ...(await Promise.all(files.map((f) => readFile(f, 'utf8'))))];
     for (const secret of SECRETS) for (const text of texts) expect(text).not.toContain(secret);
   }, 60_000);
