@@ -140,3 +140,20 @@ export class VectorStoreError extends MemoptError {
     this.problem = problem;
   }
 }
+
+/** One report file that could not be written, and why (the system's message, e.g. ENOSPC). */
+export interface ReportFileFailure {
+  path: string;
+  message: string;
+}
+
+/** Report files that could not be written (the others were): exit code 3, naming each file and its reason. */
+export class ReportWriteError extends RunError {
+  constructor(
+    readonly failed: readonly ReportFileFailure[],
+    /** The files of the same batch that were written whole. */
+    readonly written: readonly string[],
+  ) {
+    super(`could not write ${failed.map((f) => `${f.path} (${f.message})`).join(', ')}`);
+  }
+}

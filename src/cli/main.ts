@@ -26,7 +26,9 @@ import { checkBaselineName, checkComplete, createRunFolder, DEFAULT_BASELINES_DI
 import { checkSuiteOptions, DEFAULT_SCENARIO_DIR, runSuite, saveWrittenRun, SIGNAL_EXIT_CODES, type RunSuiteOptions, type SuiteEndpoint, type SuiteMessage } from '../suite/run-suite.ts';
 import { describeTarget } from './describe.ts';
 import { serveCommand, serveOptions } from './serve.ts';
-import { POSTGRES_RUN_OPTIONS, redactPgUrl, runPostgresFrom } from './postgres-option.ts';
+import { POSTGRES_RUN_OPTIONS, runPostgresFrom } from './postgres-option.ts';
+import { redactArgv, redactingWriter } from '../util/redact.ts';
+import type { ReportFilesWriter } from '../runs/files.ts';
 
 export { SIGNAL_EXIT_CODES };
 
@@ -40,6 +42,8 @@ export interface CliIo {
   columns?: number;
   /** Where SIGINT and SIGTERM arrive while a run is in progress (default: the process). */
   signals?: SignalSource;
+  /** How a run's report files are written (default writeReportFiles; tests inject one failing as a full disk). */
+  writeFiles?: ReportFilesWriter;
 }
 
 /** The part of `process` a run listens on for SIGINT and SIGTERM (an EventEmitter in tests). */
@@ -98,21 +102,6 @@ function keyValues(values: readonly string[] | undefined, flag: string): Record<
     out[item.slice(0, at)] = item.slice(at + 1);
   }
   return out;
-}
-
-/** argv for run.json: the values of --header and --query (secrets) replaced by their names. */
-function redactArgv(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const inline = /^--(header|query)=(.*)$/.exec(arg);
-    if (inline) out.push(`--${inline[1]}=${inline[2].split('=')[0]}=[redacted]`);
-    else if (arg === '--header' || arg === '--query') {
-      out.push(arg);
-      if (i + 1 < argv.length) out.push(`${argv[++i].split('=')[0]}=[redacted]`);
-    } else out.push(arg);
-  }
-  return redactPgUrl(out);
 }
 
 /**
@@ -189,7 +178,9 @@ function sharedRunArgs(args: {
 }
 
 /** Runs the CLI and returns the exit code (0 met, 1 target missed or regression, 2 bad input, 3 run failed). */
-export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+export async function main(argv: readonly string[], cliIo: CliIo = defaultIo): Promise<number> {
+  // Everything printed passes the redaction of known secrets (util/redact.ts), as every written file does.
+  const io: CliIo = { ...cliIo, out: redactingWriter(cliIo.out), err: redactingWriter(cliIo.err) };
   let exitCode: number = ExitCode.ok;
   const parser = yargs()
     .scriptName('memopt')
@@ -295,7 +286,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       'Serve the mocked OpenAI embeddings API over real HTTP (POST /v1/embeddings, GET /v1/models, GET /memopt/ledger) until Ctrl-C',
       (y) => serveOptions(y),
       async (args) => {
-        exitCode = await serveCommand(args, { out: io.out });
+        exitCode = await serveCommand(args, { out: io.out, err: io.err });
       },
     )
     .demandCommand(1, 'Name a command: run, compare, merge, report or list (see --help)')
@@ -374,6 +365,7 @@ async function runWithDisplay(
     const outcome = await runSuite({
       ...options,
       ...extra,
+      writeFiles: io.writeFiles,
       argv: redactArgv(argv),
       signal: controller.signal,
       onMessage: (message) => (started ? deferred.push(message) : print(message)),
@@ -458,6 +450,11 @@ async function compareCommand(argv: readonly string[], args: CompareArgs, io: Cl
 
   if (args.current !== undefined) {
     // Two saved runs: nothing runs; targets are the current run's as recorded.
+    // Options that shape a run would be ignored here: refused, so nobody reads the comparison as made with them.
+    const runOnly = (['seed', 'quick', 'repetitions'] as const).filter((option) => (option === 'quick' ? args.quick : args[option] !== undefined));
+    if (runOnly.length > 0) {
+      throw new UsageError({ field: `--${runOnly[0]}` }, `compare of two saved runs runs nothing, so ${runOnly.map((o) => `--${o}`).join(', ')} would be ignored: each run's own are recorded; drop ${runOnly.length > 1 ? 'them' : 'it'}`);
+    }
     const current = await loadComparable(args.current, args);
     if (args.out) await checkOutputFolder(args.out, '--out');
     if (args.markdown) await checkOutputFile(args.markdown, '--markdown');
@@ -544,11 +541,14 @@ async function mergeCommand(argv: readonly string[], args: MergeArgs, io: CliIo)
   await checkOutputFolder(args.out, '--out');
   if (args.markdown) await checkOutputFile(args.markdown, '--markdown');
   if (args.saveBaseline !== undefined) await checkOutputFolder(args.baselinesDir, '--baselines-dir');
-  const environment: EnvironmentInfo = { ...merged.environment, argv: [...argv] };
+  const environment: EnvironmentInfo = { ...merged.environment, argv: redactArgv(argv) };
   const exporters: Exporter[] = [csvExporter, jsonExporter];
   if (args.markdown) exporters.push(markdownExporter(resolve(args.markdown)));
   const root = resolve(args.out);
-  const writer = new ReportWriter(await createRunFolder(root, environment), environment, exporters, root);
+  const writer = new ReportWriter(await createRunFolder(root, environment), environment, exporters, root, {
+    writeFiles: io.writeFiles,
+    onWriteFailure: (message) => io.err(`memopt: ${message}\n`),
+  });
   await writer.start();
   for (const result of merged.results) await writer.add(result);
   await writer.finish({ exitCode: merged.exitCode });
@@ -560,7 +560,7 @@ async function mergeCommand(argv: readonly string[], args: MergeArgs, io: CliIo)
       m.level === 'warning' ? io.err(`memopt: ${m.text}\n`) : io.out(`${m.text}\n`),
     );
   }
-  return merged.exitCode;
+  return writer.endExitCode()!; // 3 when a report could not be written
 }
 
 async function reportCommand(args: { dir: string; out?: string; allowIncomplete: boolean }, io: CliIo): Promise<number> {

@@ -3,10 +3,11 @@
  * run uses when its scenario names none of its own (`connectionEnv`), instead of a PGlite server per scenario.
  * `--pg-env` names the environment variable holding the connection string (preferred: the string stays out of the
  * shell history and the process list); `--pg-url` gives the string itself. Either way the string is never written
- * to a report, a log, an error or run.json (its argv shows `--pg-url [redacted]`), and the server is checked before
+ * to a report, a log, an error or run.json (its argv shows `--pg-url [redacted]`, util/redact.ts), and the server is checked before
  * anything runs: reachable, login accepted, pgvector installed (exit 2 otherwise).
  */
 import { UsageError } from '../errors.ts';
+import { PG_SECRET_PARAMS, registerUrlSecrets } from '../util/redact.ts';
 import { checkRunPostgres, type RunPostgres } from '../parts/vector-store/database.ts';
 
 /** The yargs declarations of both options (passed to `.options()`). */
@@ -36,6 +37,7 @@ export function runPostgresFrom(args: { 'pg-env'?: string; 'pg-url'?: string }):
     if (!/^postgres(ql)?:\/\/./.test(url.trim())) {
       throw new UsageError({ field: '--pg-url' }, 'expected a postgresql:// or postgres:// connection string (the value is not shown)');
     }
+    registerUrlSecrets(url, { onlyQuery: PG_SECRET_PARAMS });
     return { connectionString: url };
   }
   return undefined;
@@ -47,18 +49,4 @@ export function runPostgresFrom(args: { 'pg-env'?: string; 'pg-url'?: string }):
  */
 export async function useRunPostgres(postgres: RunPostgres | undefined): Promise<void> {
   if (postgres !== undefined) await checkRunPostgres(postgres);
-}
-
-/** argv with the value of --pg-url replaced (for run.json). */
-export function redactPgUrl(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg.startsWith('--pg-url=')) out.push('--pg-url=[redacted]');
-    else if (arg === '--pg-url') {
-      out.push(arg);
-      if (i + 1 < argv.length) (i++, out.push('[redacted]'));
-    } else out.push(arg);
-  }
-  return out;
 }

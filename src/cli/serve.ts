@@ -43,6 +43,8 @@ export function serveOptions<T>(y: Argv<T>) {
 
 export interface ServeIo {
   out: (text: string) => void;
+  /** Warnings (a host reachable from other machines); default: stderr. */
+  err?: (text: string) => void;
   /** Resolves when the server should stop; default: the first SIGINT or SIGTERM. */
   stopped?: Promise<void>;
 }
@@ -95,6 +97,12 @@ function signalled(): Promise<void> {
 /** Listens, prints the URL, serves until stopped, then closes every connection. */
 export async function serveCommand(args: Record<string, unknown>, io: ServeIo): Promise<number> {
   const config = await serveConfig(args);
+  if (!isLoopback(config.host)) {
+    // Allowed (a second machine may be the client), but never silently: the server has no authentication.
+    (io.err ?? ((text) => process.stderr.write(text)))(
+      `memopt serve: warning: --host ${config.host} makes this server reachable from other machines; it has no authentication and answers anyone who can connect (use --host 127.0.0.1 to keep it on this machine)\n`,
+    );
+  }
   const server = await listenEmbeddingsServer(config);
   const serving = server.model ? `model ${server.model.name}, ${server.model.dimensions}-d, usage in ${server.model.tokenCounting}` : "the mock's models";
   io.out(`memopt serve: listening on ${server.baseURL}, serving ${serving} (ledger: GET ${server.origin}/memopt/ledger, reset: POST ${server.origin}/memopt/ledger/reset)\n`);
@@ -102,4 +110,10 @@ export async function serveCommand(args: Record<string, unknown>, io: ServeIo): 
   await server.close();
   io.out('memopt serve: stopped\n');
   return 0;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopback(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
 }

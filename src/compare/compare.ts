@@ -58,6 +58,7 @@ export function compareScenario(saved: ScenarioResult, current: ScenarioResult, 
   const currentNames = new Set(current.metrics.map((m) => m.name));
   const addedMetrics = current.metrics.filter((m) => !savedMetrics.has(m.name)).map((m) => m.name);
   const removedMetrics = saved.metrics.filter((m) => !currentNames.has(m.name)).map((m) => m.name);
+  const unsampledMetrics: string[] = [];
   for (const now of current.metrics) {
     const before = savedMetrics.get(now.name);
     if (!before) continue;
@@ -71,7 +72,11 @@ export function compareScenario(saved: ScenarioResult, current: ScenarioResult, 
     for (const side of ['baseline', 'optimized'] as const) {
       const savedSamples = side === 'baseline' ? before.baselineSamples : before.optimizedSamples;
       const currentSamples = side === 'baseline' ? now.baselineSamples : now.optimizedSamples;
-      if (savedSamples.length === 0 || currentSamples.length === 0) continue;
+      if (savedSamples.length === 0 || currentSamples.length === 0) {
+        // Measured in one run only (samples emptied or never produced): listed, never dropped silently.
+        if (savedSamples.length + currentSamples.length > 0) unsampledMetrics.push(`${now.name} (${side}): no samples in the ${savedSamples.length === 0 ? 'saved' : 'current'} run`);
+        continue;
+      }
       metrics.push(
         compareMetric({
           scenario: current.name,
@@ -100,7 +105,7 @@ export function compareScenario(saved: ScenarioResult, current: ScenarioResult, 
       );
     }
   }
-  return { ...base, status: 'compared', metrics, addedMetrics, removedMetrics };
+  return { ...base, status: 'compared', metrics, addedMetrics, removedMetrics, ...(unsampledMetrics.length ? { unsampledMetrics } : {}) };
 }
 
 /** How many metric comparisons the runs gave: 0 means they have no metric in common (an error for `compare`). */

@@ -75,6 +75,8 @@ export interface ScenarioComparison {
   addedMetrics?: string[];
   /** Metrics the saved run has and the current one has not. */
   removedMetrics?: string[];
+  /** A metric side with samples in one run and none in the other ('name (side): no samples in the saved run'): not compared, listed. */
+  unsampledMetrics?: string[];
 }
 
 export interface RunIdentity {

@@ -60,6 +60,7 @@ function zero(): Omit<ClientLedgerSnapshot, 'costUsd'> {
     clientErrors: 0,
     retriesSeen: 0,
     slowResponses: 0,
+    inputsTruncated: 0,
     timeouts: 0,
     networkErrors: 0,
     rateLimitHeaders: { responsesWithLimits: 0, limitRequests: null, limitTokens: null, minRemainingRequests: null, minRemainingTokens: null, retryAfterMs: 0, retryAfter: 0 },
@@ -135,8 +136,10 @@ export function createClientLedger(options: ClientLedgerOptions = {}): ClientLed
       // Read a clone for usage, so the SDK still gets an unread body.
       let promptTokens = 0;
       try {
-        const body = (await response.clone().json()) as { usage?: { prompt_tokens?: unknown } };
+        const body = (await response.clone().json()) as { usage?: { prompt_tokens?: unknown; inputs_truncated?: unknown } };
         if (typeof body.usage?.prompt_tokens === 'number') promptTokens = body.usage.prompt_tokens;
+        // memopt's server says when its real model read inputs only in part; other endpoints do not.
+        if (typeof body.usage?.inputs_truncated === 'number') counts.inputsTruncated += body.usage.inputs_truncated;
       } catch {
         // Not JSON: the SDK reports it; usage unknown.
       }

@@ -5,10 +5,13 @@
  * shared by every client it creates.
  *
  * Secrets: the key, the header values and the query values live only in this module's closure and in the requests
- * sent. `baseURL` and describe() carry no query, no user info, and only the names of headers and parameters.
+ * sent. `baseURL` and describe() carry no query, no user info, and only the names of headers and parameters. Each
+ * value is registered with util/redact.ts, so an endpoint that echoes one in an error body cannot carry it into a
+ * report or a log.
  */
 import OpenAI, { type ClientOptions } from 'openai';
 import { ClosedError, InputError } from '../errors.ts';
+import { registerSecret } from '../util/redact.ts';
 import { createClientLedger, type ClientLedgerSnapshot } from './client-ledger.ts';
 import type { EmbeddingsEndpoint, EndpointLimits } from './types.ts';
 
@@ -62,6 +65,9 @@ export function createUrlEndpoint(options: UrlEndpointOptions): UrlEndpoint {
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = value;
   Object.assign(query, options.query);
+  // Every value that could be echoed back (an error body quoting the request) is removed from reports and logs.
+  for (const value of Object.values(query)) registerSecret(value);
+  for (const value of Object.values(options.headers ?? {})) registerSecret(value);
   url.search = '';
   url.hash = '';
   const baseURL = url.href.replace(/\/+$/, '');
@@ -72,6 +78,7 @@ export function createUrlEndpoint(options: UrlEndpointOptions): UrlEndpoint {
     const value = (options.env ?? process.env)[apiKeyEnv];
     if (!value) throw new InputError({ field: apiKeyEnv }, `environment variable ${apiKeyEnv} is not set (it holds the API key; use apiKeyEnv null for a server without keys)`);
     apiKey = value;
+    registerSecret(apiKey);
   }
   const headers = { ...options.headers };
   const ledger = createClientLedger({ fetch: options.fetch, pricesUsdPerMillionTokens: options.pricesUsdPerMillionTokens });

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { arch, availableParallelism, cpus, freemem, platform, release, totalmem, type as osType, version as osVersion } from 'node:os';
+import { arch, availableParallelism, cpus, freemem, hostname, platform, release, totalmem, type as osType, version as osVersion } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MOCK_MODEL_VERSION } from '../endpoint/mock/embedding-model.ts';
+import { redactArgv } from '../util/redact.ts';
 import type { EnvironmentInfo } from './types.ts';
 
 /** Packages whose versions every report records, because they shape what is measured. */
@@ -57,7 +58,7 @@ export interface EnvironmentOptions {
   quick: boolean;
   /** --repetitions, when it replaced every scenario's own count. */
   repetitions?: number;
-  /** The command line (without node and the script). */
+  /** The command line (without node and the script); recorded with its secrets removed (util/redact.ts). */
   argv?: readonly string[];
 }
 
@@ -83,7 +84,9 @@ export function describeEnvironment(options: EnvironmentOptions): EnvironmentInf
     os: `${osType()} ${release()} (${osVersion()})`,
     availableParallelism: availableParallelism(),
     freeMemoryBytes: freemem(),
-    argv: options.argv ? [...options.argv] : [],
+    argv: options.argv ? redactArgv(options.argv) : [],
+    pid: process.pid,
+    hostname: hostname(),
     repetitions: options.repetitions ?? null,
     mockModelVersion: MOCK_MODEL_VERSION,
   };

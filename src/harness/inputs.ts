@@ -126,6 +126,32 @@ async function readInput(declaration: FileInputDeclaration): Promise<InputRead> 
   const read = READERS[declaration.kind];
   if (!read) throw new InputError({ field: declaration.field }, `unknown input kind '${declaration.kind}'`);
   const records = await read(declaration.path);
-  const sha256 = createHash('sha256').update(await readFile(declaration.path)).digest('hex');
+  const sha256 = await sha256Of(declaration.path);
   return { sha256, records: records.length, ...(records.width === undefined ? {} : { width: records.width }) };
+}
+
+/**
+ * Input files are read once to be checked and hashed (checkInputs) and again by the driver that uses them, so the
+ * runner hashes them again when its scenario starts and when its runs end: a file replaced in between would be
+ * measured while run.json records the old hash. Refused instead (bad input, exit 2), naming the file and both hashes.
+ */
+export async function verifyInputsUnchanged(scenario: ValidatedScenario, when: 'before' | 'during'): Promise<void> {
+  for (const input of scenario.inputs ?? []) {
+    let now: string;
+    try {
+      now = await sha256Of(input.path);
+    } catch (error) {
+      throw new InputError({ file: input.path, field: input.field }, `can no longer be read (${(error as Error).message}); it was checked before the run`);
+    }
+    if (now !== input.sha256) {
+      throw new InputError(
+        { file: input.path, field: input.field },
+        `changed ${when === 'before' ? 'after it was checked, before' : 'while'} scenario '${scenario.definition.name}' ran (sha256 ${input.sha256.slice(0, 12)} when checked, ${now.slice(0, 12)} now): its results would not match the hash run.json records, so the scenario is refused`,
+      );
+    }
+  }
+}
+
+async function sha256Of(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
 }

@@ -1,4 +1,6 @@
 import { MemoptError, ExitCode, RunError } from '../errors.ts';
+import { redactText } from '../util/redact.ts';
+import { verifyInputsUnchanged } from './inputs.ts';
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import { resolveMockConfig } from '../endpoint/mock/index.ts';
 import { mockEndpoints, type ScenarioEndpoints } from './scenario-endpoint.ts';
@@ -226,7 +228,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
           sweepPoint: point,
           on: 'sweep',
           keep: (output) => row([...names.map((n) => (isNumber(output.metrics[n]) ? output.metrics[n] : null)), null]),
-          failed: (error) => row([...names.map(() => null), (error as Error)?.message ?? String(error)]),
+          failed: (error) => row([...names.map(() => null), redactText((error as Error)?.message ?? String(error))]),
         });
       }
     });
@@ -258,6 +260,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   let prepared: unknown;
   let preparedOk = false;
   try {
+    await verifyInputsUnchanged(scenario, 'before');
     prepared = await step({ phase: 'prepare' }, steps, prepareOnce);
     preparedOk = true;
     for (const run of plan) {
@@ -272,13 +275,15 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
         }
       });
     }
+    await verifyInputsUnchanged(scenario, 'during');
   } catch (error) {
     if (preparedOk) await driver.release?.(prepared).catch(() => {});
     const exitCode = error instanceof MemoptError ? error.exitCode : ExitCode.runFailed;
     const result: ScenarioResult = {
       ...base,
       status: 'errored',
-      error: { message: (error as Error).message ?? String(error), exitCode },
+      // An endpoint's error body may echo the key or a header: the message is kept without known secrets.
+      error: { message: redactText((error as Error).message ?? String(error)), exitCode },
       metrics: [],
       details: mergeDetails(details),
       durationMs: performance.now() - started,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { exitCodeFor } from './runner.ts';
@@ -23,7 +24,8 @@ export interface MergedRun {
  * Checks that the shard runs belong to one sharded run and merges them. Refused (bad input, exit 2, naming the shard
  * folder's run.json and the field): a run that is not a shard; a shard that did not end (running, interrupted) or
  * lacks results of its share; shards of different code (git commit, uncommitted changes, package versions), seed,
- * quick mode, repetitions, scenario set, shard count, balance, input hashes or mock model version; the same shard
+ * quick mode, repetitions, scenario set, shard count, balance, input hashes, scenario seeds (and a result whose seed
+ * is not the one recorded for its scenario) or mock model version; the same shard
  * twice; a missing shard. A shard whose scenarios errored is merged: the unsharded run would have failed as well.
  */
 export function mergeShardRuns(shards: readonly ShardRun[], now: () => Date = () => new Date()): MergedRun {
@@ -55,6 +57,7 @@ export function mergeShardRuns(shards: readonly ShardRun[], now: () => Date = ()
     same(shard, 'environment.shard.scenarios', 'the scenario set', firstInfo.scenarios, info.scenarios);
     same(shard, 'environment.shard.balance', 'the balance (duration file)', firstInfo.balance ?? null, info.balance ?? null);
     same(shard, 'environment.shard.inputs', 'the input hashes', firstInfo.inputs ?? null, info.inputs ?? null);
+    sameSeeds(shard, first, firstInfo.seeds, info.seeds);
   }
   const byIndex = new Map<number, ShardRun>();
   for (const [i, shard] of shards.entries()) {
@@ -83,6 +86,20 @@ export function mergeShardRuns(shards: readonly ShardRun[], now: () => Date = ()
       results.set(result.name, result);
     }
   }
+  // Each result ran with the seed its shards recorded for it (a scenario's seed edited in one shard's run.json, or
+  // its file edited between the shards' checkouts, is a different measurement).
+  for (const shard of shards) {
+    const seeds = shard.report.environment.shard!.seeds;
+    if (!seeds) continue;
+    for (const [i, result] of shard.report.scenarios.entries()) {
+      if (seeds[result.name] !== undefined && result.seed !== seeds[result.name]) {
+        throw new UsageError(
+          { file: runJson(shard), field: `scenarios.${i}.seed` },
+          `scenario '${result.name}' ran with seed ${result.seed}, but the shards selected it with seed ${seeds[result.name]}; run the shard again`,
+        );
+      }
+    }
+  }
   const absent = firstInfo.scenarios.filter((name) => !results.has(name));
   if (absent.length > 0) throw new UsageError({ field: 'merge' }, `no shard has a result for ${absent.join(', ')}`);
   const ordered = firstInfo.scenarios.map((name) => results.get(name)!);
@@ -104,8 +121,27 @@ export function mergeShardRuns(shards: readonly ShardRun[], now: () => Date = ()
     startedAt: startedAt ?? now().toISOString(),
     shard: null,
     mergedFrom,
+    // The merged run is written by this process, not the first shard's.
+    pid: process.pid,
+    hostname: hostname(),
   };
   return { environment, results: ordered, exitCode: exitCodeFor(ordered) };
+}
+
+/** The scenarios' seeds as each shard loaded them: refused naming the first scenario whose seed differs. */
+function sameSeeds(shard: ShardRun, first: ShardRun, a: Record<string, number> | undefined, b: Record<string, number> | undefined): void {
+  if (a === undefined && b === undefined) return; // shards written before seeds were recorded
+  if (a === undefined || b === undefined) {
+    throw new UsageError({ file: runJson(a === undefined ? first : shard), field: 'environment.shard.seeds' }, 'records no scenario seeds while another shard does (written by another memopt); run the shards again');
+  }
+  for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (a[name] !== b[name]) {
+      throw new UsageError(
+        { file: runJson(shard), field: 'environment.shard.seeds' },
+        `scenario '${name}' has seed ${b[name] ?? '(none)'} here, ${a[name] ?? '(none)'} in ${runJson(first)} (its scenario file differs between the shards); merge only the shards of one run`,
+      );
+    }
+  }
 }
 
 function runJson(shard: ShardRun): string {

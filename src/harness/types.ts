@@ -546,6 +546,9 @@ export interface EnvironmentInfo {
   freeMemoryBytes?: number;
   /** The command line, for reproducing the run. */
   argv?: string[];
+  /** The process that wrote the run, and its host: a reader finding it 'running' with that process gone shows 'abandoned'. */
+  pid?: number;
+  hostname?: string;
   /** Set when --repetitions replaced every scenario's own count. */
   repetitions?: number | null;
   /** The mock's MOCK_MODEL_VERSION: its vectors (and so recall, hits, bytes) change with it. */
@@ -568,6 +571,8 @@ export interface ShardInfo {
   balance?: { by: 'count' } | { by: 'durations'; file: string; sha256: string; estimated: string[] };
   /** The input files of every selected scenario (each shard checks them all), for `merge` to compare. */
   inputs?: Array<{ scenario: string; field: string; path: string; sha256: string }>;
+  /** The seed of every selected scenario (each shard loads them all), for `merge` to compare. */
+  seeds?: Record<string, number>;
 }
 
 /** One shard of a merged run, as run.json's `environment.mergedFrom` records it. */
@@ -610,10 +615,11 @@ export type RunnerEvent =
 /**
  * A run's state, recorded in run.json from its start: 'running' until it ends (a run killed outright stays so);
  * 'complete' when every scenario ran to a verdict (passed or missed); 'failed' when a scenario errored or the run
- * itself failed; 'interrupted' by SIGINT or SIGTERM. Only a complete run is compared, reported or saved as a
- * baseline unless the user says otherwise.
+ * itself failed; 'interrupted' by SIGINT or SIGTERM. 'abandoned' is never written: a reader shows it for a run
+ * recorded 'running' whose process (environment.pid on environment.hostname, this host) is gone, killed outright.
+ * Only a complete run is compared, reported or saved as a baseline unless the user says otherwise.
  */
-export type RunStatus = 'running' | 'complete' | 'failed' | 'interrupted';
+export type RunStatus = 'running' | 'complete' | 'failed' | 'interrupted' | 'abandoned';
 
 export interface RunReport {
   /** Absent in run.json files from before runs recorded it (then treated as not known to be complete). */

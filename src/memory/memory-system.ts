@@ -1,3 +1,4 @@
+import { refuseNul } from './nul-check.ts';
 import { NaiveIndex } from '../parts/vector-index/naive-index.ts';
 import { matchesSearchFilter } from './reference.mjs';
 import { isPromise } from '../util/maybe-promise.ts';
@@ -178,6 +179,8 @@ export class MemorySystem {
    * can be filtered on; `options.namespace` puts the memory in a user's or conversation's namespace.
    */
   async add(text: string, metadata?: Record<string, unknown>, options: AddOptions = {}): Promise<string> {
+    // Refused before the text is embedded (and paid for).
+    refuseNul({ namespace: options.namespace, metadata }, 'MemorySystem.add');
     const id = `${this.idPrefix}${this.nextId++}`;
     const vector = await this.embedder.embed(text);
     const stored = this.store(newRecord(id, text, metadata, options.namespace), vector, 'add');
@@ -192,6 +195,7 @@ export class MemorySystem {
    */
   async addMany(items: readonly (string | MemoryInput)[], options: AddOptions = {}): Promise<string[]> {
     const inputs = items.map((item): MemoryInput => (typeof item === 'string' ? { text: item } : item));
+    inputs.forEach((input, i) => refuseNul({ namespace: input.namespace ?? options.namespace, metadata: input.metadata }, `MemorySystem.addMany: item ${i}`));
     const ids = inputs.map(() => `${this.idPrefix}${this.nextId++}`);
     const toEmbed = inputs.filter((input) => input.vector === undefined);
     const embedded = toEmbed.length > 0 ? await this.embedder.embedMany(toEmbed.map((input) => input.text)) : [];
@@ -210,6 +214,7 @@ export class MemorySystem {
    */
   async update(id: string, text: string, metadata?: Record<string, unknown>, options: UpdateOptions = {}): Promise<void> {
     if (!this.records.has(id)) throw new RangeError(`MemorySystem.update: no memory with id '${id}'`);
+    refuseNul({ namespace: options.namespace, metadata }, `MemorySystem.update('${id}')`);
     const vector = await this.embedder.embed(text);
     const current = this.records.get(id);
     if (!current) throw new RangeError(`MemorySystem.update: memory '${id}' was deleted while embedding`);
@@ -237,6 +242,11 @@ export class MemorySystem {
    * SearchStatus); without it the search adds no tick of its own to what the cache and the index take.
    */
   search(query: string, options: SearchOptions = {}, status?: SearchStatus): Promise<MemoryResult[]> {
+    try {
+      refuseNul(searchFilterOf(options), 'MemorySystem.search');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.counters.searches++;
     const compute = () => this.computeSearch(query, options, status);
     if (!status) return this.cache ? this.cache.getOrCompute(query, options, this.writes, compute) : compute();
@@ -291,6 +301,7 @@ export class MemorySystem {
   private rank(vector: ArrayLike<number>, options: SearchOptions): MaybePromise<MemoryResult[]> {
     const topK = options.topK ?? DEFAULT_TOP_K;
     const filter = searchFilterOf(options);
+    refuseNul(filter, 'MemorySystem.search');
     const collect = (found: readonly SearchHit[]): MemoryResult[] => {
       const results: MemoryResult[] = [];
       for (const hit of found) {
@@ -369,6 +380,7 @@ function newRecord(id: string, text: string, metadata: Record<string, unknown> |
     record.namespace = namespace;
   }
   if (metadata !== undefined) record.metadata = metadata;
+  refuseNul(record, `MemorySystem: memory '${id}'`);
   return record;
 }
 

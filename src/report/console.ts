@@ -71,6 +71,7 @@ export function formatComparison(comparison: RunComparison): string {
     for (const change of scenario.configChanges.slice(0, 6)) out.push(`  config: ${change}`);
     if (scenario.addedMetrics?.length) out.push(`  added (current run only): ${scenario.addedMetrics.join(', ')}`);
     if (scenario.removedMetrics?.length) out.push(`  removed (saved run only): ${scenario.removedMetrics.join(', ')}`);
+    if (scenario.unsampledMetrics?.length) out.push(`  not compared: ${scenario.unsampledMetrics.join('; ')}`);
     if (shown.length === 0) continue;
     const rows = [['metric', 'variant', 'saved', 'current', 'change', 'evidence', 'verdict']];
     for (const m of shown) {

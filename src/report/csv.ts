@@ -113,6 +113,9 @@ export function comparisonCsv(comparison: RunComparison): string {
     };
     listed(scenario.addedMetrics, 'added', 'only in the current run');
     listed(scenario.removedMetrics, 'removed', 'only in the saved run');
+    for (const entry of scenario.unsampledMetrics ?? []) {
+      rows.push([comparison.saved.runId, comparison.current.runId, scenario.name, '', '', entry.split(' ')[0], '', '', '', '', '', '', '', '', '', '', '', '', 'not-compared', '', '', '', entry]);
+    }
     for (const m of scenario.metrics) {
       rows.push([
         comparison.saved.runId, comparison.current.runId, m.scenario, m.side, m.variant, m.metric, m.unit, m.kind, m.method, m.varies,

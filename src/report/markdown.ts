@@ -58,7 +58,7 @@ export function renderMarkdown(data: ReportData): string {
   if (comparison) {
     const notCompared = comparison.scenarios.filter((s) => s.status !== 'compared');
     const configured = comparison.scenarios.filter((s) => s.configChanges.length > 0);
-    const oneSided = comparison.scenarios.filter((s) => (s.addedMetrics?.length ?? 0) + (s.removedMetrics?.length ?? 0) > 0);
+    const oneSided = comparison.scenarios.filter((s) => (s.addedMetrics?.length ?? 0) + (s.removedMetrics?.length ?? 0) + (s.unsampledMetrics?.length ?? 0) > 0);
     if (configured.length > 0 || notCompared.length > 0 || oneSided.length > 0 || comparison.warnings.length > 0) {
       lines.push('### Notes');
       lines.push('');
@@ -66,6 +66,7 @@ export function renderMarkdown(data: ReportData): string {
       for (const s of oneSided) {
         if (s.addedMetrics?.length) lines.push(`- ${s.name}: added (current run only): ${s.addedMetrics.map((m) => `\`${m}\``).join(', ')}`);
         if (s.removedMetrics?.length) lines.push(`- ${s.name}: removed (saved run only): ${s.removedMetrics.map((m) => `\`${m}\``).join(', ')}`);
+        if (s.unsampledMetrics?.length) lines.push(`- ${s.name}: not compared: ${s.unsampledMetrics.map((m) => escapeCell(m)).join('; ')}`);
       }
       for (const s of notCompared) lines.push(`- ${s.name}: ${s.status}${s.note ? ` (${escapeCell(s.note)})` : ''}`);
       for (const w of comparison.warnings) lines.push(`- ${escapeCell(w)}`);

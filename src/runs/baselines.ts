@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
@@ -7,13 +8,16 @@ import type { RunReport } from '../harness/types.ts';
 import { writeReportFiles, type ReportFile } from './files.ts';
 import { resolveRunFolder } from './run-folder.ts';
 import { ensureDir } from '../util/atomic-write.ts';
+import { withDirLock } from '../util/dir-lock.ts';
+import { processIsGone } from '../util/process-alive.ts';
 
 /**
  * Saved baselines: `memopt run --save-baseline NAME` copies the run's report files (run.json with every
  * repetition's raw value, the CSVs) into a new version folder `<baselines dir>/NAME/<version>/`, then moves the
  * pointer file `<baselines dir>/NAME/current` to it (written whole, fsynced, renamed over the old pointer), then
  * removes older versions. Replacement is all-or-nothing: an interruption at any point leaves `current` naming either
- * the old baseline or the new one, both whole. Default folder `.baselines/` (git-ignored: a baseline belongs to a
+ * the old baseline or the new one, both whole. Saves of one name are serialized by a lock folder (`NAME/.lock`), so
+ * concurrent saves end with `current` naming the last one to finish, whole. Default folder `.baselines/` (git-ignored: a baseline belongs to a
  * machine; CI restores it from its cache, or saves it on the main branch). A baseline folder with run.json directly
  * in it (the layout before versions) is still read.
  */
@@ -21,6 +25,8 @@ export const DEFAULT_BASELINES_DIR = '.baselines';
 
 /** The pointer file in a baseline's folder naming its current version. */
 export const CURRENT_POINTER = 'current';
+/** The lock folder a save holds in the baseline's folder (util/dir-lock.ts). */
+const LOCK = '.lock';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
@@ -48,26 +54,30 @@ export async function saveBaseline(options: {
   checkBaselineName(options.name);
   const home = join(resolve(options.baselinesDir), options.name);
   await ensureDir(home);
-  const savedAt = new Date().toISOString();
-  const version = `v${savedAt.replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
-  const dir = join(home, version);
-  await mkdir(dir);
-  const files: ReportFile[] = [];
-  for (const file of new Set(options.files)) files.push({ name: basename(file), contents: await readFile(file) });
-  const info = { name: options.name, runId: options.run.runId, gitCommit: options.run.gitCommit, savedAt };
-  files.push({ name: 'baseline.json', contents: `${JSON.stringify(info, null, 2)}\n` });
-  try {
-    await writeReportFiles(dir, files);
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
-  // The commit point: before this rename the old baseline is current, after it the new one.
-  await writeReportFiles(home, [{ name: CURRENT_POINTER, contents: `${version}\n` }]);
-  for (const entry of await readdir(home)) {
-    if (entry !== CURRENT_POINTER && entry !== version) await rm(join(home, entry), { recursive: true, force: true });
-  }
-  return { name: options.name, dir, files: files.map((f) => f.name).sort() };
+  // One save of a name at a time (processes or callers in one process): a save's cleanup removes every version but
+  // its own, so two interleaved saves could each remove the other's and leave `current` naming nothing.
+  return withDirLock(join(home, LOCK), async () => {
+    const savedAt = new Date().toISOString();
+    const version = `v${savedAt.replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+    const dir = join(home, version);
+    await mkdir(dir);
+    const files: ReportFile[] = [];
+    for (const file of new Set(options.files)) files.push({ name: basename(file), contents: await readFile(file) });
+    const info = { name: options.name, runId: options.run.runId, gitCommit: options.run.gitCommit, savedAt };
+    files.push({ name: 'baseline.json', contents: `${JSON.stringify(info, null, 2)}\n` });
+    try {
+      await writeReportFiles(dir, files);
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+    // The commit point: before this rename the old baseline is current, after it the new one.
+    await writeReportFiles(home, [{ name: CURRENT_POINTER, contents: `${version}\n` }]);
+    for (const entry of await readdir(home)) {
+      if (entry !== CURRENT_POINTER && entry !== version && !entry.startsWith(LOCK)) await rm(join(home, entry), { recursive: true, force: true });
+    }
+    return { name: options.name, dir, files: files.map((f) => f.name).sort() };
+  });
 }
 
 /** The folder holding a saved baseline's run.json: its current version, or the baseline folder itself (old layout). */
@@ -159,7 +169,17 @@ export async function loadRunReport(dir: string): Promise<RunReport> {
     const issue = parsed.error.issues[0];
     throw new UsageError({ file, field: issue.path.map(String).join('.') }, `not a memopt run manifest: ${issue.message}`);
   }
-  return data as RunReport;
+  return withAbandonedStatus(data as RunReport);
+}
+
+/**
+ * A run recorded 'running' whose process is gone from this host (killed with -9, a crash, a power cut) will never
+ * end: shown as 'abandoned'. One from another host, or whose process is alive, stays 'running'.
+ */
+export function withAbandonedStatus(report: RunReport): RunReport {
+  const { pid, hostname: host } = report.environment;
+  if (report.status !== 'running' || pid === undefined || host !== hostname() || !processIsGone(pid)) return report;
+  return { ...report, status: 'abandoned' };
 }
 
 async function exists(path: string): Promise<boolean> {

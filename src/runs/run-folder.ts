@@ -56,7 +56,9 @@ export function checkComplete(report: RunReport, file: string, options: { allowI
   const state =
     report.status === undefined
       ? 'records no status (written before memopt recorded one)'
-      : `is ${report.status}${report.exitCode !== null && report.exitCode !== undefined ? ` (exit code ${report.exitCode})` : ''}`;
+      : report.status === 'abandoned'
+        ? `is abandoned (recorded running, but its process ${report.environment.pid} on ${report.environment.hostname} is gone)`
+        : `is ${report.status}${report.exitCode !== null && report.exitCode !== undefined ? ` (exit code ${report.exitCode})` : ''}`;
   throw new UsageError({ file, field: 'status' }, `run ${report.environment.runId} ${state}, not complete; pass ${flag} to use it anyway`);
 }
 

@@ -29,6 +29,7 @@ import { csvExporter, jsonExporter } from '../report/csv.ts';
 import type { Exporter } from '../report/exporter.ts';
 import { markdownExporter } from '../report/markdown.ts';
 import { checkOutputFile, checkOutputFolder } from '../report/output-check.ts';
+import type { ReportFilesWriter } from '../runs/files.ts';
 import { ReportWriter } from '../report/report-writer.ts';
 import { checkBaselineName, DEFAULT_BASELINES_DIR, saveBaseline, type SavedBaseline } from '../runs/baselines.ts';
 import { createRunFolder } from '../runs/run-folder.ts';
@@ -76,6 +77,11 @@ export interface SuiteMessage {
 }
 
 export interface RunSuiteOptions {
+  /**
+   * How report files are written. Default writeReportFiles (atomic, secrets removed); a test injects one that fails
+   * as a full disk would: the run still goes on, writes what it can, and ends 'failed' with exit code 3.
+   */
+  writeFiles?: ReportFilesWriter;
   /** Scenario files or folders. Default: every file in `scenarios/`. */
   scenarios?: readonly string[];
   /** Smaller workloads and fewer repetitions (the CI gate). Default false. */
@@ -228,6 +234,7 @@ async function planSuite(options: RunSuiteOptions): Promise<SuitePlan | null> {
       assigned: [...mine],
       balance: plan.balance,
       inputs: scenarios.flatMap((s) => (s.inputs ?? []).map((i) => ({ scenario: s.definition.name, field: i.field, path: i.path, sha256: i.sha256 }))),
+      seeds: Object.fromEntries(scenarios.map((s) => [s.definition.name, s.seed])),
     };
     scenarios = scenarios.filter((s) => mine.has(s.definition.name));
   }
@@ -301,7 +308,10 @@ async function executeSuite(options: RunSuiteOptions, plan: SuitePlan): Promise<
   const exporters: Exporter[] = [csvExporter, jsonExporter];
   if (options.markdown) exporters.push(markdownExporter(resolve(options.markdown)));
   const root = resolve(options.out ?? 'reports');
-  const writer = new ReportWriter(await createRunFolder(root, environment), environment, exporters, root);
+  const writer = new ReportWriter(await createRunFolder(root, environment), environment, exporters, root, {
+    writeFiles: options.writeFiles,
+    onWriteFailure: (text) => options.onMessage?.({ level: 'warning', text }),
+  });
   await writer.start();
   options.onStart?.({ environment, runFolder: writer.outDir, scenarios: plan.scenarios.map((s) => s.definition.name) });
   const abort = whenAborted(options.signal);
@@ -335,11 +345,13 @@ async function executeSuite(options: RunSuiteOptions, plan: SuitePlan): Promise<
   const concluded = options.conclude?.({ environment, results }) ?? { exitCode: exitCodeFor(results) };
   await writer.finish({ exitCode: concluded.exitCode, comparison: concluded.comparison });
   const status = writer.runStatus();
+  // 3 when a report file could not be written (the run is then recorded as failed).
+  const exitCode = writer.endExitCode() ?? concluded.exitCode;
   const baseline = await saveRunAsBaseline(options, environment, writer);
   return {
-    exitCode: concluded.exitCode,
+    exitCode,
     status,
-    report: report(status, concluded.exitCode),
+    report: report(status, exitCode),
     runFolder: writer.outDir,
     ...(baseline ? { baseline } : {}),
     ...(concluded.comparison ? { comparison: concluded.comparison } : {}),

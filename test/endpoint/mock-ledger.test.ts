@@ -5,7 +5,7 @@ import { countTokens, startMockApi, type MockApi } from '../../src/endpoint/mock
 let mock: MockApi | undefined;
 afterEach(() => mock?.close());
 
-const EMPTY = { requests: 0, succeeded: 0, inputs: 0, tokens: 0, costUsd: 0, rateLimited: 0, serverErrors: 0, clientErrors: 0, retriesSeen: 0, slowResponses: 0 };
+const EMPTY = { requests: 0, succeeded: 0, inputs: 0, tokens: 0, costUsd: 0, rateLimited: 0, serverErrors: 0, clientErrors: 0, retriesSeen: 0, slowResponses: 0, inputsTruncated: 0 };
 
 describe('ledger', () => {
   it('starts at zero', () => {

@@ -43,7 +43,7 @@ describe('the url endpoint and its client-side ledger', () => {
     const server = await memopt.ledger();
     const { timeouts, networkErrors, rateLimitHeaders, ...counters } = await endpoint.ledger();
     expect(timeouts + networkErrors).toBe(0);
-    expect(counters).toEqual({ ...server, slowResponses: 0 });
+    expect(counters).toEqual({ ...server, slowResponses: 0, inputsTruncated: 0 });
     expect(server.rateLimited).toBeGreaterThan(0); // the comparison covered 429s,
     expect(server.serverErrors).toBeGreaterThan(0); // 5xx
     expect(server.retriesSeen).toBe(server.rateLimited + server.serverErrors); // and their retries

@@ -105,6 +105,14 @@ describe('memopt merge refuses shards that do not make one run (exit 2, naming t
     await refused([shard1, inputs], inputs, /field 'environment.shard.inputs': the input hashes differ/);
   });
 
+  it("a scenario's seed edited in one shard: in its scenario file (the shards' seeds differ) or in its result", async () => {
+    const file = await edited(shard2, (run) => (run.environment.shard.seeds['fixture-passing'] += 1));
+    await refused([shard1, file], file, /field 'environment.shard.seeds': scenario 'fixture-passing' has seed \d+ here, \d+ in .*run\.json \(its scenario file differs between the shards\)/);
+    const result = await edited(shard2, (run) => (run.scenarios[0].seed += 1));
+    const name = JSON.parse(await readFile(join(result, 'run.json'), 'utf8')).scenarios[0].name;
+    await refused([shard1, result], result, new RegExp(`field 'scenarios\\.0\\.seed': scenario '${name}' ran with seed \\d+, but the shards selected it with seed \\d+`));
+  });
+
   it('another mock model version', async () => {
     const mock = await edited(shard2, (run) => (run.environment.mockModelVersion = 'mock-embedding-v0'));
     await refused([shard1, mock], mock, /the mock model version differs/);

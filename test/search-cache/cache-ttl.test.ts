@@ -140,7 +140,7 @@ describe('SearchCache TTL, with a controlled clock', () => {
     expect(() => new SearchCache({ ttlMs: -1 })).toThrow(OptionError);
     expect(() => new SearchCache({ ttlMs: 1.5 })).toThrow(/non-negative integer/);
     const cache = new SearchCache();
-    expect(() => cache.getOrCompute('q', {}, 0, async () => [], { ttlMs: Number.NaN })).toThrow(OptionError);
+    await expect(cache.getOrCompute('q', {}, 0, async () => [], { ttlMs: Number.NaN })).rejects.toThrow(OptionError);
   });
 });
 

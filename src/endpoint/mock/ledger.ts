@@ -15,10 +15,12 @@ export interface Ledger {
   failed(status: number): void;
   /** An injected slow response. */
   slowed(): void;
+  /** A real model answered `count` inputs from only their first maxInputTokens tokens. */
+  truncated(count: number): void;
 }
 
 function zero(): LedgerSnapshot {
-  return { requests: 0, succeeded: 0, inputs: 0, tokens: 0, costUsd: 0, rateLimited: 0, serverErrors: 0, clientErrors: 0, retriesSeen: 0, slowResponses: 0 };
+  return { requests: 0, succeeded: 0, inputs: 0, tokens: 0, costUsd: 0, rateLimited: 0, serverErrors: 0, clientErrors: 0, retriesSeen: 0, slowResponses: 0, inputsTruncated: 0 };
 }
 
 /**
@@ -55,6 +57,9 @@ export function createLedger(pricesUsdPerMillionTokens: Readonly<Record<string, 
     },
     slowed() {
       counts.slowResponses++;
+    },
+    truncated(count) {
+      counts.inputsTruncated += count;
     },
   };
 }

@@ -37,7 +37,8 @@ export interface RealModelBackend {
   readonly name: string;
   readonly dimensions: number;
   countTokens(texts: readonly string[]): Promise<number[]>;
-  embed(texts: readonly string[]): Promise<{ vectors: Float32Array[] }>;
+  /** `tokensRead`: per input, the tokens the model read (fewer than counted for an input past its limit). */
+  embed(texts: readonly string[]): Promise<{ vectors: Float32Array[]; tokens?: number[]; tokensRead?: number[] }>;
 }
 
 /** The model table of a server answering with `model` only. Input limits as OpenAI's, in the model's tokens. */
@@ -48,17 +49,37 @@ export function realModelTable(model: RealModelBackend): ModelTable {
 
 /** The vectors of `texts` as the endpoint answers them: the real model's, or the mock's at `width`. */
 export async function endpointVectors(model: RealModelBackend | undefined, modelName: string, texts: readonly string[], width: number): Promise<Float32Array[]> {
-  if (model) return (await model.embed(texts)).vectors;
-  return texts.map((text) => embedText(modelName, text, width));
+  return (await endpointAnswer(model, modelName, texts, width)).vectors;
 }
 
-/** The 200 answer: `{ object: 'list', data: [{ object: 'embedding', index, embedding }], model, usage }`. */
-export function createHappyPath(model?: RealModelBackend): CallResolver {
+/**
+ * The vectors, and what the model read: `truncated` inputs were read only up to the model's limit, `tokensRead` is
+ * the sum read (null when the model reads every token: the mock's, or a model that does not say).
+ */
+async function endpointAnswer(model: RealModelBackend | undefined, modelName: string, texts: readonly string[], width: number) {
+  if (!model) return { vectors: texts.map((text) => embedText(modelName, text, width)), tokensRead: null, truncated: 0 };
+  const answer = await model.embed(texts);
+  if (!answer.tokensRead || !answer.tokens) return { vectors: answer.vectors, tokensRead: null, truncated: 0 };
+  const truncated = answer.tokensRead.filter((read, i) => read < answer.tokens![i]).length;
+  return { vectors: answer.vectors, tokensRead: answer.tokensRead.reduce((a, b) => a + b, 0), truncated };
+}
+
+/**
+ * The 200 answer: `{ object: 'list', data: [{ object: 'embedding', index, embedding }], model, usage }`.
+ *
+ * Billing: `usage.prompt_tokens` is every token of every input accepted, as a real provider bills them, also past
+ * what the model reads. A real model that reads less (USE-lite: 128 tokens) adds `usage.tokens_read` (the tokens its
+ * vectors depend on) and `usage.inputs_truncated` (inputs read only in part); `onTruncated` is told the latter.
+ */
+export function createHappyPath(model?: RealModelBackend, onTruncated: (inputs: number) => void = () => undefined): CallResolver {
   return async (call: EmbeddingCall) => {
     const { model: name, texts, width, encodingFormat, totalTokens } = call.body;
     let vectors: Float32Array[];
+    let read: { tokensRead: number | null; truncated: number };
     try {
-      vectors = await endpointVectors(model, name, texts, width);
+      const answer = await endpointAnswer(model, name, texts, width);
+      vectors = answer.vectors;
+      read = answer;
     } catch (error) {
       // The model failed (it could not load, or a pass threw): a 500 naming why, never a hung or dropped request.
       return errorResponse(apiErrors.serverError(`memopt: the model ${name} failed: ${(error as Error).message}`), { 'x-request-id': call.requestId });
@@ -68,8 +89,14 @@ export function createHappyPath(model?: RealModelBackend): CallResolver {
       index,
       embedding: encodingFormat === 'base64' ? float32ToBase64(vector) : Array.from(vector),
     }));
+    if (read.truncated > 0) onTruncated(read.truncated);
+    const usage = {
+      prompt_tokens: totalTokens,
+      total_tokens: totalTokens,
+      ...(read.tokensRead === null ? {} : { tokens_read: read.tokensRead, inputs_truncated: read.truncated }),
+    };
     return Response.json(
-      { object: 'list', data, model: name, usage: { prompt_tokens: totalTokens, total_tokens: totalTokens } },
+      { object: 'list', data, model: name, usage },
       { headers: { 'openai-model': name, 'openai-version': '2020-10-01', 'x-request-id': call.requestId } },
     );
   };
@@ -89,8 +116,8 @@ export interface EmbeddingHandlerOptions {
 
 /** Answers one POST /embeddings request against `state` (see the module comment for the steps). */
 export function createEmbeddingsResponder(state: MockState, options: EmbeddingHandlerOptions = {}): (request: Request) => Promise<Response> {
-  const pipeline = compose(options.behaviours ?? defaultBehaviours(state), createHappyPath(options.model));
   const { ledger, limiter } = state;
+  const pipeline = compose(options.behaviours ?? defaultBehaviours(state), createHappyPath(options.model, (inputs) => ledger.truncated(inputs)));
   const table = options.model ? realModelTable(options.model) : MODELS;
   return async (request) => {
     const retryCount = Number(request.headers.get('x-stainless-retry-count') ?? '0');

@@ -26,6 +26,11 @@ export interface LedgerSnapshot {
   retriesSeen: number;
   /** Injected slow responses. */
   slowResponses: number;
+  /**
+   * Inputs a real model read only in part (longer than its maxInputTokens; `usage.inputs_truncated` summed). Their
+   * tokens are all in `tokens` (billed), though the vectors ignore the rest. Always 0 for the mock's model.
+   */
+  inputsTruncated: number;
 }
 
 /**

@@ -21,6 +21,10 @@ export interface CachedModelOptions {
   /** How many forward passes `run` makes for `count` texts (for stats). */
   passesFor(count: number): number;
   countTokens(texts: readonly string[]): Promise<number[]>;
+  /** How many tokens of an input the model reads (see TextEmbeddingModel.maxInputTokens); null: all. */
+  maxInputTokens: number | null;
+  /** Told once, the first time an input is longer than maxInputTokens; default: a line on stderr. */
+  warn?: (message: string) => void;
   /** Vectors of earlier texts kept, in entries (dimensions x 4 bytes each). 0 turns the cache off. */
   cacheEntries: number;
   /** Resolves to the shipped vectors to consult, or null for none; called once, on the first embed. */
@@ -41,7 +45,10 @@ export function createCachedModel(options: CachedModelOptions): TextEmbeddingMod
   if (!Number.isInteger(cacheEntries) || cacheEntries < 0) throw new OptionError('cacheEntries', 'an integer >= 0', cacheEntries);
   const cache = cacheEntries > 0 ? new LRUCache<string, Float32Array>({ max: cacheEntries }) : undefined;
   let shipped: Promise<ShippedVectors | null> | undefined;
-  const stats: ModelStats = { computed: 0, cacheHits: 0, shippedHits: 0, modelCalls: 0 };
+  const stats: ModelStats = { computed: 0, cacheHits: 0, shippedHits: 0, modelCalls: 0, inputsTruncated: 0 };
+  const { maxInputTokens } = options;
+  const warn = options.warn ?? ((message: string) => void process.stderr.write(`${message}\n`));
+  let warned = false;
   // One forward pass at a time: the model runs on this thread anyway, and concurrent passes would only add memory.
   // `queue` is the tail of the passes already requested; a failed pass does not block later ones.
   let queue: Promise<unknown> = Promise.resolve();
@@ -86,7 +93,20 @@ export function createCachedModel(options: CachedModelOptions): TextEmbeddingMod
         for (const i of missing.get(text)!) vectors[i] = computed[u].slice();
       });
     }
-    return { vectors, tokens: await options.countTokens(texts) };
+    const tokens = await options.countTokens(texts);
+    const tokensRead = maxInputTokens === null ? tokens : tokens.map((n) => Math.min(n, maxInputTokens));
+    const truncated = tokens.filter((n, i) => n > tokensRead[i]).length;
+    if (truncated > 0) {
+      stats.inputsTruncated += truncated;
+      if (!warned) {
+        warned = true;
+        warn(
+          `memopt: warning: ${options.name} reads only the first ${maxInputTokens} tokens of an input; ${truncated} input(s) of this request ` +
+            `were longer (up to ${Math.max(...tokens)}): their vectors ignore the rest, which usage still bills (warned once; inputs_truncated counts them)`,
+        );
+      }
+    }
+    return { vectors, tokens, tokensRead };
   }
 
   async function warm(): Promise<void> {
@@ -99,6 +119,7 @@ export function createCachedModel(options: CachedModelOptions): TextEmbeddingMod
     dimensions: options.dimensions,
     normalizes: options.normalizes,
     tokenCounting: options.tokenCounting,
+    maxInputTokens,
     embed,
     countTokens,
     stats: () => ({ ...stats }),

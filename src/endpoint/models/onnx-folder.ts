@@ -141,10 +141,25 @@ export async function loadOnnxFolderModel(folder: string, options: OnnxFolderMod
     dimensions: probe.length,
     normalizes: true,
     tokenCounting: "the model folder's own tokenizer (tokenizer.json), special tokens included",
+    maxInputTokens: await declaredMaxLength(check.folder),
     run,
     passesFor: () => 1,
     countTokens: async (texts) => texts.map((text) => extractor.tokenizer.encode(text).length),
     cacheEntries: options.cacheEntries ?? 20_000,
     shipped: async () => null,
   });
+}
+
+/**
+ * The input length the folder's tokenizer declares (tokenizer_config.json model_max_length), to which transformers.js
+ * truncates; null when it declares none or a placeholder (Hugging Face writes 1e30 for "no limit"). Declared, not
+ * measured by memopt.
+ */
+async function declaredMaxLength(folder: string): Promise<number | null> {
+  try {
+    const value = (JSON.parse(await readFile(join(folder, 'tokenizer_config.json'), 'utf8')) as { model_max_length?: unknown }).model_max_length;
+    return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= 1_000_000 ? value : null;
+  } catch {
+    return null;
+  }
 }

@@ -6,8 +6,10 @@
 /** What one `embed` call returns: one vector and one token count per input, in input order. */
 export interface ModelEmbeddings {
   vectors: Float32Array[];
-  /** Tokens per input, counted as `tokenCounting` says. */
+  /** Tokens per input, counted as `tokenCounting` says: every token, as a provider bills them. */
   tokens: number[];
+  /** Tokens per input the model actually read: `min(tokens, maxInputTokens)`. */
+  tokensRead: number[];
 }
 
 /** Where each answered vector came from, counted since the model was created. */
@@ -20,6 +22,8 @@ export interface ModelStats {
   shippedHits: number;
   /** Forward passes (batches) run. */
   modelCalls: number;
+  /** Inputs longer than `maxInputTokens`: their vectors ignore everything past it. */
+  inputsTruncated: number;
 }
 
 export interface TextEmbeddingModel {
@@ -34,6 +38,13 @@ export interface TextEmbeddingModel {
   readonly normalizes: boolean;
   /** How `tokens` are counted, in words (e.g. "the model's own SentencePiece tokenizer"). */
   readonly tokenCounting: string;
+  /**
+   * How many tokens of one input the model reads; the vector of a longer input is that of its first
+   * `maxInputTokens` tokens (the rest is ignored, though billed). null: the model reads every token.
+   * USE-lite: 128 (measured). An ONNX folder: its tokenizer's declared model_max_length (transformers.js truncates
+   * to it), or null when it declares none.
+   */
+  readonly maxInputTokens: number | null;
   /** Embeds `texts` (each non-empty); the model loads on the first call and once only. */
   embed(texts: readonly string[]): Promise<ModelEmbeddings>;
   /** Token counts as `embed` reports them, without embedding. */

@@ -248,6 +248,16 @@ export class SearchCache implements SearchResultCache {
     compute: () => Promise<MemoryResult[]>,
     entryOptions?: EntryOptions,
   ): Promise<MemoryResult[]> {
+    // A bad per-entry TTL is the caller's error: a rejected promise (as every other failure of this call), checked
+    // before anything is counted or served, so a hit cannot hide it.
+    const ttlMs = entryOptions?.ttlMs;
+    if (ttlMs !== undefined) {
+      try {
+        checkTtl('entryOptions.ttlMs', ttlMs);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     this.counts.lookups++;
     if (generation > this.current) this.advanceTo(generation, ALL);
     const normalized = normalizeQuery(query, this.normalization);
@@ -271,8 +281,6 @@ export class SearchCache implements SearchResultCache {
     }
 
     this.counts.misses++;
-    const ttlMs = entryOptions?.ttlMs;
-    if (ttlMs !== undefined) checkTtl('entryOptions.ttlMs', ttlMs);
     return this.start(key, normalized, options, compute, ttlMs);
   }
 

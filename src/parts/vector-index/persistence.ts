@@ -15,7 +15,7 @@
  * Loading checks, in order: the size can hold magic, version and checksum; the magic; the version; the checksum
  * (a mismatch is reported as truncation when the header's totalBytes disagrees with the size, else as corruption);
  * then the header against its schema; then every section's type and length against what the header's widths and
- * counts require. Only then are arrays built.
+ * counts require. Only then are arrays built, and each float in them checked finite (naming the entry's id).
  */
 import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
@@ -262,6 +262,20 @@ export function deserializeCompressedIndex(bytes: Uint8Array, file = '<buffer>')
     const copy = copyBytes.buffer;
     arrays.set(section.name, section.type === 'f64' ? new Float64Array(copy) : section.type === 'f32' ? new Float32Array(copy) : new Int8Array(copy));
     offset = align8(offset + byteLength);
+  }
+  // A checksum proves the file is as written, not that what was written is a number: a crafted file (NaN and a
+  // recomputed checksum) would load and poison every score. Each float section is checked, and an entry's value
+  // named by its id.
+  const perEntry: Record<string, number> = { codes: components, meanTerm: 1, residual: dims };
+  for (const section of expected) {
+    if (section.type === 'i8') continue;
+    const data = arrays.get(section.name) as Float32Array | Float64Array;
+    for (let i = 0; i < data.length; i++) {
+      if (Number.isFinite(data[i])) continue;
+      const stride = perEntry[section.name];
+      const where = stride === undefined ? `value ${i}` : `entry ${JSON.stringify(header.ids[Math.floor(i / stride)])} (value ${i % stride})`;
+      fail(`${section.name} holds a non-finite number (${data[i]}) at ${where}: an index file holds finite numbers only`, `sections.${section.name}`);
+    }
   }
   const model: PcaModel = {
     dims,

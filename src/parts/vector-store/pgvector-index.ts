@@ -1,3 +1,4 @@
+import { refuseNul } from '../../memory/nul-check.ts';
 import { OptionError, VectorStoreError } from '../../errors.ts';
 import type { EntryAttributes, IndexCloseOptions, PartDescription, SearchFilter, SearchHit, VectorIndex } from '../../memory/types.ts';
 import { pgvectorScoreMargin } from './score-margin.ts';
@@ -501,6 +502,7 @@ function checkSearchParams(p: Required<PgSearchParams>): void {
 
 function checkAttributes(attributes: PgRowAttributes | PgSearchFilter | undefined, id: string): void {
   if (!attributes) return;
+  refuseNul(attributes, `PgVectorIndex '${id}'`);
   if (attributes.namespace !== undefined && typeof attributes.namespace !== 'string') {
     throw new TypeError(`PgVectorIndex '${id}': expected namespace to be a string, found ${typeof attributes.namespace}`);
   }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { InputError, MemoptError, RunError, VectorStoreError } from '../../errors.ts';
+import { PG_SECRET_PARAMS, registerUrlSecrets } from '../../util/redact.ts';
 
 /** One row set as both adapters return it. */
 export interface SqlResult<Row> {
@@ -90,6 +91,7 @@ function describe(error: unknown): { code: string | undefined; message: string }
  */
 export async function connectPg(options: PgConnectOptions): Promise<SqlClient> {
   const { connectionString } = options;
+  registerUrlSecrets(connectionString, { onlyQuery: PG_SECRET_PARAMS });
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const where = serverOf(connectionString);
   const pool = new pg.Pool({
