@@ -33,7 +33,7 @@ export default defineScenario({
     peerMethods: [
       { method: 'binary', oversample: [1, 3, 10], rescore: 'int8' },
       { method: 'usearch', quantization: ['f32', 'i8', 'b1'], expansionSearch: [16, 64] },
-      // pgvector's storage and HNSW options on real vectors (issue 14 item 4; PGlite over the wire, one connection),
+      // pgvector's storage and HNSW options on real vectors (PGlite over the wire, one connection),
       // full size only: the quick gate has index-pgvector on the mock's vectors and no room for a second server.
       // HNSW over vector only, for the bench's 30 minutes (measured here, one run each): an exact scan in PGlite costs
       // 33-38 ms a query (halfvec exact and binary + re-rank x10: 42 and 47 s for the 1,000 queries, recall@10 1.000 at

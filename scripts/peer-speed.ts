@@ -9,7 +9,7 @@
  * The file is the mock's embeddings of the corpus (scripts/mock-corpus-vectors.ts), written first if missing.
  * Needs Debian's python3-numpy and python3-sklearn, run with /usr/bin/python3.
  *
- * Measured, each as a ratio to the peer's figure (targets from issue 13):
+ * Measured, each as a ratio to the peer's figure (targets as stated below):
  *   flat_scan     FlatIndex.search (WebAssembly SIMD float32 scan + top 10), GB/s of rows read   vs sgemv   >= 0.75
  *   int8_scan     ScalarQuantizedIndex.search (int8 SIMD scan + top 10), GB/s of codes read       vs sgemv   (reported)
  *   binary_scan   BinaryIndex.search, Hamming only (WebAssembly i64.popcnt + top 10), GB/s of bits vs sgemv (reported)

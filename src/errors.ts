@@ -1,8 +1,12 @@
 /**
- * Every error memopt raises on purpose lives here, each with the exit code the CLI maps it to.
+ * The errors that decide an exit code live here, each with the code the CLI maps it to: bad input (a scenario,
+ * dataset, trace or vector file, an option, an unwritable output: 2) and a run that failed (an API, a store, a
+ * report write: 3). Misuse of a part by code (a vector of another width, a call after close, an option out of its
+ * range in a constructor) throws the standard RangeError or TypeError where it happens, as libraries do, or an
+ * OptionError from here when a user's option is at fault; a standard error that escapes a run ends that scenario as
+ * failed (3), never as bad input.
  *
- * Exit codes: 0 all targets met, 1 a target missed (not an error: see harness), 2 bad input
- * (scenario file, CLI option, dataset or trace line), 3 an API or runtime failure during a run.
+ * Exit codes: 0 all targets met, 1 a target missed (not an error: see harness), 2 bad input, 3 a run failed.
  */
 export const ExitCode = {
   ok: 0,

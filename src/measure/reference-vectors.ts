@@ -25,10 +25,11 @@ export async function referenceArray(reference: ReferenceVectors, text: string, 
 }
 
 /**
- * Cosine with one square root (not the reference's two norms), so identical vectors give exactly 1 in the reported
- * min_cosine; NaN for a zero vector or another width.
+ * Cosine with one square root, sqrt(|a|² |b|²), where the reference's cosine (memory/reference.mjs) divides by two
+ * norms: identical vectors give exactly 1 here (the reference gives 1 - 2e-16), which the vector checks' reported
+ * min_cosine relies on. NaN for a zero vector or another width. Not for ranking: indexes rank by the reference's.
  */
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+export function singleRootCosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Number.NaN;
   let dot = 0;
   let na = 0;
@@ -48,5 +49,5 @@ export function matchesReference(stored: ArrayLike<number>, expected: ArrayLike<
     for (let d = 0; d < stored.length; d++) if (stored[d] !== expected[d]) return false;
     return true;
   }
-  return cosine(stored, expected) >= 1 - cosineTolerance; // NaN (a zero vector) never matches
+  return singleRootCosine(stored, expected) >= 1 - cosineTolerance; // NaN (a zero vector) never matches
 }

@@ -15,7 +15,7 @@
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import type { DetailTable, MetricSpec, MetricValues } from '../harness/types.ts';
 import type { Embedder, EmbedderStats, Embedding } from '../memory/types.ts';
-import { cosine, referenceArray } from './reference-vectors.ts';
+import { referenceArray, singleRootCosine } from './reference-vectors.ts';
 
 /** Cosine tolerance of the cross-side check: vectors match when cosine >= 1 - 1e-3. */
 export const CROSS_SIDE_COSINE_TOLERANCE = 1e-3;
@@ -149,7 +149,7 @@ export class CrossSideVectors {
       result.compared++;
       let ok = true;
       for (const vector of isList(value) ? value : [value]) {
-        const c = cosine(vector, expected); // NaN for a zero vector or another width: a mismatch
+        const c = singleRootCosine(vector, expected); // NaN for a zero vector or another width: a mismatch
         if (!Number.isNaN(c) && (Number.isNaN(result.minCosine) || c < result.minCosine)) result.minCosine = c;
         if (!(c >= 1 - CROSS_SIDE_COSINE_TOLERANCE)) ok = false;
       }

@@ -83,7 +83,7 @@ export function matchesFilter(metadata, filter) {
 }
 
 /**
- * Whether an entry's attributes match a search filter (contract C5): the namespace, when the filter names one, is
+ * Whether an entry's attributes match a search filter: the namespace, when the filter names one, is
  * the entry's own (an entry without a namespace matches no namespace), and the metadata matches as matchesFilter
  * says. An empty filter matches everything.
  * @param {{ readonly namespace?: string, readonly metadata?: Readonly<Record<string, unknown>> } | undefined} attributes

@@ -107,7 +107,7 @@ describe('a server endpoint with a real model', () => {
     await endpoint?.close();
   });
 
-  it("gives the real model's vectors as its reference (C2), equal to what the server answers, outside the ledger", async () => {
+  it("gives the real model's vectors as its reference, equal to what the server answers, outside the ledger", async () => {
     expect(endpoint.model).toBe('use-lite');
     const [a, b] = await Promise.all(corpus.slice(0, 2).map((t) => endpoint.reference!.vectorFor(t, 'use-lite')));
     expect(cosine(a, shipped.vectorFor(corpus[0])!)).toBeGreaterThanOrEqual(0.9999);

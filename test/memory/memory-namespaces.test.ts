@@ -33,7 +33,7 @@ class UnfilteredIndex implements VectorIndex {
   }
 }
 
-describe('MemorySystem namespaces and metadata (contract C5)', () => {
+describe('MemorySystem namespaces and metadata', () => {
   it('searches within a namespace, with or without a metadata filter; without one it sees every memory', async () => {
     const memory = new MemorySystem({ embedder: new FakeEmbedder() });
     await memory.add('aaaa', { kind: 'fact' }, { namespace: 'ann' });

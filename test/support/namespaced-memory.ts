@@ -1,6 +1,6 @@
 /**
  * A namespaced memory model for cache tests: records with namespaces, write events as MemorySystem fills them
- * (contract C5: namespace, previousNamespace, record, vector), and searches whose scan runs when the test releases
+ * (the part contract: namespace, previousNamespace, record, vector), and searches whose scan runs when the test releases
  * it, so writes land between a search's call and its scan. MemorySystem itself takes no namespace on add yet (stream
  * filtered-search adds it), so the cache's per-namespace behaviour is checked against this model.
  *

@@ -13,7 +13,7 @@ import { createRng } from '../../src/util/rng.ts';
 import { expectSameRanking } from '../support/same-ranking.ts';
 import { syntheticEmbeddings } from '../support/synthetic-vectors.ts';
 
-// Filtered search (contract C5) in every in-process index: exact indexes return exactly the reference filtered
+// Filtered search in every in-process index: exact indexes return exactly the reference filtered
 // top k (reference.mjs: exact cosine, matchesSearchFilter, ties by id); approximate ones answer within a filter
 // exactly as the same index holding only the matching entries would (nothing outside the filter competes for the
 // shortlist). pgvector's SQL filter: test/vector-store/pgvector-filtered-search.test.ts.

@@ -31,7 +31,7 @@ export interface StartServerOptions {
   startTimeoutMs?: number;
 }
 
-/** The endpoint of a running memopt server: C2's EmbeddingsEndpoint plus what only memopt's own server offers. */
+/** The endpoint of a running memopt server: the EmbeddingsEndpoint plus what only memopt's own server offers. */
 export interface ServerEndpoint extends EmbeddingsEndpoint {
   readonly kind: 'server';
   /** http://host:port */

@@ -7,7 +7,7 @@
  * - The options are written with their keys sorted at every depth, so `{ topK: 5, filter }` and `{ filter, topK: 5 }`
  *   are one key. Defaults are applied first: a missing `topK` is `DEFAULT_TOP_K`, and a missing or empty `filter`
  *   is no filter (an empty filter matches every memory), so `{}`, `{ topK: 5 }` and `{ filter: {} }` are one key.
- * - The namespace (contract C5) is part of the key: the same query in two namespaces is two searches. A missing
+ * - The namespace is part of the key: the same query in two namespaces is two searches. A missing
  *   namespace is no namespace (every namespace); the empty string is a namespace like any other.
  *
  * A key is `<options JSON>\n<normalized query>`. JSON never contains a raw line break, so the first `\n` splits a

@@ -10,7 +10,7 @@
  * under, and the cache keeps floors: the oldest generation whose results are still servable, one for every entry
  * (`floor`), one for searches without a namespace, and one per namespace.
  *
- * Namespaces (contract C5). A search with `namespace: A` sees only A's memories, so a write that touched only
+ * Namespaces. A search with `namespace: A` sees only A's memories, so a write that touched only
  * other namespaces cannot change it. A write's namespaces are known when its event names them: `namespace` (add,
  * delete), and for an update also `previousNamespace` (the one the memory left; often the same). A write whose
  * namespaces are not all known (a memory without a namespace, an event without details) touches everything, as

@@ -2,7 +2,7 @@ import { matchesSearchFilter } from '../../memory/reference.mjs';
 import type { EntryAttributes, FilterValue, SearchFilter } from '../../memory/types.ts';
 
 /**
- * Which stored ids a search filter admits, without visiting the others (contract C5): inverted lists from each
+ * Which stored ids a search filter admits, without visiting the others: inverted lists from each
  * namespace, and from each metadata field=value pair, to the ids that carry it. A filter is answered from its
  * shortest list, and each id of that list is checked against the whole filter (matchesSearchFilter, the reference),
  * so the cost is the length of the shortest list, not the number of entries.

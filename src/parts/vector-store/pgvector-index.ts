@@ -29,10 +29,10 @@ export interface PgSearchParams {
   probes?: number;
 }
 
-/** What a row carries besides its vector (contract C5's EntryAttributes): its namespace (NULL when absent) and metadata. */
+/** What a row carries besides its vector (EntryAttributes): its namespace (NULL when absent) and metadata. */
 export type PgRowAttributes = EntryAttributes;
 
-/** Restricts a search to rows of one namespace and/or whose metadata contains these exact values (C5's SearchFilter). */
+/** Restricts a search to rows of one namespace and/or whose metadata contains these exact values (the contract's SearchFilter). */
 export type PgSearchFilter = SearchFilter;
 
 export interface PgVectorIndexOptions {
@@ -67,7 +67,7 @@ export interface PgVectorIndexOptions {
 const TABLE_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
 
 /**
- * A VectorIndex in Postgres with pgvector (contract C1, async): rows (id, namespace, metadata, embedding), searched
+ * A VectorIndex in Postgres with pgvector: rows (id, namespace, metadata, embedding), searched
  * by cosine distance (`<=>`) with an exact scan or an HNSW/IVFFlat index, optionally within a namespace and
  * metadata filter pushed into SQL.
  *
