@@ -17,7 +17,7 @@ import type { EndpointChoice } from '../harness/scenario-endpoint.ts';
 import type { ValidatedScenario } from '../harness/scenario-schema.ts';
 
 /** The text of the check request: short, so it costs a handful of tokens. */
-const CHECK_INPUT = 'memopt pre-flight check';
+export const CHECK_INPUT = 'memopt pre-flight check';
 
 /** A scenario's asked model and dimensions (its workload's `model` and `dimensions`), when its workload names a model. */
 function askedModel(scenario: ValidatedScenario): { model: string; dimensions: number | undefined } | null {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { redactArgv } from '../../src/util/redact.ts';
+import { CHECK_INPUT } from '../../src/suite/endpoint-check.ts';
 
 const scenario = join(import.meta.dirname, '..', 'fixtures', 'scenarios', 'small-ingest.ts');
 const searchTrace = join(import.meta.dirname, '..', 'fixtures', 'scenarios', 'small-search-trace.ts');
@@ -16,14 +17,26 @@ const URL_QUERY_VALUE = 'urlq-echoed-91aa02';
 const PG_PASSWORD = 'pgpass-echoed-3e8f';
 const SECRETS = [KEY, HEADER_VALUE, QUERY_VALUE, URL_QUERY_VALUE, PG_PASSWORD];
 
-/** A server on 127.0.0.1 that answers every request with an error body quoting everything it received. */
-async function startEchoServer(): Promise<{ baseURL: string; requests: number; close(): Promise<void> }> {
+/**
+ * A server on 127.0.0.1 that answers requests with an error body quoting everything it received. With `passCheck`,
+ * the pre-flight's one-input check request (memopt's endpoint check) gets a proper vector first, so the run goes
+ * on and every later request meets the echo.
+ */
+async function startEchoServer(options: { passCheck: boolean }): Promise<{ baseURL: string; requests: number; close(): Promise<void> }> {
   const state = { requests: 0 };
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     state.requests++;
-    const echoed = `you sent ${req.method} ${req.url} with headers ${JSON.stringify(req.headers)} and body ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`;
+    const body = Buffer.concat(chunks).toString('utf8');
+    const parsed = JSON.parse(body || '{}') as { input?: unknown; dimensions?: number };
+    if (options.passCheck && Array.isArray(parsed.input) && parsed.input.length === 1 && parsed.input[0] === CHECK_INPUT) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const embedding = new Array(parsed.dimensions ?? 8).fill(0.25);
+      res.end(JSON.stringify({ object: 'list', data: [{ object: 'embedding', index: 0, embedding }], model: 'echo', usage: { prompt_tokens: 3, total_tokens: 3 } }));
+      return;
+    }
+    const echoed = `you sent ${req.method} ${req.url} with headers ${JSON.stringify(req.headers)} and body ${body.slice(0, 200)}`;
     // 401: not retried, so every request fails once and quickly.
     res.writeHead(401, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { message: echoed, type: 'invalid_request_error', code: 'invalid_api_key' } }));
@@ -64,8 +77,24 @@ afterEach(async () => {
 });
 
 describe('secrets are never written', () => {
+  it('an endpoint that refuses the pre-flight with the secrets in its body: exit 2, no secret printed, nothing written', async () => {
+    echo = await startEchoServer({ passCheck: false });
+    process.env.MEMOPT_ECHO_KEY = KEY;
+    const root = await mkdtemp(join(tmpdir(), 'memopt-secrets-'));
+    const r = await cli([
+      'run', scenario, '--quick', '--verbose', '--out', join(root, 'reports'),
+      '--endpoint', `${echo.baseURL}?tenant=${URL_QUERY_VALUE}`, '--api-key-env', 'MEMOPT_ECHO_KEY',
+      '--header', `api-key=${HEADER_VALUE}`, '--query', `api-version=${QUERY_VALUE}`,
+    ]);
+    expect(r.code).toBe(2);
+    expect(echo.requests).toBeGreaterThan(0);
+    expect(r.err).toMatch(/401/);
+    for (const secret of SECRETS) for (const text of [r.out, r.err]) expect(text).not.toContain(secret);
+    expect(await filesUnder(root)).toEqual([]);
+  }, 60_000);
+
   it('an endpoint that echoes the key, headers and query in its error bodies: no secret in any file written or line printed', async () => {
-    echo = await startEchoServer();
+    echo = await startEchoServer({ passCheck: true });
     process.env.MEMOPT_ECHO_KEY = KEY;
     const root = await mkdtemp(join(tmpdir(), 'memopt-secrets-'));
     const out = join(root, 'reports');
