@@ -2,22 +2,15 @@
  * The endpoint's ledger as metrics: every driver that talks to the embeddings API reports the same names, units
  * and descriptions for what the endpoint received (requests, tokens, cost, errors), from one map.
  */
+import type { LedgerSnapshot } from '../endpoint/mock/types.ts';
 import type { MetricSpec, MetricValues } from '../harness/types.ts';
 
 /** What a ledger snapshot carries (the mock's, the server's and the client-side ledger's). */
-export interface LedgerCounts {
-  requests: number;
-  inputs: number;
-  tokens: number;
-  costUsd: number;
-  rateLimited: number;
-  serverErrors: number;
-  clientErrors: number;
-  retriesSeen: number;
+export type LedgerCounts = Pick<LedgerSnapshot, 'requests' | 'inputs' | 'tokens' | 'costUsd' | 'rateLimited' | 'serverErrors' | 'clientErrors' | 'retriesSeen'> & {
   /** Only a client-side ledger (a user's endpoint) sees requests that got no HTTP answer. */
   networkErrors?: number;
   timeouts?: number;
-}
+};
 
 /** The API metrics' definitions, by name: a driver lists the ones it reports (`apiMetricSpecs([...])`). */
 const API_METRICS = {
