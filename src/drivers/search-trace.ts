@@ -40,6 +40,7 @@ import { canonicalKey, normalizeQuery, type QueryNormalization } from '../parts/
 import { NaiveSearchCache } from '../parts/search-cache/naive-cache.ts';
 import type { InvalidationPolicy } from '../parts/search-cache/search-cache.ts';
 import { cacheEventsForTrace } from '../parts/search-cache/trace-events.ts';
+import { InOrderEmbedder } from './in-order-embedder.ts';
 import { PgDatabases } from '../parts/vector-store/database.ts';
 import { PgVectorIndex } from '../parts/vector-store/pgvector-index.ts';
 
@@ -55,6 +56,11 @@ import { PgVectorIndex } from '../parts/vector-store/pgvector-index.ts';
  * embedded in-process from the endpoint's reference vectors: they cost the same in every variant and are not
  * what a search cache changes, so the ledger counts exactly the searches' requests and tokens. An endpoint without
  * a reference model (run --endpoint URL) is asked for them once in prepare, batched, before the runs' ledgers.
+ *
+ * Reproducible counters: the replay runs on a virtual clock (operation i starts at i x `opIntervalMs`) that cache
+ * TTLs and the ttl_violations check read, and the query embeddings' answers are handed to the clients in the order
+ * the clients asked (in-order-embedder.ts), so hits, joins, evictions and expirations depend on the trace and the
+ * seed, not on how fast the machine runs. Wall time is measured for the timing metrics only.
  *
  * Query vectors are checked (`wrong_vectors`): every vector the memory searched with must be the endpoint's
  * reference vector of its normalized query text, or, without a reference model, the baseline side's within a cosine
@@ -84,6 +90,12 @@ const workloadSchema = z
     preload: z.number().int().min(0).default(1_000),
     /** Concurrent clients replaying the trace in order. */
     clients: z.number().int().min(1).max(1_000).default(8),
+    /**
+     * Virtual ms between two trace operations: operation i starts at i x opIntervalMs. Cache TTLs (and the
+     * ttl_violations check) run on this clock, which reads the start time of the latest operation started, so
+     * expiry counts depend on the trace, never on machine speed. Wall time is measured for the timings only.
+     */
+    opIntervalMs: z.number().min(0).default(1),
     model: z.string().default('text-embedding-3-small'),
     dimensions: z.number().int().positive().optional(),
     /** Lower-case queries before embedding (and in SearchCache keys). */
@@ -116,6 +128,8 @@ export interface SearchCacheFactoryContext {
   /** The query normalization the memory's query embedder applies (match it in cache keys). */
   normalization: QueryNormalization;
   seed: number;
+  /** The replay's virtual clock in ms (workload.opIntervalMs per operation): use it for TTLs so they reproduce. */
+  now: () => number;
 }
 
 /** A user's SearchResultCache for a search-trace variant (`{ label, factory, version }` in place of `params`). */
@@ -128,7 +142,7 @@ const metrics: MetricSpec[] = [
   { name: 'belady_fraction', unit: 'fraction', kind: 'ratio', better: 'higher', description: 'measured hit rate / Belady hit rate' },
   { name: 'lru_sequential_hit_rate', unit: 'fraction', kind: 'ratio', better: 'higher', description: 'what this LRU would hit on a sequential replay (the measured rate differs by concurrency)' },
   { name: 'stale_results', unit: 'searches', kind: 'counter', better: 'lower', description: 'served results equal to no fresh uncached result within the search (call to return)' },
-  { name: 'ttl_violations', unit: 'searches', kind: 'counter', better: 'lower', description: 'results served from the cache more than their TTL after they were computed' },
+  { name: 'ttl_violations', unit: 'searches', kind: 'counter', better: 'lower', description: 'results served from the cache more than their TTL after they were computed (on the replay\'s virtual clock, opIntervalMs per operation)' },
   { name: 'api_requests', unit: 'requests', kind: 'counter', better: 'lower', description: 'embedding requests for queries the endpoint received' },
   { name: 'api_tokens', unit: 'tokens', kind: 'counter', better: 'lower', description: 'query tokens billed (cl100k_base)' },
   { name: 'api_cost_usd', unit: 'usd', kind: 'counter', better: 'lower', description: 'tokens x list price' },
@@ -259,7 +273,9 @@ export const searchTraceDriver: WorkloadDriver<
     const { workload, ops } = prepared;
     const normalization = { caseFold: workload.caseFold };
     const client = context.endpoint.createClient();
-    const api = new NaiveEmbedder({ client, model: workload.model, dimensions: workload.dimensions });
+    const naive = new NaiveEmbedder({ client, model: workload.model, dimensions: workload.dimensions });
+    // Answers in call order, so the clients' interleaving (and the cache counters) reproduce (in-order-embedder.ts).
+    const api = new InOrderEmbedder(naive);
     const index = await createFittedIndex(prepared);
     const stored = new StoredTextEmbedder(prepared.memoryVectors, workload.model, workload.dimensions);
 
@@ -267,14 +283,17 @@ export const searchTraceDriver: WorkloadDriver<
     const record = (id: string) => memory?.get(id);
     const factory = isFactoryVariant<SearchCacheFactory>(params) ? params : undefined;
     const own = isFactoryVariant(params) ? undefined : params;
+    // The replay's virtual clock (workload.opIntervalMs): the start time of the latest operation started.
+    let virtualNowMs = 0;
+    const now = () => virtualNowMs;
     const { cache: inner, queryEmbedder } = own
-      ? createSearchCache(own, { embedder: api, index, record, normalization })
-      : { cache: await factory!.factory({ index, record, normalization, seed: context.seed }), queryEmbedder: new QueryNormalizingEmbedder(api, normalization) };
+      ? createSearchCache(own, { embedder: api, index, record, normalization, now })
+      : { cache: await factory!.factory({ index, record, normalization, seed: context.seed, now }), queryEmbedder: new QueryNormalizingEmbedder(api, normalization) };
     const searchCacheStats = inner instanceof SearchCache ? () => inner.stats() : undefined;
     const embeddingStats = queryEmbedder instanceof EmbeddingCache ? () => queryEmbedder.cacheStats() : undefined;
     const naiveStats = inner instanceof NaiveSearchCache ? () => inner.stats() : undefined;
     const ttlMs = !own || own.cache === 'none' ? 0 : own.ttlMs;
-    const audit = new AuditedCache(inner);
+    const audit = new AuditedCache(inner, now);
     const counted = new SearchCountingIndex(index);
     // Every query vector the memory searches with, by normalized text (checked below; the stale check's fresh
     // searches use them when the endpoint has no reference model).
@@ -298,11 +317,13 @@ export const searchTraceDriver: WorkloadDriver<
       while (cursor < ops.length) {
         const i = cursor++;
         const op = ops[i];
+        virtualNowMs = i * workload.opIntervalMs;
         if (op.op === 'add') {
           await memory!.add(op.text, op.metadata);
           continue;
         }
         const generationAtCall = memory!.generation;
+        const calledAt = virtualNowMs;
         const began = performance.now();
         try {
           const results = await memory!.search(op.text, op.options);
@@ -310,10 +331,10 @@ export const searchTraceDriver: WorkloadDriver<
           latency.record(ended - began);
           served[i] = { results, generationAtCall, generationAtReturn: memory!.generation };
           const bornAt = audit.bornAt.get(results);
-          // Computed before this search began: it was served from the cache (a join finishes after its call).
-          if (ttlMs > 0 && bornAt !== undefined && bornAt < began && began - bornAt > ttlMs) {
+          // Computed before this search was called: it was served from the cache (a join finishes after its call).
+          if (ttlMs > 0 && bornAt !== undefined && bornAt < calledAt && calledAt - bornAt > ttlMs) {
             ttlViolations++;
-            worstOverrunMs = Math.max(worstOverrunMs, began - bornAt - ttlMs);
+            worstOverrunMs = Math.max(worstOverrunMs, calledAt - bornAt - ttlMs);
           }
         } catch (error) {
           errors++;
@@ -428,12 +449,16 @@ class AuditedCache implements SearchResultCache {
   readonly bornAt = new WeakMap<object, number>();
   /** Searches the cache computed (called `compute` for); the others it answered from what it held or shared. */
   computedSearches = 0;
-  constructor(private readonly inner: SearchResultCache | undefined) {}
+  constructor(
+    private readonly inner: SearchResultCache | undefined,
+    /** The replay's virtual clock: a result is born at the virtual time its computation finished. */
+    private readonly now: () => number,
+  ) {}
   getOrCompute(query: string, options: SearchOptions, generation: number, compute: () => Promise<MemoryResult[]>): Promise<MemoryResult[]> {
     const timed = () => {
       this.computedSearches++;
       return compute().then((results) => {
-        this.bornAt.set(results, performance.now());
+        this.bornAt.set(results, this.now());
         return results;
       });
     };

@@ -52,6 +52,12 @@ export interface SearchCacheEnvironment {
    * cached. Default: `embedder` itself.
    */
   queryEmbedderFactory?: (embedder: Embedder) => Embedder;
+  /**
+   * The clock TTLs are checked against, in ms. Default: the caches' own (performance.now() for 'search-cache',
+   * Date.now for 'naive'). A driver replaying a trace passes the trace's virtual time, so expiry depends on the
+   * trace, not on how fast the machine runs it.
+   */
+  now?: () => number;
 }
 
 /**
@@ -71,12 +77,12 @@ export function createSearchCache(
       index,
       record,
       normalization,
-      cache: { maxEntries: params.maxEntries, maxSizeBytes: params.maxSizeBytes, ttlMs: params.ttlMs, invalidation: params.invalidation },
+      cache: { maxEntries: params.maxEntries, maxSizeBytes: params.maxSizeBytes, ttlMs: params.ttlMs, invalidation: params.invalidation, ...(environment.now ? { now: environment.now } : {}) },
       embeddingCache: { maxEntries: params.embeddingCacheEntries },
     });
     return { cache: caches.cache, queryEmbedder: caches.embeddings };
   }
   const queryEmbedder = new QueryNormalizingEmbedder(embedder, normalization);
-  if (params.cache === 'naive') return { cache: new NaiveSearchCache({ maxEntries: params.maxEntries, ttlMs: params.ttlMs }), queryEmbedder };
+  if (params.cache === 'naive') return { cache: new NaiveSearchCache({ maxEntries: params.maxEntries, ttlMs: params.ttlMs, ...(environment.now ? { now: environment.now } : {}) }), queryEmbedder };
   return { cache: undefined, queryEmbedder };
 }
