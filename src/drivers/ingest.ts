@@ -71,7 +71,7 @@ const metrics: MetricSpec[] = [
   { name: 'api_requests', unit: 'requests', kind: 'counter', better: 'lower', description: 'HTTP requests the mocked API received, retries included' },
   { name: 'requests_over_minimum_pct', unit: '%', kind: 'counter', better: 'lower', only: 'optimized', description: 'requests above ceil(texts / maxBatchSize), the fewest possible at that batch size' },
   { name: 'batches_full', unit: 'batches', kind: 'counter', better: 'higher', only: 'optimized', description: 'batches sent full (maxBatchSize inputs, or maxBatchTokens reached)' },
-  { name: 'batches_on_timer', unit: 'batches', kind: 'counter', better: 'lower', only: 'optimized', description: 'batches sent not full, on their maxWaitMs timer (texts arrived slower than maxWaitMs: the last one of a run, or a busy event loop)' },
+  { name: 'batches_on_timer', unit: 'batches', kind: 'counter', better: 'lower', only: 'optimized', class: 'time-dependent', description: 'batches sent not full, on their maxWaitMs timer (texts arrived slower than maxWaitMs: the last one of a run, or a busy event loop)' },
   { name: 'batches_flushed', unit: 'batches', kind: 'counter', better: 'lower', only: 'optimized', description: 'batches sent not full by flush() or a full queue' },
   { name: 'api_inputs', unit: 'inputs', kind: 'counter', better: 'lower', description: 'inputs embedded by successful requests (after in-batch de-duplication)' },
   { name: 'api_tokens', unit: 'tokens', kind: 'counter', better: 'lower', description: 'prompt tokens billed (cl100k_base)' },
