@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startMockApi, resolveMockConfig, type MockApi } from '../../src/endpoint/mock/index.ts';
 import { RetryDrivenClock, retryKey } from '../../src/endpoint/mock/rate-limit-clock.ts';
-import { OptionError } from '../../src/errors.ts';
+import { InputError, OptionError } from '../../src/errors.ts';
+import { resolveServerConfig } from '../../src/endpoint/server/config.ts';
 
 let mock: MockApi | undefined;
 afterEach(() => mock?.close());
@@ -81,6 +82,9 @@ describe('the mock rate limiter on its virtual clock (the default)', () => {
     expect(resolveMockConfig({ clock: 'virtual' }).clock).toBe('virtual');
     expect(() => resolveMockConfig({ clock: 'fast' as never })).toThrow(OptionError);
     expect(() => resolveMockConfig({ clock: 'fast' as never })).toThrow(/clock/);
+    // memopt serve's config (and --clock) take the same field.
+    expect(resolveServerConfig({ clock: 'wall' })).toMatchObject({ api: { clock: 'wall' } });
+    expect(() => resolveServerConfig({ clock: 'fast' })).toThrow(InputError);
   });
 });
 
