@@ -90,12 +90,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (typeof env.seed === 'number') common.push('--seed', String(env.seed));
   if (env.repetitions != null) common.push('--repetitions', String(env.repetitions));
   if (options.filter) common.push('--filter', options.filter);
+  // The scenario files the main run ran (as it recorded them), so the shards select from the same set.
+  const files = [...new Set(mainRun.scenarios.map((s) => s.file))];
+  if (files.length === 0) throw new UsageError({ file: join(mainDir, 'run.json'), field: 'scenarios' }, 'the main run has no scenario');
   // Sweeps only add detail tables (each value on a fresh endpoint, after the pairs), so the shards skip them: time.
   const busy = startLoad(load);
   console.log(`determinism check: main run ${mainDir}; shards 1/2 and 2/2 under ${load} busy loop(s), into ${out}`);
   try {
     for (const shard of ['1/2', '2/2']) {
-      const code = await memopt(['run', ...common, '--shard', shard, '--out', join(out, `shard-${shard[0]}`)]);
+      const code = await memopt(['run', ...files, ...common, '--shard', shard, '--out', join(out, `shard-${shard[0]}`)]);
       if (code !== 0 && code !== 1) throw new RunError(`memopt run --shard ${shard} exited ${code}`);
     }
   } finally {
