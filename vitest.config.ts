@@ -1,15 +1,23 @@
 import { defineConfig } from 'vitest/config';
+import { E2E_TEST_FILES } from './test/e2e-files.ts';
 
+/** Settings both suites share (`npm test` here, `npm run test:e2e` in vitest.e2e.config.ts). */
+export const sharedTestOptions = {
+  // Tests share one msw server per worker file; keep files isolated, and keep the suite within 2 cores.
+  pool: 'forks',
+  maxWorkers: 2,
+  testTimeout: 30_000,
+  hookTimeout: 30_000,
+  // The CLI's scenarios talk to the in-process mock in tests (the CLI's default is a memopt server in a child
+  // process, one start per scenario); tests of the server path pass --endpoint-kind server.
+  env: { MEMOPT_ENDPOINT_KIND: 'mock' },
+} as const;
+
+/** `npm test`: every test file but the end-to-end ones (test/e2e-files.ts), which `npm run test:e2e` runs. */
 export default defineConfig({
   test: {
+    ...sharedTestOptions,
     include: ['test/**/*.test.ts'],
-    // Tests share one msw server per worker file; keep files isolated, and keep the suite within 2 cores.
-    pool: 'forks',
-    maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    // The CLI's scenarios talk to the in-process mock in tests (the CLI's default is a memopt server in a child
-    // process, one start per scenario); tests of the server path pass --endpoint-kind server.
-    env: { MEMOPT_ENDPOINT_KIND: 'mock' },
+    exclude: ['**/node_modules/**', ...E2E_TEST_FILES],
   },
 });

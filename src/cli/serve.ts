@@ -15,6 +15,7 @@ const FLAG_FIELDS = {
   'keep-alive-timeout-ms': 'keepAliveTimeoutMs',
   seed: 'seed',
   'time-scale': 'timeScale',
+  clock: 'clock',
   'requests-per-minute': 'rateLimit.requestsPerMinute',
   'tokens-per-minute': 'rateLimit.tokensPerMinute',
   'server-error-rate': 'faults.serverErrorRate',
@@ -30,6 +31,7 @@ export function serveOptions<T>(y: Argv<T>) {
     .option('keep-alive-timeout-ms', { type: 'number', describe: 'Idle keep-alive connections close after this long (default 65000)' })
     .option('seed', { type: 'number', describe: 'Seed of jitter, faults and request ids (default 1)' })
     .option('time-scale', { type: 'number', describe: 'Scale of modelled latency and rate-limit windows (default 1 = real time)' })
+    .option('clock', { type: 'string', choices: ['virtual', 'wall'], describe: "Rate-limit clock: 'virtual' (default; time passes only as clients wait out 429s, so counts reproduce) or 'wall' (real time)" })
     .option('requests-per-minute', { type: 'number', describe: 'Rate limit (default 3000)' })
     .option('tokens-per-minute', { type: 'number', describe: 'Rate limit (default 1000000)' })
     .option('rate-limit', { type: 'boolean', describe: 'Rate limiting on (default) or off (--no-rate-limit)' })

@@ -150,7 +150,7 @@ export interface MetricInput {
   scenario: string;
   side: MetricComparison['side'];
   variant: string;
-  metric: Pick<MetricResult, 'name' | 'unit' | 'kind' | 'better'>;
+  metric: Pick<MetricResult, 'name' | 'unit' | 'kind' | 'better' | 'class'>;
   policy: ComparePolicy;
   savedSamples: readonly number[];
   currentSamples: readonly number[];
@@ -165,8 +165,12 @@ export function compareMetric(input: MetricInput): MetricComparison {
   const savedMedian = median(saved);
   const currentMedian = median(current);
   const varies = !constant(saved) || !constant(current);
-  const method = policy.method === 'exact' && !varies ? 'exact' : 'statistical';
-  const noisePct = policy.method === 'exact' && varies ? Math.max(policy.noisePct, DEFAULT_STATISTICAL_NOISE_PCT) : policy.noisePct;
+  // A declared exact counter is a pure function of the seed: any change is certain, even if it varied within a run
+  // (then it is not exact after all, which the reason says). Otherwise an 'exact' method that varies falls back to
+  // a statistical comparison with a band.
+  const certain = metric.class === 'exact' && policy.method === 'exact';
+  const method = policy.method === 'exact' && (certain || !varies) ? 'exact' : 'statistical';
+  const noisePct = policy.method === 'exact' && varies && !certain ? Math.max(policy.noisePct, DEFAULT_STATISTICAL_NOISE_PCT) : policy.noisePct;
   const changePct = relativeChangePct(savedMedian, currentMedian);
   const common = {
     scenario: input.scenario,
@@ -175,6 +179,7 @@ export function compareMetric(input: MetricInput): MetricComparison {
     metric: metric.name,
     unit: metric.unit,
     kind: metric.kind,
+    ...(metric.class ? { class: metric.class } : {}),
     better: metric.better,
     policy,
     method,
@@ -202,6 +207,7 @@ export function compareMetric(input: MetricInput): MetricComparison {
       verdict = directed();
       reason = `exact: ${short(savedMedian)} -> ${short(currentMedian)}`;
     }
+    if (certain && varies) reason += '; varies within a run, so it is not exact: declare it time-dependent';
     return { ...common, ci: null, pValue: null, effectSize: null, verdict, reason };
   }
 

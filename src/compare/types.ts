@@ -2,7 +2,7 @@
  * Every public type of a comparison between two runs, in one place. `compareRuns` produces this plain data;
  * reporters (console, CSV, Markdown) turn it into bytes and know nothing of how it was decided.
  */
-import type { Better, ComparePolicy, MetricKind } from '../harness/types.ts';
+import type { MetricClass, Better, ComparePolicy, MetricKind } from '../harness/types.ts';
 
 /**
  * - improved / regressed: a change beyond the noise band (for a timing: significant, large enough, and its whole
@@ -25,6 +25,11 @@ export interface MetricComparison {
   metric: string;
   unit: string;
   kind: MetricKind;
+  /**
+   * The metric's class as the current run recorded it (see MetricClass); absent for runs recorded before classes
+   * existed. A changed 'exact' counter is a certain change, even if it varies within a run.
+   */
+  class?: MetricClass;
   better: Better;
   policy: ComparePolicy;
   /** The method actually used: an 'exact' metric whose repetitions disagree within a run is compared statistically. */

@@ -76,7 +76,7 @@ const metrics: MetricSpec[] = [
   ...apiMetricSpecs(['api_requests']),
   { name: 'requests_over_minimum_pct', unit: '%', kind: 'counter', better: 'lower', only: 'optimized', description: 'requests above ceil(texts / maxBatchSize), the fewest possible at that batch size' },
   { name: 'batches_full', unit: 'batches', kind: 'counter', better: 'higher', only: 'optimized', description: 'batches sent full (maxBatchSize inputs, or maxBatchTokens reached)' },
-  { name: 'batches_on_timer', unit: 'batches', kind: 'counter', better: 'lower', only: 'optimized', description: 'batches sent not full, on their maxWaitMs timer (texts arrived slower than maxWaitMs: the last one of a run, or a busy event loop)' },
+  { name: 'batches_on_timer', unit: 'batches', kind: 'counter', better: 'lower', only: 'optimized', class: 'time-dependent', description: 'batches sent not full, on their maxWaitMs timer (texts arrived slower than maxWaitMs: the last one of a run, or a busy event loop)' },
   { name: 'batches_flushed', unit: 'batches', kind: 'counter', better: 'lower', only: 'optimized', description: 'batches sent not full by flush() or a full queue' },
   ...apiMetricSpecs(API_METRICS.slice(1)),
   { name: 'texts_lost', unit: 'texts', kind: 'counter', better: 'lower', description: 'adds that failed or never stored a vector' },

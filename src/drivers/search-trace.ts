@@ -13,6 +13,7 @@ import { LatencyRecorder } from '../measure/latency.ts';
 import { apiMetrics, apiMetricSpecs, pick } from '../measure/api-metrics.ts';
 import { runClosedLoop } from '../measure/closed-loop.ts';
 import { PrecomputedEmbedder } from '../measure/precomputed-embedder.ts';
+import { InOrderEmbedder } from '../measure/in-order-embedder.ts';
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, WorkloadDriver } from '../harness/types.ts';
 import { CacheBounds, HIT_RATE_BOUNDS_CHART } from '../analysis/cache-bounds.ts';
 import { cacheParamsSchema, createCache, createEmbedder, createIndex, StoreConnections, indexParamsSchema, postgresVariablesOf } from '../parts/registry.ts';
@@ -33,6 +34,11 @@ import type { ApiRequestContext, ApiRequestPlan } from '../harness/types.ts';
  * embedded in-process from the endpoint's reference vectors: they cost the same in every variant and are not
  * what a search cache changes, so the ledger counts exactly the searches' requests and tokens. An endpoint without
  * a reference model (run --endpoint URL) is asked for them once in prepare, batched, before the runs' ledgers.
+ *
+ * Reproducible counters: the replay runs on a virtual clock (operation i starts at i x `opIntervalMs`) that cache
+ * TTLs and the ttl_violations check read, and the query embeddings' answers are handed to the clients in the order
+ * the clients asked (src/measure/in-order-embedder.ts), so hits, joins, evictions and expirations depend on the trace
+ * and the seed, not on how fast the machine runs. Wall time is measured for the timing metrics only.
  *
  * Query vectors are checked (`wrong_vectors`): every vector the memory searched with must be the endpoint's
  * reference vector of its normalized query text, or, without a reference model, the baseline side's within a cosine
@@ -62,6 +68,12 @@ const workloadSchema = z
     preload: z.number().int().min(0).default(1_000),
     /** Concurrent clients replaying the trace in order. */
     clients: z.number().int().min(1).max(1_000).default(8),
+    /**
+     * Virtual ms between two trace operations: operation i starts at i x opIntervalMs. Cache TTLs (and the
+     * ttl_violations check) run on this clock, which reads the start time of the latest operation started, so
+     * expiry counts depend on the trace, never on machine speed. Wall time is measured for the timings only.
+     */
+    opIntervalMs: z.number().min(0).default(1),
     model: z.string().default('text-embedding-3-small'),
     dimensions: z.number().int().positive().optional(),
     /** Lower-case queries before embedding (and in SearchCache keys). */
@@ -94,6 +106,8 @@ export interface SearchCacheFactoryContext {
   /** The query normalization the memory's query embedder applies (match it in cache keys). */
   normalization: QueryNormalization;
   seed: number;
+  /** The replay's virtual clock in ms (workload.opIntervalMs per operation): use it for TTLs so they reproduce. */
+  now: () => number;
 }
 
 /** A user's SearchResultCache for a search-trace variant (`{ label, factory, version }` in place of `params`). */
@@ -106,7 +120,7 @@ const metrics: MetricSpec[] = [
   { name: 'belady_fraction', unit: 'fraction', kind: 'ratio', better: 'higher', description: 'measured hit rate / Belady hit rate' },
   { name: 'lru_sequential_hit_rate', unit: 'fraction', kind: 'ratio', better: 'higher', description: 'what this LRU would hit on a sequential replay (the measured rate differs by concurrency)' },
   { name: 'stale_results', unit: 'searches', kind: 'counter', better: 'lower', description: 'served results equal to no fresh uncached result within the search (call to return)' },
-  { name: 'ttl_violations', unit: 'searches', kind: 'counter', better: 'lower', description: 'results served from the cache more than their TTL after they were computed' },
+  { name: 'ttl_violations', unit: 'searches', kind: 'counter', better: 'lower', description: "results served from the cache more than their TTL after they were computed (on the replay's virtual clock, opIntervalMs per operation)" },
   ...apiMetricSpecs(['api_requests', 'api_tokens', 'api_cost_usd'], {
     api_requests: { description: 'embedding requests for queries the endpoint received' },
     api_tokens: { description: 'query tokens billed (cl100k_base)' },
@@ -234,7 +248,8 @@ export const searchTraceDriver: WorkloadDriver<
   async run(prepared, params, context) {
     const { workload, ops } = prepared;
     const normalization = { caseFold: workload.caseFold };
-    const api = await createEmbedder({ embedder: 'naive' }, { client: context.endpoint.createClient(), model: workload.model, dimensions: workload.dimensions });
+    // Answers in call order, so the clients' interleaving (and the cache counters) reproduce (in-order-embedder.ts).
+    const api = new InOrderEmbedder(await createEmbedder({ embedder: 'naive' }, { client: context.endpoint.createClient(), model: workload.model, dimensions: workload.dimensions }));
     const index = await createFittedIndex(prepared);
     const stored = new PrecomputedEmbedder(prepared.memoryVectors, { model: workload.model, dimensions: workload.dimensions });
 
@@ -242,9 +257,12 @@ export const searchTraceDriver: WorkloadDriver<
     const record = (id: string) => memory?.get(id);
     const factory = isFactoryVariant<SearchCacheFactory>(params) ? params : undefined;
     const own = isFactoryVariant(params) ? undefined : params;
+    // The replay's virtual clock (workload.opIntervalMs): the start time of the latest operation started.
+    let virtualNowMs = 0;
+    const now = () => virtualNowMs;
     // A user's cache gets the same query embedder as memopt's uncached variant: the API behind the normalization.
-    const built = await createCache(own ?? { cache: 'none' }, { embedder: api, index, record, normalization });
-    const cache: SearchResultCache | undefined = factory ? await factory.factory({ index, record, normalization, seed: context.seed }) : built.cache;
+    const built = await createCache(own ?? { cache: 'none' }, { embedder: api, index, record, normalization, now });
+    const cache: SearchResultCache | undefined = factory ? await factory.factory({ index, record, normalization, seed: context.seed, now }) : built.cache;
     const ttlMs = !own || own.cache === 'none' ? 0 : own.ttlMs;
     // The generation each memory was added at, from the memory's own write events (the stale check replays them).
     const addedAt = new Map<string, number>();
@@ -253,6 +271,7 @@ export const searchTraceDriver: WorkloadDriver<
       queryEmbedder: built.queryEmbedder,
       index,
       cache,
+      now,
       onWrite: (event) => {
         if (event.kind === 'add') addedAt.set(event.id, event.generation);
       },
@@ -274,21 +293,23 @@ export const searchTraceDriver: WorkloadDriver<
     const t0 = performance.now();
     await runClosedLoop(ops.length, workload.clients, async (i) => {
       const op = ops[i];
+      virtualNowMs = i * workload.opIntervalMs;
       if (op.op === 'add') {
         await memory!.add(op.text, op.metadata);
         return;
       }
       const status: SearchStatus = {};
+      const calledAt = virtualNowMs;
       const began = performance.now();
       try {
         const results = await memory!.search(op.text, op.options, status);
         latency.record(performance.now() - began);
         served[i] = { results, generationAtCall: status.generationAtCall!, generationAtReturn: status.generationAtReturn! };
         const bornAt = status.computedAt;
-        // Computed before this search began: it was served from the cache (a join finishes after its call).
-        if (ttlMs > 0 && bornAt !== undefined && bornAt < began && began - bornAt > ttlMs) {
+        // Computed before this search was called: it was served from the cache (a join finishes after its call).
+        if (ttlMs > 0 && bornAt !== undefined && bornAt < calledAt && calledAt - bornAt > ttlMs) {
           ttlViolations++;
-          worstOverrunMs = Math.max(worstOverrunMs, began - bornAt - ttlMs);
+          worstOverrunMs = Math.max(worstOverrunMs, calledAt - bornAt - ttlMs);
         }
       } catch (error) {
         errors++;

@@ -5,7 +5,7 @@ import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import { resolveMockConfig } from '../endpoint/mock/index.ts';
 import { mockEndpoints, type ScenarioEndpoints } from './scenario-endpoint.ts';
 import { describeFactoryVariant, isFactoryVariant } from './factory-variant.ts';
-import { resolveComparePolicy } from './compare-policy.ts';
+import { resolveComparePolicy, resolveMetricClass } from './compare-policy.ts';
 import { createMemoryProbe } from '../measure/memory-probe.ts';
 import type { MockApiConfigInput } from '../endpoint/mock/types.ts';
 import type { ValidatedScenario } from './scenario-schema.ts';
@@ -19,6 +19,7 @@ import type {
   RunContext,
   RunnerEvent,
   RunStep,
+  MetricSpec,
   ScenarioManifest,
   ScenarioResult,
   ScenarioStatus,
@@ -307,15 +308,16 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
       const b = baselineSamples.length ? median(baselineSamples) : null;
       const o = optimizedSamples.length ? median(optimizedSamples) : null;
       const changePct = b !== null && o !== null && b !== 0 ? ((o - b) / Math.abs(b)) * 100 : null;
+      const resolved = withClass(spec, scenario);
       const result: MetricResult = {
-        ...spec,
+        ...resolved,
         baseline: b,
         optimized: o,
         changePct,
         baselineSamples,
         optimizedSamples,
         targets: [],
-        comparePolicy: resolveComparePolicy(spec, scenario.compare[spec.name]),
+        comparePolicy: resolveComparePolicy(resolved, scenario.compare[spec.name]),
       };
       result.targets = scenario.targets.filter((t) => t.metric === spec.name).map((t) => checkTarget(t, result));
       return result;
@@ -326,15 +328,16 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   for (const target of scenario.targets) {
     if (!metrics.some((m) => m.name === target.metric)) {
       const spec = driver.metrics.find((m) => m.name === target.metric)!;
+      const resolved = withClass(spec, scenario);
       const empty: MetricResult = {
-        ...spec,
+        ...resolved,
         baseline: null,
         optimized: null,
         changePct: null,
         baselineSamples: [],
         optimizedSamples: [],
         targets: [],
-        comparePolicy: resolveComparePolicy(spec, scenario.compare[spec.name]),
+        comparePolicy: resolveComparePolicy(resolved, scenario.compare[spec.name]),
       };
       empty.targets = [checkTarget(target, empty)];
       metrics.push(empty);
@@ -350,6 +353,11 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   const result: ScenarioResult = { ...base, status, metrics, details: allDetails, durationMs: performance.now() - started, manifest: manifest() };
   emit({ type: 'scenario-end', scenario: definition.name, result });
   return result;
+}
+
+/** The spec with its class resolved (scenario override, driver's class, kind default), as run.json records it. */
+function withClass(spec: MetricSpec, scenario: ValidatedScenario): MetricSpec {
+  return { ...spec, class: resolveMetricClass(spec, scenario.classes[spec.name]) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ScenarioError } from '../errors.ts';
 import { mockOptionsSchema } from '../endpoint/mock/options-schema.ts';
-import type { CheckedInput, ComparePolicy, FactoryVariant, ScenarioDefinition, SweepSpec, TargetSpec, WorkloadDriver } from './types.ts';
+import type { CheckedInput, ComparePolicy, FactoryVariant, MetricClass, ScenarioDefinition, SweepSpec, TargetSpec, WorkloadDriver } from './types.ts';
 
 /** Identity at run time; gives scenario files full type checking of workload, params and targets. */
 export function defineScenario<W, P, S, WIn, PIn, F = never>(
@@ -102,6 +102,7 @@ const definitionSchema = z
     optimized: variantSchema,
     targets: z.array(z.unknown()).min(1, 'expected at least one target'),
     compare: z.record(z.string(), comparePolicySchema).optional(),
+    classes: z.record(z.string(), z.enum(['exact', 'timing', 'time-dependent'])).optional(),
     sweep: sweepSchema.optional(),
     compressedTime: z
       .object({
@@ -137,6 +138,8 @@ export interface ValidatedScenario {
   repetitions: number;
   /** Per-metric overrides of the compare policy (validated: every key is a metric of the driver). */
   compare: Record<string, Partial<ComparePolicy>>;
+  /** Per-metric overrides of the metric class (validated: every key is a metric of the driver). */
+  classes: Record<string, MetricClass>;
   sweep: ValidatedSweep | null;
   /** sha256 of the scenario file (set by the loader; absent when validating a definition in memory). */
   fileSha256?: string;
@@ -205,10 +208,10 @@ function validateForm(file: string, exported: unknown, options: { quick: boolean
     return target as TargetSpec;
   });
 
-  for (const metric of Object.keys(definition.compare ?? {})) {
+  for (const [field, metric] of [...Object.keys(definition.compare ?? {}).map((m) => ['compare', m]), ...Object.keys(definition.classes ?? {}).map((m) => ['classes', m])]) {
     if (!metricNames.has(metric)) {
       throw new ScenarioError(
-        { file, field: `compare.${metric}` },
+        { file, field: `${field}.${metric}` },
         `unknown metric '${metric}' for driver '${driver.name}'; expected one of: ${[...metricNames].join(', ')}`,
       );
     }
@@ -239,6 +242,7 @@ function validateForm(file: string, exported: unknown, options: { quick: boolean
     seed: options.seed ?? definition.seed ?? 42,
     repetitions: options.repetitions ?? (options.quick ? reps.quick : reps.full),
     compare: definition.compare ?? {},
+    classes: definition.classes ?? {},
     sweep: definition.sweep ? validateSweep(file, definition, definition.sweep, options.quick) : null,
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
+import { describeDifference, exactCounterDifferences } from './exact-counters.ts';
 import { exitCodeFor } from './runner.ts';
 import type { EnvironmentInfo, MergedShard, RunReport, ScenarioResult, ShardInfo } from './types.ts';
 
@@ -25,8 +26,9 @@ export interface MergedRun {
  * folder's run.json and the field): a run that is not a shard; a shard that did not end (running, interrupted) or
  * lacks results of its share; shards of different code (git commit, uncommitted changes, package versions), seed,
  * quick mode, repetitions, scenario set, shard count, balance, input hashes, scenario seeds (and a result whose seed
- * is not the one recorded for its scenario) or mock model version; the same shard
- * twice; a missing shard. A shard whose scenarios errored is merged: the unsharded run would have failed as well.
+ * is not the one recorded for its scenario) or mock model version; the same shard twice; a missing shard; a scenario
+ * in two shards (naming the exact counters that differ, if any). A shard whose scenarios errored is merged: the
+ * unsharded run would have failed as well.
  */
 export function mergeShardRuns(shards: readonly ShardRun[], now: () => Date = () => new Date()): MergedRun {
   if (shards.length === 0) throw new UsageError({ field: 'merge' }, 'name at least one shard run folder');
@@ -82,7 +84,15 @@ export function mergeShardRuns(shards: readonly ShardRun[], now: () => Date = ()
   const results = new Map<string, ScenarioResult>();
   for (const shard of shards) {
     for (const result of shard.report.scenarios) {
-      if (results.has(result.name)) throw new UsageError({ file: runJson(shard), field: 'scenarios' }, `scenario '${result.name}' is in two shards`);
+      const earlier = results.get(result.name);
+      if (earlier) {
+        // Never merged; but say whether the two could have come from the same code and seed (exact counters equal).
+        const differences = exactCounterDifferences([earlier], [result]);
+        const why = differences.length > 0
+          ? `, and its exact counters differ, so the two could not come from the same code and seed: ${differences.slice(0, 5).map(describeDifference).join('; ')}${differences.length > 5 ? `; and ${differences.length - 5} more` : ''}`
+          : '';
+        throw new UsageError({ file: runJson(shard), field: 'scenarios' }, `scenario '${result.name}' is in two shards${why}`);
+      }
       results.set(result.name, result);
     }
   }

@@ -15,6 +15,20 @@ export type Better = 'lower' | 'higher';
 /** How a metric behaves across repetitions: exact counters gate strictly; timings only as interleaved ratios. */
 export type MetricKind = 'counter' | 'timing' | 'memory' | 'ratio';
 
+/**
+ * What a metric's value depends on, which decides how it is gated (`memopt compare`, `memopt merge`, the CI's
+ * determinism check):
+ * - 'exact': a pure function of the seed and the inputs (requests, tokens, bytes, hits, recall on a fixed seed): it
+ *   reproduces bit for bit on any machine, under any load, sharded or not, so a changed value is a certain change;
+ * - 'timing': measured time or memory, different in every run: gated only as ratios of interleaved runs, with a
+ *   statistical test;
+ * - 'time-dependent': a counter that follows from real timing (a real endpoint's rate limits, the order in which
+ *   concurrent requests reach a rate limiter): reported, gated only with a stated tolerance (`compare.noisePct`,
+ *   default 10%).
+ * Default by kind: counter and ratio 'exact', timing and memory 'timing'.
+ */
+export type MetricClass = 'exact' | 'timing' | 'time-dependent';
+
 export interface MetricSpec {
   name: string;
   /** Unit written in reports: 'requests', 'tokens', 'usd', 'ms', 'bytes', 'texts/s', 'x', 'fraction', ... */
@@ -24,6 +38,12 @@ export interface MetricSpec {
   description: string;
   /** Metric only exists for one side (e.g. the batcher's queue length); the other side is left empty. */
   only?: 'baseline' | 'optimized';
+  /**
+   * What the value depends on (see MetricClass). Default by kind: counter and ratio 'exact', timing and memory
+   * 'timing'. A driver sets 'time-dependent' on a counter that real timing decides; a scenario may override it per
+   * metric (`classes`). Recorded resolved in run.json and summary.csv.
+   */
+  class?: MetricClass;
   /**
    * How `memopt compare` judges this metric between two runs. Default by kind: counters and ratios 'exact',
    * timings and memory 'statistical' (see `ComparePolicy`). A driver sets this for a counter that is not a pure
@@ -409,6 +429,11 @@ export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown, WIn =
   targets: TargetSpec[];
   /** Per-metric overrides of how `memopt compare` judges a metric (see `ComparePolicy`), keyed by metric name. */
   compare?: Record<string, Partial<ComparePolicy>>;
+  /**
+   * Per-metric overrides of the metric's class (see `MetricClass`), keyed by metric name: e.g. 'time-dependent'
+   * for a counter that, in this scenario, follows from real timing (concurrent requests against a binding rate limit).
+   */
+  classes?: Record<string, MetricClass>;
   /** A param sweep of one variant, charted by `memopt report` (see `SweepSpec`). */
   sweep?: SweepSpec;
   /** Advisory interleaved pair(s) at a compressed modelled time scale, beside the gated ones (see `CompressedTimeSpec`). */
@@ -458,7 +483,7 @@ export interface MetricResult extends MetricSpec {
   baselineSamples: number[];
   optimizedSamples: number[];
   targets: TargetResult[];
-  /** How `memopt compare` judges this metric: kind defaults, the driver's `compare`, the scenario's override. */
+  /** How `memopt compare` judges this metric: class defaults, the driver's `compare`, the scenario's override. */
   comparePolicy?: ComparePolicy;
 }
 

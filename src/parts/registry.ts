@@ -240,6 +240,12 @@ export interface CacheEnvironment {
    * cached. Default: `embedder` itself.
    */
   queryEmbedderFactory?: (embedder: Embedder) => Embedder;
+  /**
+   * The clock TTLs are checked against, in ms. Default: the caches' own (performance.now() for 'search-cache',
+   * Date.now for 'naive'). A driver replaying a trace passes the trace's virtual time, so expiry depends on the
+   * trace, not on how fast the machine runs it.
+   */
+  now?: () => number;
 }
 
 /** A cache and the query embedder to give the memory with it (every kind embeds the same normalized query). */
@@ -263,7 +269,7 @@ export async function createCache(params: CacheParams, environment: CacheEnviron
       index,
       record,
       normalization,
-      cache: { maxEntries: params.maxEntries, maxSizeBytes: params.maxSizeBytes, ttlMs: params.ttlMs, invalidation: params.invalidation },
+      cache: { maxEntries: params.maxEntries, maxSizeBytes: params.maxSizeBytes, ttlMs: params.ttlMs, invalidation: params.invalidation, ...(environment.now ? { now: environment.now } : {}) },
       embeddingCache: { maxEntries: params.embeddingCacheEntries },
     });
     return { cache: caches.cache, queryEmbedder: caches.embeddings };
@@ -272,7 +278,7 @@ export async function createCache(params: CacheParams, environment: CacheEnviron
   const queryEmbedder = new QueryNormalizingEmbedder(embedder, normalization);
   if (params.cache === 'naive') {
     const { NaiveSearchCache } = await import('./search-cache/naive-cache.ts');
-    return { cache: new NaiveSearchCache({ maxEntries: params.maxEntries, ttlMs: params.ttlMs }), queryEmbedder };
+    return { cache: new NaiveSearchCache({ maxEntries: params.maxEntries, ttlMs: params.ttlMs, ...(environment.now ? { now: environment.now } : {}) }), queryEmbedder };
   }
   return { cache: undefined, queryEmbedder };
 }

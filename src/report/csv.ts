@@ -1,10 +1,14 @@
 import { stringify } from 'csv-stringify/sync';
 import type { RunComparison } from '../compare/types.ts';
+import { resolveMetricClass } from '../harness/compare-policy.ts';
 import type { DetailTable, EnvironmentInfo, ScenarioResult } from '../harness/types.ts';
 import type { Exporter } from './exporter.ts';
 
-/** The summary's columns, exactly; tools downstream depend on them. */
-export const SUMMARY_COLUMNS = ['scenario', 'metric', 'unit', 'baseline', 'optimized', 'change_pct', 'target', 'passed'] as const;
+/**
+ * The summary's columns, exactly; tools downstream depend on them. `class` (last, so older readers keep their
+ * column positions) is the metric's class: exact, timing or time-dependent (MetricClass).
+ */
+export const SUMMARY_COLUMNS = ['scenario', 'metric', 'unit', 'baseline', 'optimized', 'change_pct', 'target', 'passed', 'class'] as const;
 
 type Cell = string | number | boolean | null | undefined;
 
@@ -42,7 +46,7 @@ export function environmentRows(env: EnvironmentInfo): Cell[][] {
     ['mock_model_version', env.mockModelVersion],
     ...Object.entries(env.packages).map(([name, version]): [string, Cell] => [`version:${name}`, version]),
   ];
-  return entries.map(([key, value]) => ['_run', key, '', value, '', '', '', '']);
+  return entries.map(([key, value]) => ['_run', key, '', value, '', '', '', '', '']);
 }
 
 /** One row per scenario and metric; a metric with several targets gets one row per target. */
@@ -50,15 +54,16 @@ export function summaryRows(results: readonly ScenarioResult[]): Cell[][] {
   const rows: Cell[][] = [];
   for (const result of results) {
     if (result.status === 'errored') {
-      rows.push([result.name, 'error', '', '', '', '', result.error.message, false]);
+      rows.push([result.name, 'error', '', '', '', '', result.error.message, false, '']);
       continue;
     }
     for (const metric of result.metrics) {
       const base = [result.name, metric.name, metric.unit, metric.baseline, metric.optimized, metric.changePct];
-      if (metric.targets.length === 0) rows.push([...base, '', '']);
+      const metricClass = resolveMetricClass(metric);
+      if (metric.targets.length === 0) rows.push([...base, '', '', metricClass]);
       for (const target of metric.targets) {
         const text = target.gate === 'advisory' ? `${target.text} (advisory)` : target.text;
-        rows.push([...base, text, target.passed]);
+        rows.push([...base, text, target.passed, metricClass]);
       }
     }
   }
@@ -71,7 +76,7 @@ export function summaryCsv(env: EnvironmentInfo, results: readonly ScenarioResul
 
 /** Every repetition's value of every metric, long format, with the run's identity on each row. */
 export function scenarioSamplesCsv(env: EnvironmentInfo, result: ScenarioResult): string {
-  const header = ['run_id', 'seed', 'quick', 'scenario', 'metric', 'unit', 'kind', 'side', 'variant', 'repetition', 'value'];
+  const header = ['run_id', 'seed', 'quick', 'scenario', 'metric', 'unit', 'kind', 'side', 'variant', 'repetition', 'value', 'class'];
   const rows: Cell[][] = [];
   for (const metric of result.metrics) {
     for (const [side, samples, variant] of [
@@ -79,7 +84,7 @@ export function scenarioSamplesCsv(env: EnvironmentInfo, result: ScenarioResult)
       ['optimized', metric.optimizedSamples, result.optimizedLabel],
     ] as const) {
       samples.forEach((value, repetition) =>
-        rows.push([env.runId, result.seed, result.quick, result.name, metric.name, metric.unit, metric.kind, side, variant, repetition, value]),
+        rows.push([env.runId, result.seed, result.quick, result.name, metric.name, metric.unit, metric.kind, side, variant, repetition, value, resolveMetricClass(metric)]),
       );
     }
   }
@@ -97,7 +102,7 @@ export function detailTableCsv(env: EnvironmentInfo, result: ScenarioResult, tab
 export const COMPARISON_COLUMNS = [
   'saved_run_id', 'current_run_id', 'scenario', 'side', 'variant', 'metric', 'unit', 'kind', 'method', 'varies',
   'saved', 'current', 'change_pct', 'ci_low_pct', 'ci_high_pct', 'p_value', 'effect_size', 'noise_pct', 'verdict',
-  'gate', 'saved_samples', 'current_samples', 'reason',
+  'gate', 'saved_samples', 'current_samples', 'reason', 'class',
 ] as const;
 
 /** Full precision; samples as space-separated lists, so one row holds a comparison's evidence. */
@@ -105,11 +110,11 @@ export function comparisonCsv(comparison: RunComparison): string {
   const rows: Cell[][] = [];
   for (const scenario of comparison.scenarios) {
     if (scenario.status !== 'compared') {
-      rows.push([comparison.saved.runId, comparison.current.runId, scenario.name, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', scenario.status, '', '', '', scenario.note ?? '']);
+      rows.push([comparison.saved.runId, comparison.current.runId, scenario.name, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', scenario.status, '', '', '', scenario.note ?? '', '']);
       continue;
     }
     const listed = (metrics: string[] | undefined, verdict: string, note: string) => {
-      for (const metric of metrics ?? []) rows.push([comparison.saved.runId, comparison.current.runId, scenario.name, '', '', metric, '', '', '', '', '', '', '', '', '', '', '', '', verdict, '', '', '', note]);
+      for (const metric of metrics ?? []) rows.push([comparison.saved.runId, comparison.current.runId, scenario.name, '', '', metric, '', '', '', '', '', '', '', '', '', '', '', '', verdict, '', '', '', note, '']);
     };
     listed(scenario.addedMetrics, 'added', 'only in the current run');
     listed(scenario.removedMetrics, 'removed', 'only in the saved run');
@@ -120,7 +125,7 @@ export function comparisonCsv(comparison: RunComparison): string {
       rows.push([
         comparison.saved.runId, comparison.current.runId, m.scenario, m.side, m.variant, m.metric, m.unit, m.kind, m.method, m.varies,
         m.saved, m.current, m.changePct, m.ci?.lowPct, m.ci?.highPct, m.pValue, m.effectSize, m.noisePct, m.verdict,
-        m.policy.gate, m.savedSamples.join(' '), m.currentSamples.join(' '), m.reason,
+        m.policy.gate, m.savedSamples.join(' '), m.currentSamples.join(' '), m.reason, m.class ?? '',
       ]);
     }
   }

@@ -4,7 +4,7 @@
  *
  * The scenarios whose driver declares its API requests (`WorkloadDriver.apiRequests`: ingest, search-trace and
  * parallel-api) run. Such an endpoint has no reference model: vectors a driver needs outside its measured section
- * are asked of it once in prepare, and correctness is checked across sides (src/drivers/cross-side.ts). Scenarios
+ * are asked of it once in prepare, and correctness is checked across sides (src/measure/vector-checks.ts). Scenarios
  * of other drivers (index scenarios take vectors, not an API) are refused (exit 2), as is a factory variant (a
  * user's part can send anything) against a non-loopback endpoint.
  *

@@ -30,7 +30,7 @@ describe('memopt CLI exit codes', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/fixture-passing .*PASSED/);
     const summary = await readFile(join(await lastRun(out), 'summary.csv'), 'utf8');
-    expect(summary.split('\n')[0]).toBe('scenario,metric,unit,baseline,optimized,change_pct,target,passed');
+    expect(summary.split('\n')[0]).toBe('scenario,metric,unit,baseline,optimized,change_pct,target,passed,class');
     expect(summary).toContain('fixture-passing,requests,requests,100,40,-60,<= -50%,true');
     // Each run got a fresh mock: nothing this driver did reached the API.
     expect(summary).toContain('fixture-passing,mock_requests,requests,0,0,,<= 0,true');

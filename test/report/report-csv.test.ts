@@ -38,15 +38,15 @@ describe('CSV reports', () => {
     const meta = Object.fromEntries(rows.filter((r) => r[0] === '_run').map((r) => [r[1], r[3]]));
     expect(meta).toMatchObject({ seed: '42', node: 'v20.20.2', run_id: 'run-1', 'version:openai': '6.0.0', cpu_count: '2' });
     const data = rows.filter((r) => r[0] === 'demo');
-    expect(data[0]).toEqual(['demo', 'api_requests', 'requests', '1000', '16', '-98.4', '<= -50%', 'true']);
-    expect(data[1]).toEqual(['demo', 'latency_p50_ms', 'ms', String(1 / 3), '', '', '<= 5 (advisory)', 'false']);
+    expect(data[0]).toEqual(['demo', 'api_requests', 'requests', '1000', '16', '-98.4', '<= -50%', 'true', 'exact']);
+    expect(data[1]).toEqual(['demo', 'latency_p50_ms', 'ms', String(1 / 3), '', '', '<= 5 (advisory)', 'false', 'timing']);
     expect(rows.every((r) => r.length === SUMMARY_COLUMNS.length)).toBe(true);
   });
 
   it('an errored scenario is a row saying so, not a silent gap', () => {
     const errored: ScenarioResult = { ...result, status: 'errored', metrics: [], error: { message: 'API down', exitCode: 3 } };
     const rows = parse(summaryCsv(env, [errored])) as string[][];
-    expect(rows.at(-1)).toEqual(['demo', 'error', '', '', '', '', 'API down', 'false']);
+    expect(rows.at(-1)).toEqual(['demo', 'error', '', '', '', '', 'API down', 'false', '']);
   });
 
   it('the writer writes summary, per-scenario samples, detail tables and run.json after each scenario', async () => {

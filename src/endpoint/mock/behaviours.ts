@@ -9,6 +9,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { apiErrors, errorResponse } from './api-errors.ts';
+import { retryKey } from './rate-limit-clock.ts';
 import { formatDuration } from './rate-limiter.ts';
 import type { MockState } from './state.ts';
 import type { RateLimitConfig } from './types.ts';
@@ -36,11 +37,17 @@ function setHeaders(response: Response, headers: Record<string, string>): Respon
   return response;
 }
 
-/** Requests and tokens per minute (see rate-limiter.ts); x-ratelimit-* headers on every response. */
+/**
+ * Requests and tokens per minute (see rate-limiter.ts); x-ratelimit-* headers on every response. On the default
+ * virtual clock (rate-limit-clock.ts), a retry of a request answered 429 moves the clock to when it was due.
+ */
 export function withRateLimit(state: MockState): Behaviour {
   return (next) => async (call) => {
     const limiter = state.limiter;
     if (!limiter) return next(call);
+    const clock = state.retryClock;
+    const key = clock ? retryKey(call.body.model, call.body.dimensions, call.body.texts) : '';
+    if (clock && Number(call.request.headers.get('x-stainless-retry-count') ?? '0') > 0) clock.retried(key);
     const decision = limiter.admit(call.body.totalTokens);
     if (decision.admitted) return setHeaders(await next(call), decision.headers);
     const headers: Record<string, string> = { ...decision.headers, 'x-request-id': call.requestId };
@@ -48,6 +55,7 @@ export function withRateLimit(state: MockState): Behaviour {
       return errorResponse(apiErrors.requestTooLarge({ model: call.body.model, limit: decision.limit, requested: decision.requested }), headers);
     }
     const waitMs = Math.max(1, Math.ceil(decision.retryAfterMs));
+    clock?.rejected(key, waitMs);
     const retryHeaders = (state.config.rateLimit as RateLimitConfig).retryHeaders ?? ['retry-after', 'retry-after-ms'];
     if (retryHeaders.includes('retry-after')) headers['retry-after'] = String(Math.ceil(waitMs / 1000));
     if (retryHeaders.includes('retry-after-ms')) headers['retry-after-ms'] = String(waitMs);

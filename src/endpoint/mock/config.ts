@@ -25,7 +25,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-const TOP_LEVEL_KEYS = new Set(['seed', 'baseURL', 'timeScale', 'latency', 'rateLimit', 'faults', 'pricesUsdPerMillionTokens', 'now']);
+const TOP_LEVEL_KEYS = new Set(['seed', 'baseURL', 'timeScale', 'latency', 'rateLimit', 'faults', 'pricesUsdPerMillionTokens', 'clock', 'now']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -115,7 +115,10 @@ export function resolveMockConfig(partial: MockApiConfigInput = {}): MockApiConf
   const now = partial.now;
   if (now !== undefined && typeof now !== 'function') throw new OptionError('now', 'a function returning ms', now);
 
-  return { seed, baseURL, timeScale, latency, rateLimit, faults, pricesUsdPerMillionTokens: prices, ...(now ? { now } : {}) };
+  const clock = partial.clock;
+  if (clock !== undefined && clock !== 'virtual' && clock !== 'wall') throw new OptionError('clock', "'virtual' or 'wall'", clock);
+
+  return { seed, baseURL, timeScale, latency, rateLimit, faults, pricesUsdPerMillionTokens: prices, ...(clock ? { clock } : {}), ...(now ? { now } : {}) };
 }
 
 const RETRY_HEADERS = ['retry-after', 'retry-after-ms'] as const;

@@ -15,6 +15,8 @@ const fraction = finite.refine((n) => n >= 0 && n <= 1, 'expected a fraction bet
 export const mockOptionsShape = {
   seed: z.number().int().optional(),
   timeScale: nonNegative.optional(),
+  /** The rate limiter's clock: 'virtual' (default, reproducible) or 'wall' (real time); see rate-limit-clock.ts. */
+  clock: z.enum(['virtual', 'wall']).optional(),
   latency: z.object({ baseMs: nonNegative.optional(), perTokenMs: nonNegative.optional(), jitter: fraction.optional() }).strict().optional(),
   rateLimit: z
     .union([

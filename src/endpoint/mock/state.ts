@@ -4,6 +4,7 @@
  */
 import { createRng, type Rng } from '../../util/rng.ts';
 import { createLedger, type Ledger } from './ledger.ts';
+import { RetryDrivenClock } from './rate-limit-clock.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import type { MockApiConfig } from './types.ts';
 
@@ -12,6 +13,8 @@ export interface MockState {
   readonly ledger: Ledger;
   /** Undefined when rate limiting is off. */
   readonly limiter: RateLimiter | undefined;
+  /** The limiter's virtual clock (rate-limit-clock.ts); undefined with `clock: 'wall'` or an injected `now`. */
+  readonly retryClock: RetryDrivenClock | undefined;
   /** Fault draws: three per admitted request (server error?, which one?, slow?), whatever the rates. */
   readonly faultRng: Rng;
   /** Jitter draws: one per delayed response. */
@@ -22,11 +25,13 @@ export interface MockState {
 
 export function createMockState(config: MockApiConfig): MockState {
   const rng = createRng(config.seed);
-  const now = config.now ?? (() => performance.now());
+  const retryClock = config.now === undefined && config.clock !== 'wall' ? new RetryDrivenClock() : undefined;
+  const now = config.now ?? (retryClock ? () => retryClock.now() : () => performance.now());
   let requestCount = 0;
   return {
     config,
     ledger: createLedger(config.pricesUsdPerMillionTokens),
+    retryClock,
     limiter: config.rateLimit === false ? undefined : new RateLimiter(config.rateLimit, config.timeScale, now),
     faultRng: rng.fork('faults'),
     latencyRng: rng.fork('latency'),

@@ -103,7 +103,13 @@ export interface MockApiConfig {
   faults: FaultConfig;
   /** List prices, USD per million tokens; defaults: 3-small 0.02, 3-large 0.13, ada-002 0.10. Entries given replace those models' prices only. */
   pricesUsdPerMillionTokens: Record<string, number>;
-  /** Clock in ms for rate limiting; default performance.now(); tests inject one. */
+  /**
+   * The rate limiter's clock. 'virtual' (default): time passes only when a client waits out a 429's
+   * retry-after, so rate-limit counters reproduce from the requests alone (rate-limit-clock.ts); 'wall': the
+   * buckets refill in real time (performance.now()), as a real endpoint's do.
+   */
+  clock?: 'virtual' | 'wall';
+  /** Clock in ms for rate limiting, overriding `clock`; tests inject one. */
   now?: () => number;
 }
 

@@ -83,11 +83,11 @@ function targetsSection(summary: Row[]): string {
   const body = rows
     .map((r) => {
       const passed = r.passed === 'true';
-      return `<tr><td>${escape(String(r.scenario))}</td><td>${escape(String(r.metric))}</td><td class="num">${cell(r.baseline)}</td><td class="num">${cell(r.optimized)}</td>` +
+      return `<tr><td>${escape(String(r.scenario))}</td><td>${escape(String(r.metric))}</td><td>${cell(r.class)}</td><td class="num">${cell(r.baseline)}</td><td class="num">${cell(r.optimized)}</td>` +
         `<td class="num">${cell(r.change_pct, '%')}</td><td><code>${escape(String(r.target))}</code></td><td class="${passed ? 'met' : 'missed'}">${passed ? 'met' : 'missed'}</td></tr>`;
     })
     .join('');
-  return `<section><h2>Targets</h2><table><thead><tr><th>scenario</th><th>metric</th><th>baseline</th><th>optimized</th><th>change</th><th>target</th><th></th></tr></thead><tbody>${body}</tbody></table></section>`;
+  return `<section><h2>Targets</h2><table><thead><tr><th>scenario</th><th>metric</th><th>class</th><th>baseline</th><th>optimized</th><th>change</th><th>target</th><th></th></tr></thead><tbody>${body}</tbody></table></section>`;
 }
 
 function comparisonSection(comparison: Row[]): string {
@@ -98,11 +98,11 @@ function comparisonSection(comparison: Row[]): string {
   const body = shown
     .map(
       (r) =>
-        `<tr><td>${escape(String(r.scenario))}</td><td>${escape(String(r.variant))}</td><td>${escape(String(r.metric))}</td><td class="num">${cell(r.saved)}</td><td class="num">${cell(r.current)}</td>` +
+        `<tr><td>${escape(String(r.scenario))}</td><td>${escape(String(r.variant))}</td><td>${escape(String(r.metric))}</td><td>${cell(r.class)}</td><td class="num">${cell(r.saved)}</td><td class="num">${cell(r.current)}</td>` +
         `<td class="num">${cell(r.change_pct, '%')}</td><td class="${escape(String(r.verdict))}">${escape(String(r.verdict))}</td><td>${escape(String(r.reason ?? ''))}</td></tr>`,
     )
     .join('');
-  return `<section><h2>Comparison with the saved run</h2>${head}<table><thead><tr><th>scenario</th><th>variant</th><th>metric</th><th>saved</th><th>current</th><th>change</th><th>verdict</th><th>why</th></tr></thead><tbody>${body}</tbody></table></section>`;
+  return `<section><h2>Comparison with the saved run</h2>${head}<table><thead><tr><th>scenario</th><th>variant</th><th>metric</th><th>class</th><th>saved</th><th>current</th><th>change</th><th>verdict</th><th>why</th></tr></thead><tbody>${body}</tbody></table></section>`;
 }
 
 function cell(value: Row[string], suffix = ''): string {
