@@ -30,7 +30,7 @@ export default defineScenario({
   repetitions: { full: 1, quick: 1 },
   // 128 producers (and 4 requests in flight) against a binding limit: which request meets the empty bucket, and so
   // how many 429s, retries and lost texts follow, depends on the order concurrent requests reach the limiter, which
-  // real timing decides (src/endpoint/mock/README.md, "The rate-limit clock"). Two runs of one seed differ by a few
+  // real timing decides (src/endpoint/emulated-api/README.md, "The rate-limit clock"). Two runs of one seed differ by a few
   // requests (1,879 vs 1,883 naive, 32 vs 31 batched, one under a busy loop): these counters are gated with a band.
   classes: Object.fromEntries(
     ['api_requests', 'api_inputs', 'api_tokens', 'api_cost_usd', 'api_errors', 'api_rate_limited', 'api_server_errors', 'api_retries', 'texts_lost', 'requests_over_minimum_pct', 'batches_full', 'batches_flushed', 'peak_queue_length'].map((metric) => [metric, 'time-dependent' as const]),

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { Bench } from 'tinybench';
 import { generateCorpus, generateQueries } from '../src/datasets/index.ts';
-import { embeddingFor } from '../src/endpoint/mock/index.ts';
+import { embeddingFor } from '../src/endpoint/emulated-api/index.ts';
 import { CompressedIndex, type CompressedIndexOptions } from '../src/parts/vector-index/compressed-index.ts';
 import { FlatIndex } from '../src/parts/vector-index/flat-index.ts';
 import { recallAtK } from '../src/parts/vector-index/recall.ts';

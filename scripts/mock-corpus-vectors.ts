@@ -16,7 +16,7 @@
 import { join } from 'node:path';
 import { DEFAULT_DATASET_DIR, DEFAULT_DATASETS, loadDataset, loadQueries } from '../src/datasets/index.ts';
 import { readTrace } from '../src/datasets/traces.ts';
-import { embeddingFor } from '../src/endpoint/mock/index.ts';
+import { embeddingFor } from '../src/endpoint/emulated-api/index.ts';
 import { ShippedVectors } from '../src/endpoint/models/shipped-vectors.ts';
 import { integerOption, parseScriptArgs, runIfEntryPoint } from './lib/options.ts';
 import { writeRawVectors } from './lib/raw-vectors.ts';

@@ -74,7 +74,7 @@ export async function runParallelBench(options: ParallelBenchOptions = {}): Prom
   const row = new Float32Array(dims);
   const scale = Float64Array.from({ length: dims }, (_, i) => 1 / Math.sqrt(i + 1));
   // Loaded only when asked for: loading the mock (msw) slows the main thread's typed-array loops (README, "Limits").
-  const embeddingFor = options.mock ? (await import('../src/endpoint/mock/index.ts')).embeddingFor : undefined;
+  const embeddingFor = options.mock ? (await import('../src/endpoint/emulated-api/index.ts')).embeddingFor : undefined;
   for (let s = 0; s < vectors; s++) {
     if (embeddingFor) index.add(`v${s}`, embeddingFor(`memory number ${s} about topic ${s % 97}`, 'text-embedding-3-small', dims));
     else {

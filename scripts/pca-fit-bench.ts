@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/datasets/index.ts';
-import { embeddingFor } from '../src/endpoint/mock/index.ts';
+import { embeddingFor } from '../src/endpoint/emulated-api/index.ts';
 import { PCA_METHODS, explainedVariance, fitPca, type PcaMethod } from '../src/parts/vector-index/pca.ts';
 
 const { values } = parseArgs({

@@ -129,7 +129,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const components = integerOption('pca', values.pca, 1);
   if (!existsSync(values.file)) {
     const { corpusTexts } = await import('./mock-corpus-vectors.ts');
-    const { embeddingFor } = await import('../src/endpoint/mock/index.ts');
+    const { embeddingFor } = await import('../src/endpoint/emulated-api/index.ts');
     const texts = await corpusTexts(rowsWanted);
     const dim = embeddingFor('probe').length;
     const data = new Float32Array(rowsWanted * dim);

@@ -15,7 +15,7 @@
  */
 import { loadavg } from 'node:os';
 import { generateCorpus, generateQueries } from '../src/datasets/index.ts';
-import { embeddingFor } from '../src/endpoint/mock/index.ts';
+import { embeddingFor } from '../src/endpoint/emulated-api/index.ts';
 import { UsageError } from '../src/errors.ts';
 import { FlatIndex } from '../src/parts/vector-index/flat-index.ts';
 import { recallAtK } from '../src/parts/vector-index/recall.ts';

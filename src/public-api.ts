@@ -69,8 +69,8 @@ export { embeddingStats } from './analysis/embedding-stats.ts';
 // Embeddings endpoints: the interface and its kinds (the in-process mock, memopt's server, any OpenAI-compatible URL),
 // the cost guard, the real text-embedding models, and users' own vector files.
 export type * from './endpoint/types.ts';
-export { startMockEndpoint, mockReferenceVectors, type MockEndpoint } from './endpoint/mock-endpoint.ts';
-export * from './endpoint/mock/index.ts';
+export { startMockEndpoint, mockReferenceVectors, type MockEndpoint } from './endpoint/in-process-endpoint.ts';
+export * from './endpoint/emulated-api/index.ts';
 export * from './endpoint/models/index.ts';
 export {
   encodeNpy,

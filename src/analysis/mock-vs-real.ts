@@ -12,8 +12,8 @@
  */
 import type { DetailTable } from '../harness/types.ts';
 import { InputError, OptionError } from '../errors.ts';
-import { embeddingFor } from '../endpoint/mock/embedding-model.ts';
-import { DEFAULT_MODEL } from '../endpoint/mock/models.ts';
+import { embeddingFor } from '../endpoint/models/mock-model.ts';
+import { DEFAULT_MODEL } from '../endpoint/emulated-api/models.ts';
 import { ShippedVectors } from '../endpoint/models/shipped-vectors.ts';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { fitPca } from '../parts/vector-index/pca.ts';

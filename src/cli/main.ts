@@ -5,7 +5,7 @@ import { comparedMetricCount, compareRuns, inputChanges } from '../compare/compa
 import { comparisonExitCode } from '../compare/gate.ts';
 import type { RunComparison } from '../compare/types.ts';
 import { ExitCode, MemoptError, UsageError } from '../errors.ts';
-import { MOCK_MODEL_VERSION } from '../endpoint/mock/embedding-model.ts';
+import { MOCK_MODEL_VERSION } from '../endpoint/models/mock-model.ts';
 import { DEFAULT_API_KEY_ENV } from '../endpoint/url-endpoint.ts';
 import { MAX_SEED, type ValidatedScenario } from '../harness/scenario-schema.ts';
 import { DEFAULT_DURATIONS_FILE, parseShard } from '../harness/shard.ts';

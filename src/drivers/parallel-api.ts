@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { generateCorpus, generateQueries } from '../datasets/index.ts';
 import { MemorySystem } from '../memory/memory-system.ts';
 import type { Embedding, MemoryResult, SearchHit } from '../memory/types.ts';
-import { countTokens, type LedgerSnapshot } from '../endpoint/mock/index.ts';
+import { countTokens, type LedgerSnapshot } from '../endpoint/emulated-api/index.ts';
 import type { EndpointLimits } from '../endpoint/types.ts';
 import { checkAgainstReference, CrossSideVectors, endpointVectors, ObservedVectors, ObservingEmbedder, VECTOR_CHECK_METRICS, vectorCheckMetrics, vectorCheckTable, type VectorCheck } from '../measure/vector-checks.ts';
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';

@@ -7,7 +7,7 @@
  * What it keeps is numbers only: never a URL, a header value, a query value or a key, so nothing secret can leak
  * through a snapshot, a report or a log.
  */
-import type { LedgerSnapshot } from './mock/types.ts';
+import type { LedgerSnapshot } from './emulated-api/types.ts';
 
 export interface RateLimitHeadersSeen {
   /** Responses that carried any x-ratelimit-* header. */

@@ -16,10 +16,10 @@
  */
 import { isIP } from 'node:net';
 import { CostGuardError } from '../errors.ts';
-import { LIST_PRICES_USD_PER_MILLION_TOKENS, MODELS } from './mock/models.ts';
-import { countTokens } from './mock/tokens.ts';
+import { LIST_PRICES_USD_PER_MILLION_TOKENS, MODELS } from './emulated-api/models.ts';
+import { countTokens } from './emulated-api/tokens.ts';
 
-/** List prices, USD per million input tokens (standard tier, not Batch API). Source: src/endpoint/mock/README.md. */
+/** List prices, USD per million input tokens (standard tier, not Batch API). Source: src/endpoint/emulated-api/README.md. */
 export const PRICE_TABLE_USD_PER_MILLION_TOKENS: Readonly<Record<string, number>> = LIST_PRICES_USD_PER_MILLION_TOKENS;
 
 /** Whether `url` points at this machine: 127.0.0.0/8, ::1 (also IPv4-mapped), or the name localhost. */

@@ -1,14 +1,14 @@
 /**
  * An embeddings endpoint: what a driver talks to, without knowing which kind it is. The in-process msw mock is the
- * first kind ('mock', src/endpoint/mock-endpoint.ts); a memopt server over HTTP ('server') and any OpenAI-compatible
+ * first kind ('mock', src/endpoint/in-process-endpoint.ts); a memopt server over HTTP ('server') and any OpenAI-compatible
  * base URL ('url') implement the same interface.
  */
 import type OpenAI from 'openai';
 import type { ClientOptions } from 'openai';
 import type { MaybePromise } from '../memory/types.ts';
-import type { LedgerSnapshot } from './mock/types.ts';
+import type { LedgerSnapshot } from './emulated-api/types.ts';
 
-export type { LedgerSnapshot } from './mock/types.ts';
+export type { LedgerSnapshot } from './emulated-api/types.ts';
 
 export interface EndpointLimits {
   /** null = unknown (a user's endpoint). */

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { arch, availableParallelism, cpus, freemem, hostname, platform, release, totalmem, type as osType, version as osVersion } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MOCK_MODEL_VERSION } from '../endpoint/mock/embedding-model.ts';
+import { MOCK_MODEL_VERSION } from '../endpoint/models/mock-model.ts';
 import { redactArgv } from '../util/redact.ts';
 import type { EnvironmentInfo } from './types.ts';
 

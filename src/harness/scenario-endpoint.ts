@@ -13,8 +13,8 @@
  * The caller of openScenarioEndpoints closes it when the scenario ends, also on errors and signals.
  */
 import { InputError } from '../errors.ts';
-import type { MockApiConfigInput } from '../endpoint/mock/types.ts';
-import { startMockEndpoint } from '../endpoint/mock-endpoint.ts';
+import type { MockApiConfigInput } from '../endpoint/emulated-api/types.ts';
+import { startMockEndpoint } from '../endpoint/in-process-endpoint.ts';
 import { startEmbeddingsServer, type ServerEndpoint } from '../endpoint/server/index.ts';
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import { createUrlEndpoint, type UrlEndpointOptions } from '../endpoint/url-endpoint.ts';

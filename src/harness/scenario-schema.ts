@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ScenarioError } from '../errors.ts';
-import { mockOptionsSchema } from '../endpoint/mock/options-schema.ts';
+import { mockOptionsSchema } from '../endpoint/emulated-api/options-schema.ts';
 import type { CheckedInput, ComparePolicy, FactoryVariant, MetricClass, ScenarioDefinition, SweepSpec, TargetSpec, WorkloadDriver } from './types.ts';
 
 /** Identity at run time; gives scenario files full type checking of workload, params and targets. */

@@ -4,7 +4,7 @@
  * (`ScenarioResult`, `RunReport`); reporters turn that data into bytes and know nothing of how it was measured.
  */
 import type { z } from 'zod';
-import type { MockApiConfig } from '../endpoint/mock/index.ts';
+import type { MockApiConfig } from '../endpoint/emulated-api/index.ts';
 import type { BatchingPlan } from '../endpoint/cost-guard.ts';
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import type { RunPostgres } from '../parts/vector-store/database.ts';

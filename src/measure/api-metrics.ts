@@ -2,7 +2,7 @@
  * The endpoint's ledger as metrics: every driver that talks to the embeddings API reports the same names, units
  * and descriptions for what the endpoint received (requests, tokens, cost, errors), from one map.
  */
-import type { LedgerSnapshot } from '../endpoint/mock/types.ts';
+import type { LedgerSnapshot } from '../endpoint/emulated-api/types.ts';
 import type { MetricSpec, MetricValues } from '../harness/types.ts';
 
 /** What a ledger snapshot carries (the mock's, the server's and the client-side ledger's). */

@@ -10,7 +10,7 @@
  *   whose answer must be a vector of the asked width. These few requests are not in the cost bound.
  */
 import { InputError, InputErrorList, UsageError } from '../errors.ts';
-import { MODELS, modelInfo } from '../endpoint/mock/models.ts';
+import { MODELS, modelInfo } from '../endpoint/emulated-api/models.ts';
 import { USE_LITE_DIMENSIONS, USE_LITE_NAME } from '../endpoint/models/use-lite.ts';
 import { createUrlEndpoint } from '../endpoint/url-endpoint.ts';
 import type { EndpointChoice } from '../harness/scenario-endpoint.ts';

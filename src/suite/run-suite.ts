@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { PRICE_TABLE_USD_PER_MILLION_TOKENS } from '../endpoint/cost-guard.ts';
 import { createUrlEndpoint, DEFAULT_API_KEY_ENV, type UrlEndpointOptions } from '../endpoint/url-endpoint.ts';
-import type { MockApiConfigInput } from '../endpoint/mock/types.ts';
+import type { MockApiConfigInput } from '../endpoint/emulated-api/types.ts';
 import type { RunComparison } from '../compare/types.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { describeEnvironment } from '../harness/environment.ts';

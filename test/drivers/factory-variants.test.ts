@@ -6,7 +6,7 @@ import { writeTrace, type TraceOp } from '../../src/datasets/traces.ts';
 import { indexCompressionDriver, type IndexFactory } from '../../src/drivers/index-compression.ts';
 import { parallelApiDriver } from '../../src/drivers/parallel-api.ts';
 import { searchTraceDriver, type SearchCacheFactory } from '../../src/drivers/search-trace.ts';
-import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/mock-endpoint.ts';
+import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
 import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
 import { runScenario } from '../../src/harness/runner.ts';
 import { defineScenario, validateScenario } from '../../src/harness/scenario-schema.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ingestDriver, type EmbedderFactory } from '../../src/drivers/ingest.ts';
-import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/mock-endpoint.ts';
+import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
 import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
 import type { FactoryVariant, RunContext } from '../../src/harness/types.ts';
 import type { Embedder, Embedding } from '../../src/memory/types.ts';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BatchEmbedder } from '../../src/parts/embeddings/batch-embedder.ts';
 import { NaiveEmbedder } from '../../src/parts/embeddings/naive-embedder.ts';
 import { exactTokens } from '../../src/parts/embeddings/tokens.ts';
-import { embeddingFor, startMockApi, type MockApi, type MockApiConfigInput } from '../../src/endpoint/mock/index.ts';
+import { embeddingFor, startMockApi, type MockApi, type MockApiConfigInput } from '../../src/endpoint/emulated-api/index.ts';
 import { createRng } from '../../src/util/rng.ts';
 
 /**

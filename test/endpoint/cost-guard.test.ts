@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CostGuardError } from '../../src/errors.ts';
-import { countTokens } from '../../src/endpoint/mock/index.ts';
+import { countTokens } from '../../src/endpoint/emulated-api/index.ts';
 import { checkCostGuard, costUpperBound, isLoopback } from '../../src/endpoint/cost-guard.ts';
 
 const texts = ['the first memory', 'a second, longer memory about something', 'third', 'héllo wörld'];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { embeddingFor } from '../../src/endpoint/mock/index.ts';
+import { embeddingFor } from '../../src/endpoint/emulated-api/index.ts';
 import { createRng } from '../../src/util/rng.ts';
 
 /** Twelve topics with disjoint content words: sentences of one topic share words, sentences of two never do. */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
 import { encode } from 'gpt-tokenizer/encoding/cl100k_base';
-import { countTokens, embeddingFor, startMockApi, type MockApi } from '../../src/endpoint/mock/index.ts';
+import { countTokens, embeddingFor, startMockApi, type MockApi } from '../../src/endpoint/emulated-api/index.ts';
 
 let mock: MockApi;
 let client: OpenAI;

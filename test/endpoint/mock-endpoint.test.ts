@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { referenceOf } from '../../src/measure/reference-vectors.ts';
-import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/mock-endpoint.ts';
-import { embeddingFor } from '../../src/endpoint/mock/index.ts';
+import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
+import { embeddingFor } from '../../src/endpoint/emulated-api/index.ts';
 import type { EmbeddingsEndpoint } from '../../src/endpoint/types.ts';
 import { referenceOnlyEndpoint } from '../support/endpoints.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { startMockApi, type MockApi, type MockApiConfigInput } from '../../src/endpoint/mock/index.ts';
+import { startMockApi, type MockApi, type MockApiConfigInput } from '../../src/endpoint/emulated-api/index.ts';
 
 let mock: MockApi | undefined;
 afterEach(() => mock?.close());

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClosedError, OptionError, RunError } from '../../src/errors.ts';
-import { DEFAULT_MOCK_CONFIG, MODELS, startMockApi, type MockApi } from '../../src/endpoint/mock/index.ts';
+import { DEFAULT_MOCK_CONFIG, MODELS, startMockApi, type MockApi } from '../../src/endpoint/emulated-api/index.ts';
 
 let mock: MockApi | undefined;
 afterEach(() => mock?.close());

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { OptionError } from '../../src/errors.ts';
-import { resolveMockConfig, startMockApi, type MockApi, type MockApiConfigInput } from '../../src/endpoint/mock/index.ts';
+import { resolveMockConfig, startMockApi, type MockApi, type MockApiConfigInput } from '../../src/endpoint/emulated-api/index.ts';
 
 let mock: MockApi | undefined;
 afterEach(() => mock?.close());

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { startMockApi, resolveMockConfig, type MockApi } from '../../src/endpoint/mock/index.ts';
-import { RetryDrivenClock, retryKey } from '../../src/endpoint/mock/rate-limit-clock.ts';
+import { startMockApi, resolveMockConfig, type MockApi } from '../../src/endpoint/emulated-api/index.ts';
+import { RetryDrivenClock, retryKey } from '../../src/endpoint/emulated-api/rate-limit-clock.ts';
 import { InputError, OptionError } from '../../src/errors.ts';
 import { resolveServerConfig } from '../../src/endpoint/server/config.ts';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { encode } from 'gpt-tokenizer/encoding/cl100k_base';
-import { formatDuration, startMockApi, type MockApi } from '../../src/endpoint/mock/index.ts';
+import { formatDuration, startMockApi, type MockApi } from '../../src/endpoint/emulated-api/index.ts';
 
 let mock: MockApi | undefined;
 afterEach(() => mock?.close());

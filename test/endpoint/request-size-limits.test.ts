@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { request as httpRequest } from 'node:http';
 import * as bounded from '../../src/util/bounded-tokens.ts';
-import * as tokens from '../../src/endpoint/mock/tokens.ts';
-import { resolveMockConfig } from '../../src/endpoint/mock/config.ts';
-import { MAX_REQUEST_BODY_BYTES } from '../../src/endpoint/mock/models.ts';
-import { createEmbeddingsResponder } from '../../src/endpoint/mock/request-handler.ts';
-import { createMockState } from '../../src/endpoint/mock/state.ts';
-import { validateEmbeddingRequest } from '../../src/endpoint/mock/validation.ts';
+import * as tokens from '../../src/endpoint/emulated-api/tokens.ts';
+import { resolveMockConfig } from '../../src/endpoint/emulated-api/config.ts';
+import { MAX_REQUEST_BODY_BYTES } from '../../src/endpoint/emulated-api/models.ts';
+import { createEmbeddingsResponder } from '../../src/endpoint/emulated-api/request-handler.ts';
+import { createMockState } from '../../src/endpoint/emulated-api/state.ts';
+import { validateEmbeddingRequest } from '../../src/endpoint/emulated-api/validation.ts';
 import { listenEmbeddingsServer } from '../../src/endpoint/server/listen.ts';
 import { resolveServerConfig } from '../../src/endpoint/server/config.ts';
 
@@ -15,8 +15,8 @@ vi.mock('../../src/util/bounded-tokens.ts', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../src/util/bounded-tokens.ts')>();
   return { ...real, countTokensWithin: vi.fn(real.countTokensWithin), countTokensExactly: vi.fn(real.countTokensExactly) };
 });
-vi.mock('../../src/endpoint/mock/tokens.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/endpoint/mock/tokens.ts')>();
+vi.mock('../../src/endpoint/emulated-api/tokens.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/endpoint/emulated-api/tokens.ts')>();
   return { ...real, countTokens: vi.fn(real.countTokens), decodeTokens: vi.fn(real.decodeTokens) };
 });
 

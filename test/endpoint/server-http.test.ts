@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { embeddingFor, startMockApi, type LedgerSnapshot } from '../../src/endpoint/mock/index.ts';
+import { embeddingFor, startMockApi, type LedgerSnapshot } from '../../src/endpoint/emulated-api/index.ts';
 import { startEmbeddingsServer, type ServerEndpoint } from '../../src/endpoint/server/index.ts';
 
 const MODEL = 'text-embedding-3-small';

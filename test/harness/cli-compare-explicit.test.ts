@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { MOCK_MODEL_VERSION } from '../../src/endpoint/mock/index.ts';
+import { MOCK_MODEL_VERSION } from '../../src/endpoint/emulated-api/index.ts';
 import type { CheckedInput, EnvironmentInfo, ScenarioResult } from '../../src/harness/types.ts';
 import { ReportWriter } from '../../src/report/report-writer.ts';
 import { environment, metric, scenario } from '../support/run-reports.ts';

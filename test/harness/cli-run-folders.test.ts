@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { MOCK_MODEL_VERSION } from '../../src/endpoint/mock/index.ts';
+import { MOCK_MODEL_VERSION } from '../../src/endpoint/emulated-api/index.ts';
 import { lastRun, latestRun } from '../support/run-folders.ts';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');

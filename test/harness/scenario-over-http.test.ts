@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ingestDriver } from '../../src/drivers/ingest.ts';
-import type { MockApiConfigInput } from '../../src/endpoint/mock/types.ts';
+import type { MockApiConfigInput } from '../../src/endpoint/emulated-api/types.ts';
 import { runScenario } from '../../src/harness/runner.ts';
 import { serverEndpoints, type ScenarioEndpoints } from '../../src/harness/scenario-endpoint.ts';
 import { defineScenario, validateScenario } from '../../src/harness/scenario-schema.ts';

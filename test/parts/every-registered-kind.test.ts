@@ -5,7 +5,7 @@ import { ingestDriver } from '../../src/drivers/ingest.ts';
 import { parallelApiDriver } from '../../src/drivers/parallel-api.ts';
 import { parallelSearchDriver } from '../../src/drivers/parallel-search.ts';
 import { searchTraceDriver } from '../../src/drivers/search-trace.ts';
-import { startMockEndpoint } from '../../src/endpoint/mock-endpoint.ts';
+import { startMockEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
 import { runScenario } from '../../src/harness/runner.ts';
 import { validateScenario } from '../../src/harness/scenario-schema.ts';
 import type { CompletedScenarioResult, ScenarioResult } from '../../src/harness/types.ts';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { writeTrace, type TraceOp } from '../../src/datasets/traces.ts';
 import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
 import type { RunContext } from '../../src/harness/types.ts';
-import { startMockEndpoint } from '../../src/endpoint/mock-endpoint.ts';
+import { startMockEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
 import { prepareContext } from '../support/endpoints.ts';
 import { searchTraceDriver, type SearchTraceVariant } from '../../src/drivers/search-trace.ts';
 

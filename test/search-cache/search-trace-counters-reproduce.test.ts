@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
 import type { MetricValues, RunContext } from '../../src/harness/types.ts';
-import { startMockEndpoint } from '../../src/endpoint/mock-endpoint.ts';
-import type { MockApiConfigInput } from '../../src/endpoint/mock/types.ts';
+import { startMockEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
+import type { MockApiConfigInput } from '../../src/endpoint/emulated-api/types.ts';
 import { prepareContext } from '../support/endpoints.ts';
 import { searchTraceDriver, type SearchTraceVariant } from '../../src/drivers/search-trace.ts';
 

@@ -1,5 +1,5 @@
 /** Endpoints for driver tests: a prepare context with the mock's reference vectors and no traffic at all. */
-import { mockReferenceVectors } from '../../src/endpoint/mock-endpoint.ts';
+import { mockReferenceVectors } from '../../src/endpoint/in-process-endpoint.ts';
 import type { EmbeddingsEndpoint } from '../../src/endpoint/types.ts';
 import type { PrepareContext } from '../../src/harness/types.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
-import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/mock-endpoint.ts';
+import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
 import { prepareContext } from '../support/endpoints.ts';
 import { indexCompressionDriver } from '../../src/drivers/index-compression.ts';
 import { PARETO_COLUMNS } from '../../src/drivers/index-pareto.ts';

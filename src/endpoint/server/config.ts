@@ -1,15 +1,15 @@
 /**
  * The configuration of `memopt serve` and startEmbeddingsServer, checked with zod: where to listen, how long idle
  * keep-alive connections stay open, and the mocked API's options (the same fields and defaults as the in-process
- * mock, src/endpoint/mock/README.md). Unknown keys are errors; a bad field fails with InputError (exit 2) naming it.
+ * mock, src/endpoint/emulated-api/README.md). Unknown keys are errors; a bad field fails with InputError (exit 2) naming it.
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { InputError } from '../../errors.ts';
-import { resolveMockConfig } from '../mock/config.ts';
-import { mockOptionsShape, realModelOption } from '../mock/options-schema.ts';
+import { resolveMockConfig } from '../emulated-api/config.ts';
+import { mockOptionsShape, realModelOption } from '../emulated-api/options-schema.ts';
 import { checkModelSpec } from '../models/spec.ts';
-import type { MockApiConfig } from '../mock/types.ts';
+import type { MockApiConfig } from '../emulated-api/types.ts';
 
 export const serverConfigSchema = z
   .object({

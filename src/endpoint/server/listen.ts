@@ -8,8 +8,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RunError } from '../../errors.ts';
-import { preallocateModel } from '../mock/embedding-model.ts';
-import { DEFAULT_MODEL, MAX_REQUEST_BODY_BYTES } from '../mock/models.ts';
+import { preallocateModel } from '../models/mock-model.ts';
+import { DEFAULT_MODEL, MAX_REQUEST_BODY_BYTES } from '../emulated-api/models.ts';
 import { openTextEmbeddingModel } from '../models/index.ts';
 import { warmTokenCounter } from '../../util/bounded-tokens.ts';
 import type { TextEmbeddingModel } from '../models/types.ts';

@@ -18,11 +18,11 @@
  * A request body over MAX_REQUEST_BODY_BYTES is answered 413 without being read in full (README "Limits").
  * Anything else: 404 with the real API's "Invalid URL" body.
  */
-import { apiErrors, errorResponse } from '../mock/api-errors.ts';
-import { MAX_REQUEST_BODY_BYTES, MODELS } from '../mock/models.ts';
-import { createEmbeddingsResponder, endpointVectors, float32ToBase64, modelsResponse, realModelTable, type RealModelBackend } from '../mock/request-handler.ts';
-import { createMockState, type MockState } from '../mock/state.ts';
-import type { MockApiConfig } from '../mock/types.ts';
+import { apiErrors, errorResponse } from '../emulated-api/api-errors.ts';
+import { MAX_REQUEST_BODY_BYTES, MODELS } from '../emulated-api/models.ts';
+import { createEmbeddingsResponder, endpointVectors, float32ToBase64, modelsResponse, realModelTable, type RealModelBackend } from '../emulated-api/request-handler.ts';
+import { createMockState, type MockState } from '../emulated-api/state.ts';
+import type { MockApiConfig } from '../emulated-api/types.ts';
 
 export interface ServerRoutes {
   handle(request: Request): Promise<Response>;

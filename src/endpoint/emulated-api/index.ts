@@ -9,7 +9,7 @@ import { setupServer, type SetupServer } from 'msw/node';
 import { ClosedError, RunError } from '../../errors.ts';
 import { resolveMockConfig } from './config.ts';
 import { warmTokenCounter } from '../../util/bounded-tokens.ts';
-import { preallocateModel } from './embedding-model.ts';
+import { preallocateModel } from '../models/mock-model.ts';
 import { createEmbeddingHandlers } from './handlers.ts';
 import { DEFAULT_MODEL } from './models.ts';
 import { createMockState } from './state.ts';
@@ -17,7 +17,7 @@ import type { MockApi, MockApiConfigInput } from './types.ts';
 
 export type { FaultConfig, LatencyConfig, LedgerSnapshot, MockApi, MockApiConfig, MockApiConfigInput, RateLimitConfig } from './types.ts';
 export { DEFAULT_MOCK_CONFIG, resolveMockConfig } from './config.ts';
-export { embeddingFor, embeddingCacheStats, MOCK_MODEL_VERSION, preallocateModel } from './embedding-model.ts';
+export { embeddingFor, embeddingCacheStats, MOCK_MODEL_VERSION, preallocateModel } from '../models/mock-model.ts';
 export { countTokens } from './tokens.ts';
 export {
   DEFAULT_MODEL,

@@ -4,8 +4,8 @@
  * (`embeddingFor`, the function it answers requests with), and it also exposes its latency model (`latency`), which
  * only a modelled endpoint knows (parallel-api's latency ceiling reads it when present).
  */
-import { embeddingFor, startMockApi } from './mock/index.ts';
-import type { LatencyConfig, MockApiConfig, MockApiConfigInput } from './mock/types.ts';
+import { embeddingFor, startMockApi } from './emulated-api/index.ts';
+import type { LatencyConfig, MockApiConfig, MockApiConfigInput } from './emulated-api/types.ts';
 import type { EmbeddingsEndpoint, ReferenceVectors } from './types.ts';
 
 export interface MockEndpoint extends EmbeddingsEndpoint {

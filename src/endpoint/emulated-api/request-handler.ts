@@ -15,7 +15,7 @@
 import { endianness } from 'node:os';
 import { apiErrors, errorResponse, type ApiErrorReply } from './api-errors.ts';
 import { compose, defaultBehaviours, type Behaviour, type CallResolver, type EmbeddingCall } from './behaviours.ts';
-import { embedText } from './embedding-model.ts';
+import { embedText } from '../models/mock-model.ts';
 import { MAX_REQUEST_BODY_BYTES, MODELS, type ModelInfo, type ModelTable } from './models.ts';
 import type { MockState } from './state.ts';
 import { validateEmbeddingRequest, withTokenCounts, type EmbeddingRequest, type ValidationResult } from './validation.ts';

@@ -19,7 +19,7 @@
  */
 import { OptionError } from '../../errors.ts';
 import { seedFromString } from '../../util/rng.ts';
-import { DEFAULT_MODEL, MODELS } from './models.ts';
+import { DEFAULT_MODEL, MODELS } from '../emulated-api/models.ts';
 
 /**
  * The version of this model's vectors. Bump it with any change that moves a vector (geometry, weights, tokenizing,
