@@ -10,7 +10,7 @@ export const sharedTestOptions = {
   hookTimeout: 30_000,
   // The CLI's scenarios talk to the in-process mock in tests (the CLI's default is a memopt server in a child
   // process, one start per scenario); tests of the server path pass --endpoint-kind server.
-  env: { MEMOPT_ENDPOINT_KIND: 'mock' },
+  env: { MEMOPT_ENDPOINT_KIND: 'in-process' },
 } as const;
 
 /** `npm test`: every test file but the end-to-end ones (test/e2e-files.ts), which `npm run test:e2e` runs. */

@@ -83,7 +83,7 @@ export default defineScenario({
   workload: { size: 1_000, producers: 64, measureBatcherOverhead: false, memoryCheckpoints: 4 },
   quick: { size: 200 },
   // Modelled latency compressed 50x; no rate limit and no faults.
-  mock: { timeScale: 0.02, rateLimit: false },
+  endpoint: { timeScale: 0.02, rateLimit: false },
   repetitions: { full: 3, quick: 1 },
   baseline: { label: 'naive', params: { embedder: 'naive' } },
   optimized: { label: 'tick-batching', factory: (context) => new TickBatchingEmbedder(context), version: '1.0.0' },

@@ -22,7 +22,7 @@ export default defineScenario({
   quick: { size: 1_000 },
   // Tight limits (600 RPM, 20,000 TPM: a low usage tier) so both embedders meet 429s within a short run; time
   // compressed 10x (a modelled minute lasts 6 s).
-  mock: {
+  endpoint: {
     timeScale: 0.1,
     rateLimit: { requestsPerMinute: 600, tokensPerMinute: 20_000 },
     faults: { serverErrorRate: 0.05, slowRate: 0.02, slowFactor: 5 },

@@ -28,7 +28,7 @@ export default defineScenario({
   },
   quick: { size: 2_000 },
   // Real modelled latency (timeScale 1): the wall-time target gates here; no rate limit, no faults.
-  mock: { timeScale: 1, rateLimit: false },
+  endpoint: { timeScale: 1, rateLimit: false },
   // One advisory pair with latency compressed 10x, reported as wall_time_ms_compressed beside the real ratio; in
   // full runs only: the quick gate's 5-minute budget (5 min 7 s with it on a clean-clone CI run).
   compressedTime: { timeScale: 0.1, quickPairs: 0 },

@@ -38,7 +38,7 @@ export default [
       curveRegime: 'sustained',
     },
     quick: { documents: 20, queries: 20, corpusSize: 500, curve: [1, 4, 16] },
-    mock: {
+    endpoint: {
       timeScale: 1,
       latency: { baseMs: 200, perTokenMs: 0.005, jitter: 0.2 },
       rateLimit: { requestsPerMinute: 3_000, tokensPerMinute: 18_000 },
@@ -89,7 +89,7 @@ export default [
       referenceQueries: 2,
     },
     quick: { vectors: 20_000 },
-    mock: { timeScale: 0, rateLimit: false },
+    endpoint: { timeScale: 0, rateLimit: false },
     repetitions: { full: 3, quick: 2 },
     baseline: { label: 'main-thread', params: { mode: 'main-thread' } },
     optimized: { label: 'workers-2', params: { mode: 'workers', workers: 2 } },

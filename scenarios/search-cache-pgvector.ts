@@ -41,7 +41,7 @@ export default defineScenario({
   // --ops 1000 --seed 14) on 500 pre-loaded memories. Kept outside datasets/traces/, whose texts the shipped real
   // vectors cover one by one.
   quick: { trace: 'datasets/pgvector/search-trace-quick.jsonl', preload: 500 },
-  mock: { timeScale: 0.05, rateLimit: false },
+  endpoint: { timeScale: 0.05, rateLimit: false },
   // One full repetition: every gated figure is a counter (the same in each repetition up to client interleaving);
   // wall time, the one timing, is advisory here. Three took 382 s of the bench; one took 745 s on 2026-12-01 with
   // the machine's load average near 13 (other sessions' work), about a third of three on an idle machine.

@@ -25,7 +25,7 @@ export default defineScenario({
     caseFold: false,
   },
   // Real latency compressed 20x, as the mock scenario; no rate limit and no faults: this isolates caching.
-  mock: { model: 'use-lite', timeScale: 0.05, rateLimit: false },
+  endpoint: { model: 'use-lite', timeScale: 0.05, rateLimit: false },
   repetitions: { full: 2, quick: 1 },
   baseline: { label: 'no-cache', params: { cache: 'none' } },
   optimized: {

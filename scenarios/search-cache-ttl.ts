@@ -21,7 +21,7 @@ export default defineScenario({
     caseFold: true,
     measureHitCost: false,
   },
-  mock: { timeScale: 0.05, rateLimit: false },
+  endpoint: { timeScale: 0.05, rateLimit: false },
   repetitions: { full: 2, quick: 1 },
   baseline: { label: 'no-ttl', params: { cache: 'search-cache', maxEntries: 500, ttlMs: 0, invalidation: 'targeted' } },
   optimized: { label: 'ttl-250ms', params: { cache: 'search-cache', maxEntries: 500, ttlMs: 250, invalidation: 'targeted' } },

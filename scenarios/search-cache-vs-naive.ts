@@ -28,7 +28,7 @@ export default defineScenario({
     measureHitCost: false,
   },
   quick: { trace: 'datasets/traces/search-quick.jsonl' },
-  mock: { timeScale: 0.05, rateLimit: false },
+  endpoint: { timeScale: 0.05, rateLimit: false },
   // Counters gate on one run per side (hits vary by +-2 between runs with 8 clients interleaving, far from any
   // target); this keeps the bench within budget now that scenarios/search-cache.ts runs at real latency.
   repetitions: { full: 1, quick: 1 },

@@ -30,7 +30,7 @@ export default defineScenario({
   },
   quick: { trace: 'datasets/traces/search-quick.jsonl' },
   // Real modelled latency (a query embedding waits ~200 ms); no rate limit and no faults: this isolates caching.
-  mock: { timeScale: 1, rateLimit: false },
+  endpoint: { timeScale: 1, rateLimit: false },
   // One advisory pair with latency compressed 20x, reported as wall_time_ms_compressed beside the real ratio; in
   // full runs only: the quick gate's 5-minute budget (5 min 7 s with it on a clean-clone CI run).
   compressedTime: { timeScale: 0.05, quickPairs: 0 },

@@ -64,9 +64,9 @@ export const VECTOR_KINDS = {
  * 'use-lite'`) or its server answers with the real model (`mock.model: 'use-lite'`), a file for file-sourced vectors,
  * the mock's model otherwise.
  */
-export function vectorsOf(definition: Pick<ScenarioDefinition, 'workload' | 'mock'>): string {
+export function vectorsOf(definition: Pick<ScenarioDefinition, 'workload' | 'endpoint' | 'mock'>): string {
   const workload = definition.workload as { vectors?: unknown } | undefined;
-  const model = (definition.mock as { model?: string } | undefined)?.model;
+  const model = (definition.endpoint ?? definition.mock)?.model;
   if (workload?.vectors === 'use-lite' || model === 'use-lite') return VECTOR_KINDS.useLite;
   if (typeof workload?.vectors === 'object' && workload.vectors !== null) return VECTOR_KINDS.file;
   if (model !== undefined) return `${model} (real)`;

@@ -69,8 +69,20 @@ export { embeddingStats } from './analysis/embedding-stats.ts';
 // Embeddings endpoints: the interface and its kinds (the in-process mock, memopt's server, any OpenAI-compatible URL),
 // the cost guard, the real text-embedding models, and users' own vector files.
 export type * from './endpoint/types.ts';
-export { startMockEndpoint, mockReferenceVectors, type MockEndpoint } from './endpoint/in-process-endpoint.ts';
+export { startInProcessEndpoint, mockReferenceVectors, type InProcessEndpoint } from './endpoint/in-process-endpoint.ts';
 export * from './endpoint/emulated-api/index.ts';
+// The old names, from before the emulated API stopped being called "mock" (CHANGELOG): kept so code written against
+// them still runs. "mock" now names only the generative model (mockReferenceVectors, MOCK_MODEL_VERSION).
+export {
+  /** @deprecated startInProcessEndpoint */ startInProcessEndpoint as startMockEndpoint,
+  /** @deprecated InProcessEndpoint */ type InProcessEndpoint as MockEndpoint,
+} from './endpoint/in-process-endpoint.ts';
+export {
+  /** @deprecated startEmulatedApi */ startEmulatedApi as startMockApi,
+  /** @deprecated EmulatedApi */ type EmulatedApi as MockApi,
+  /** @deprecated EmulatedApiConfig */ type EmulatedApiConfig as MockApiConfig,
+  /** @deprecated EmulatedApiConfigInput */ type EmulatedApiConfigInput as MockApiConfigInput,
+} from './endpoint/emulated-api/index.ts';
 export * from './endpoint/models/index.ts';
 export {
   encodeNpy,

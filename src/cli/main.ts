@@ -12,7 +12,7 @@ import { DEFAULT_DURATIONS_FILE, parseShard } from '../harness/shard.ts';
 import { findScenarioFiles, loadScenarios } from '../harness/loader.ts';
 import { mergeShardRuns, type ShardRun } from '../harness/shard-merge.ts';
 import { exitCodeFor } from '../harness/runner.ts';
-import { ENDPOINT_KINDS, type EndpointKind } from '../harness/scenario-endpoint.ts';
+import { ENDPOINT_KINDS, endpointKindOf } from '../harness/scenario-endpoint.ts';
 import type { EnvironmentInfo, RunReport, ScenarioResult } from '../harness/types.ts';
 import { renderCharts } from '../report/charts/render.ts';
 import { formatComparison, formatEnvironment, formatOutcome, formatScenario } from '../report/console.ts';
@@ -75,10 +75,10 @@ function runOptions<T>(y: Argv<T>) {
     .option('verbose', { type: 'boolean', default: false, describe: "Print the drivers' progress lines too" })
     .option('endpoint-kind', {
       type: 'string',
-      choices: ENDPOINT_KINDS,
-      // The test suite sets MEMOPT_ENDPOINT_KIND=mock (vitest.config.ts): unit tests keep the in-process mock.
-      default: (process.env.MEMOPT_ENDPOINT_KIND as EndpointKind | undefined) ?? 'server',
-      describe: "What the scenarios talk to: 'server' (memopt's server over HTTP in a child process, one per scenario) or 'mock' (the in-process msw mock, whose CPU counts as the client's)",
+      choices: [...ENDPOINT_KINDS, 'mock'],
+      // The test suite sets MEMOPT_ENDPOINT_KIND=in-process (vitest.config.ts): unit tests keep the emulated API in process.
+      default: process.env.MEMOPT_ENDPOINT_KIND ?? 'server',
+      describe: "What the scenarios talk to: 'server' (memopt's server over HTTP in a child process, one per scenario) or 'in-process' (the emulated API in this process, whose CPU counts as the client's; 'mock' is its old name)",
     })
     .option('endpoint', { type: 'string', describe: 'Run the scenarios that call the API (ingest, search-trace, parallel-api) against this OpenAI-compatible base URL (e.g. http://127.0.0.1:8000/v1) instead of memopt\'s server' })
     .option('model', { type: 'string', describe: "With --endpoint: the model, replacing the scenarios' own" })
@@ -148,7 +148,7 @@ function sharedRunArgs(args: {
   }
   const endpoint: SuiteEndpoint =
     args.endpoint === undefined
-      ? { kind: args['endpoint-kind'] as EndpointKind }
+      ? { kind: endpointKindOf(args['endpoint-kind'])! }
       : {
           kind: 'url',
           baseURL: args.endpoint,

@@ -1,19 +1,19 @@
 /**
- * The in-process mock as an embeddings endpoint (kind 'mock'): startMockApi behind the EmbeddingsEndpoint
+ * The in-process mock as an embeddings endpoint (kind 'mock'): startEmulatedApi behind the EmbeddingsEndpoint
  * interface. Its limits come from the mock's rate-limit config, its reference vectors from the mock's own model
  * (`embeddingFor`, the function it answers requests with), and it also exposes its latency model (`latency`), which
  * only a modelled endpoint knows (parallel-api's latency ceiling reads it when present).
  */
-import { embeddingFor, startMockApi } from './emulated-api/index.ts';
-import type { LatencyConfig, MockApiConfig, MockApiConfigInput } from './emulated-api/types.ts';
+import { embeddingFor, startEmulatedApi } from './emulated-api/index.ts';
+import type { LatencyConfig, EmulatedApiConfig, EmulatedApiConfigInput } from './emulated-api/types.ts';
 import type { EmbeddingsEndpoint, ReferenceVectors } from './types.ts';
 
-export interface MockEndpoint extends EmbeddingsEndpoint {
-  readonly kind: 'mock';
+export interface InProcessEndpoint extends EmbeddingsEndpoint {
+  readonly kind: 'in-process';
   /** The mock's modelled latency (before `timeScale`); only modelled endpoints have one. */
   readonly latency: LatencyConfig;
   /** The resolved mock configuration (defaults filled in). */
-  readonly config: MockApiConfig;
+  readonly config: EmulatedApiConfig;
 }
 
 /** The mock's model, as reference vectors: exactly what the mock answers for (text, model, dimensions). */
@@ -25,11 +25,11 @@ export const mockReferenceVectors: ReferenceVectors = {
  * Starts the in-process mock (only one may be open per process) and wraps it as an endpoint. The ledger is read
  * synchronously underneath; the interface is async because other kinds read theirs over HTTP.
  */
-export function startMockEndpoint(config?: MockApiConfigInput): MockEndpoint {
-  const mock = startMockApi(config);
+export function startInProcessEndpoint(config?: EmulatedApiConfigInput): InProcessEndpoint {
+  const mock = startEmulatedApi(config);
   const rateLimit = mock.config.rateLimit;
   return {
-    kind: 'mock',
+    kind: 'in-process',
     baseURL: mock.baseURL,
     config: mock.config,
     latency: mock.config.latency,
@@ -49,5 +49,5 @@ export function startMockEndpoint(config?: MockApiConfigInput): MockEndpoint {
 
 /** Whether an endpoint models its latency (the mock does), and that model. */
 export function modelledLatency(endpoint: EmbeddingsEndpoint): LatencyConfig | undefined {
-  return (endpoint as Partial<MockEndpoint>).latency;
+  return (endpoint as Partial<InProcessEndpoint>).latency;
 }

@@ -1,6 +1,6 @@
 /**
  * An embeddings endpoint: what a driver talks to, without knowing which kind it is. The in-process msw mock is the
- * first kind ('mock', src/endpoint/in-process-endpoint.ts); a memopt server over HTTP ('server') and any OpenAI-compatible
+ * first kind ('in-process', src/endpoint/in-process-endpoint.ts); a memopt server over HTTP ('server') and any OpenAI-compatible
  * base URL ('url') implement the same interface.
  */
 import type OpenAI from 'openai';
@@ -28,8 +28,8 @@ export interface ReferenceVectors {
 }
 
 export interface EmbeddingsEndpoint {
-  /** 'mock' (in-process msw), 'server' (memopt serve over HTTP), 'url' (any OpenAI-compatible base URL). */
-  readonly kind: 'mock' | 'server' | 'url';
+  /** 'in-process' (the emulated API in this process, msw), 'server' (memopt serve over HTTP), 'url' (any OpenAI-compatible base URL). */
+  readonly kind: 'in-process' | 'server' | 'url';
   readonly baseURL: string;
   createClient(options?: ClientOptions): OpenAI;
   /** Exact counters; async because a server's ledger is read over HTTP. */

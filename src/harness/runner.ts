@@ -7,7 +7,7 @@ import { mockEndpoints, type ScenarioEndpoints } from './scenario-endpoint.ts';
 import { describeFactoryVariant, isFactoryVariant } from './factory-variant.ts';
 import { resolveComparePolicy, resolveMetricClass } from './compare-policy.ts';
 import { createMemoryProbe } from '../measure/memory-probe.ts';
-import type { MockApiConfigInput } from '../endpoint/emulated-api/types.ts';
+import type { EmulatedApiConfigInput } from '../endpoint/emulated-api/types.ts';
 import type { ValidatedScenario } from './scenario-schema.ts';
 import type { RunPostgres } from '../parts/vector-store/database.ts';
 import { median } from '../measure/latency.ts';
@@ -39,7 +39,7 @@ export interface RunScenarioOptions {
    * closes them when the scenario ends. Default: the in-process msw mock, a fresh one per run
    * (scenario-endpoint.ts; the CLI's default is a memopt server in a child process).
    */
-  endpoints?: (mockInput: MockApiConfigInput) => ScenarioEndpoints;
+  endpoints?: (mockInput: EmulatedApiConfigInput) => ScenarioEndpoints;
   /** The run's Postgres for pgvector indexes that name none (PrepareContext.postgres). Default: a PGlite server. */
   postgres?: RunPostgres;
   /** Once aborted, no further step starts (the suite has already recorded the run as interrupted). */
@@ -83,9 +83,9 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     if (!(key in notes)) notes[key] = value;
   };
   const sweep = options.sweep === false ? null : scenario.sweep;
-  const mockInput = { seed, ...definition.mock };
+  const mockInput = { seed, ...scenario.endpointOptions };
   const endpointsFor = options.endpoints ?? mockEndpoints;
-  const endpoints = endpointsFor(mockInput as MockApiConfigInput);
+  const endpoints = endpointsFor(mockInput as EmulatedApiConfigInput);
   // A user's endpoint has one time scale: no compressed-time pairs against it (see CompressedTimeSpec).
   const compressedSpec = definition.compressedTime && endpoints.describe().kind !== 'url' ? definition.compressedTime : null;
   const wantedPairs = compressedSpec ? (options.quick ? (compressedSpec.quickPairs ?? compressedSpec.pairs ?? 1) : (compressedSpec.pairs ?? 1)) : 0;
@@ -242,8 +242,8 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   const endpointsOf = (on: PlannedRun['on']): ScenarioEndpoints => {
     let found = opened.get(on);
     if (!found) {
-      if (on === 'compressed') found = endpointsFor({ ...mockInput, timeScale: compressedTime!.timeScale } as MockApiConfigInput);
-      else found = sweepScale !== undefined && !isUrl ? endpointsFor({ ...mockInput, timeScale: sweepScale } as MockApiConfigInput) : endpoints;
+      if (on === 'compressed') found = endpointsFor({ ...mockInput, timeScale: compressedTime!.timeScale } as EmulatedApiConfigInput);
+      else found = sweepScale !== undefined && !isUrl ? endpointsFor({ ...mockInput, timeScale: sweepScale } as EmulatedApiConfigInput) : endpoints;
       opened.set(on, found);
     }
     return found;

@@ -4,23 +4,29 @@
  * - 'server' (the CLI's default): one memopt server per scenario in a child process (isolate 'process'), so the
  *   mocked API's CPU and memory are not the measured client's. It starts at the scenario's first open() and is
  *   reset before each run (a fresh state, as a new in-process mock: ledger, rate-limit buckets, seeded draws).
- * - 'mock': the in-process msw mock, a new one per run (unit tests; the cost of the mock counts as the client's).
+ * - 'in-process': the emulated API in this process (msw), a new one per run (unit tests; the cost of the mock counts as the client's).
  *
- * A scenario's `mock.model` (e.g. 'use-lite') makes its server answer with that real model, and the endpoint's
+ * A scenario's `endpoint.model` (e.g. 'use-lite') makes its server answer with that real model, and the endpoint's
  * reference vectors are then that model's (asked of the server). The in-process mock has no real model: such a
- * scenario refuses the 'mock' kind (exit 2) before anything runs.
+ * scenario refuses the 'in-process' kind (exit 2) before anything runs.
  *
  * The caller of openScenarioEndpoints closes it when the scenario ends, also on errors and signals.
  */
 import { InputError } from '../errors.ts';
-import type { MockApiConfigInput } from '../endpoint/emulated-api/types.ts';
-import { startMockEndpoint } from '../endpoint/in-process-endpoint.ts';
+import type { EmulatedApiConfigInput } from '../endpoint/emulated-api/types.ts';
+import { startInProcessEndpoint } from '../endpoint/in-process-endpoint.ts';
 import { startEmbeddingsServer, type ServerEndpoint } from '../endpoint/server/index.ts';
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import { createUrlEndpoint, type UrlEndpointOptions } from '../endpoint/url-endpoint.ts';
 
-export type EndpointKind = 'server' | 'mock';
-export const ENDPOINT_KINDS: readonly EndpointKind[] = ['server', 'mock'];
+export type EndpointKind = 'server' | 'in-process';
+export const ENDPOINT_KINDS: readonly EndpointKind[] = ['server', 'in-process'];
+
+/** An endpoint kind as given (CLI, MEMOPT_ENDPOINT_KIND): 'mock' is the in-process kind's old name, still read. */
+export function endpointKindOf(given: string): EndpointKind | undefined {
+  if (given === 'mock') return 'in-process';
+  return (ENDPOINT_KINDS as readonly string[]).includes(given) ? (given as EndpointKind) : undefined;
+}
 
 /** What the runs talk to: a kind memopt starts, or a user's OpenAI-compatible base URL (`run --endpoint`). */
 export type EndpointChoice = { kind: EndpointKind } | { kind: 'url'; options: UrlEndpointOptions };
@@ -29,28 +35,28 @@ export interface ScenarioEndpoints {
   /** A fresh endpoint for one run (or prepare); release() it when the run ends. */
   open(): Promise<{ endpoint: EmbeddingsEndpoint; release(): Promise<void> }>;
   /** What the report records about the endpoint kind (no secrets). */
-  describe(): { kind: EmbeddingsEndpoint['kind'] | 'mock'; isolate?: string; baseURL?: string; model?: string };
+  describe(): { kind: EmbeddingsEndpoint['kind']; isolate?: string; baseURL?: string; model?: string };
   /** Stops whatever is still running (idempotent). */
   close(): Promise<void>;
 }
 
 /** A scenario's mock options, which may name a real model for its server (`model`). */
-export type ScenarioMockInput = MockApiConfigInput & { model?: string };
+export type ScenarioMockInput = EmulatedApiConfigInput & { model?: string };
 
 /** The in-process mock, a new one per run. */
 export function mockEndpoints(mockInput: ScenarioMockInput): ScenarioEndpoints {
   if (mockInput.model !== undefined) {
     throw new InputError(
-      { field: 'mock.model' },
+      { field: 'endpoint.model' },
       `the in-process mock cannot answer with the real model '${mockInput.model}': run this scenario with --endpoint-kind server (the default)`,
     );
   }
   return {
     async open() {
-      const endpoint = startMockEndpoint(mockInput);
+      const endpoint = startInProcessEndpoint(mockInput);
       return { endpoint, release: () => endpoint.close() };
     },
-    describe: () => ({ kind: 'mock' }),
+    describe: () => ({ kind: 'in-process' }),
     close: async () => {},
   };
 }
@@ -60,7 +66,7 @@ export function mockEndpoints(mockInput: ScenarioMockInput): ScenarioEndpoints {
  * the mock's options except `baseURL` (it answers on its own address) and `now` (a clock cannot cross processes).
  */
 export function serverEndpoints(mockInput: ScenarioMockInput): ScenarioEndpoints {
-  const { baseURL: _baseURL, now: _now, ...serverInput } = mockInput as MockApiConfigInput & { baseURL?: unknown; now?: unknown };
+  const { baseURL: _baseURL, now: _now, ...serverInput } = mockInput as EmulatedApiConfigInput & { baseURL?: unknown; now?: unknown };
   let starting: Promise<ServerEndpoint> | null = null;
   let closed = false;
   return {

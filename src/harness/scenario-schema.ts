@@ -93,6 +93,8 @@ const definitionSchema = z
     seed: seedSchema.optional(),
     workload: z.unknown(),
     quick: z.record(z.string(), z.unknown()).optional(),
+    endpoint: mockSchema.optional(),
+    /** The old name of `endpoint`, still read (with a deprecation warning). */
     mock: mockSchema.optional(),
     repetitions: z
       .object({ full: z.number().int().min(1).max(50), quick: z.number().int().min(1).max(50) })
@@ -149,6 +151,10 @@ export interface ValidatedScenario {
   otherFormWorkload?: unknown;
   /** The driver's declared inputs with their sha256, once `checkInputs` has read them. */
   inputs?: CheckedInput[];
+  /** The scenario's `endpoint` options (or the old `mock`), {} when it gives none. */
+  endpointOptions: NonNullable<ScenarioDefinition['endpoint']>;
+  /** What the user should change but need not (a deprecated field), one line each; the suite prints them. */
+  warnings: string[];
 }
 
 /**
@@ -217,12 +223,19 @@ function validateForm(file: string, exported: unknown, options: { quick: boolean
     }
   }
 
+  if (definition.endpoint !== undefined && definition.mock !== undefined) {
+    throw new ScenarioError({ file, field: 'mock' }, "give 'endpoint' only: 'mock' is its old name");
+  }
+  const endpointOptions = definition.endpoint ?? definition.mock ?? {};
+  const warnings =
+    definition.mock !== undefined ? [`${file}: the scenario field 'mock' is now 'endpoint' (the emulated API's options and the model that answers); 'mock' is still read, rename it`] : [];
+
   if (definition.compressedTime) {
-    const ownScale = definition.mock?.timeScale ?? 1;
+    const ownScale = endpointOptions.timeScale ?? 1;
     if (definition.compressedTime.timeScale >= ownScale) {
       throw new ScenarioError(
         { file, field: 'compressedTime.timeScale' },
-        `expected a time scale below the scenario's own mock.timeScale (${ownScale}), got ${definition.compressedTime.timeScale}`,
+        `expected a time scale below the scenario's own endpoint.timeScale (${ownScale}), got ${definition.compressedTime.timeScale}`,
       );
     }
     if (!targets.some((t) => t.kind === 'speedup')) {
@@ -244,6 +257,8 @@ function validateForm(file: string, exported: unknown, options: { quick: boolean
     compare: definition.compare ?? {},
     classes: definition.classes ?? {},
     sweep: definition.sweep ? validateSweep(file, definition, definition.sweep, options.quick) : null,
+    endpointOptions,
+    warnings,
   };
 }
 

@@ -4,7 +4,7 @@
  * (`ScenarioResult`, `RunReport`); reporters turn that data into bytes and know nothing of how it was measured.
  */
 import type { z } from 'zod';
-import type { MockApiConfig } from '../endpoint/emulated-api/index.ts';
+import type { EmulatedApiConfig } from '../endpoint/emulated-api/index.ts';
 import type { BatchingPlan } from '../endpoint/cost-guard.ts';
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import type { RunPostgres } from '../parts/vector-store/database.ts';
@@ -403,6 +403,16 @@ export type TargetSpec = {
   | { /** median over repetitions of baseline/optimized for this timing metric >= atLeast */ kind: 'speedup'; atLeast: number }
 );
 
+/** A scenario's `endpoint`: the emulated API's options, and the model it answers with. */
+export type EndpointOptions = DeepPartial<EmulatedApiConfig> & {
+  /**
+   * A real model the scenario's server answers with instead of the mock's generative model ('use-lite', or
+   * 'onnx:<folder>'); the endpoint's reference vectors are then that model's. Only the 'server' endpoint kind (the
+   * default) serves one.
+   */
+  model?: string;
+};
+
 /** W/P are what the driver receives; WIn/PIn what a scenario file writes (fields with defaults may be left out). */
 export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown, WIn = W, PIn = P, F = never> {
   /** Unique kebab-case name; reports are named after it. */
@@ -414,14 +424,14 @@ export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown, WIn =
   workload: WIn;
   /** Fields of `workload` replaced under --quick (CI): smaller, still meaningful. */
   quick?: Partial<WIn>;
-  /** The mocked API's configuration for every run of this scenario. */
-  mock?: DeepPartial<MockApiConfig> & {
-    /**
-     * A real model the scenario's server answers with instead of the mock's ('use-lite', or 'onnx:<folder>'); the
-     * endpoint's reference vectors are then that model's. Only the 'server' endpoint kind (the default) serves one.
-     */
-    model?: string;
-  };
+  /**
+   * The emulated embeddings API this scenario's runs talk to (memopt's server, or in process): its latency, rate
+   * limits, faults, time scale and clock, and `model`, the real model it answers with instead of the mock's
+   * generative one. Ignored against a user's endpoint (`run --endpoint URL`), but for `model`.
+   */
+  endpoint?: EndpointOptions;
+  /** @deprecated The old name of `endpoint` (read, with a warning). */
+  mock?: EndpointOptions;
   /** Interleaved baseline/optimized repetitions; default { full: 3, quick: 2 }. */
   repetitions?: { full: number; quick: number };
   baseline: VariantSpec<PIn, F>;
@@ -441,7 +451,7 @@ export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown, WIn =
 }
 
 /**
- * Timing targets gate on runs at the scenario's own `mock.timeScale` (1 = real modelled latency). A compressed
+ * Timing targets gate on runs at the scenario's own `endpoint.timeScale` (1 = real modelled latency). A compressed
  * scale (e.g. 0.1) makes runs shorter but shrinks only the modelled waits, not the client's CPU per request, so its
  * ratios flatter whichever side sends fewer requests. To keep that difference visible, the runner runs `pairs`
  * extra interleaved pairs on endpoints of their own at `timeScale` (after the gated pairs, before a sweep), and
@@ -496,10 +506,10 @@ export interface ScenarioManifest {
   /** Params after the driver's defaults; for a factory variant `{ factory: label, version }`. */
   baselineParams: unknown;
   optimizedParams: unknown;
-  /** The mocked API's full configuration (defaults filled in). */
+  /** The emulated API's full configuration (defaults filled in); the key keeps its old name so earlier runs compare. */
   mock: unknown;
   /**
-   * The endpoint the runs talked to: 'server' (memopt's server in a child process), 'mock' (in-process msw) or
+   * The endpoint the runs talked to: 'server' (memopt's server in a child process), 'in-process' (the emulated API in this process; 'mock' in runs before it was renamed) or
    * 'url' (a user's endpoint: base URL without query, key variable and header/query names, never a value).
    * Absent in results from before it was recorded.
    */

@@ -4,7 +4,7 @@
  *
  * - memopt's own endpoints (the server, the in-process mock): checked against the model table they serve, with no
  *   request: the mock's models (text-embedding-3-small/-large, ada-002, `dimensions` within the model's width where
- *   the model takes it), or, for a scenario whose server answers with a real model (`mock: { model: 'use-lite' }`),
+ *   the model takes it), or, for a scenario whose server answers with a real model (`endpoint: { model: 'use-lite' }`),
  *   that model by name, at its own width only.
  * - a user's endpoint (`run --endpoint URL`): one small request (one short input) per distinct (model, dimensions),
  *   whose answer must be a vector of the asked width. These few requests are not in the cost bound.
@@ -33,7 +33,7 @@ export async function checkEndpointServes(scenarios: readonly ValidatedScenario[
   for (const scenario of scenarios) {
     const asked = askedModel(scenario);
     if (!asked) continue;
-    const realModel = (scenario.definition.mock as { model?: string } | undefined)?.model;
+    const realModel = scenario.endpointOptions.model;
     const problem = realModel === undefined ? mockModelProblem(asked) : realModelProblem(asked, realModel);
     if (problem) problems.push(new InputError({ file: scenario.file, field: problem.field }, `scenario '${scenario.definition.name}': ${problem.text}`));
   }
@@ -51,7 +51,7 @@ function mockModelProblem(asked: { model: string; dimensions: number | undefined
 
 function realModelProblem(asked: { model: string; dimensions: number | undefined }, served: string): { field: string; text: string } | null {
   if (asked.model !== served) {
-    return { field: 'workload.model', text: `its server answers with the real model '${served}' (mock.model) only, but the workload asks for '${asked.model}': set workload.model to '${served}'` };
+    return { field: 'workload.model', text: `its server answers with the real model '${served}' (endpoint.model) only, but the workload asks for '${asked.model}': set workload.model to '${served}'` };
   }
   // A user's ONNX model's width is known only once it is loaded; USE-lite's is fixed.
   if (asked.dimensions !== undefined && served === USE_LITE_NAME && asked.dimensions !== USE_LITE_DIMENSIONS) {

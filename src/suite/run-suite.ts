@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { PRICE_TABLE_USD_PER_MILLION_TOKENS } from '../endpoint/cost-guard.ts';
 import { createUrlEndpoint, DEFAULT_API_KEY_ENV, type UrlEndpointOptions } from '../endpoint/url-endpoint.ts';
-import type { MockApiConfigInput } from '../endpoint/emulated-api/types.ts';
+import type { EmulatedApiConfigInput } from '../endpoint/emulated-api/types.ts';
 import type { RunComparison } from '../compare/types.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { describeEnvironment } from '../harness/environment.ts';
@@ -212,6 +212,7 @@ async function planSuite(options: RunSuiteOptions): Promise<SuitePlan | null> {
   const quick = options.quick ?? false;
   let scenarios = await loadScenarios(files, { quick, seed: options.seed, filter: options.filter, repetitions: options.repetitions });
   if (options.only) scenarios = scenarios.filter((s) => options.only!.has(s.definition.name));
+  for (const text of new Set(scenarios.flatMap((s) => s.warnings))) options.onMessage?.({ level: 'warning', text });
   if (scenarios.length === 0) {
     throw new UsageError(
       { field: options.only ? 'compare' : '--filter' },
@@ -264,10 +265,10 @@ async function planSuite(options: RunSuiteOptions): Promise<SuitePlan | null> {
     return { scenarios, shardInfo, choice };
   }
   const choice: EndpointChoice = { kind: endpoint.kind };
-  if (choice.kind === 'mock') {
+  if (choice.kind === 'in-process') {
     // A real model runs only behind memopt's server: refused before anything runs (exit 2).
-    const real = scenarios.find((s) => (s.definition.mock as { model?: string } | undefined)?.model !== undefined);
-    if (real) throw new UsageError({ field: '--endpoint-kind' }, `scenario '${real.definition.name}' answers with a real model (mock.model), which only the 'server' endpoint kind serves`);
+    const real = scenarios.find((s) => s.endpointOptions.model !== undefined);
+    if (real) throw new UsageError({ field: '--endpoint-kind' }, `scenario '${real.definition.name}' answers with a real model (endpoint.model), which only the 'server' endpoint kind serves`);
   }
   await checkEndpointServes(scenarios, choice);
   return { scenarios, shardInfo, choice };
@@ -319,7 +320,7 @@ async function executeSuite(options: RunSuiteOptions, plan: SuitePlan): Promise<
   const report = (status: RunStatus, exitCode: number): RunReport => ({ status, exitCode, finishedAt: new Date().toISOString(), environment, scenarios: results });
   // The scenario's endpoints, kept here so an abort stops its server too (the runner closes them otherwise).
   let current: ScenarioEndpoints | null = null;
-  const endpoints = (mockInput: MockApiConfigInput) => (current = openScenarioEndpoints(plan.choice, mockInput));
+  const endpoints = (mockInput: EmulatedApiConfigInput) => (current = openScenarioEndpoints(plan.choice, mockInput));
   try {
     for (const scenario of plan.scenarios) {
       const outcome = await Promise.race([

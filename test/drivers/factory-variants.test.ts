@@ -6,7 +6,7 @@ import { writeTrace, type TraceOp } from '../../src/datasets/traces.ts';
 import { indexCompressionDriver, type IndexFactory } from '../../src/drivers/index-compression.ts';
 import { parallelApiDriver } from '../../src/drivers/parallel-api.ts';
 import { searchTraceDriver, type SearchCacheFactory } from '../../src/drivers/search-trace.ts';
-import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
+import { startInProcessEndpoint, type InProcessEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
 import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
 import { runScenario } from '../../src/harness/runner.ts';
 import { defineScenario, validateScenario } from '../../src/harness/scenario-schema.ts';
@@ -15,14 +15,14 @@ import type { MemoryResult, SearchHit, SearchOptions, SearchResultCache, VectorI
 import { NaiveIndex } from '../../src/parts/vector-index/naive-index.ts';
 import { prepareContext } from '../support/endpoints.ts';
 
-let endpoint: MockEndpoint | undefined;
+let endpoint: InProcessEndpoint | undefined;
 afterEach(async () => {
   await endpoint?.close();
   endpoint = undefined;
 });
 
 function context(): RunContext {
-  endpoint = startMockEndpoint({ timeScale: 0, rateLimit: false });
+  endpoint = startInProcessEndpoint({ timeScale: 0, rateLimit: false });
   return { seed: 4, quick: true, endpoint, memory: createMemoryProbe(), repetition: 0, side: 'optimized', log: () => {} };
 }
 

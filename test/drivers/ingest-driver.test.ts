@@ -1,19 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ingestDriver, type EmbedderFactory } from '../../src/drivers/ingest.ts';
-import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
+import { startInProcessEndpoint, type InProcessEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
 import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
 import type { FactoryVariant, RunContext } from '../../src/harness/types.ts';
 import type { Embedder, Embedding } from '../../src/memory/types.ts';
 import { prepareContext } from '../support/endpoints.ts';
 
-let endpoint: MockEndpoint | undefined;
+let endpoint: InProcessEndpoint | undefined;
 afterEach(async () => {
   await endpoint?.close();
   endpoint = undefined;
 });
 
 function context(side: 'baseline' | 'optimized'): RunContext {
-  endpoint = startMockEndpoint({ timeScale: 0, rateLimit: false });
+  endpoint = startInProcessEndpoint({ timeScale: 0, rateLimit: false });
   return { seed: 9, quick: true, endpoint, memory: createMemoryProbe(), repetition: 1, side, log: () => {} };
 }
 

@@ -18,7 +18,7 @@ describe('a user factory returning a MatryoshkaIndex', () => {
         description: 'a user factory returning MatryoshkaIndex',
         driver: indexCompressionDriver,
         workload: { size: 60, queryCount: 4, sweepWidths: [] },
-        mock: { timeScale: 0, rateLimit: false },
+        endpoint: { timeScale: 0, rateLimit: false },
         repetitions: { full: 1, quick: 1 },
         baseline: { label: 'flat', params: { index: 'flat' } },
         optimized: { label: 'mine', factory: ({ capacity }: { capacity: number }) => new MatryoshkaIndex({ dimensions: 256, initialCapacity: capacity }) },

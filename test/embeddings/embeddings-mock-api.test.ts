@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BatchEmbedder } from '../../src/parts/embeddings/batch-embedder.ts';
 import { NaiveEmbedder } from '../../src/parts/embeddings/naive-embedder.ts';
 import { exactTokens } from '../../src/parts/embeddings/tokens.ts';
-import { embeddingFor, startMockApi, type MockApi, type MockApiConfigInput } from '../../src/endpoint/emulated-api/index.ts';
+import { embeddingFor, startEmulatedApi, type EmulatedApi, type EmulatedApiConfigInput } from '../../src/endpoint/emulated-api/index.ts';
 import { createRng } from '../../src/util/rng.ts';
 
 /**
@@ -10,10 +10,10 @@ import { createRng } from '../../src/util/rng.ts';
  * vector of its own text, nothing is lost, and the ledger agrees with the embedders' own counters.
  */
 const MODEL = 'text-embedding-3-small';
-let mock: MockApi | undefined;
+let mock: EmulatedApi | undefined;
 
-function start(config: MockApiConfigInput): MockApi {
-  mock = startMockApi({ seed: 11, ...config });
+function start(config: EmulatedApiConfigInput): EmulatedApi {
+  mock = startEmulatedApi({ seed: 11, ...config });
   return mock;
 }
 

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
 import { encode } from 'gpt-tokenizer/encoding/cl100k_base';
-import { countTokens, embeddingFor, startMockApi, type MockApi } from '../../src/endpoint/emulated-api/index.ts';
+import { countTokens, embeddingFor, startEmulatedApi, type EmulatedApi } from '../../src/endpoint/emulated-api/index.ts';
 
-let mock: MockApi;
+let mock: EmulatedApi;
 let client: OpenAI;
 
 beforeEach(() => {
-  mock = startMockApi({ timeScale: 0, rateLimit: false });
+  mock = startEmulatedApi({ timeScale: 0, rateLimit: false });
   client = mock.createClient({ maxRetries: 0 });
 });
 afterEach(() => mock.close());
@@ -86,7 +86,7 @@ describe('mocked POST /embeddings: accepted inputs', () => {
   it('is deterministic: the same text gives the same vector across requests and mocks', async () => {
     const first = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'stable' });
     mock.close();
-    mock = startMockApi({ timeScale: 0, rateLimit: false, seed: 99 });
+    mock = startEmulatedApi({ timeScale: 0, rateLimit: false, seed: 99 });
     client = mock.createClient({ maxRetries: 0 });
     const second = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'stable' });
     expect(second.data[0].embedding).toEqual(first.data[0].embedding);

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { startMockApi, type MockApi, type MockApiConfigInput } from '../../src/endpoint/emulated-api/index.ts';
+import { startEmulatedApi, type EmulatedApi, type EmulatedApiConfigInput } from '../../src/endpoint/emulated-api/index.ts';
 
-let mock: MockApi | undefined;
+let mock: EmulatedApi | undefined;
 afterEach(() => mock?.close());
 
 /** Sends `n` single-text requests in sequence (no SDK retries); returns each status and openai-processing-ms. */
-async function run(config: MockApiConfigInput, n: number) {
-  mock = startMockApi({ timeScale: 0, rateLimit: false, ...config });
+async function run(config: EmulatedApiConfigInput, n: number) {
+  mock = startEmulatedApi({ timeScale: 0, rateLimit: false, ...config });
   const client = mock.createClient({ maxRetries: 0 });
   const statuses: number[] = [];
   const processingMs: number[] = [];
@@ -64,7 +64,7 @@ describe('fault injection', () => {
 
   it('draws faults only for requests the rate limiter admits', async () => {
     const clock = { t: 0 };
-    mock = startMockApi({ timeScale: 1, latency: { baseMs: 0, perTokenMs: 0 }, rateLimit: { requestsPerMinute: 1, tokensPerMinute: 1000 }, faults: { serverErrorRate: 1 }, now: () => clock.t });
+    mock = startEmulatedApi({ timeScale: 1, latency: { baseMs: 0, perTokenMs: 0 }, rateLimit: { requestsPerMinute: 1, tokensPerMinute: 1000 }, faults: { serverErrorRate: 1 }, now: () => clock.t });
     const client = mock.createClient({ maxRetries: 0 });
     await expect(client.embeddings.create({ model: 'text-embedding-3-small', input: 'a' })).rejects.toThrow(OpenAI.InternalServerError);
     await expect(client.embeddings.create({ model: 'text-embedding-3-small', input: 'b' })).rejects.toThrow(OpenAI.RateLimitError);

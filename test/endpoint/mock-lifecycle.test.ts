@@ -1,29 +1,29 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClosedError, OptionError, RunError } from '../../src/errors.ts';
-import { DEFAULT_MOCK_CONFIG, MODELS, startMockApi, type MockApi } from '../../src/endpoint/emulated-api/index.ts';
+import { DEFAULT_MOCK_CONFIG, MODELS, startEmulatedApi, type EmulatedApi } from '../../src/endpoint/emulated-api/index.ts';
 
-let mock: MockApi | undefined;
+let mock: EmulatedApi | undefined;
 afterEach(() => mock?.close());
 
-describe('startMockApi lifecycle', () => {
+describe('startEmulatedApi lifecycle', () => {
   it('refuses a second active mock, and starts again after close', async () => {
-    mock = startMockApi({ timeScale: 0 });
-    expect(() => startMockApi({ timeScale: 0 })).toThrow(RunError);
+    mock = startEmulatedApi({ timeScale: 0 });
+    expect(() => startEmulatedApi({ timeScale: 0 })).toThrow(RunError);
     mock.close();
-    mock = startMockApi({ timeScale: 0 });
+    mock = startEmulatedApi({ timeScale: 0 });
     const response = await mock.createClient().embeddings.create({ model: 'text-embedding-3-small', input: 'restarted' });
     expect(response.data).toHaveLength(1);
   });
 
   it('closes idempotently and refuses new clients once closed', () => {
-    mock = startMockApi({ timeScale: 0 });
+    mock = startEmulatedApi({ timeScale: 0 });
     mock.close();
     mock.close();
     expect(() => mock!.createClient()).toThrow(ClosedError);
   });
 
   it('treats an unhandled request as an error (other path, other host)', async () => {
-    mock = startMockApi({ timeScale: 0 });
+    mock = startEmulatedApi({ timeScale: 0 });
     const quiet = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       await expect(fetch(`${mock.baseURL}/chat/completions`, { method: 'POST', body: '{}' })).rejects.toThrow();
@@ -36,7 +36,7 @@ describe('startMockApi lifecycle', () => {
   });
 
   it('serves a custom baseURL', async () => {
-    mock = startMockApi({ timeScale: 0, baseURL: 'http://localhost:9/openai/v1/' });
+    mock = startEmulatedApi({ timeScale: 0, baseURL: 'http://localhost:9/openai/v1/' });
     expect(mock.baseURL).toBe('http://localhost:9/openai/v1');
     const response = await mock.createClient().embeddings.create({ model: 'text-embedding-3-small', input: 'custom' });
     expect(response.data).toHaveLength(1);
@@ -58,13 +58,13 @@ describe('mock configuration', () => {
   });
 
   it('merges a deep-partial config over the defaults', () => {
-    mock = startMockApi({ seed: 4, latency: { baseMs: 5 }, rateLimit: { tokensPerMinute: 10 }, pricesUsdPerMillionTokens: { custom: 1 } });
+    mock = startEmulatedApi({ seed: 4, latency: { baseMs: 5 }, rateLimit: { tokensPerMinute: 10 }, pricesUsdPerMillionTokens: { custom: 1 } });
     expect(mock.config.seed).toBe(4);
     expect(mock.config.latency).toEqual({ ...DEFAULT_MOCK_CONFIG.latency, baseMs: 5 });
     expect(mock.config.rateLimit).toEqual({ ...DEFAULT_MOCK_CONFIG.rateLimit, requestsPerMinute: 3000, tokensPerMinute: 10 });
     expect(mock.config.pricesUsdPerMillionTokens).toMatchObject({ custom: 1, 'text-embedding-3-small': 0.02 });
     mock.close();
-    mock = startMockApi({ rateLimit: false });
+    mock = startEmulatedApi({ rateLimit: false });
     expect(mock.config.rateLimit).toBe(false);
   });
 
@@ -78,7 +78,7 @@ describe('mock configuration', () => {
     [{ latencyMs: 3 }, "option 'latencyMs': expected one of"],
     [{ faults: { errorRate: 0.1 } }, "option 'faults.errorRate': expected one of serverErrorRate, slowRate, slowFactor"],
   ])('rejects %j at start', (config, message) => {
-    expect(() => startMockApi(config as never)).toThrow(OptionError);
-    expect(() => startMockApi(config as never)).toThrow(message);
+    expect(() => startEmulatedApi(config as never)).toThrow(OptionError);
+    expect(() => startEmulatedApi(config as never)).toThrow(message);
   });
 });

@@ -1,17 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { OptionError } from '../../src/errors.ts';
-import { resolveMockConfig, startMockApi, type MockApi, type MockApiConfigInput } from '../../src/endpoint/emulated-api/index.ts';
+import { resolveMockConfig, startEmulatedApi, type EmulatedApi, type EmulatedApiConfigInput } from '../../src/endpoint/emulated-api/index.ts';
 
-let mock: MockApi | undefined;
+let mock: EmulatedApi | undefined;
 afterEach(() => mock?.close());
 
 const MODEL = 'text-embedding-3-small';
 
 /** A mock whose limiter reads a clock the test moves; no latency. */
-function limitedMock(rateLimit: NonNullable<MockApiConfigInput['rateLimit']>) {
+function limitedMock(rateLimit: NonNullable<EmulatedApiConfigInput['rateLimit']>) {
   const clock = { t: 0 };
-  mock = startMockApi({ rateLimit, latency: { baseMs: 0, perTokenMs: 0, jitter: 0 }, now: () => clock.t });
+  mock = startEmulatedApi({ rateLimit, latency: { baseMs: 0, perTokenMs: 0, jitter: 0 }, now: () => clock.t });
   return { clock, client: mock.createClient({ maxRetries: 0 }), mock };
 }
 

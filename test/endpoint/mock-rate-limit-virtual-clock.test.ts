@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { startMockApi, resolveMockConfig, type MockApi } from '../../src/endpoint/emulated-api/index.ts';
+import { startEmulatedApi, resolveMockConfig, type EmulatedApi } from '../../src/endpoint/emulated-api/index.ts';
 import { RetryDrivenClock, retryKey } from '../../src/endpoint/emulated-api/rate-limit-clock.ts';
 import { InputError, OptionError } from '../../src/errors.ts';
 import { resolveServerConfig } from '../../src/endpoint/server/config.ts';
 
-let mock: MockApi | undefined;
+let mock: EmulatedApi | undefined;
 afterEach(() => mock?.close());
 
 const MODEL = 'text-embedding-3-small';
@@ -14,7 +14,7 @@ const tokensOf = (n: number) => Array.from({ length: n }, () => 15339);
 
 /** A mock on its default (virtual) clock: no latency, 3 requests per minute. */
 function virtualMock() {
-  mock = startMockApi({ rateLimit: { requestsPerMinute: 3, tokensPerMinute: 1_000_000 }, latency: { baseMs: 0, perTokenMs: 0, jitter: 0 } });
+  mock = startEmulatedApi({ rateLimit: { requestsPerMinute: 3, tokensPerMinute: 1_000_000 }, latency: { baseMs: 0, perTokenMs: 0, jitter: 0 } });
   return mock;
 }
 
@@ -56,7 +56,7 @@ describe('the mock rate limiter on its virtual clock (the default)', () => {
 
   it('gives the same decisions for the same sequence of requests, however fast they come', async () => {
     const sequence = async (pauseEvery: number) => {
-      const api = startMockApi({ rateLimit: { requestsPerMinute: 1_000, tokensPerMinute: 60 }, latency: { baseMs: 0, perTokenMs: 0, jitter: 0 } });
+      const api = startEmulatedApi({ rateLimit: { requestsPerMinute: 1_000, tokensPerMinute: 60 }, latency: { baseMs: 0, perTokenMs: 0, jitter: 0 } });
       try {
         const client = api.createClient({ maxRetries: 0 });
         const codes: number[] = [];

@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { encode } from 'gpt-tokenizer/encoding/cl100k_base';
-import { formatDuration, startMockApi, type MockApi } from '../../src/endpoint/emulated-api/index.ts';
+import { formatDuration, startEmulatedApi, type EmulatedApi } from '../../src/endpoint/emulated-api/index.ts';
 
-let mock: MockApi | undefined;
+let mock: EmulatedApi | undefined;
 afterEach(() => mock?.close());
 
 /** A mock whose rate limiter reads a clock the test moves; no latency, so nothing waits on real time. */
 function limitedMock(requestsPerMinute: number, tokensPerMinute: number) {
   const clock = { t: 0 };
-  mock = startMockApi({ rateLimit: { requestsPerMinute, tokensPerMinute }, latency: { baseMs: 0, perTokenMs: 0, jitter: 0 }, now: () => clock.t });
+  mock = startEmulatedApi({ rateLimit: { requestsPerMinute, tokensPerMinute }, latency: { baseMs: 0, perTokenMs: 0, jitter: 0 }, now: () => clock.t });
   return { clock, client: mock.createClient({ maxRetries: 0 }), mock };
 }
 
@@ -117,7 +117,7 @@ describe('rate limits (token buckets refilled continuously, per minute)', () => 
 
   it('scales the window by timeScale: at 0.01 a minute lasts 600 ms', async () => {
     const clock = { t: 0 };
-    mock = startMockApi({ timeScale: 0.01, rateLimit: { requestsPerMinute: 1, tokensPerMinute: 1_000_000 }, latency: { baseMs: 0, perTokenMs: 0 }, now: () => clock.t });
+    mock = startEmulatedApi({ timeScale: 0.01, rateLimit: { requestsPerMinute: 1, tokensPerMinute: 1_000_000 }, latency: { baseMs: 0, perTokenMs: 0 }, now: () => clock.t });
     const client = mock.createClient({ maxRetries: 0 });
     await client.embeddings.create({ model: 'text-embedding-3-small', input: 'a' });
     const error = await rateLimitError(client.embeddings.create({ model: 'text-embedding-3-small', input: 'b' }));
@@ -130,7 +130,7 @@ describe('rate limits (token buckets refilled continuously, per minute)', () => 
   it('lets the SDK retry a 429 after retry-after-ms and succeed', async () => {
     // The clock jumps a full window once a 429 has been answered, so the SDK's retry finds the bucket refilled.
     let limitedOnce = false;
-    mock = startMockApi({
+    mock = startEmulatedApi({
       timeScale: 0.0001, // retry-after-ms: 6 ms of real waiting
       rateLimit: { requestsPerMinute: 1, tokensPerMinute: 1_000_000 },
       latency: { baseMs: 0, perTokenMs: 0 },
@@ -151,7 +151,7 @@ describe('rate limits (token buckets refilled continuously, per minute)', () => 
   });
 
   it('never limits at timeScale 0 (a zero-length window refills at once)', async () => {
-    mock = startMockApi({ timeScale: 0, rateLimit: { requestsPerMinute: 1, tokensPerMinute: 10 } });
+    mock = startEmulatedApi({ timeScale: 0, rateLimit: { requestsPerMinute: 1, tokensPerMinute: 10 } });
     const client = mock.createClient({ maxRetries: 0 });
     for (let i = 0; i < 5; i++) await client.embeddings.create({ model: 'text-embedding-3-small', input: 'two tokens' });
     expect(mock.ledger.snapshot().rateLimited).toBe(0);

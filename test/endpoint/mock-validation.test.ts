@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { countTokens, startMockApi, type MockApi } from '../../src/endpoint/emulated-api/index.ts';
+import { countTokens, startEmulatedApi, type EmulatedApi } from '../../src/endpoint/emulated-api/index.ts';
 
-let mock: MockApi;
+let mock: EmulatedApi;
 let client: OpenAI;
 
 beforeEach(() => {
-  mock = startMockApi({ timeScale: 0, rateLimit: false });
+  mock = startEmulatedApi({ timeScale: 0, rateLimit: false });
   client = mock.createClient({ maxRetries: 0 });
 });
 afterEach(() => mock.close());

@@ -55,13 +55,13 @@ describe.skipIf(!ONNX_PEER_RUNS)('onnx:<folder> per-text cache', () => {
   }, 60_000);
 
   it('runs the model on a text once: a repeat, within a call or later, comes from the cache', async () => {
-    expect(model.stats()).toEqual({ computed: 0, cacheHits: 0, shippedHits: 0, modelCalls: 0 });
+    expect(model.stats()).toEqual({ computed: 0, cacheHits: 0, shippedHits: 0, modelCalls: 0, inputsTruncated: 0 });
     const first = await model.embed([texts[0], texts[0]]);
-    expect(model.stats()).toEqual({ computed: 1, cacheHits: 0, shippedHits: 0, modelCalls: 1 });
+    expect(model.stats()).toEqual({ computed: 1, cacheHits: 0, shippedHits: 0, modelCalls: 1, inputsTruncated: 0 });
     const second = await model.embed([texts[1], texts[0]]);
-    expect(model.stats()).toEqual({ computed: 2, cacheHits: 1, shippedHits: 0, modelCalls: 2 });
+    expect(model.stats()).toEqual({ computed: 2, cacheHits: 1, shippedHits: 0, modelCalls: 2, inputsTruncated: 0 });
     const third = await model.embed([texts[0], texts[1]]);
-    expect(model.stats()).toEqual({ computed: 2, cacheHits: 3, shippedHits: 0, modelCalls: 2 });
+    expect(model.stats()).toEqual({ computed: 2, cacheHits: 3, shippedHits: 0, modelCalls: 2, inputsTruncated: 0 });
     expect(Array.from(second.vectors[1])).toEqual(Array.from(first.vectors[0]));
     expect(Array.from(third.vectors[1])).toEqual(Array.from(second.vectors[0]));
     expect(cosine(third.vectors[0], expected[0].vector)).toBeGreaterThanOrEqual(0.9999);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { embeddingFor, startMockApi, type LedgerSnapshot } from '../../src/endpoint/emulated-api/index.ts';
+import { embeddingFor, startEmulatedApi, type LedgerSnapshot } from '../../src/endpoint/emulated-api/index.ts';
 import { startEmbeddingsServer, type ServerEndpoint } from '../../src/endpoint/server/index.ts';
 
 const MODEL = 'text-embedding-3-small';
@@ -35,7 +35,7 @@ describe('memopt server over real HTTP', () => {
       await client.embeddings.create({ model: 'no-such-model', input: 'x' }).catch(() => undefined);
       await client.embeddings.create({ model: MODEL, input: [] }).catch(() => undefined);
     };
-    const mock = startMockApi({ timeScale: 0 });
+    const mock = startEmulatedApi({ timeScale: 0 });
     let fromMock: LedgerSnapshot;
     try {
       await requests(mock.createClient({ maxRetries: 0 }));

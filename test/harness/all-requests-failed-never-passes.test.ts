@@ -30,7 +30,7 @@ function scenario(optimizedModel: string) {
     description: 'a target on api_requests alone',
     driver: sendingDriver,
     workload: { size: 1 },
-    mock: { timeScale: 0, rateLimit: false },
+    endpoint: { timeScale: 0, rateLimit: false },
     repetitions: { full: 1, quick: 1 },
     baseline: { label: 'base', params: { model: 'text-embedding-3-small', requests: 10 } },
     optimized: { label: 'opt', params: { model: optimizedModel, requests: 1 } },

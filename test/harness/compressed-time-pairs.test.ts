@@ -39,7 +39,7 @@ function definition(extra: Partial<ScenarioDefinition> = {}): ScenarioDefinition
     description: 'CPU-bound baseline, wait-bound optimized',
     driver: scaledDriver,
     workload: { size: 1 },
-    mock: { timeScale: 1, rateLimit: false },
+    endpoint: { timeScale: 1, rateLimit: false },
     repetitions: { full: 2, quick: 2 },
     baseline: { label: 'base', params: { cpuMs: 50, waitMs: 100 } },
     optimized: { label: 'opt', params: { cpuMs: 5, waitMs: 100 } },
@@ -122,8 +122,8 @@ describe('compressed-time pairs: timing targets gate at the scenario scale, the 
   });
 
   it('refuses a compressed scale not below the scenario scale, or a scenario without a speedup target (exit 2)', () => {
-    expect(() => validateScenario('scaled.ts', definition({ compressedTime: { timeScale: 0.5 }, mock: { timeScale: 0.5 } }), { quick: true })).toThrow(
-      /scaled\.ts.*compressedTime\.timeScale.*below the scenario's own mock\.timeScale \(0\.5\)/s,
+    expect(() => validateScenario('scaled.ts', definition({ compressedTime: { timeScale: 0.5 }, endpoint: { timeScale: 0.5 } }), { quick: true })).toThrow(
+      /scaled\.ts.*compressedTime\.timeScale.*below the scenario's own endpoint\.timeScale \(0\.5\)/s,
     );
     expect(() =>
       validateScenario('scaled.ts', definition({ targets: [{ metric: 'wall_time_ms', kind: 'max', max: 1 }] }), { quick: true }),

@@ -11,7 +11,7 @@ const definition = (extra: Record<string, unknown> = {}) => ({
   description: 'metric classes',
   driver: fixedDriver,
   workload: { size: 2 },
-  mock: { timeScale: 0, rateLimit: false },
+  endpoint: { timeScale: 0, rateLimit: false },
   repetitions: { full: 1, quick: 1 },
   baseline: { label: 'base', params: { requests: 10, timeMs: 1 } },
   optimized: { label: 'opt', params: { requests: 1, timeMs: 1 } },

@@ -8,7 +8,7 @@ import { mockEndpoints } from '../../src/harness/scenario-endpoint.ts';
 import { validateScenario } from '../../src/harness/scenario-schema.ts';
 import searchCacheReal from '../../scenarios/search-cache-real.ts';
 
-// A scenario whose server answers with a real model (mock.model) cannot run on the in-process mock: refused with
+// A scenario whose server answers with a real model (endpoint.model) cannot run on the in-process mock: refused with
 // exit 2 before anything runs, never silently measured on the mock's vectors.
 
 describe('a real-model scenario', () => {
@@ -21,11 +21,11 @@ describe('a real-model scenario', () => {
     expect(existsSync(join(out, 'runs'))).toBe(false);
   });
 
-  it('names a model memopt can serve: another name fails when the scenario loads, naming mock.model', () => {
-    expect(() => validateScenario('s.ts', { ...searchCacheReal, mock: { model: 'minilm' } }, { quick: true })).toThrow(/mock\.model.*unknown model "minilm"/);
+  it('names a model memopt can serve: another name fails when the scenario loads, naming endpoint.model', () => {
+    expect(() => validateScenario('s.ts', { ...searchCacheReal, endpoint: { model: 'minilm' } }, { quick: true })).toThrow(/endpoint\.model.*unknown model "minilm"/);
   });
 
   it('cannot get in-process mock endpoints (the harness refuses the model option there too)', () => {
-    expect(() => mockEndpoints({ model: 'use-lite' })).toThrow(/mock\.model.*cannot answer with the real model 'use-lite'/);
+    expect(() => mockEndpoints({ model: 'use-lite' })).toThrow(/endpoint\.model.*cannot answer with the real model 'use-lite'/);
   });
 });

@@ -18,7 +18,7 @@ describe('runSuite honours an AbortSignal', () => {
         quick: true,
         filter: '/^small-(ingest|search-trace)$/',
         out,
-        endpoint: { kind: 'mock' },
+        endpoint: { kind: 'in-process' },
         signal: controller.signal,
         onEvent: (event) => {
           if (event.type === 'scenario-start') started.push(event.scenario);
@@ -37,7 +37,7 @@ describe('runSuite honours an AbortSignal', () => {
 
   it('a signal aborted before the run starts interrupts it before the first scenario', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'memopt-run-suite-abort-')), 'reports');
-    const outcome = await runSuite({ scenarios: [join(scenarios, 'passing.ts')], out, endpoint: { kind: 'mock' }, signal: AbortSignal.abort('SIGINT') });
+    const outcome = await runSuite({ scenarios: [join(scenarios, 'passing.ts')], out, endpoint: { kind: 'in-process' }, signal: AbortSignal.abort('SIGINT') });
     expect(outcome.status).toBe('interrupted');
     expect(outcome.exitCode).toBe(130);
     expect(JSON.parse(await readFile(join(outcome.runFolder!, 'run.json'), 'utf8')).status).toBe('interrupted');

@@ -9,7 +9,7 @@ import { runSuite } from '../../src/public-api.ts';
 import { lastRun } from '../support/run-folders.ts';
 
 const scenarios = join(import.meta.dirname, '..', 'fixtures', 'scenarios');
-// Two API scenarios of the fixtures: small, on the in-process mock (vitest sets MEMOPT_ENDPOINT_KIND=mock for the CLI).
+// Two API scenarios of the fixtures: small, on the in-process mock (vitest sets MEMOPT_ENDPOINT_KIND=in-process for the CLI).
 const filter = '/^small-(ingest|search-trace)$/';
 
 /** summary.csv's rows of exact metrics (counters and ratios, as run.json classes them), keyed by scenario and metric. */
@@ -35,7 +35,7 @@ describe('runSuite', () => {
     const code = await main(['run', scenarios, '--quick', '--filter', filter, '--out', cliOut], { out: () => {}, err: () => {} });
     expect(code).toBe(0);
 
-    const outcome = await runSuite({ scenarios: [scenarios], quick: true, filter, out: join(root, 'lib'), endpoint: { kind: 'mock' } });
+    const outcome = await runSuite({ scenarios: [scenarios], quick: true, filter, out: join(root, 'lib'), endpoint: { kind: 'in-process' } });
     expect(outcome.exitCode).toBe(0);
     expect(outcome.status).toBe('complete');
     expect(outcome.report?.scenarios.map((s) => s.name).sort()).toEqual(['small-ingest', 'small-search-trace']);

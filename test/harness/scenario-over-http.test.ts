@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ingestDriver } from '../../src/drivers/ingest.ts';
-import type { MockApiConfigInput } from '../../src/endpoint/emulated-api/types.ts';
+import type { EmulatedApiConfigInput } from '../../src/endpoint/emulated-api/types.ts';
 import { runScenario } from '../../src/harness/runner.ts';
 import { serverEndpoints, type ScenarioEndpoints } from '../../src/harness/scenario-endpoint.ts';
 import { defineScenario, validateScenario } from '../../src/harness/scenario-schema.ts';
@@ -18,7 +18,7 @@ function scenario() {
       seed: 7,
       workload: { dataset: 'datasets/memories.jsonl', size: 60, producers: 8, model: 'text-embedding-3-small' },
       // baseURL only matters to the in-process mock: the server path drops it (it answers on its own address).
-      mock: { timeScale: 0, rateLimit: false, baseURL: 'https://api.openai.com/v1' },
+      endpoint: { timeScale: 0, rateLimit: false, baseURL: 'https://api.openai.com/v1' },
       repetitions: { full: 1, quick: 1 },
       baseline: { label: 'naive', params: { embedder: 'naive' } },
       optimized: { label: 'batched', params: { embedder: 'batch', maxBatchSize: 16, maxWaitMs: 1, maxConcurrentRequests: 2 } },
@@ -40,7 +40,7 @@ describe('a scenario over HTTP (memopt server in a child process)', () => {
     let seen: string[] = [];
     const overHttp = await runScenario(scenario(), {
       quick: true,
-      endpoints: (input: MockApiConfigInput) => {
+      endpoints: (input: EmulatedApiConfigInput) => {
         seen = Object.keys(input);
         opened = serverEndpoints(input);
         return opened;
@@ -49,7 +49,7 @@ describe('a scenario over HTTP (memopt server in a child process)', () => {
     expect(counters(overHttp)).toEqual(counters(overMock));
     expect(counters(overHttp).api_requests[0]).toEqual([60]);
     expect(overHttp.manifest!.endpoint).toEqual({ kind: 'server', isolate: 'process' });
-    expect(overMock.manifest!.endpoint).toEqual({ kind: 'mock' });
+    expect(overMock.manifest!.endpoint).toEqual({ kind: 'in-process' });
     expect(seen).toContain('seed');
     // Closed by the runner: opening again is refused, and nothing is left listening to reset.
     await expect(opened!.open()).rejects.toThrow(/closed/);

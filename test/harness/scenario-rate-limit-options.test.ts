@@ -11,7 +11,7 @@ const scenario = (rateLimit: unknown) => ({
   baseline: { label: 'base', params: { requests: 10, timeMs: 1 } },
   optimized: { label: 'opt', params: { requests: 1, timeMs: 1 } },
   targets: [{ metric: 'requests', kind: 'reduction', atLeastPct: 50 }],
-  mock: { rateLimit },
+  endpoint: { rateLimit },
 });
 
 describe('a scenario may set the rate limiter realism options', () => {

@@ -1,18 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
 import type { RunContext } from '../../src/harness/types.ts';
-import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
+import { startInProcessEndpoint, type InProcessEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
 import { prepareContext } from '../support/endpoints.ts';
 import { parallelApiDriver, rateLimitCap } from '../../src/drivers/parallel-api.ts';
 import { parallelSearchDriver, workerCounts } from '../../src/drivers/parallel-search.ts';
 
-let mock: MockEndpoint | undefined;
+let mock: InProcessEndpoint | undefined;
 afterEach(async () => {
   await mock?.close();
   mock = undefined;
 });
 
-function context(side: 'baseline' | 'optimized', api: MockEndpoint): RunContext {
+function context(side: 'baseline' | 'optimized', api: InProcessEndpoint): RunContext {
   return { seed: 3, quick: true, endpoint: api, memory: createMemoryProbe(), repetition: 0, side, log: () => {} };
 }
 
@@ -31,7 +31,7 @@ describe('parallel-api driver', () => {
       ['baseline', { mode: 'sequential' }],
       ['optimized', { mode: 'concurrent', concurrency: 4 }],
     ] as const) {
-      mock = startMockEndpoint({ timeScale: 0, rateLimit: false });
+      mock = startInProcessEndpoint({ timeScale: 0, rateLimit: false });
       const output = await parallelApiDriver.run(prepared, parallelApiDriver.variantSchema.parse(params), context(side, mock));
       expect(output.metrics).toMatchObject({ wrong_results: 0, lost_writes: 0, failed_operations: 0, api_requests: 12 });
       expect(output.metrics.peak_in_flight).toBe(side === 'baseline' ? 1 : 4);
@@ -63,7 +63,7 @@ describe('parallel-search driver', () => {
   it('workers and main thread give the same verified answers; the pool is gone after the run', async () => {
     const workload = parallelSearchDriver.workloadSchema.parse({ vectors: 300, queries: 9, dimensions: 32, workerCounts: [1, 2] });
     const prepared = await parallelSearchDriver.prepare(workload, prepareContext(3));
-    mock = startMockEndpoint({ timeScale: 0, rateLimit: false });
+    mock = startInProcessEndpoint({ timeScale: 0, rateLimit: false });
     const base = await parallelSearchDriver.run(prepared, { mode: 'main-thread' }, context('baseline', mock));
     const opt = await parallelSearchDriver.run(prepared, { mode: 'workers', workers: 2 }, context('optimized', mock));
     for (const output of [base, opt]) {

@@ -5,7 +5,7 @@ import { ingestDriver } from '../../src/drivers/ingest.ts';
 import { parallelApiDriver } from '../../src/drivers/parallel-api.ts';
 import { parallelSearchDriver } from '../../src/drivers/parallel-search.ts';
 import { searchTraceDriver } from '../../src/drivers/search-trace.ts';
-import { startMockEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
+import { startInProcessEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
 import { runScenario } from '../../src/harness/runner.ts';
 import { validateScenario } from '../../src/harness/scenario-schema.ts';
 import type { CompletedScenarioResult, ScenarioResult } from '../../src/harness/types.ts';
@@ -31,7 +31,7 @@ function indexParams(kind: IndexKind) {
 async function run(definition: Record<string, unknown> & { check: string }): Promise<CompletedScenarioResult> {
   const { check, ...rest } = definition;
   const targets = [{ metric: check, kind: 'min', min: 0, gate: 'advisory' }];
-  const scenario = validateScenario('every-kind.ts', { description: 'every registered kind', repetitions: { full: 1, quick: 1 }, mock: MOCK, targets, ...rest }, { quick: true });
+  const scenario = validateScenario('every-kind.ts', { description: 'every registered kind', repetitions: { full: 1, quick: 1 }, endpoint: MOCK, targets, ...rest }, { quick: true });
   const result: ScenarioResult = await runScenario(scenario, { quick: true });
   if (result.status === 'errored') throw new Error(`${String(definition.name)}: ${result.error.message}`);
   return result;
@@ -51,7 +51,7 @@ describe('every registered kind', () => {
 
   for (const kind of REGISTERED_KINDS.index) {
     it(`index '${kind}': a memory built from pipeline params stores and finds its own texts`, async () => {
-      const endpoint = startMockEndpoint(MOCK);
+      const endpoint = startInProcessEndpoint(MOCK);
       const stores = new StoreConnections();
       const texts = Array.from({ length: 40 }, (_, i) => `memory ${i}: the ${['red', 'blue', 'green', 'grey'][i % 4]} bicycle was left at station ${i * 7}`);
       const dims = 256;

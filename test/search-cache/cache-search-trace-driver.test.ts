@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { writeTrace, type TraceOp } from '../../src/datasets/traces.ts';
 import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
 import type { RunContext } from '../../src/harness/types.ts';
-import { startMockEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
+import { startInProcessEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
 import { prepareContext } from '../support/endpoints.ts';
 import { searchTraceDriver, type SearchTraceVariant } from '../../src/drivers/search-trace.ts';
 
@@ -27,7 +27,7 @@ async function run(params: unknown) {
   await writeTrace(trace, ops);
   const workload = searchTraceDriver.workloadSchema.parse({ trace, preload: 20, clients: 1, dimensions: 64, measureHitCost: false });
   const prepared = await searchTraceDriver.prepare(workload, prepareContext(1));
-  const endpoint = startMockEndpoint({ timeScale: 0, rateLimit: false });
+  const endpoint = startInProcessEndpoint({ timeScale: 0, rateLimit: false });
   try {
     const context: RunContext = { seed: 1, quick: true, endpoint, memory: createMemoryProbe(), repetition: 1, side: 'optimized', log: () => {} };
     return (await searchTraceDriver.run(prepared, searchTraceDriver.variantSchema.parse(params) as SearchTraceVariant, context)).metrics;

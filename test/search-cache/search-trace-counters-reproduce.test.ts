@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
 import type { MetricValues, RunContext } from '../../src/harness/types.ts';
-import { startMockEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
-import type { MockApiConfigInput } from '../../src/endpoint/emulated-api/types.ts';
+import { startInProcessEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
+import type { EmulatedApiConfigInput } from '../../src/endpoint/emulated-api/types.ts';
 import { prepareContext } from '../support/endpoints.ts';
 import { searchTraceDriver, type SearchTraceVariant } from '../../src/drivers/search-trace.ts';
 
@@ -20,9 +20,9 @@ const workload = searchTraceDriver.workloadSchema.parse({
 let prepared: Awaited<ReturnType<typeof searchTraceDriver.prepare>> | undefined;
 
 /** The small trace (150 operations, 4 clients, 64-d vectors) with a 20 ms TTL on the replay's clock (1 ms per operation). */
-async function run(mock: MockApiConfigInput): Promise<MetricValues> {
+async function run(mock: EmulatedApiConfigInput): Promise<MetricValues> {
   prepared ??= await searchTraceDriver.prepare(workload, prepareContext(1));
-  const endpoint = startMockEndpoint({ rateLimit: false, ...mock });
+  const endpoint = startInProcessEndpoint({ rateLimit: false, ...mock });
   try {
     const context: RunContext = { seed: 1, quick: true, endpoint, memory: createMemoryProbe(), repetition: 0, side: 'optimized', log: () => {} };
     const params = searchTraceDriver.variantSchema.parse({ cache: 'search-cache', maxEntries: 20, ttlMs: 20, invalidation: 'targeted' });

@@ -5,7 +5,7 @@ import type { PrepareContext } from '../../src/harness/types.ts';
 
 /** An endpoint that only gives reference vectors (the mock's model); any request through it is a test bug. */
 export const referenceOnlyEndpoint: EmbeddingsEndpoint = {
-  kind: 'mock',
+  kind: 'in-process',
   baseURL: 'https://reference-only.memopt.invalid/v1',
   createClient() {
     throw new Error('referenceOnlyEndpoint: prepare() must not send requests');

@@ -1,18 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
 import type { RunContext } from '../../src/harness/types.ts';
-import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
+import { startInProcessEndpoint, type InProcessEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
 import { prepareContext } from '../support/endpoints.ts';
 import { indexCompressionDriver } from '../../src/drivers/index-compression.ts';
 
-let endpoint: MockEndpoint | undefined;
+let endpoint: InProcessEndpoint | undefined;
 afterEach(async () => {
   await endpoint?.close();
   endpoint = undefined;
 });
 
 function context(side: 'baseline' | 'optimized', repetition: number): RunContext {
-  endpoint = startMockEndpoint({ timeScale: 0, rateLimit: false });
+  endpoint = startInProcessEndpoint({ timeScale: 0, rateLimit: false });
   return { seed: 5, quick: true, endpoint, memory: createMemoryProbe(), repetition, side, log: () => {} };
 }
 

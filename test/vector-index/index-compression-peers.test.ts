@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryProbe } from '../../src/measure/memory-probe.ts';
-import { startMockEndpoint, type MockEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
+import { startInProcessEndpoint, type InProcessEndpoint } from '../../src/endpoint/in-process-endpoint.ts';
 import { prepareContext } from '../support/endpoints.ts';
 import { indexCompressionDriver } from '../../src/drivers/index-compression.ts';
 import { PARETO_COLUMNS } from '../../src/drivers/index-pareto.ts';
 
-let endpoint: MockEndpoint | undefined;
+let endpoint: InProcessEndpoint | undefined;
 afterEach(async () => {
   await endpoint?.close();
   endpoint = undefined;
@@ -20,7 +20,7 @@ describe('index-compression driver with workload.peerMethods', () => {
       peerMethods: [{ method: 'matryoshka', dimensions: [1536] }, { method: 'binary', oversample: [200], rescore: 'float32' }],
     });
     const prepared = await indexCompressionDriver.prepare(workload, prepareContext(5));
-    endpoint = startMockEndpoint({ timeScale: 0, rateLimit: false });
+    endpoint = startInProcessEndpoint({ timeScale: 0, rateLimit: false });
     const params = indexCompressionDriver.variantSchema.parse({ index: 'compressed', components: 16, fitSampleSize: 200 });
     const out = await indexCompressionDriver.run(prepared, params, { seed: 5, quick: true, endpoint, memory: createMemoryProbe(), repetition: 0, side: 'optimized', log: () => {} });
     const table = out.details!.find((t) => t.name === 'pareto_peers')!;

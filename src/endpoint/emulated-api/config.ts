@@ -4,10 +4,10 @@
  */
 import { OptionError } from '../../errors.ts';
 import { LIST_PRICES_USD_PER_MILLION_TOKENS } from './models.ts';
-import type { MockApiConfig, MockApiConfigInput, RateLimitConfig } from './types.ts';
+import type { EmulatedApiConfig, EmulatedApiConfigInput, RateLimitConfig } from './types.ts';
 
 /** Defaults; README.md ("Defaults") justifies the latency and rate-limit values. */
-export const DEFAULT_MOCK_CONFIG: MockApiConfig = deepFreeze({
+export const DEFAULT_MOCK_CONFIG: EmulatedApiConfig = deepFreeze({
   seed: 1,
   baseURL: 'https://mock.memopt.invalid/v1',
   timeScale: 1,
@@ -58,7 +58,7 @@ const fraction = { expected: 'a fraction from 0 to 1', ok: (n: number) => n >= 0
 const positive = { expected: 'a finite number > 0', ok: (n: number) => n > 0 };
 
 /** The full configuration: defaults with `partial` merged in (nested objects field by field). */
-export function resolveMockConfig(partial: MockApiConfigInput = {}): MockApiConfig {
+export function resolveMockConfig(partial: EmulatedApiConfigInput = {}): EmulatedApiConfig {
   if (!isRecord(partial)) throw new OptionError('mock', 'an object', partial);
   for (const key of Object.keys(partial)) {
     if (!TOP_LEVEL_KEYS.has(key)) throw new OptionError(key, `one of ${[...TOP_LEVEL_KEYS].join(', ')}`, key);

@@ -13,9 +13,9 @@ import { preallocateModel } from '../models/mock-model.ts';
 import { createEmbeddingHandlers } from './handlers.ts';
 import { DEFAULT_MODEL } from './models.ts';
 import { createMockState } from './state.ts';
-import type { MockApi, MockApiConfigInput } from './types.ts';
+import type { EmulatedApi, EmulatedApiConfigInput } from './types.ts';
 
-export type { FaultConfig, LatencyConfig, LedgerSnapshot, MockApi, MockApiConfig, MockApiConfigInput, RateLimitConfig } from './types.ts';
+export type { FaultConfig, LatencyConfig, LedgerSnapshot, EmulatedApi, EmulatedApiConfig, EmulatedApiConfigInput, RateLimitConfig } from './types.ts';
 export { DEFAULT_MOCK_CONFIG, resolveMockConfig } from './config.ts';
 export { embeddingFor, embeddingCacheStats, MOCK_MODEL_VERSION, preallocateModel } from '../models/mock-model.ts';
 export { countTokens } from './tokens.ts';
@@ -49,7 +49,7 @@ export function readMockedResponseClones(server: Pick<SetupServer, 'events'>): v
 /** The dummy key every client of the mock sends. */
 export const MOCK_API_KEY = 'sk-memopt-mock';
 
-let active: MockApi | undefined;
+let active: EmulatedApi | undefined;
 
 /**
  * Starts intercepting (msw setupServer, onUnhandledRequest: 'error'). Only one may be active per process: starting
@@ -57,7 +57,7 @@ let active: MockApi | undefined;
  * mock, sequentially). The default model's vector caches are allocated here, once per process, so memory measured
  * during a run does not jump at the first embedding.
  */
-export function startMockApi(config?: MockApiConfigInput): MockApi {
+export function startEmulatedApi(config?: EmulatedApiConfigInput): EmulatedApi {
   if (active) throw new RunError('a mocked API is already active in this process; close() it before starting another');
   const resolved = resolveMockConfig(config);
   preallocateModel(DEFAULT_MODEL);
@@ -67,7 +67,7 @@ export function startMockApi(config?: MockApiConfigInput): MockApi {
   server.listen({ onUnhandledRequest: 'error' });
   readMockedResponseClones(server);
   let closed = false;
-  const mock: MockApi = {
+  const mock: EmulatedApi = {
     config: resolved,
     baseURL: resolved.baseURL,
     ledger: { snapshot: () => state.ledger.snapshot(), reset: () => state.ledger.reset() },

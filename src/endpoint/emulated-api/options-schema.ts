@@ -1,6 +1,6 @@
 /**
  * The mocked API's options as a zod schema, for the places that read them from user input: a scenario's `mock`
- * field and `memopt serve`'s config. (startMockApi checks its argument itself, in config.ts.) Unknown keys are
+ * field and `memopt serve`'s config. (startEmulatedApi checks its argument itself, in config.ts.) Unknown keys are
  * errors: a typo must not be silently ignored.
  */
 import { z } from 'zod';

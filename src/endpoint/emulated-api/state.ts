@@ -6,10 +6,10 @@ import { createRng, type Rng } from '../../util/rng.ts';
 import { createLedger, type Ledger } from './ledger.ts';
 import { RetryDrivenClock } from './rate-limit-clock.ts';
 import { RateLimiter } from './rate-limiter.ts';
-import type { MockApiConfig } from './types.ts';
+import type { EmulatedApiConfig } from './types.ts';
 
 export interface MockState {
-  readonly config: MockApiConfig;
+  readonly config: EmulatedApiConfig;
   readonly ledger: Ledger;
   /** Undefined when rate limiting is off. */
   readonly limiter: RateLimiter | undefined;
@@ -23,7 +23,7 @@ export interface MockState {
   nextRequestId(): string;
 }
 
-export function createMockState(config: MockApiConfig): MockState {
+export function createMockState(config: EmulatedApiConfig): MockState {
   const rng = createRng(config.seed);
   const retryClock = config.now === undefined && config.clock !== 'wall' ? new RetryDrivenClock() : undefined;
   const now = config.now ?? (retryClock ? () => retryClock.now() : () => performance.now());

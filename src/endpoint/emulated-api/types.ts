@@ -88,7 +88,7 @@ export interface FaultConfig {
   slowFactor: number;
 }
 
-export interface MockApiConfig {
+export interface EmulatedApiConfig {
   /** Drives jitter, faults and request ids (never the vectors); default 1. */
   seed: number;
   /** Where the mock answers; default 'https://mock.memopt.invalid/v1'. */
@@ -117,12 +117,12 @@ export interface MockApiConfig {
 type DeepPartial<T> = { [K in keyof T]?: DeepPartialValue<T[K]> };
 type DeepPartialValue<V> = V extends (...args: never[]) => unknown ? V : V extends object ? DeepPartial<V> : V;
 
-/** What startMockApi accepts: a deep-partial MockApiConfig (`rateLimit: false` or any subset of its fields). */
-export type MockApiConfigInput = DeepPartial<MockApiConfig>;
+/** What startEmulatedApi accepts: a deep-partial EmulatedApiConfig (`rateLimit: false` or any subset of its fields). */
+export type EmulatedApiConfigInput = DeepPartial<EmulatedApiConfig>;
 
-export interface MockApi {
+export interface EmulatedApi {
   /** The resolved configuration (defaults filled in). */
-  readonly config: MockApiConfig;
+  readonly config: EmulatedApiConfig;
   readonly baseURL: string;
   readonly ledger: { snapshot(): LedgerSnapshot; reset(): void };
   /**

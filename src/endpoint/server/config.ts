@@ -9,7 +9,7 @@ import { InputError } from '../../errors.ts';
 import { resolveMockConfig } from '../emulated-api/config.ts';
 import { mockOptionsShape, realModelOption } from '../emulated-api/options-schema.ts';
 import { checkModelSpec } from '../models/spec.ts';
-import type { MockApiConfig } from '../emulated-api/types.ts';
+import type { EmulatedApiConfig } from '../emulated-api/types.ts';
 
 export const serverConfigSchema = z
   .object({
@@ -36,7 +36,7 @@ export interface ServerConfig {
   port: number;
   keepAliveTimeoutMs: number;
   /** The mocked API's resolved options (its baseURL is unused: the server answers on its own address). */
-  api: MockApiConfig;
+  api: EmulatedApiConfig;
   /** The real model served instead of the mock's, by name; undefined for the mock's models. */
   model?: string;
 }

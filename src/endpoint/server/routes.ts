@@ -22,7 +22,7 @@ import { apiErrors, errorResponse } from '../emulated-api/api-errors.ts';
 import { MAX_REQUEST_BODY_BYTES, MODELS } from '../emulated-api/models.ts';
 import { createEmbeddingsResponder, endpointVectors, float32ToBase64, modelsResponse, realModelTable, type RealModelBackend } from '../emulated-api/request-handler.ts';
 import { createMockState, type MockState } from '../emulated-api/state.ts';
-import type { MockApiConfig } from '../emulated-api/types.ts';
+import type { EmulatedApiConfig } from '../emulated-api/types.ts';
 
 export interface ServerRoutes {
   handle(request: Request): Promise<Response>;
@@ -30,7 +30,7 @@ export interface ServerRoutes {
   readonly state: MockState;
 }
 
-export function createServerRoutes(config: MockApiConfig, status: () => Record<string, number>, model?: RealModelBackend, closed?: AbortSignal): ServerRoutes {
+export function createServerRoutes(config: EmulatedApiConfig, status: () => Record<string, number>, model?: RealModelBackend, closed?: AbortSignal): ServerRoutes {
   let state = createMockState(config);
   let respond = createEmbeddingsResponder(state, { model, signal: closed });
   const table = model ? realModelTable(model) : MODELS;

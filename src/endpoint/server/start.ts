@@ -15,7 +15,7 @@ import OpenAI, { type ClientOptions } from 'openai';
 import { ClosedError, MemoptError, RunError } from '../../errors.ts';
 import { embeddingFor } from '../models/mock-model.ts';
 import { MOCK_API_KEY } from '../emulated-api/index.ts';
-import type { LedgerSnapshot, MockApiConfig } from '../emulated-api/types.ts';
+import type { LedgerSnapshot, EmulatedApiConfig } from '../emulated-api/types.ts';
 import type { EmbeddingsEndpoint, ReferenceVectors } from '../types.ts';
 import { resolveServerConfig, type ServerConfigInput } from './config.ts';
 import { controlRequest } from './http-json.ts';
@@ -37,7 +37,7 @@ export interface ServerEndpoint extends EmbeddingsEndpoint {
   /** http://host:port */
   readonly origin: string;
   /** The mocked API's resolved options the server answers with. */
-  readonly config: MockApiConfig;
+  readonly config: EmulatedApiConfig;
   /** The real model the server answers with (`use-lite`, `onnx:<folder>`), or undefined for the mock's models. */
   readonly model: string | undefined;
   readonly isolate: ServerIsolation;
@@ -121,7 +121,7 @@ function serverReference(origin: string, model: string, isClosed: () => boolean)
   };
 }
 
-function serverEndpoint(running: Running, api: MockApiConfig, isolate: ServerIsolation, model: string | undefined): ServerEndpoint {
+function serverEndpoint(running: Running, api: EmulatedApiConfig, isolate: ServerIsolation, model: string | undefined): ServerEndpoint {
   const { origin } = running;
   const baseURL = `${origin}/v1`;
   let closed = false;
