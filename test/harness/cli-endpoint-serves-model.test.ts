@@ -46,7 +46,7 @@ describe('the pre-flight checks the endpoint serves what each scenario asks', ()
     const out = await reports();
     const r = await cli('run', bad('real-model-default-model'), '--endpoint-kind', 'server', '--out', out);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/field 'workload\.model': .*answers with the real model 'use-lite' \(mock\.model\) only, but the workload asks for 'text-embedding-3-small'/);
+    expect(r.err).toMatch(/field 'workload\.model': .*answers with the real model 'use-lite' \(endpoint\.model\) only, but the workload asks for 'text-embedding-3-small'/);
     expect(existsSync(join(out, 'runs'))).toBe(false);
   });
 

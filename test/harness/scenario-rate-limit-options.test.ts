@@ -28,6 +28,6 @@ describe('a scenario may set the rate limiter realism options', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(ScenarioError);
-    expect((caught as ScenarioError).where.field).toMatch(/^mock\.rateLimit/);
+    expect((caught as ScenarioError).where.field).toMatch(/^endpoint\.rateLimit/);
   });
 });
