@@ -81,7 +81,8 @@ const metrics: MetricSpec[] = [
   ...apiMetricSpecs(API_METRICS.slice(1)),
   { name: 'texts_lost', unit: 'texts', kind: 'counter', better: 'lower', description: 'adds that failed or never stored a vector' },
   ...VECTOR_CHECK_METRICS,
-  { name: 'peak_queue_length', unit: 'texts', kind: 'counter', better: 'lower', description: "most texts waiting in the embedder's queue at once" },
+  // When the queue peaks depends on when requests come back and timers fire (real time): measured 64 and 65 on one seed.
+  { name: 'peak_queue_length', unit: 'texts', kind: 'counter', better: 'lower', class: 'time-dependent', description: "most texts waiting in the embedder's queue at once" },
   { name: 'wall_time_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'first add to last add settled' },
   { name: 'throughput_texts_per_s', unit: 'texts/s', kind: 'timing', better: 'higher', description: 'texts stored per second of wall time' },
   { name: 'latency_p50_ms', unit: 'ms', kind: 'timing', better: 'lower', description: 'per-text add latency, median (from the call, queue wait included)' },
