@@ -70,7 +70,7 @@ export interface EmbedderFactoryContext {
 export type EmbedderFactory = (context: EmbedderFactoryContext) => Embedder | Promise<Embedder>;
 
 /** The ledger's metrics this driver reports. */
-const API_METRICS = ['api_requests', 'api_inputs', 'api_tokens', 'api_cost_usd', 'api_errors', 'api_rate_limited', 'api_server_errors', 'api_retries', 'api_network_errors'] as const;
+const API_METRICS = ['api_requests', 'api_inputs', 'api_tokens', 'api_cost_usd', 'api_errors', 'api_rate_limited', 'api_server_errors', 'api_retries', 'api_network_errors', 'api_inputs_truncated'] as const;
 
 const metrics: MetricSpec[] = [
   ...apiMetricSpecs(['api_requests']),

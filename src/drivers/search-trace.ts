@@ -121,7 +121,7 @@ const metrics: MetricSpec[] = [
   { name: 'lru_sequential_hit_rate', unit: 'fraction', kind: 'ratio', better: 'higher', description: 'what this LRU would hit on a sequential replay (the measured rate differs by concurrency)' },
   { name: 'stale_results', unit: 'searches', kind: 'counter', better: 'lower', description: 'served results equal to no fresh uncached result within the search (call to return)' },
   { name: 'ttl_violations', unit: 'searches', kind: 'counter', better: 'lower', description: "results served from the cache more than their TTL after they were computed (on the replay's virtual clock, opIntervalMs per operation)" },
-  ...apiMetricSpecs(['api_requests', 'api_tokens', 'api_cost_usd'], {
+  ...apiMetricSpecs(['api_requests', 'api_tokens', 'api_cost_usd', 'api_inputs_truncated'], {
     api_requests: { description: 'embedding requests for queries the endpoint received' },
     api_tokens: { description: 'query tokens billed (cl100k_base)' },
   }),
@@ -353,7 +353,7 @@ export const searchTraceDriver: WorkloadDriver<
     const result: MetricValues = {
       stale_results: stale,
       ttl_violations: ttlViolations,
-      ...pick(apiMetrics(ledger), ['api_requests', 'api_tokens', 'api_cost_usd']),
+      ...pick(apiMetrics(ledger), ['api_requests', 'api_tokens', 'api_cost_usd', 'api_inputs_truncated']),
       search_errors: errors,
       wall_time_ms: wallMs,
       latency_p50_ms: p50,

@@ -7,6 +7,8 @@ import type { MetricSpec, MetricValues } from '../harness/types.ts';
 
 /** What a ledger snapshot carries (the mock's, the server's and the client-side ledger's). */
 export type LedgerCounts = Pick<LedgerSnapshot, 'requests' | 'inputs' | 'tokens' | 'costUsd' | 'rateLimited' | 'serverErrors' | 'clientErrors' | 'retriesSeen'> & {
+  /** Inputs longer than the serving model reads (a real model's input limit); absent in older ledgers. */
+  inputsTruncated?: number;
   /** Only a client-side ledger (a user's endpoint) sees requests that got no HTTP answer. */
   networkErrors?: number;
   timeouts?: number;
@@ -22,6 +24,10 @@ const API_METRICS = {
   api_rate_limited: { unit: 'responses', description: '429 answers (requests or tokens per minute exceeded)' },
   api_server_errors: { unit: 'responses', description: '5xx answers (injected faults)' },
   api_retries: { unit: 'requests', description: 'requests that were retries (x-stainless-retry-count > 0)' },
+  api_inputs_truncated: {
+    unit: 'inputs',
+    description: "inputs longer than the serving model reads (USE-lite: 128 tokens), counted from usage.inputs_truncated: billed in full, embedded from their start only",
+  },
   api_network_errors: {
     unit: 'requests',
     description: 'requests that failed without an HTTP answer (connection reset or closed, refused, timed out); only a client-side ledger sees them (run --endpoint URL)',
@@ -46,6 +52,7 @@ export function apiMetrics(ledger: LedgerCounts): MetricValues {
     api_server_errors: ledger.serverErrors,
     api_retries: ledger.retriesSeen,
   };
+  if (ledger.inputsTruncated !== undefined) values.api_inputs_truncated = ledger.inputsTruncated;
   if (ledger.networkErrors !== undefined) values.api_network_errors = ledger.networkErrors + (ledger.timeouts ?? 0);
   return values;
 }
