@@ -87,6 +87,13 @@ async function checkUrlEndpoint(scenarios: readonly ValidatedScenario[], choice:
           problems.push(new UsageError({ field }, `the endpoint answered ${what} with ${width ?? 'no'} dimensions (scenarios: ${names})`));
         }
       } catch (error) {
+        const refusal = describeRefusal(error, choice.options);
+        if (refusal) {
+          // The endpoint itself is wrong (dead, wrong path, key refused): one problem, not one per model.
+          problems.length = 0;
+          problems.push(new UsageError({ field: refusal.field }, `${refusal.text} (asked for ${what}; scenarios: ${names})`));
+          break;
+        }
         // Only the status and the error's code: an error body may echo a header or a key.
         const status = (error as { status?: number }).status;
         const code = (error as { code?: string | null }).code;
@@ -98,4 +105,32 @@ async function checkUrlEndpoint(scenarios: readonly ValidatedScenario[], choice:
     await endpoint.close();
   }
   if (problems.length > 0) throw InputErrorList.of(problems);
+}
+
+/**
+ * A refusal that says the endpoint itself is wrong rather than a model: no connection (refused, unknown host, timed
+ * out), no embeddings route (404: most often a base URL without its `/v1`), or the key refused (401, 403). Null for
+ * anything else (a model the endpoint does not serve, a bad dimensions value). Never quotes the error's body.
+ */
+export function describeRefusal(error: unknown, options: { baseURL: string; apiKeyEnv?: string | null }): { field: string; text: string } | null {
+  const status = (error as { status?: number }).status;
+  const url = new URL(options.baseURL);
+  const where = `${url.protocol}//${url.host}${url.pathname}`;
+  if (status === undefined) {
+    const cause = (error as { cause?: { code?: string; cause?: { code?: string } } }).cause;
+    const code = cause?.code ?? cause?.cause?.code;
+    const name = (error as Error)?.name ?? 'Error';
+    if (!/Connection|Timeout|Fetch/i.test(name) && code === undefined) return null;
+    const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'host not found' : /Timeout/i.test(name) ? 'timed out' : `no answer${code ? ` (${code})` : ''}`;
+    return { field: '--endpoint', text: `cannot reach the endpoint at ${where}: ${why}; is the server running, and is the address right?` };
+  }
+  if (status === 404) {
+    const hint = /\/v\d+\/?$/.test(url.pathname) ? 'check the base URL' : `the base URL may be missing its '/v1' (try ${where.replace(/\/$/, '')}/v1)`;
+    return { field: '--endpoint', text: `the endpoint has no embeddings route: HTTP 404 for ${where.replace(/\/$/, '')}/embeddings; ${hint}` };
+  }
+  if (status === 401 || status === 403) {
+    const key = options.apiKeyEnv === null ? 'no key was sent (--api-key-env none)' : `the key in $${options.apiKeyEnv ?? 'OPENAI_API_KEY'} was refused`;
+    return { field: '--api-key-env', text: `the endpoint answered HTTP ${status}: ${key}` };
+  }
+  return null;
 }

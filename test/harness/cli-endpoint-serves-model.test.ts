@@ -69,4 +69,40 @@ describe('the pre-flight checks the endpoint serves what each scenario asks', ()
     expect(server.seen.requests).toBe(3); // the check request and the SDK's two retries
     expect(existsSync(join(out, 'runs'))).toBe(false);
   });
+
+  it("a base URL without its '/v1': the 404 is named with the likely fix, exit 2, no scenario run", async () => {
+    server = await startTinyOpenAIServer();
+    const out = await reports();
+    const root = server.baseURL.replace(/\/v1$/, '');
+    const r = await cli('run', INGEST, '--quick', '--out', out, '--endpoint', root, '--api-key-env', 'none');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/field '--endpoint': the endpoint has no embeddings route: HTTP 404 for http:\/\/127\.0\.0\.1:\d+\/embeddings; the base URL may be missing its '\/v1' \(try http:\/\/127\.0\.0\.1:\d+\/v1\)/);
+    expect(existsSync(join(out, 'runs'))).toBe(false);
+  });
+
+  it('a closed port: connection refused, named before anything runs (exit 2)', async () => {
+    const closed = await startTinyOpenAIServer();
+    const url = closed.baseURL;
+    await closed.close();
+    const out = await reports();
+    const r = await cli('run', INGEST, '--quick', '--out', out, '--endpoint', url, '--api-key-env', 'none');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/field '--endpoint': cannot reach the endpoint at http:\/\/127\.0\.0\.1:\d+\/v1: connection refused/);
+    expect(existsSync(join(out, 'runs'))).toBe(false);
+  }, 30_000);
+
+  it('a key the endpoint refuses: the variable is named, never its value (exit 2)', async () => {
+    server = await startTinyOpenAIServer(() => 401);
+    process.env.MEMOPT_TEST_PREFLIGHT_KEY = 'sk-preflight-secret-91';
+    try {
+      const out = await reports();
+      const r = await cli('run', INGEST, '--quick', '--out', out, '--endpoint', server.baseURL, '--api-key-env', 'MEMOPT_TEST_PREFLIGHT_KEY');
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/field '--api-key-env': the endpoint answered HTTP 401: the key in \$MEMOPT_TEST_PREFLIGHT_KEY was refused/);
+      expect(r.err + r.out).not.toContain('sk-preflight-secret-91');
+      expect(existsSync(join(out, 'runs'))).toBe(false);
+    } finally {
+      delete process.env.MEMOPT_TEST_PREFLIGHT_KEY;
+    }
+  });
 });

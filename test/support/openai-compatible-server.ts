@@ -32,7 +32,7 @@ export interface TinyServer {
  * model that embeds each text by itself; a test may make batched answers differ).
  */
 export async function startTinyOpenAIServer(
-  answer: (n: number) => 200 | 429 | 500 = () => 200,
+  answer: (n: number) => 200 | 401 | 429 | 500 = () => 200,
   embed: (text: string, index: number, inputs: number) => number[] = (text) => vectorOf(text),
 ): Promise<TinyServer> {
   const seen: SeenCounters = { requests: 0, succeeded: 0, inputs: 0, tokens: 0, rateLimited: 0, serverErrors: 0, clientErrors: 0, retriesSeen: 0 };
@@ -65,6 +65,10 @@ export async function startTinyOpenAIServer(
     if (status === 429) {
       seen.rateLimited++;
       return send(429, { error: { message: 'slow down' } }, { 'retry-after-ms': '1', 'x-ratelimit-limit-requests': '60', 'x-ratelimit-remaining-requests': '0' });
+    }
+    if (status === 401) {
+      seen.clientErrors++;
+      return send(401, { error: { message: 'Incorrect API key provided', code: 'invalid_api_key' } });
     }
     if (status === 500) {
       seen.serverErrors++;
