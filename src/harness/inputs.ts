@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { loadDataset, loadQueries } from '../datasets/load.ts';
 import { readTrace } from '../datasets/traces.ts';
+import { readAgentTrace } from '../datasets/agent-trace.ts';
 import { readVectorFile } from '../datasets/vector-files.ts';
 import { InputError, InputErrorList, ScenarioError } from '../errors.ts';
 import type { ValidatedScenario } from './scenario-schema.ts';
@@ -13,6 +14,7 @@ const READERS: Record<FileInputDeclaration['kind'], (path: string) => Promise<{ 
   dataset: loadDataset,
   queries: loadQueries,
   trace: readTrace,
+  'agent-trace': readAgentTrace,
   // Every row checked (width, finite, non-zero norm); a bad one is a DatasetError naming the file and row.
   vectors: async (path) => {
     const matrix = await readVectorFile(path);

@@ -260,7 +260,7 @@ export interface FileInputDeclaration {
    * How the file is checked: 'dataset' and 'queries' (JSONL records, unique ids), 'trace' (JSONL trace ops),
    * 'vectors' (a vector file: .npy, .fvecs, raw float32 + JSON sidecar, .jsonl; every row checked; records = rows).
    */
-  kind: 'dataset' | 'queries' | 'trace' | 'vectors';
+  kind: 'dataset' | 'queries' | 'trace' | 'vectors' | 'agent-trace';
   /** The path as the workload gives it (relative paths are from the working directory, as the driver reads it). */
   path: string;
   /** The workload field that names it, for messages, e.g. 'workload.dataset'. */
@@ -321,6 +321,11 @@ export interface WorkloadDriver<W = unknown, P = unknown, S = unknown, WIn = W, 
    * billed. A driver without it calls no embeddings API: its scenarios are refused against a url endpoint.
    */
   apiRequests?(workload: W, context: ApiRequestContext): Promise<ApiRequestPlan[]>;
+  /**
+   * Set when the workload's `trace` field is an agent-memory trace (src/datasets/agent-trace.ts): `memopt run
+   * --trace FILE` replaces it with the user's file, in the full and the quick form.
+   */
+  takesAgentTrace?: boolean;
 }
 
 /** What a driver's apiRequests() gets: the scenario's seed and how many runs each side makes (sweep included). */

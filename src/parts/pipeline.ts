@@ -40,6 +40,11 @@ export interface PipelineEnvironment {
   normalization?: QueryNormalization;
   /** Random source of a batching embedder's retry jitter (seeded by a driver). */
   random?: () => number;
+  /**
+   * The memory's clock in ms: cache TTLs and MemorySystem's `computedAt` read it. Default: the parts' own
+   * (performance.now). A driver replaying a trace passes the trace's virtual time, so expiry follows the trace.
+   */
+  now?: () => number;
 }
 
 /** A part given as a factory instead of params: a user's own, or one memopt's registry does not build. */
@@ -84,9 +89,9 @@ export async function buildMemory(spec: MemoryPipelineInput | MemoryPipeline, en
   const index = typeof pipeline.index === 'function' ? await pipeline.index(environment) : await createIndex(pipeline.index, { capacity, dimensions, stores });
   let memory: MemorySystem | undefined;
   const record = (id: string) => memory?.get(id);
-  const built = await createCache(typeof pipeline.cache === 'function' ? { cache: 'none' } : pipeline.cache, { embedder, index, record, normalization: environment.normalization });
+  const built = await createCache(typeof pipeline.cache === 'function' ? { cache: 'none' } : pipeline.cache, { embedder, index, record, normalization: environment.normalization, ...(environment.now ? { now: environment.now } : {}) });
   const cache = typeof pipeline.cache === 'function' ? await pipeline.cache(environment) : built.cache;
-  memory = new MemorySystem({ embedder, queryEmbedder: built.queryEmbedder, index, cache });
+  memory = new MemorySystem({ embedder, queryEmbedder: built.queryEmbedder, index, cache, ...(environment.now ? { now: environment.now } : {}) });
   return {
     memory,
     async close() {

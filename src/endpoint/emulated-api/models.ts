@@ -50,6 +50,16 @@ export const LIST_PRICES_USD_PER_MILLION_TOKENS: Readonly<Record<string, number>
   'text-embedding-ada-002': 0.1,
 };
 
+/**
+ * Batch API prices in USD per million input tokens: OpenAI's Batch API bills embeddings at half the list price
+ * (asynchronous, answered within 24 hours). For what a workload that can wait would pay.
+ */
+export const BATCH_API_PRICES_USD_PER_MILLION_TOKENS: Readonly<Record<string, number>> = {
+  'text-embedding-3-small': 0.01,
+  'text-embedding-3-large': 0.065,
+  'text-embedding-ada-002': 0.05,
+};
+
 export function modelInfo(model: string, table: ModelTable = MODELS): ModelInfo | undefined {
   return Object.hasOwn(table, model) ? table[model] : undefined;
 }

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ndcg, recallAll, recallAny, RelevanceTally, wilsonInterval } from '../../src/measure/relevance.ts';
+
+describe('relevance against labels', () => {
+  const relevant = new Set(['m2', 'm9']);
+  const ranked = ['m1', 'm2', 'm3', 'm4', 'm9'];
+
+  it('recall_any@k: a relevant id among the first k', () => {
+    expect([1, 2, 5].map((k) => recallAny(ranked, relevant, k))).toEqual([0, 1, 1]);
+  });
+
+  it('recall_all@k: every relevant id among the first k', () => {
+    expect([2, 4, 5, 20].map((k) => recallAll(ranked, relevant, k))).toEqual([0, 0, 1, 1]);
+  });
+
+  it('NDCG@k with binary gains over the ideal ranking', () => {
+    const dcg = 1 / Math.log2(3) + 1 / Math.log2(6);
+    const ideal = 1 + 1 / Math.log2(3);
+    expect(ndcg(ranked, relevant, 10)).toBeCloseTo(dcg / ideal, 12);
+    expect(ndcg(['m2', 'm9'], relevant, 10)).toBe(1);
+    expect(ndcg(['m1'], relevant, 10)).toBe(0);
+  });
+
+  it('the tally averages over the searches added', () => {
+    const tally = new RelevanceTally();
+    tally.add(ranked, relevant);
+    tally.add(['m7'], new Set(['m8']));
+    expect(tally.means()).toMatchObject({ recall_any_at_1: 0, recall_any_at_5: 0.5, recall_all_at_5: 0.5, recall_all_at_1: 0 });
+    expect(tally.anyAt10).toEqual([1, 0]);
+  });
+
+  it('Wilson interval brackets the proportion', () => {
+    const [lo, hi] = wilsonInterval(41, 100);
+    expect(lo).toBeLessThan(0.41);
+    expect(hi).toBeGreaterThan(0.41);
+    expect(hi - lo).toBeCloseTo(0.19, 1);
+  });
+});
