@@ -68,6 +68,7 @@ function runOptions<T>(y: Argv<T>) {
     .option('seed', { type: 'string', describe: "Seed for every scenario, an integer from 0 to 2^32 - 1 (default: each scenario's own, else 42)" })
     .option('repetitions', { type: 'string', describe: "Interleaved pairs per scenario, replacing each scenario's own count (more gives timings a real test)" })
     .option('sweep', { type: 'boolean', default: true, describe: 'Run the param sweeps scenarios declare (--no-sweep skips them)' })
+    .option('trace', { type: 'string', describe: "Replay this agent-memory trace (JSONL: add/update/delete/search) through the stacks of the selected memory-replay scenarios, in place of their own trace; other scenarios are left out" })
     .option('save-baseline', { type: 'string', describe: 'Also save this run as a baseline of this name (for memopt compare NAME)' })
     .option('baselines-dir', { type: 'string', default: DEFAULT_BASELINES_DIR, describe: 'Folder of saved baselines' })
     .option('markdown', { type: 'string', describe: 'Also write a Markdown summary to this file (CI job summary, PR comment)' })
@@ -142,6 +143,7 @@ function sharedRunArgs(args: {
   'dry-run': boolean;
   'pg-env'?: string;
   'pg-url'?: string;
+  trace?: string;
 }): CliRunArgs {
   if (args.endpoint === undefined && (args.model !== undefined || args.dimensions !== undefined || args['dry-run'] || args['max-cost-usd'] !== undefined)) {
     throw new UsageError({ field: '--endpoint' }, '--model, --dimensions, --max-cost-usd and --dry-run apply to a run with --endpoint URL');
@@ -174,6 +176,7 @@ function sharedRunArgs(args: {
     verbose: args.verbose,
     endpoint,
     postgres: runPostgresFrom(args),
+    ...(args.trace !== undefined ? { trace: args.trace } : {}),
   };
 }
 

@@ -95,6 +95,7 @@ const metrics: MetricSpec[] = [
   { name: 'cost_usd', unit: 'usd', kind: 'counter', better: 'lower', class: 'exact', description: "api_tokens at the list price of workload.priceModel" },
   { name: 'cost_batch_api_usd', unit: 'usd', kind: 'counter', better: 'lower', class: 'exact', description: "api_tokens at the Batch API price of workload.priceModel (half the list price)" },
   { name: 'cache_hit_rate', unit: 'fraction', kind: 'counter', better: 'higher', class: 'exact', description: "searches the result cache answered (hits + in-flight joins) / searches; 0 without a cache" },
+  { name: 'cache_hit_rate_bound', unit: 'fraction', kind: 'ratio', better: 'higher', class: 'exact', description: "the trace's ceiling for a result cache invalidated per user: searches repeating (same user, query, k and filter) one asked since that user's last write, / searches" },
   { name: 'index_bytes', unit: 'bytes', kind: 'counter', better: 'lower', class: 'exact', description: "the index's memoryBytes() after the replay" },
   { name: 'stale_results', unit: 'results', kind: 'counter', better: 'lower', class: 'exact', description: 'results that were a deleted memory, or a memory not at its current text (after an update)' },
   { name: 'cross_user_results', unit: 'results', kind: 'counter', better: 'lower', class: 'exact', description: "results that were another user's memory" },
@@ -123,6 +124,8 @@ interface PreparedReplay {
   fitSample: number[][];
   adds: number;
   tokens: Map<string, number>;
+  /** The trace's hit-rate ceiling for a cache invalidated at each of the user's writes (see the metric). */
+  cacheHitRateBound: number;
   /** Exact search's relevance (the reference stack), for recall_any_at_10_drop and the relevance table. */
   exactRelevance: Record<string, number>;
   stores: StoreConnections;
@@ -230,6 +233,7 @@ export const memoryReplayDriver: WorkloadDriver<MemoryReplayWorkload, MemoryRepl
       adds,
       tokens,
       exactRelevance: exactTally.means(),
+      cacheHitRateBound: cacheHitRateBound(entries, workload),
       stores: new StoreConnections(postgres),
     };
   },
@@ -435,6 +439,7 @@ async function replay(prepared: PreparedReplay, params: MemoryReplayVariant, con
     cost_usd: (ledger.tokens * listPrice) / 1e6,
     cost_batch_api_usd: (ledger.tokens * batchPrice) / 1e6,
     cache_hit_rate: typeof cacheStats?.hitRate === 'number' ? cacheStats.hitRate : 0,
+    cache_hit_rate_bound: prepared.cacheHitRateBound,
     index_bytes: indexBytes,
     stale_results: stale,
     cross_user_results: crossUser,
@@ -512,6 +517,29 @@ async function countLostWrites(prepared: PreparedReplay, memory: Awaited<ReturnT
   }
   if (!index.get) lost += Math.abs(index.size - finalLive.size);
   return lost;
+}
+
+/**
+ * Searches that repeat one the same user asked (same normalized query, results asked and filter) since that user's
+ * last write, over all searches: what an unbounded result cache emptied at each of the user's writes would hit.
+ */
+function cacheHitRateBound(entries: readonly AgentTraceEntry[], workload: MemoryReplayWorkload): number {
+  const asked = new Map<string, Set<string>>();
+  let searches = 0;
+  let repeats = 0;
+  for (const { op } of entries) {
+    if (op.op !== 'search') {
+      asked.get(op.user)?.clear();
+      continue;
+    }
+    searches++;
+    const key = `${normalizeQuery(op.text, { caseFold: workload.caseFold })}\n${Math.max(op.k, workload.relevanceDepth)}\n${JSON.stringify(op.filter ?? {})}`;
+    let keys = asked.get(op.user);
+    if (!keys) asked.set(op.user, (keys = new Set()));
+    if (keys.has(key)) repeats++;
+    else keys.add(key);
+  }
+  return searches > 0 ? repeats / searches : 0;
 }
 
 function priceOf(table: Readonly<Record<string, number>>, model: string): number {

@@ -35,6 +35,8 @@ export interface LoadOptions {
   seed?: number;
   /** Replaces every scenario's repetition count (--repetitions). */
   repetitions?: number;
+  /** Replaces `workload.trace` of every scenario whose driver takes an agent-memory trace (--trace). */
+  trace?: string;
 }
 
 /**

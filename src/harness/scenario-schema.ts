@@ -165,20 +165,22 @@ export interface ValidatedScenario {
 export function validateScenario(
   file: string,
   exported: unknown,
-  options: { quick: boolean; seed?: number; repetitions?: number },
+  options: { quick: boolean; seed?: number; repetitions?: number; trace?: string },
 ): ValidatedScenario {
   const validated = validateForm(file, exported, options);
   validated.otherFormWorkload = validateForm(file, exported, { ...options, quick: !options.quick }).workload;
   return validated;
 }
 
-function validateForm(file: string, exported: unknown, options: { quick: boolean; seed?: number; repetitions?: number }): ValidatedScenario {
+function validateForm(file: string, exported: unknown, options: { quick: boolean; seed?: number; repetitions?: number; trace?: string }): ValidatedScenario {
   const top = definitionSchema.safeParse(exported);
   if (!top.success) throw fromZod(file, '', top.error);
   const definition = exported as ScenarioDefinition;
   const driver = definition.driver;
 
-  const rawWorkload = options.quick && definition.quick ? mergeQuick(definition.workload, definition.quick) : definition.workload;
+  const ownWorkload = options.quick && definition.quick ? mergeQuick(definition.workload, definition.quick) : definition.workload;
+  // `run --trace FILE`: the user's agent-memory trace in place of the scenario's own.
+  const rawWorkload = options.trace !== undefined && driver.takesAgentTrace && typeof ownWorkload === 'object' && ownWorkload !== null ? { ...ownWorkload, trace: options.trace } : ownWorkload;
   const workload = driver.workloadSchema.safeParse(rawWorkload);
   if (!workload.success) throw fromZod(file, options.quick && definition.quick ? 'workload (with quick)' : 'workload', workload.error);
 

@@ -94,6 +94,12 @@ export interface RunSuiteOptions {
   repetitions?: number;
   /** Run the param sweeps scenarios declare. Default true. */
   sweep?: boolean;
+  /**
+   * An agent-memory trace (src/datasets/agent-trace.ts) replayed through the stacks of the selected scenarios whose
+   * driver takes one (memory-replay), in place of their own trace, full and quick; the other scenarios are left
+   * out. Checked line by line before anything runs (exit 2 naming the line).
+   */
+  trace?: string;
   /** Only share i of n of the selected scenarios (`{ index, count }` or '1/2'): the same split on every machine. */
   shard?: ShardSpec | string;
   /** With `shard`: a duration file (scenario -> seconds) to balance by, or 'none' (default: scenarios/durations.json if present). */
@@ -210,7 +216,11 @@ async function planSuite(options: RunSuiteOptions): Promise<SuitePlan | null> {
   const files = await findScenarioFiles(paths, DEFAULT_SCENARIO_DIR);
   if (files.length === 0) throw new UsageError({ file: paths.join(' ') || DEFAULT_SCENARIO_DIR }, 'no scenario files found');
   const quick = options.quick ?? false;
-  let scenarios = await loadScenarios(files, { quick, seed: options.seed, filter: options.filter, repetitions: options.repetitions });
+  let scenarios = await loadScenarios(files, { quick, seed: options.seed, filter: options.filter, repetitions: options.repetitions, trace: options.trace });
+  if (options.trace !== undefined) {
+    scenarios = scenarios.filter((s) => s.definition.driver.takesAgentTrace === true);
+    if (scenarios.length === 0) throw new UsageError({ field: '--trace' }, 'no selected scenario replays an agent-memory trace (driver memory-replay); select one, e.g. --filter agent-memory');
+  }
   if (options.only) scenarios = scenarios.filter((s) => options.only!.has(s.definition.name));
   for (const text of new Set(scenarios.flatMap((s) => s.warnings))) options.onMessage?.({ level: 'warning', text });
   if (scenarios.length === 0) {
