@@ -27,6 +27,7 @@ export const E2E_TEST_FILES = [
   // whole CLI runs of scenarios
   'test/harness/cli-run-endpoint.test.ts',
   'test/harness/cli.test.ts',
+  'test/harness/cli-run-trace.test.ts',
   'test/harness/examples-run.test.ts',
   'test/harness/cli-run-endpoint-api-scenarios.test.ts',
   'test/harness/cli-merge-same-as-unsharded.test.ts',
