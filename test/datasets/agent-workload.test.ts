@@ -1,0 +1,131 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AgentTraceOpSchema, checkAgentTrace, readAgentTrace, traceTimeMs, type AgentTraceEntry, type AgentTraceOpInput } from '../../src/datasets/agent-trace.ts';
+import { AGENT_WORKLOADS, generateAgentWorkload, summarizeAgentWorkload } from '../../src/datasets/agent-workload.ts';
+import { DEFAULT_DATASET_DIR } from '../../src/datasets/defaults.ts';
+import { toJsonlLine } from '../../src/datasets/jsonl.ts';
+import { loadDataset, loadQueries } from '../../src/datasets/load.ts';
+import { OptionError } from '../../src/errors.ts';
+
+const REGENERATE = 'regenerate with: npx tsx scripts/generate-agent-workload.ts';
+const notes = Array.from({ length: 300 }, (_, i) => ({ text: `Corpus note number ${i} about something the user said.`, topic: `t${i % 5}` }));
+const queries = Array.from({ length: 40 }, (_, i) => ({ text: `corpus query ${i}`, topic: `t${i % 5}` }));
+const pools = { notes, queries };
+
+/** The generated operations as the reader would see them (defaults filled), with their lines. */
+function entriesOf(ops: readonly AgentTraceOpInput[]): AgentTraceEntry[] {
+  return ops.map((op, i) => {
+    const value = AgentTraceOpSchema.parse(op);
+    return { line: i + 1, atMs: traceTimeMs(value.at), op: value };
+  });
+}
+
+describe('agent-memory workload generator', () => {
+  it('is deterministic for a seed and differs across seeds', () => {
+    const a = generateAgentWorkload({ users: 20, seed: 1 }, pools);
+    expect(generateAgentWorkload({ users: 20, seed: 1 }, pools)).toEqual(a);
+    expect(generateAgentWorkload({ users: 20, seed: 2 }, pools)).not.toEqual(a);
+  });
+
+  it('passes every whole-trace check: ids live, users never cross, time never goes backwards', () => {
+    const ops = generateAgentWorkload({ users: 200, seed: 3 }, pools);
+    expect(() => checkAgentTrace('generated', entriesOf(ops))).not.toThrow();
+    const times = ops.map((op) => traceTimeMs(op.at));
+    expect(times.every((t, i) => i === 0 || t >= times[i - 1])).toBe(true);
+    for (const op of ops) if (op.op !== 'search') expect(op.id.startsWith(`${op.user}-`)).toBe(true);
+  });
+
+  it('labels each question with exactly the memories that state the current value of its fact', () => {
+    const ops = generateAgentWorkload({ users: 300, seed: 4 }, pools);
+    // Replay the writes: the attribute and text of each live memory.
+    const live = new Map<string, { user: string; attribute: unknown; text: string }>();
+    let checked = 0;
+    for (const op of ops) {
+      if (op.op === 'add' || op.op === 'update') live.set(op.id, { user: op.user, attribute: op.metadata?.attribute, text: op.text });
+      else if (op.op === 'delete') live.delete(op.id);
+      else if (op.relevant) {
+        const expected = [...live].filter(([, m]) => m.user === op.user && m.attribute === op.about).map(([id]) => id);
+        expect(op.relevant.slice().sort()).toEqual(expected.sort());
+        expect(op.relevant.length).toBeGreaterThan(0);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(600);
+  });
+
+  it('changes facts by update and by a new memory plus a delete, forgets some, and rechecks after a change', () => {
+    const ops = generateAgentWorkload({ users: 300, seed: 5 }, pools);
+    const s = summarizeAgentWorkload(ops);
+    expect(s.updates).toBeGreaterThan(0);
+    // About one change in four is superseded (a new memory, then the old one deleted).
+    const superseded = s.deletesByCause.superseded ?? 0;
+    expect(superseded / (superseded + s.updates)).toBeGreaterThan(0.15);
+    expect(superseded / (superseded + s.updates)).toBeLessThan(0.35);
+    expect(s.deletesByCause.forget).toBeGreaterThan(0);
+    expect(s.rechecks).toBeGreaterThan(0);
+    expect(s.repeatedSearches).toBeGreaterThan(0);
+    // Every superseding delete follows an add of the same user with the same `at`.
+    ops.forEach((op, i) => {
+      if (op.op === 'delete' && op.cause === 'superseded') {
+        const added = ops.slice(0, i).findLast((o) => o.op === 'add' && o.user === op.user);
+        expect(added?.at).toBe(op.at);
+      }
+    });
+    // With supersedeShare 0 every change is an update.
+    const updatesOnly = summarizeAgentWorkload(generateAgentWorkload({ users: 100, seed: 5, supersedeShare: 0 }, pools));
+    expect(updatesOnly.deletesByCause.superseded ?? 0).toBe(0);
+  });
+
+  it('asks a recheck about the changed fact, in words the user used for it before when there are any', () => {
+    const ops = generateAgentWorkload({ users: 300, seed: 6 }, pools);
+    let askedBefore = 0;
+    const rechecks = ops.filter((op) => op.op === 'search' && op.recheck === true);
+    for (const r of rechecks) {
+      if (r.op !== 'search') continue;
+      const i = ops.indexOf(r);
+      const earlier = ops.slice(0, i).filter((o) => o.op === 'search' && o.user === r.user && o.about === r.about).map((o) => (o as { text: string }).text);
+      if (earlier.length === 0) continue;
+      askedBefore++;
+      expect(earlier).toContain(r.text);
+    }
+    expect(rechecks.length).toBeGreaterThan(20);
+    expect(askedBefore).toBeGreaterThan(10);
+  });
+
+  it('spreads sessions over days and keeps each user\'s sessions on distinct days', () => {
+    const ops = generateAgentWorkload({ users: 50, seed: 7, sessions: [3, 3], days: 10 }, pools);
+    const days = new Map<string, Set<string>>();
+    for (const op of ops) days.set(op.user, (days.get(op.user) ?? new Set()).add(String(op.at).slice(0, 10)));
+    for (const set of days.values()) expect(set.size).toBeLessThanOrEqual(3);
+    expect(new Set(ops.map((op) => String(op.at).slice(0, 10))).size).toBeGreaterThan(5);
+  });
+
+  it('rejects bad options with an OptionError naming the option', () => {
+    expect(() => generateAgentWorkload({ users: 0, seed: 1 }, pools)).toThrow(OptionError);
+    expect(() => generateAgentWorkload({ users: 1, seed: 1, sessions: [3, 2] }, pools)).toThrow(/sessions/);
+    expect(() => generateAgentWorkload({ users: 1, seed: 1, sessions: [2, 9], days: 5 }, pools)).toThrow(/sessions/);
+    expect(() => generateAgentWorkload({ users: 1, seed: 1, supersedeShare: 2 }, pools)).toThrow(/supersedeShare/);
+    expect(() => generateAgentWorkload({ users: 1, seed: 1, start: '2026-01-01' }, pools)).toThrow(/start/);
+    expect(() => generateAgentWorkload({ users: 1, seed: 1 }, { notes: [], queries })).toThrow(/notes/);
+  });
+});
+
+describe('shipped agent-memory workloads', () => {
+  for (const which of ['quick', 'full'] as const) {
+    const { file, users, seed } = AGENT_WORKLOADS[which];
+    const path = join(DEFAULT_DATASET_DIR, AGENT_WORKLOADS.dir, file);
+    it(`${file} is exactly the generator output for its seed${which === 'quick' ? ', and reads back as a valid trace' : ''}`, async () => {
+      const [memories, corpusQueries] = await Promise.all([loadDataset(join(DEFAULT_DATASET_DIR, 'memories.jsonl')), loadQueries(join(DEFAULT_DATASET_DIR, 'queries.jsonl'))]);
+      const expected = generateAgentWorkload({ users, seed }, { notes: memories, queries: corpusQueries }).map(toJsonlLine).join('');
+      const actual = await readFile(path, 'utf8');
+      const a = actual.split('\n');
+      const e = expected.split('\n');
+      const firstDiff = e.findIndex((line, i) => line !== a[i]);
+      expect(firstDiff, `line ${firstDiff + 1} differs; ${REGENERATE}`).toBe(-1);
+      expect(actual === expected, REGENERATE).toBe(true);
+      // The generator's output passes the whole-trace checks (tested above); reading the full one too costs seconds.
+      if (which === 'quick') expect(new Set((await readAgentTrace(path)).map((e) => e.op.user)).size).toBe(users);
+    });
+  }
+});
