@@ -62,6 +62,11 @@ const workloadSchema = z
     fitSample: z.number().int().min(1).default(1000),
     /** Lower-case queries before embedding (the memory's query normalization, in every stack alike). */
     caseFold: z.boolean().default(false),
+    /**
+     * Replay only the operations of the trace's first `maxUsers` users (by their first operation), each user's
+     * stream whole. Default: every user.
+     */
+    maxUsers: z.number().int().min(1).optional(),
     /** Points of the cost and latency curves over the replay. */
     progressPoints: z.number().int().min(2).max(100).default(10),
   })
@@ -192,7 +197,7 @@ export const memoryReplayDriver: WorkloadDriver<MemoryReplayWorkload, MemoryRepl
   },
 
   async prepare(workload, { endpoint, postgres }) {
-    const entries = await readAgentTrace(workload.trace);
+    const entries = firstUsers(await readAgentTrace(workload.trace), workload.maxUsers);
     const normalization = { caseFold: workload.caseFold };
     const written: string[] = [];
     const queries: string[] = [];
@@ -542,6 +547,17 @@ function cacheHitRateBound(entries: readonly AgentTraceEntry[], workload: Memory
   return searches > 0 ? repeats / searches : 0;
 }
 
+/** The operations of the first `maxUsers` users to appear (all with no limit), in trace order. */
+function firstUsers(entries: AgentTraceEntry[], maxUsers: number | undefined): AgentTraceEntry[] {
+  if (maxUsers === undefined) return entries;
+  const kept = new Set<string>();
+  for (const { op } of entries) {
+    if (kept.size === maxUsers) break;
+    kept.add(op.user);
+  }
+  return entries.filter(({ op }) => kept.has(op.user));
+}
+
 function priceOf(table: Readonly<Record<string, number>>, model: string): number {
   return Object.hasOwn(table, model) ? table[model] : Number.NaN;
 }
@@ -568,7 +584,7 @@ function inOrderPipeline(stack: MemoryPipeline): MemoryPipeline {
  * batched.
  */
 async function replayApiRequests(workload: MemoryReplayWorkload, { runs }: ApiRequestContext): Promise<ApiRequestPlan[]> {
-  const entries = await readAgentTrace(workload.trace);
+  const entries = firstUsers(await readAgentTrace(workload.trace), workload.maxUsers);
   const normalization = { caseFold: workload.caseFold };
   const texts = entries.flatMap(({ op }) => (op.op === 'add' || op.op === 'update' ? [op.text] : op.op === 'search' ? [normalizeQuery(op.text, normalization)] : []));
   return [

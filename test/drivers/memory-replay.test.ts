@@ -184,6 +184,13 @@ describe('the memory-replay driver', () => {
     expect(out.metrics.cache_hit_rate).toBeCloseTo(1 / 3, 12);
   });
 
+  it('maxUsers replays the first users\' streams whole, and only theirs', async () => {
+    const out = await memoryReplayDriver.run(await prepare(trace, { maxUsers: 1 }), NAIVE, await context('baseline'));
+    const alice = trace.filter((op) => op.user === 'alice');
+    expect(out.metrics.api_requests).toBe(alice.filter((op) => op.op !== 'delete').length);
+    expect(out.metrics).toMatchObject({ lost_writes: 0, stale_results: 0 });
+  });
+
   it('an index that needs a fit (sq8) is fitted before the replay and measured against exact search', async () => {
     const compressed = variant({ ...OPTIMIZED, stack: { ...OPTIMIZED.stack, cache: { cache: 'search-cache', invalidation: 'generation' }, index: { index: 'sq8' } } });
     const out = await memoryReplayDriver.run(await prepare(trace), compressed, await context());
