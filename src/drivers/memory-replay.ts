@@ -13,7 +13,7 @@ import { endpointVectors, PREPARE_INPUTS_PER_REQUEST, PREPARE_MAX_RETRIES } from
 import { partStatsTable } from '../measure/part-stats.ts';
 import { planUserSteps } from '../measure/user-steps.ts';
 import { computeReplayReference, recallAgainstExact, type ExactHit, type ReplayReference } from '../measure/replay-reference.ts';
-import { RELEVANCE_KS, RelevanceTally } from '../measure/relevance.ts';
+import { pairedBootstrapInterval, RELEVANCE_KS, RelevanceTally, wilsonInterval } from '../measure/relevance.ts';
 import { settle } from '../util/maybe-promise.ts';
 import { createRng } from '../util/rng.ts';
 import type { ApiRequestContext, ApiRequestPlan, ChartHint, DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
@@ -67,6 +67,17 @@ const workloadSchema = z
      * stream whole. Default: every user.
      */
     maxUsers: z.number().int().min(1).optional(),
+    /**
+     * More stacks replayed for their relevance alone (e.g. vector, keyword and hybrid memories), once, after the
+     * optimized side's first repetition, `relevanceUsers` users at once; reported in the `stack_relevance` table.
+     */
+    relevanceStacks: z.array(z.object({ label: z.string().min(1), stack: memoryPipelineSchema }).strict()).default([]),
+    relevanceUsers: z.number().int().min(1).max(10_000).default(16),
+    /**
+     * The label (among relevanceStacks) of a fused stack (hybrid) whose recall_any@10 is compared with the best of
+     * the others: `fused_recall_any_at_10_margin`, with a paired bootstrap interval in the table.
+     */
+    fusedLabel: z.string().optional(),
     /** Points of the cost and latency curves over the replay. */
     progressPoints: z.number().int().min(2).max(100).default(10),
   })
@@ -110,6 +121,7 @@ const metrics: MetricSpec[] = [
   { name: 'recall_at_10', unit: 'fraction', kind: 'ratio', better: 'higher', class: 'exact', description: "the first 10 results against exact search over the user's memory as it stands (ties at the cut-off count), mean over searches" },
   ...RELEVANCE_METRICS,
   { name: 'recall_any_at_10_drop', unit: 'fraction', kind: 'ratio', better: 'lower', class: 'exact', description: "exact search's recall_any@10 (the reference, what the naive exact stack reaches) minus this stack's" },
+  { name: 'fused_recall_any_at_10_margin', unit: 'fraction', kind: 'ratio', better: 'higher', class: 'exact', only: 'optimized', description: "workload.relevanceStacks: the fused (hybrid) stack's recall_any@10 minus the best of the other relevance stacks' (paired 95% bootstrap interval in stack_relevance)" },
   { name: 'context_tokens_per_search', unit: 'tokens', kind: 'ratio', better: 'lower', class: 'exact', description: "tokens of the first k results' texts (k: the search's own), mean over searches: what an agent puts in its prompt" },
   { name: 'history_tokens_per_search', unit: 'tokens', kind: 'ratio', better: 'lower', class: 'exact', description: "tokens of everything the user wrote before the search (the whole history), mean over searches" },
   { name: 'context_to_history_ratio', unit: 'fraction', kind: 'ratio', better: 'lower', class: 'exact', description: 'context_tokens_per_search / history_tokens_per_search' },
@@ -244,7 +256,14 @@ export const memoryReplayDriver: WorkloadDriver<MemoryReplayWorkload, MemoryRepl
   },
 
   async run(prepared, params, context) {
-    return replay(prepared, params, context);
+    const { output } = await replay(prepared, params, context);
+    const { workload } = prepared;
+    if (workload.relevanceStacks.length > 0 && context.side === 'optimized' && context.repetition === 0 && !context.sweep && !context.compressedTime) {
+      const table = await relevanceStacksTable(prepared, context);
+      output.details!.push(table.details);
+      if (table.margin !== undefined) output.metrics.fused_recall_any_at_10_margin = table.margin;
+    }
+    return output;
   },
 };
 
@@ -257,7 +276,14 @@ interface ServedSearch {
   contextTokens: number;
 }
 
-async function replay(prepared: PreparedReplay, params: MemoryReplayVariant, context: RunContext) {
+/** What one replay measured: the run's output, and each labelled search's recall_any@10 by its trace index. */
+interface ReplayOutcome {
+  output: { metrics: MetricValues; details: DetailTable[] };
+  anyAt10: Map<number, number>;
+  relevance: Record<string, number>;
+}
+
+async function replay(prepared: PreparedReplay, params: MemoryReplayVariant, context: RunContext): Promise<ReplayOutcome> {
   const { workload, entries, reference } = prepared;
   const normalization = { caseFold: workload.caseFold };
   let virtualNowMs = entries[0]?.atMs ?? 0;
@@ -420,6 +446,8 @@ async function replay(prepared: PreparedReplay, params: MemoryReplayVariant, con
   await close();
   const ledger = await context.endpoint.ledger();
 
+  served.sort((a, b) => a.index - b.index);
+  const anyAt10 = new Map<number, number>();
   const tally = new RelevanceTally();
   let recallSum = 0;
   let recallCount = 0;
@@ -432,7 +460,10 @@ async function replay(prepared: PreparedReplay, params: MemoryReplayVariant, con
       recallSum += recall;
       recallCount++;
     }
-    if (expected.relevant.size > 0) tally.add(search.valid.map((h) => h.id), expected.relevant);
+    if (expected.relevant.size > 0) {
+      tally.add(search.valid.map((h) => h.id), expected.relevant);
+      anyAt10.set(search.index, tally.anyAt10[tally.anyAt10.length - 1]);
+    }
     contextSum += search.contextTokens;
     historySum += expected.historyTokens;
   }
@@ -498,7 +529,73 @@ async function replay(prepared: PreparedReplay, params: MemoryReplayVariant, con
     },
   ];
   if (partStats) details.push(partStats);
-  return { metrics: result, details };
+  return { output: { metrics: result, details }, anyAt10, relevance };
+}
+
+/**
+ * Replays each of workload.relevanceStacks (after the run's own replay, on the same endpoint: the run's metrics were
+ * read before) and tabulates their relevance: recall_any@k with a Wilson interval at 10, NDCG@10, and for the fused
+ * stack its margin over the best other stack with a paired bootstrap interval (same searches, seeded).
+ */
+async function relevanceStacksTable(prepared: PreparedReplay, context: RunContext): Promise<{ details: DetailTable; margin?: number }> {
+  const { workload } = prepared;
+  const outcomes: Array<{ label: string; outcome: ReplayOutcome }> = [];
+  for (const { label, stack } of workload.relevanceStacks) {
+    const outcome = await replay(prepared, { stack, users: workload.relevanceUsers } as MemoryReplayVariant, context);
+    outcomes.push({ label, outcome });
+    context.log(`relevance stack '${label}': recall_any@10 ${outcome.relevance.recall_any_at_10?.toFixed(4)}`);
+  }
+  const fused = outcomes.find((o) => o.label === workload.fusedLabel);
+  const others = outcomes.filter((o) => o !== fused);
+  const best = others.reduce<(typeof outcomes)[number] | undefined>((top, o) => (top === undefined || o.outcome.relevance.recall_any_at_10 > top.outcome.relevance.recall_any_at_10 ? o : top), undefined);
+  let margin: number | undefined;
+  let interval: [number, number] = [Number.NaN, Number.NaN];
+  if (fused && best) {
+    const keys = [...fused.outcome.anyAt10.keys()].filter((k) => best.outcome.anyAt10.has(k));
+    const a = keys.map((k) => fused.outcome.anyAt10.get(k)!);
+    const b = keys.map((k) => best.outcome.anyAt10.get(k)!);
+    margin = fused.outcome.relevance.recall_any_at_10 - best.outcome.relevance.recall_any_at_10;
+    const rng = createRng(context.seed).fork('relevance-bootstrap');
+    interval = pairedBootstrapInterval(a, b, () => rng.next());
+  }
+  const rows = outcomes.map(({ label, outcome }) => {
+    const r = outcome.relevance;
+    const labelled = outcome.anyAt10.size;
+    const found = [...outcome.anyAt10.values()].reduce((x, y) => x + y, 0);
+    const [low, high] = wilsonInterval(found, labelled);
+    const isFused = fused?.label === label;
+    return [
+      label,
+      labelled,
+      ...RELEVANCE_KS.map((k) => r[`recall_any_at_${k}`]),
+      low,
+      high,
+      r.ndcg_at_10,
+      isFused ? (margin ?? null) : null,
+      isFused ? interval[0] : null,
+      isFused ? interval[1] : null,
+      isFused ? (best?.label ?? null) : null,
+    ];
+  });
+  return {
+    margin,
+    details: {
+      name: 'stack_relevance',
+      columns: [
+        'stack',
+        'labelled_searches',
+        ...RELEVANCE_KS.map((k) => `recall_any_at_${k}`),
+        'recall_any_at_10_ci95_low',
+        'recall_any_at_10_ci95_high',
+        'ndcg_at_10',
+        'margin_vs_best_at_10',
+        'margin_ci95_low',
+        'margin_ci95_high',
+        'best_other',
+      ],
+      rows,
+    },
+  };
 }
 
 /**

@@ -73,3 +73,31 @@ export function wilsonInterval(successes: number, n: number, z = 1.96): [number,
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
   return [Math.max(0, center - half), Math.min(1, center + half)];
 }
+
+/**
+ * A percentile-bootstrap confidence interval of mean(a - b) over paired per-search values (the same searches
+ * answered by two stacks), resampling searches with `random` (seeded by the caller). [NaN, NaN] for no pairs.
+ */
+export function pairedBootstrapInterval(
+  a: readonly number[],
+  b: readonly number[],
+  random: () => number,
+  options: { iterations?: number; confidence?: number } = {},
+): [number, number] {
+  const n = Math.min(a.length, b.length);
+  if (n === 0) return [Number.NaN, Number.NaN];
+  const iterations = options.iterations ?? 2000;
+  const alpha = 1 - (options.confidence ?? 0.95);
+  const means = new Float64Array(iterations);
+  for (let r = 0; r < iterations; r++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const j = Math.floor(random() * n);
+      sum += a[j] - b[j];
+    }
+    means[r] = sum / n;
+  }
+  means.sort();
+  const at = (q: number) => means[Math.min(iterations - 1, Math.max(0, Math.floor(q * iterations)))];
+  return [at(alpha / 2), at(1 - alpha / 2)];
+}

@@ -191,6 +191,25 @@ describe('the memory-replay driver', () => {
     expect(out.metrics).toMatchObject({ lost_writes: 0, stale_results: 0 });
   });
 
+  it('relevance stacks are replayed once after the optimized side\'s first run and compared with a paired interval', async () => {
+    const flat = { embedder: { embedder: 'naive' }, index: { index: 'flat' } };
+    // A stack that answers every search with nothing: its recall_any@10 is 0.
+    const empty = { embedder: { embedder: 'naive' }, index: async () => Object.assign(await createIndex({ index: 'flat' }), { search: () => [] }) };
+    const prepared = await prepare(trace, { relevanceStacks: [{ label: 'flat', stack: flat }, { label: 'empty', stack: empty }], fusedLabel: 'flat', relevanceUsers: 3 });
+    const out = await memoryReplayDriver.run(prepared, NAIVE, await context('optimized'));
+    const table = out.details!.find((t) => t.name === 'stack_relevance')!;
+    const column = (name: string) => table.columns.indexOf(name);
+    expect(table.rows.map((r) => r[0])).toEqual(['flat', 'empty']);
+    expect(table.rows[0][column('recall_any_at_10')]).toBe(1);
+    expect(table.rows[1][column('recall_any_at_10')]).toBe(0);
+    expect(out.metrics.fused_recall_any_at_10_margin).toBe(1);
+    expect(table.rows[0][column('margin_ci95_low')]).toBe(1);
+    expect(table.rows[0][column('best_other')]).toBe('empty');
+    // Not on the baseline side.
+    const baseline = await memoryReplayDriver.run(prepared, NAIVE, await context('baseline'));
+    expect(baseline.details!.some((t) => t.name === 'stack_relevance')).toBe(false);
+  });
+
   it('an index that needs a fit (sq8) is fitted before the replay and measured against exact search', async () => {
     const compressed = variant({ ...OPTIMIZED, stack: { ...OPTIMIZED.stack, cache: { cache: 'search-cache', invalidation: 'generation' }, index: { index: 'sq8' } } });
     const out = await memoryReplayDriver.run(await prepare(trace), compressed, await context());

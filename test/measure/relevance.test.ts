@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ndcg, recallAll, recallAny, RelevanceTally, wilsonInterval } from '../../src/measure/relevance.ts';
+import { ndcg, pairedBootstrapInterval, recallAll, recallAny, RelevanceTally, wilsonInterval } from '../../src/measure/relevance.ts';
 
 describe('relevance against labels', () => {
   const relevant = new Set(['m2', 'm9']);
@@ -34,5 +34,19 @@ describe('relevance against labels', () => {
     expect(lo).toBeLessThan(0.41);
     expect(hi).toBeGreaterThan(0.41);
     expect(hi - lo).toBeCloseTo(0.19, 1);
+  });
+});
+
+describe('pairedBootstrapInterval', () => {
+  it('brackets the mean paired difference, and is a point when every pair differs alike', async () => {
+    const { createRng } = await import('../../src/util/rng.ts');
+    const rng = createRng(3);
+    const a = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? 1 : 0));
+    const b = Array.from({ length: 200 }, (_, i) => (i % 4 === 0 ? 1 : 0));
+    const [lo, hi] = pairedBootstrapInterval(a, b, () => rng.next());
+    expect(lo).toBeLessThan(0.25);
+    expect(hi).toBeGreaterThan(0.25);
+    expect(lo).toBeGreaterThan(0.1);
+    expect(pairedBootstrapInterval([1, 1], [0, 0], () => rng.next())).toEqual([1, 1]);
   });
 });
