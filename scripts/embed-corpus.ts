@@ -2,6 +2,11 @@
  * Embeds every distinct text of datasets/ with the real USE-lite model and writes the shipped vectors:
  *
  *   npx tsx scripts/embed-corpus.ts [--workers 2] [--dtype float16] [--datasets datasets] [--out datasets/vectors]
+ *   npx tsx scripts/embed-corpus.ts --set agent-memory     (the agent-memory workloads' texts, to datasets/agent-memory/vectors)
+ *
+ * `--set agent-memory` takes the texts of datasets/agent-memory/*.jsonl (distinctAgentMemoryTexts) instead of the
+ * corpus's, and copies the rows of texts the corpus vectors already have (`--reuse`, default datasets/vectors; the
+ * float16 values copied exactly, recorded as `reused` in the manifest) so only new texts run through the model.
  *
  * Writes `use-lite.f16.npy` (rows x 512, little-endian float16, C order; `.f32.npy` with --dtype float32),
  * `use-lite.texts.jsonl` (`{"row": r, "text": ...}` per row, in the order of distinctCorpusTexts) and
@@ -15,16 +20,20 @@ import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { integerOption, parseScriptArgs, runIfEntryPoint } from './lib/options.ts';
+import { distinctAgentMemoryTexts } from '../src/datasets/agent-memory-texts.ts';
 import { distinctCorpusTexts } from '../src/datasets/corpus-texts.ts';
 import { encodeNpy, parseNpy } from '../src/datasets/vector-files.ts';
-import { sha256, type ShippedManifest } from '../src/endpoint/models/shipped-vectors.ts';
+import { sha256, ShippedVectors, type ShippedManifest } from '../src/endpoint/models/shipped-vectors.ts';
 import { USE_LITE_DIMENSIONS, USE_LITE_NAME, USE_LITE_PACKAGES } from '../src/endpoint/models/use-lite.ts';
 import { UsageError } from '../src/errors.ts';
 import { writeFileAtomic } from '../src/util/atomic-write.ts';
 
 const USAGE = `Usage: npx tsx scripts/embed-corpus.ts [options]
   --datasets <dir>   folder with memories.jsonl, queries.jsonl, traces/ (default: datasets)
-  --out <dir>        where the vectors go (default: datasets/vectors)
+  --set <name>       corpus (default: memories, queries, traces/) or agent-memory (agent-memory/*.jsonl)
+  --out <dir>        where the vectors go (default: datasets/vectors; with --set agent-memory, datasets/agent-memory/vectors)
+  --reuse <dir>      copy rows of texts already in the shipped vectors there, 'none' to embed everything
+                     (default: none; with --set agent-memory, datasets/vectors)
   --workers <n>      worker threads, each with its own model (default: 2)
   --dtype <t>        float16 (default) or float32
   --help             show this help`;
@@ -85,7 +94,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     argv,
     {
       datasets: { type: 'string', default: 'datasets' },
-      out: { type: 'string', default: 'datasets/vectors' },
+      set: { type: 'string', default: 'corpus' },
+      out: { type: 'string' },
+      reuse: { type: 'string' },
       workers: { type: 'string', default: '2' },
       dtype: { type: 'string', default: 'float16' },
       help: { type: 'boolean', default: false },
@@ -100,15 +111,35 @@ export async function main(argv: readonly string[]): Promise<number> {
   const dtype = values.dtype;
   if (dtype !== 'float16' && dtype !== 'float32') throw new UsageError({ field: '--dtype' }, `expected float16 or float32, found '${dtype}'`);
 
-  const { texts, sources } = await distinctCorpusTexts(values.datasets);
-  process.stderr.write(`${texts.length} distinct texts from ${sources.join(', ')}; ${workers} worker(s)\n`);
-  const { data, backend } = await embedAll(texts, workers);
-
+  const set = values.set;
+  if (set !== 'corpus' && set !== 'agent-memory') throw new UsageError({ field: '--set' }, `expected corpus or agent-memory, found '${set}'`);
+  const out = values.out ?? (set === 'corpus' ? 'datasets/vectors' : 'datasets/agent-memory/vectors');
+  const reuseDir = values.reuse ?? (set === 'corpus' ? 'none' : 'datasets/vectors');
+  const { texts, sources } = set === 'corpus' ? await distinctCorpusTexts(values.datasets) : await distinctAgentMemoryTexts(values.datasets);
+  const reuse = reuseDir === 'none' ? undefined : await ShippedVectors.load(USE_LITE_NAME, reuseDir);
   const dims = USE_LITE_DIMENSIONS;
+  // Rows the reused vectors have are copied; the rest go through the model (in fixed batches, as always).
+  const data = new Float32Array(texts.length * dims);
+  const toEmbed: number[] = [];
+  texts.forEach((text, row) => {
+    const known = reuse?.vectorFor(text);
+    if (known) data.set(known, row * dims);
+    else toEmbed.push(row);
+  });
+  process.stderr.write(
+    `${texts.length} distinct texts from ${sources.join(', ')}; ${texts.length - toEmbed.length} copied from ${reuseDir}, ${toEmbed.length} to embed; ${workers} worker(s)\n`,
+  );
+  const started = Date.now();
+  const embedded = toEmbed.length > 0 ? await embedAll(toEmbed.map((row) => texts[row]), workers) : { data: new Float32Array(0), backend: 'none (every row copied)' };
+  const { backend } = embedded;
+  toEmbed.forEach((row, i) => data.set(embedded.data.subarray(i * dims, (i + 1) * dims), row * dims));
+  process.stderr.write(`embedded ${toEmbed.length} texts in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+
+  // Over the rows the model produced here (copied rows were checked when they were made).
   let maxNormError = 0;
-  for (let r = 0; r < texts.length; r++) {
+  for (const row of toEmbed) {
     let s = 0;
-    for (let j = 0; j < dims; j++) s += data[r * dims + j] ** 2;
+    for (let j = 0; j < dims; j++) s += data[row * dims + j] ** 2;
     maxNormError = Math.max(maxNormError, Math.abs(Math.sqrt(s) - 1));
   }
   const npy = encodeNpy(data, texts.length, dims, dtype);
@@ -153,13 +184,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       [vectorsName]: { sha256: sha256(npy), bytes: npy.byteLength },
       [textsName]: { sha256: sha256(textsJsonl), bytes: Buffer.byteLength(textsJsonl) },
     },
-    command: `npx tsx scripts/embed-corpus.ts --workers ${workers} --dtype ${dtype}`,
+    command: `npx tsx scripts/embed-corpus.ts${set === 'corpus' ? '' : ` --set ${set}`} --workers ${workers} --dtype ${dtype}`,
+    ...(reuse ? { reused: { from: relative(out, reuseDir) || '.', rows: texts.length - toEmbed.length, sha256: reuse.manifest.checksums[reuse.manifest.files.vectors].sha256 } } : {}),
   };
-  await writeFileAtomic(join(values.out, vectorsName), npy);
-  await writeFileAtomic(join(values.out, textsName), textsJsonl);
-  await writeFileAtomic(join(values.out, `${USE_LITE_NAME}.manifest.json`), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFileAtomic(join(out, vectorsName), npy);
+  await writeFileAtomic(join(out, textsName), textsJsonl);
+  await writeFileAtomic(join(out, `${USE_LITE_NAME}.manifest.json`), `${JSON.stringify(manifest, null, 2)}\n`);
   process.stderr.write(
-    `wrote ${relative('.', join(values.out, vectorsName))} (${npy.byteLength} bytes), ${textsName}, manifest; max |norm-1| ${maxNormError.toExponential(2)}, max 1-cos from storage ${maxStorageCosineLoss.toExponential(2)}\n`,
+    `wrote ${relative('.', join(out, vectorsName))} (${npy.byteLength} bytes), ${textsName}, manifest; max |norm-1| ${maxNormError.toExponential(2)}, max 1-cos from storage ${maxStorageCosineLoss.toExponential(2)}\n`,
   );
   return 0;
 }

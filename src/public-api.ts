@@ -16,6 +16,16 @@ export {
   type MemoryInput,
   type FilteredSearchStats,
 } from './memory/memory-system.ts';
+// Record and replay: a live memory's calls logged as an agent-memory trace (src/datasets/agent-trace.ts).
+export {
+  recordMemory,
+  type RecordableMemory,
+  type RecordedCall,
+  type RecordedMemory,
+  type RecordMemoryOptions,
+  type TraceRecording,
+  type TraceSink,
+} from './memory/record-memory.ts';
 
 // Parts: each optimization beside its baseline, and the registry that builds any of them from plain params.
 export {

@@ -38,5 +38,6 @@ export const E2E_TEST_FILES = [
   // full driver runs and whole-dataset checks
   'test/vector-index/index-compression-driver.test.ts',
   'test/datasets/shipped-vectors-match-model.test.ts',
+  'test/datasets/agent-memory-vectors.test.ts',
   'test/vector-index/index-run-mock-vs-real.test.ts',
 ] as const;

@@ -8,7 +8,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { InputError, OptionError } from '../../errors.ts';
-import type { ShippedVectors } from './shipped-vectors.ts';
+import type { ShippedVectorLookup } from './shipped-vectors.ts';
 import type { ModelEmbeddings, ModelStats, TextEmbeddingModel } from './types.ts';
 
 export interface CachedModelOptions {
@@ -28,7 +28,7 @@ export interface CachedModelOptions {
   /** Vectors of earlier texts kept, in entries (dimensions x 4 bytes each). 0 turns the cache off. */
   cacheEntries: number;
   /** Resolves to the shipped vectors to consult, or null for none; called once, on the first embed. */
-  shipped: () => Promise<ShippedVectors | null>;
+  shipped: () => Promise<ShippedVectorLookup | null>;
 }
 
 /** Empty texts are refused before any work: the OpenAI contract rejects them, and no model has a vector for them. */
@@ -44,7 +44,7 @@ export function createCachedModel(options: CachedModelOptions): TextEmbeddingMod
   const { cacheEntries } = options;
   if (!Number.isInteger(cacheEntries) || cacheEntries < 0) throw new OptionError('cacheEntries', 'an integer >= 0', cacheEntries);
   const cache = cacheEntries > 0 ? new LRUCache<string, Float32Array>({ max: cacheEntries }) : undefined;
-  let shipped: Promise<ShippedVectors | null> | undefined;
+  let shipped: Promise<ShippedVectorLookup | null> | undefined;
   const stats: ModelStats = { computed: 0, cacheHits: 0, shippedHits: 0, modelCalls: 0, inputsTruncated: 0 };
   const { maxInputTokens } = options;
   const warn = options.warn ?? ((message: string) => void process.stderr.write(`${message}\n`));

@@ -11,7 +11,16 @@ export type { ModelEmbeddings, ModelStats, TextEmbeddingModel } from './types.ts
 export { createCachedModel, type CachedModelOptions } from './cached-model.ts';
 export { createUseLiteModel, countUseLiteTokens, embedWithUseLite, loadUseLite, USE_LITE_DIMENSIONS, USE_LITE_NAME, type UseLiteModelOptions } from './use-lite.ts';
 export { checkOnnxFolder, loadOnnxFolderModel, ONNX_PREFIX, TRANSFORMERS_MODULE_ENV, TRANSFORMERS_PACKAGE, type OnnxFolderModelOptions } from './onnx-folder.ts';
-export { SHIPPED_VECTORS_DIR, ShippedVectors, type ShippedManifest } from './shipped-vectors.ts';
+export {
+  AGENT_MEMORY_VECTORS_DIR,
+  combineShippedVectors,
+  loadShippedVectorSets,
+  SHIPPED_VECTOR_DIRS,
+  SHIPPED_VECTORS_DIR,
+  ShippedVectors,
+  type ShippedManifest,
+  type ShippedVectorLookup,
+} from './shipped-vectors.ts';
 
 export { checkModelSpec } from './spec.ts';
 

@@ -9,6 +9,7 @@
  * Loading checks both files' sha256 against the manifest, so a stale or edited file is an error, not a silent mix.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,19 @@ import { parseNpy } from '../../datasets/vector-files.ts';
 
 /** datasets/vectors/ of this checkout. */
 export const SHIPPED_VECTORS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../datasets/vectors');
+/** datasets/agent-memory/vectors/ of this checkout: the agent-memory workloads' texts (scripts/embed-corpus.ts --set agent-memory). */
+export const AGENT_MEMORY_VECTORS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../datasets/agent-memory/vectors');
+/** Every folder of shipped vectors a model consults by default, in order: the corpus's, then the agent-memory workloads'. */
+export const SHIPPED_VECTOR_DIRS: readonly string[] = [SHIPPED_VECTORS_DIR, AGENT_MEMORY_VECTORS_DIR];
+
+/** What a model consults before running: the vector of a known text. ShippedVectors is one; several combine. */
+export interface ShippedVectorLookup {
+  /** Distinct texts known. */
+  readonly size: number;
+  has(text: string): boolean;
+  /** The stored vector of `text` (a copy), or undefined. */
+  vectorFor(text: string): Float32Array | undefined;
+}
 
 const FileEntrySchema = z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative() });
 
@@ -40,6 +54,12 @@ export const ShippedManifestSchema = z.strictObject({
   files: z.strictObject({ vectors: z.string(), texts: z.string() }),
   checksums: z.record(z.string(), FileEntrySchema),
   command: z.string(),
+  /**
+   * Rows copied from another shipped set instead of embedded again (the agent-memory set reuses the corpus's rows of
+   * texts it shares): that set's folder relative to this one, how many rows, and the sha256 of its vectors file.
+   * `maxNormError` covers only the rows embedded for this set.
+   */
+  reused: z.strictObject({ from: z.string(), rows: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
 });
 export type ShippedManifest = z.infer<typeof ShippedManifestSchema>;
 
@@ -125,4 +145,35 @@ async function readChecked(file: string, manifest: ShippedManifest): Promise<Uin
     throw new DatasetError({ file }, `sha256 ${actual} differs from the manifest's ${expected.sha256}: rerun scripts/embed-corpus.ts`);
   }
   return bytes;
+}
+
+/** Several shipped sets as one: a text is answered by the first set that has it. */
+export function combineShippedVectors(sets: readonly ShippedVectorLookup[]): ShippedVectorLookup {
+  if (sets.length === 1) return sets[0];
+  return {
+    get size() {
+      // Texts shared by several sets (the agent-memory set repeats the corpus rows it reuses) count once.
+      const seen = new Set<string>();
+      for (const set of sets) if (set instanceof ShippedVectors) for (const text of set.texts()) seen.add(text);
+      return seen.size;
+    },
+    has: (text) => sets.some((set) => set.has(text)),
+    vectorFor(text) {
+      for (const set of sets) {
+        const vector = set.vectorFor(text);
+        if (vector) return vector;
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * The shipped sets of `model` in `dirs` that exist (a folder without the model's manifest is skipped; one that does
+ * not verify is an error), combined; null when there is none (memopt used as a library elsewhere).
+ */
+export async function loadShippedVectorSets(model: string, dirs: readonly string[] = SHIPPED_VECTOR_DIRS): Promise<ShippedVectorLookup | null> {
+  const sets: ShippedVectors[] = [];
+  for (const dir of dirs) if (existsSync(join(dir, `${model}.manifest.json`))) sets.push(await ShippedVectors.load(model, dir));
+  return sets.length === 0 ? null : combineShippedVectors(sets);
 }

@@ -19,12 +19,11 @@
  *   per-text cache and the shipped vectors can answer any subset of a request.
  */
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { EmbeddingsModel } from '@energetic-ai/embeddings';
 import { checkTexts, createCachedModel } from './cached-model.ts';
-import { SHIPPED_VECTORS_DIR, ShippedVectors } from './shipped-vectors.ts';
+import { loadShippedVectorSets, type ShippedVectorLookup } from './shipped-vectors.ts';
 import type { TextEmbeddingModel } from './types.ts';
 
 export const USE_LITE_NAME = 'use-lite';
@@ -104,12 +103,12 @@ export interface UseLiteModelOptions {
    */
   cacheEntries?: number;
   /**
-   * The shipped corpus vectors answering known texts without running the model. Default: those in
-   * datasets/vectors/ when that folder has them (a folder that does not verify is an error); null for none (the
-   * model answers every text). Shipped vectors are float16 on disk: each is within 1 - cosine < 1e-6 of the
+   * The shipped vectors answering known texts without running the model. Default: those in datasets/vectors/ (the
+   * corpus) and datasets/agent-memory/vectors/ (the agent-memory workloads) that exist (a folder that does not
+   * verify is an error); null for none (the model answers every text). Shipped vectors are float16 on disk: each is within 1 - cosine < 1e-6 of the
    * model's float32 output (the manifest records the largest loss measured).
    */
-  shipped?: ShippedVectors | null;
+  shipped?: ShippedVectorLookup | null;
   /** Told once when an input is longer than the 128 tokens the model reads; default: a line on stderr. */
   warn?: (message: string) => void;
 }
@@ -129,9 +128,8 @@ export function createUseLiteModel(options: UseLiteModelOptions = {}): TextEmbed
     cacheEntries: options.cacheEntries ?? 20_000,
     shipped: async () => {
       if (options.shipped !== undefined) return options.shipped;
-      // Without datasets/vectors/ (memopt used as a library elsewhere) the model answers every text.
-      const manifest = join(SHIPPED_VECTORS_DIR, `${USE_LITE_NAME}.manifest.json`);
-      return existsSync(manifest) ? ShippedVectors.load(USE_LITE_NAME) : null;
+      // Without datasets/ (memopt used as a library elsewhere) the model answers every text.
+      return loadShippedVectorSets(USE_LITE_NAME);
     },
   });
 }
