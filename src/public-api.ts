@@ -30,6 +30,8 @@ export {
 // Parts: each optimization beside its baseline, and the registry that builds any of them from plain params.
 export {
   indexParamsSchema,
+  vectorIndexParamsSchema,
+  type VectorIndexParams,
   embedderParamsSchema,
   cacheParamsSchema,
   processorParamsSchema,
@@ -68,6 +70,7 @@ export * from './parts/vector-store/index.ts';
 export * from './parts/embeddings/index.ts';
 export * from './parts/search-cache/index.ts';
 export * from './parts/parallel/index.ts';
+export * from './parts/text-index/index.ts';
 
 // Analysis: what a measured figure is compared with (offline cache bounds, embedding geometry).
 export { beladyBound, infiniteCacheBound, lruHits, lruHitsForEvents, versionedRequests, type BoundResult, type CacheTraceEvent } from './analysis/belady.ts';

@@ -145,6 +145,8 @@ export class MemorySystem {
   private readonly filterCounters: FilteredSearchStats = { nativeFilteredSearches: 0, overFetchedSearches: 0, overFetchCalls: 0, discardedHits: 0 };
   private readonly counters = { adds: 0, updates: 0, deletes: 0, searches: 0, computedSearches: 0, indexSearches: 0 };
   private readonly indexFilters: boolean;
+  /** The index ranks by text (see VectorIndex.usesText): it gets memory and query texts. */
+  private readonly indexUsesText: boolean;
   private readonly onWrite: ((event: WriteEvent) => void) | undefined;
   private readonly now: () => number;
   /** When each computed result was computed, by the result array a cache hands back. */
@@ -157,6 +159,7 @@ export class MemorySystem {
     this.cache = options.cache;
     this.idPrefix = options.idPrefix ?? 'm';
     this.indexFilters = (options.filtering ?? 'index') === 'index' && this.index.filtering === 'native';
+    this.indexUsesText = this.index.usesText === true;
     this.onWrite = options.onWrite;
     this.now = options.now ?? (() => performance.now());
   }
@@ -263,7 +266,7 @@ export class MemorySystem {
   /** Embeds the query and scans the index, bypassing any cache. */
   async searchUncached(query: string, options: SearchOptions = {}): Promise<MemoryResult[]> {
     const vector = await this.queryEmbedder.embed(query);
-    return this.rank(vector, options);
+    return this.rank(vector, options, query);
   }
 
   /** Counters of every operation so far (see MemoryStats). */
@@ -278,7 +281,7 @@ export class MemorySystem {
     const vector = await this.queryEmbedder.embed(query);
     if (status) status.vector = vector;
     const stamp = (results: MemoryResult[]) => (this.computedAt.set(results, this.now()), results);
-    const ranked = this.rank(vector, options);
+    const ranked = this.rank(vector, options, query);
     return isPromise(ranked) ? ranked.then(stamp) : stamp(ranked);
   }
 
@@ -298,7 +301,9 @@ export class MemorySystem {
    * or everything was fetched) and the rest discarded, which the counters record. Each hit is checked against its
    * record either way, so a memory deleted or moved while an async index answered is never returned.
    */
-  private rank(vector: ArrayLike<number>, options: SearchOptions): MaybePromise<MemoryResult[]> {
+  private rank(vector: ArrayLike<number>, options: SearchOptions, queryText?: string): MaybePromise<MemoryResult[]> {
+    // Only an index that ranks by text gets the query's text (others keep their three-argument calls).
+    const text = this.indexUsesText && queryText !== undefined ? [queryText] : [];
     const topK = options.topK ?? DEFAULT_TOP_K;
     const filter = searchFilterOf(options);
     refuseNul(filter, 'MemorySystem.search');
@@ -315,7 +320,7 @@ export class MemorySystem {
     if (!filter || this.indexFilters) {
       if (filter) this.filterCounters.nativeFilteredSearches++;
       this.counters.indexSearches++;
-      const hits = this.index.search(vector, topK, filter);
+      const hits = this.index.search(vector, topK, filter, ...text);
       return isPromise(hits) ? hits.then(collect) : collect(hits);
     }
     if (topK <= 0) return [];
@@ -323,7 +328,7 @@ export class MemorySystem {
     const fetchRound = (fetch: number): MaybePromise<MemoryResult[]> => {
       this.filterCounters.overFetchCalls++;
       this.counters.indexSearches++;
-      const hits = this.index.search(vector, fetch);
+      const hits = text.length > 0 ? this.index.search(vector, fetch, undefined, ...text) : this.index.search(vector, fetch);
       const next = (found: readonly SearchHit[]): MaybePromise<MemoryResult[]> => {
         const results = collect(found);
         const exhausted = found.length < fetch || fetch >= this.index.size;
@@ -346,7 +351,7 @@ export class MemorySystem {
    * the index.
    */
   private store(record: MemoryRecord, vector: ArrayLike<number>, kind: 'add' | 'update'): Promise<void> | undefined {
-    const added = this.index.add(record.id, vector, entryAttributes(record));
+    const added = this.index.add(record.id, vector, entryAttributes(record, this.indexUsesText));
     const commit = () => {
       const previous = this.records.get(record.id);
       this.records.set(record.id, record);
@@ -384,12 +389,16 @@ function newRecord(id: string, text: string, metadata: Record<string, unknown> |
   return record;
 }
 
-/** What the index keeps of a record for filtered search: its namespace and its string, number and boolean fields. */
-function entryAttributes(record: MemoryRecord): EntryAttributes | undefined {
+/**
+ * What the index keeps of a record for filtered search: its namespace and its string, number and boolean fields;
+ * and its text, for an index that ranks by text.
+ */
+function entryAttributes(record: MemoryRecord, withText: boolean): EntryAttributes | undefined {
   let metadata: Record<string, FilterValue> | undefined;
   for (const [name, value] of Object.entries(record.metadata ?? {})) {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') (metadata ??= {})[name] = value;
   }
+  if (withText) return { namespace: record.namespace, metadata, text: record.text };
   if (record.namespace === undefined && !metadata) return undefined;
   return { namespace: record.namespace, metadata };
 }

@@ -97,6 +97,8 @@ export interface EntryAttributes {
   namespace?: string;
   /** Fields a search can require exact values of. */
   metadata?: Record<string, FilterValue>;
+  /** The memory's text: given only to an index that declares `usesText` (keyword, hybrid); others never get it. */
+  text?: string;
 }
 
 /** Restricts a search to one namespace and/or to entries whose metadata has these exact values. */
@@ -151,9 +153,16 @@ export interface VectorIndex {
   remove(id: string): MaybePromise<boolean>;
   /**
    * k nearest by cosine, best first, ties broken by id ascending; with `filter`, the k nearest among the entries
-   * that match it (an index with `filtering: 'native'` visits only those; see `filtering`).
+   * that match it (an index with `filtering: 'native'` visits only those; see `filtering`). `queryText`: the search's
+   * text, given only to an index that declares `usesText` (absent when the search has no text: searchByVector).
    */
-  search(vector: ArrayLike<number>, k: number, filter?: SearchFilter): MaybePromise<SearchHit[]>;
+  search(vector: ArrayLike<number>, k: number, filter?: SearchFilter, queryText?: string): MaybePromise<SearchHit[]>;
+  /**
+   * Optional: true when the index ranks by the memories' texts (a keyword index; a hybrid of vectors and keywords).
+   * MemorySystem then gives each entry's text in `attributes.text` and each search's text as search()'s
+   * `queryText`; an index without it gets neither. Its scores are its own (BM25, fused ranks), not cosines.
+   */
+  readonly usesText?: boolean;
   /** Optional: many queries at once (one pass over the rows), each answered as search() would, in order. */
   searchBatch?(vectors: readonly ArrayLike<number>[], k: number): MaybePromise<SearchHit[][]>;
   /**

@@ -25,6 +25,7 @@ import {
   usearchIndexParams,
 } from './vector-index/params.ts';
 import { pgvectorParams } from './vector-store/params.ts';
+import { hybridIndexParams, keywordIndexParams } from './text-index/params.ts';
 import { batchSearcherParamsSchema, processorParamsSchema, sharedIndexParams } from './parallel/params.ts';
 import type { PgDatabases, RunPostgres } from './vector-store/database.ts';
 import type { ParallelProcessor } from './parallel/processor.ts';
@@ -32,8 +33,7 @@ import type { ParallelProcessor } from './parallel/processor.ts';
 // ---------------------------------------------------------------------------------------------------------------
 // Indexes and stores
 
-/** Every index and store a scenario can name: the one schema of index params. */
-export const indexParamsSchema = z.discriminatedUnion('index', [
+const vectorIndexParams = [
   naiveIndexParams,
   flatIndexParams,
   sq8IndexParams,
@@ -43,7 +43,17 @@ export const indexParamsSchema = z.discriminatedUnion('index', [
   usearchIndexParams,
   sharedIndexParams,
   pgvectorParams,
-]);
+] as const;
+/** The indexes and stores that rank by vectors alone: what a hybrid index fuses with keywords. */
+export const vectorIndexParamsSchema = z.discriminatedUnion('index', [...vectorIndexParams]);
+export type VectorIndexParams = z.output<typeof vectorIndexParamsSchema>;
+
+/**
+ * Every index and store a scenario can name: the one schema of index params. `keyword` (BM25+ over the memories'
+ * texts) and `hybrid` (a vector index's params in `vector`, fused with keyword by reciprocal rank fusion) rank by
+ * text: MemorySystem hands them memory and query texts (VectorIndex.usesText).
+ */
+export const indexParamsSchema = z.discriminatedUnion('index', [...vectorIndexParams, keywordIndexParams, hybridIndexParams(vectorIndexParamsSchema)]);
 export type IndexParams = z.output<typeof indexParamsSchema>;
 export type IndexParamsInput = z.input<typeof indexParamsSchema>;
 export type IndexKind = IndexParams['index'];
@@ -130,6 +140,19 @@ export const INDEX_KINDS: { readonly [K in IndexKind]: IndexEntry<K> } = {
     role: 'index',
     searchParams: ['expansionSearch'],
     create: async ({ index: _kind, ...options }) => new (await import('./vector-index/usearch-index.ts')).UsearchIndex(options),
+  },
+  keyword: {
+    role: 'index',
+    searchParams: [],
+    create: async (p) => new (await import('./text-index/keyword-index.ts')).KeywordIndex({ bm25: p.bm25 }),
+  },
+  hybrid: {
+    role: 'index',
+    searchParams: [],
+    create: async (p, env) => {
+      const [vector, { HybridIndex }] = await Promise.all([createIndex(p.vector, env), import('./text-index/hybrid-index.ts')]);
+      return new HybridIndex({ vector, keyword: { bm25: p.bm25 }, rrfK: p.rrfK, depth: p.depth });
+    },
   },
   pgvector: {
     role: 'store',

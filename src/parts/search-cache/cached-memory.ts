@@ -75,6 +75,11 @@ export function createSearchCaches(options: SearchCachesOptions): { cache: Searc
   const targeted = options.cache?.invalidation === 'targeted';
   const inspectable = typeof (index as Partial<InspectableIndex>).get === 'function';
   let scoreMargin = options.cache?.scoreMargin;
+  if (targeted && index.usesText) {
+    // Targeted invalidation decides by the cosine of the query and the written vector; a text-ranked index's results
+    // (BM25, fused ranks) can change whatever that cosine is.
+    throw new OptionError('cache.invalidation', "'generation' for an index that ranks by text (keyword, hybrid)", 'targeted');
+  }
   if (targeted && inspectable && scoreMargin === undefined && 'scoreTolerance' in index) {
     // Its stored vectors are exact, but it scores them in lower precision (FlatIndex: float32 rows and sums), and
     // its tolerance may depend on a width it learns from its first vector: read it at every decision.
