@@ -535,7 +535,8 @@ async function replay(prepared: PreparedReplay, params: MemoryReplayVariant, con
 /**
  * Replays each of workload.relevanceStacks (after the run's own replay, on the same endpoint: the run's metrics were
  * read before) and tabulates their relevance: recall_any@k with a Wilson interval at 10, NDCG@10, and for the fused
- * stack its margin over the best other stack with a paired bootstrap interval (same searches, seeded).
+ * stack its margin over the best other stack with a paired bootstrap interval (same searches, seeded); and each
+ * stack's stale, cross-user and lost-write counts, checked as the run's own stack's are.
  */
 async function relevanceStacksTable(prepared: PreparedReplay, context: RunContext): Promise<{ details: DetailTable; margin?: number }> {
   const { workload } = prepared;
@@ -575,6 +576,9 @@ async function relevanceStacksTable(prepared: PreparedReplay, context: RunContex
       isFused ? interval[0] : null,
       isFused ? interval[1] : null,
       isFused ? (best?.label ?? null) : null,
+      outcome.output.metrics.stale_results,
+      outcome.output.metrics.cross_user_results,
+      outcome.output.metrics.lost_writes,
     ];
   });
   return {
@@ -592,6 +596,9 @@ async function relevanceStacksTable(prepared: PreparedReplay, context: RunContex
         'margin_ci95_low',
         'margin_ci95_high',
         'best_other',
+        'stale_results',
+        'cross_user_results',
+        'lost_writes',
       ],
       rows,
     },

@@ -205,9 +205,19 @@ describe('the memory-replay driver', () => {
     expect(out.metrics.fused_recall_any_at_10_margin).toBe(1);
     expect(table.rows[0][column('margin_ci95_low')]).toBe(1);
     expect(table.rows[0][column('best_other')]).toBe('empty');
+    expect(table.rows[0][column('stale_results')]).toBe(0);
+    expect(table.rows[0][column('lost_writes')]).toBe(0);
     // Not on the baseline side.
     const baseline = await memoryReplayDriver.run(prepared, NAIVE, await context('baseline'));
     expect(baseline.details!.some((t) => t.name === 'stack_relevance')).toBe(false);
+  });
+
+  it('keyword and hybrid memories replay through the driver like any stack: nothing stale, cross-user or lost', async () => {
+    const stack = (index: unknown) => ({ embedder: { embedder: 'batch', maxWaitMs: 0 }, cache: { cache: 'search-cache', invalidation: 'generation' }, index });
+    for (const index of [{ index: 'keyword' }, { index: 'hybrid', vector: { index: 'flat' } }]) {
+      const out = await memoryReplayDriver.run(await prepare(trace), variant({ stack: stack(index), users: 3 }), await context());
+      expect(out.metrics, JSON.stringify(index)).toMatchObject({ stale_results: 0, cross_user_results: 0, lost_writes: 0, write_errors: 0, search_errors: 0 });
+    }
   });
 
   it('an index that needs a fit (sq8) is fitted before the replay and measured against exact search', async () => {
