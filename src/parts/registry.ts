@@ -133,7 +133,7 @@ export const INDEX_KINDS: { readonly [K in IndexKind]: IndexEntry<K> } = {
   },
   pgvector: {
     role: 'store',
-    searchParams: ['efSearch', 'probes'],
+    searchParams: ['efSearch', 'probes', 'iterativeScan', 'maxScanTuples'],
     create: async (params, environment) => {
       const { stores, dimensions } = environment;
       if (!stores) throw new RunError("index 'pgvector' needs the scenario's connections (IndexEnvironment.stores)");
@@ -147,7 +147,7 @@ export const INDEX_KINDS: { readonly [K in IndexKind]: IndexEntry<K> } = {
         reset: true,
         storage: params.storage,
         index: pgAnnIndexOf(params),
-        search: { efSearch: params.efSearch, probes: params.probes },
+        search: { efSearch: params.efSearch, probes: params.probes, iterativeScan: params.iterativeScan, maxScanTuples: params.maxScanTuples },
         rerankFactor: params.rerankFactor,
       });
     },
@@ -170,11 +170,11 @@ export function buildKeyOf(params: IndexParams): string {
 }
 
 /** The search-time settings of params (see buildKeyOf), as setSearchParams takes them. */
-export function searchSettingsOf(params: IndexParams): Record<string, number> {
-  const out: Record<string, number> = {};
+export function searchSettingsOf(params: IndexParams): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
   for (const name of INDEX_KINDS[params.index].searchParams) {
     const value = (params as Record<string, unknown>)[name];
-    if (typeof value === 'number') out[name] = value;
+    if (typeof value === 'number' || typeof value === 'string') out[name] = value;
   }
   return out;
 }
