@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { SearchHit } from '../../src/memory/types.ts';
 import { FlatIndex } from '../../src/parts/vector-index/flat-index.ts';
 import { queryRecall } from '../../src/parts/vector-index/recall.ts';
@@ -94,6 +94,10 @@ describe('PgVectorIndex filtered search (namespace and metadata pushed into SQL)
     const filter: PgSearchFilter = { metadata: { kind: 'fact', pinned: true, turn: 4 } };
     const index = await load('filtered_iterative', { index: { kind: 'hnsw', m: 8, efConstruction: 32 }, search: { efSearch: 10, iterativeScan: 'off' } });
     await index.buildIndex();
+    // On 1,500 rows the planner may prefer a sequential scan and an exact sort; the HNSW scan is what is tested here.
+    const setSeqscan = (on: boolean) => pglite().client.withSession((s) => s.query(`SELECT set_config('enable_seqscan', $1, false)`, [on ? 'on' : 'off']));
+    await setSeqscan(false);
+    onTestFinished(() => setSeqscan(true).then(() => undefined));
     const returned = async () => {
       let rows = 0;
       let wanted = 0;
