@@ -10,7 +10,12 @@ import { defineScenario, filterSelectivityDriver } from 'memopt';
  * selectivity and per tenant; memopt's approximate indexes (sq8, PCA int8 + re-rank, binary + rescore) keep
  * recall@10 >= 0.95 within every filter; no hit outside the filter and no cross-tenant hit in 10^5 tenant searches
  * per in-process index. Timing (advisory, a ratio of interleaved p99s): filtered p99 at most 2x unfiltered.
- * The peers (usearch, pgvector) are reported against the same targets, advisory.
+ * usearch (a graph per namespace; metadata filters by over-fetching inside the graph) is reported against the same
+ * targets, advisory. pgvector (exact scan, and HNSW with iterative scans off and on) is measured on the same
+ * workload in scenarios/stress/filter-selectivity-pgvector.ts (`npm run bench:stress`): four loads of 10,000 rows
+ * over the wire and an HNSW build do not fit the bench's budget. Binary codes re-score a 10x shortlist (the
+ * configuration of the real-vector front in docs/results.md): at 4x their recall@10 is about 0.92 with or without a
+ * filter, the index's own loss, not the filter's.
  */
 export default defineScenario({
   name: 'filter-selectivity',
@@ -24,16 +29,12 @@ export default defineScenario({
     selectivities: [0.001, 0.01, 0.1, 0.5],
     tenants: 1_000,
     tenantSearches: 100_000,
-    storeTenantSearches: 2_000,
     indexes: [
       { index: 'flat' },
       { index: 'sq8' },
       { index: 'compressed', components: 128, precision: 'int8', rerank: { oversample: 4, precision: 'int8' } },
-      { index: 'binary', oversample: 4, rescore: 'int8' },
+      { index: 'binary', oversample: 10, rescore: 'int8' },
       { index: 'usearch', quantization: 'f32', expansionSearch: 64 },
-      { index: 'pgvector', storage: 'vector', search: 'exact' },
-      { index: 'pgvector', storage: 'vector', search: 'hnsw', iterativeScan: 'off' },
-      { index: 'pgvector', storage: 'vector', search: 'hnsw', iterativeScan: 'relaxed_order' },
     ],
   },
   quick: {
@@ -46,7 +47,7 @@ export default defineScenario({
       { index: 'flat' },
       { index: 'sq8' },
       { index: 'compressed', components: 64, precision: 'int8', rerank: { oversample: 4, precision: 'int8' }, fitSampleSize: 2_000 },
-      { index: 'binary', oversample: 4, rescore: 'int8' },
+      { index: 'binary', oversample: 10, rescore: 'int8' },
       { index: 'usearch', quantization: 'f32', expansionSearch: 64 },
     ],
   },

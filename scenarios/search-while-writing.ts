@@ -12,7 +12,8 @@ import { defineScenario, searchWhileWritingDriver } from 'memopt';
  * uncached search at the same point), 0 lost writes, recall@10 = 1 against the exact answer over the memory as it
  * stood at each search; the table `streaming` drives every index directly: 0 lost writes, 0 hits of deleted
  * memories, exact indexes at recall 1 under writes. Timing (advisory): search p99 in writing blocks at most 1.5x the
- * p99 in quiet blocks, interleaved, for memopt's indexes; the peers reported.
+ * p99 in quiet blocks, interleaved, for memopt's indexes; usearch reported. pgvector (exact and HNSW, writes over
+ * the wire) runs the same schedule in scenarios/stress/search-while-writing-pgvector.ts (`npm run bench:stress`).
  */
 export default defineScenario({
   name: 'search-while-writing',
@@ -34,8 +35,6 @@ export default defineScenario({
       { index: 'compressed', components: 128, precision: 'int8', rerank: { oversample: 4, precision: 'int8' } },
       { index: 'binary', oversample: 10, rescore: 'int8' },
       { index: 'usearch', quantization: 'f32', expansionSearch: 64 },
-      { index: 'pgvector', storage: 'vector', search: 'exact' },
-      { index: 'pgvector', storage: 'vector', search: 'hnsw' },
     ],
   },
   quick: {

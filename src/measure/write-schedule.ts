@@ -101,10 +101,17 @@ export function buildWriteSchedule(options: WriteScheduleOptions): WriteSchedule
     const query = rng.int(0, queries.length - 1);
     const q = queries[query];
     const qn = normOf(q);
-    const hits: SearchHit[] = [];
-    for (const [id, v] of live) hits.push({ id, score: scoreFromDot(dot(v, q), normOf(v), qn) });
-    hits.sort(compareHits);
-    events.push({ kind: 'search', phase, query, exact: hits.slice(0, k).map((h) => h.id), at: clock });
+    // The k best in hit order (compareHits), kept by insertion: no sort of every live memory per search.
+    const best: SearchHit[] = [];
+    for (const [id, v] of live) {
+      const hit = { id, score: scoreFromDot(dot(v, q), normOf(v), qn) };
+      if (best.length === k && compareHits(hit, best[k - 1]) >= 0) continue;
+      let at = best.length === k ? k - 1 : best.length;
+      if (best.length === k) best.pop();
+      while (at > 0 && compareHits(hit, best[at - 1]) < 0) at--;
+      best.splice(at, 0, hit);
+    }
+    events.push({ kind: 'search', phase, query, exact: best.map((h) => h.id), at: clock });
     counts.searches++;
   };
   const write = () => {
