@@ -133,7 +133,7 @@ export const INDEX_KINDS: { readonly [K in IndexKind]: IndexEntry<K> } = {
   },
   pgvector: {
     role: 'store',
-    searchParams: ['efSearch', 'probes', 'iterativeScan', 'maxScanTuples'],
+    searchParams: ['efSearch', 'probes', 'iterativeScan', 'maxScanTuples', 'plan'],
     create: async (params, environment) => {
       const { stores, dimensions } = environment;
       if (!stores) throw new RunError("index 'pgvector' needs the scenario's connections (IndexEnvironment.stores)");
@@ -147,7 +147,7 @@ export const INDEX_KINDS: { readonly [K in IndexKind]: IndexEntry<K> } = {
         reset: true,
         storage: params.storage,
         index: pgAnnIndexOf(params),
-        search: { efSearch: params.efSearch, probes: params.probes, iterativeScan: params.iterativeScan, maxScanTuples: params.maxScanTuples },
+        search: { efSearch: params.efSearch, probes: params.probes, iterativeScan: params.iterativeScan, maxScanTuples: params.maxScanTuples, plan: params.plan },
         rerankFactor: params.rerankFactor,
       });
     },

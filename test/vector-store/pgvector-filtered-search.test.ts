@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SearchHit } from '../../src/memory/types.ts';
 import { FlatIndex } from '../../src/parts/vector-index/flat-index.ts';
 import { queryRecall } from '../../src/parts/vector-index/recall.ts';
@@ -92,12 +92,9 @@ describe('PgVectorIndex filtered search (namespace and metadata pushed into SQL)
   it("iterative scan settings: 'off' post-filters one candidate list, relaxed_order scans on, max_scan_tuples caps it", async () => {
     // A selective filter: about 1% of the 1,500 rows (kind 'fact' x pinned x turn 4).
     const filter: PgSearchFilter = { metadata: { kind: 'fact', pinned: true, turn: 4 } };
-    const index = await load('filtered_iterative', { index: { kind: 'hnsw', m: 8, efConstruction: 32 }, search: { efSearch: 10, iterativeScan: 'off' } });
+    // plan 'index' (enable_seqscan off): on 1,500 rows the planner would rather scan and sort, exactly.
+    const index = await load('filtered_iterative', { index: { kind: 'hnsw', m: 8, efConstruction: 32 }, search: { efSearch: 10, iterativeScan: 'off', plan: 'index' } });
     await index.buildIndex();
-    // On 1,500 rows the planner may prefer a sequential scan and an exact sort; the HNSW scan is what is tested here.
-    const setSeqscan = (on: boolean) => pglite().client.withSession((s) => s.query(`SELECT set_config('enable_seqscan', $1, false)`, [on ? 'on' : 'off']));
-    await setSeqscan(false);
-    onTestFinished(() => setSeqscan(true).then(() => undefined));
     const returned = async () => {
       let rows = 0;
       let wanted = 0;
@@ -118,6 +115,11 @@ describe('PgVectorIndex filtered search (namespace and metadata pushed into SQL)
     index.setSearchParams({ maxScanTuples: 20 });
     expect((await returned()).rows).toBeLessThan(off.wanted);
     expect(() => index.setSearchParams({ iterativeScan: 'sometimes' as never })).toThrow(/iterativeScan/);
+    // Back to the planner's choice for the other tests of this session.
+    index.setSearchParams({ plan: 'auto' });
+    await index.search(queries[0], 1, filter);
+    const seqscan = await pglite().client.withSession((s) => s.query<{ v: string }>(`SELECT current_setting('enable_seqscan') AS v`));
+    expect(seqscan.rows[0].v).toBe('on');
   }, 180_000);
 
   it('an update moves a row to its new namespace; a removed row leaves every filter', async () => {

@@ -35,11 +35,20 @@ export interface PgSearchParams {
   iterativeScan?: PgIterativeScan;
   /** With iterative HNSW scans: tuples visited at most (`hnsw.max_scan_tuples`). Default 20000 (pgvector's). */
   maxScanTuples?: number;
+  /**
+   * 'auto' (default): the planner chooses between the ANN index and a scan and sort (on a selective filter it often
+   * scans: exact, at a scan's cost). 'index': sequential scans are disabled for the session (`enable_seqscan = off`),
+   * so a filtered search walks the ANN index: what a filtered ANN search does when the planner picks it.
+   */
+  plan?: PgPlan;
 }
+
+export const PG_PLANS = ['auto', 'index'] as const;
+export type PgPlan = (typeof PG_PLANS)[number];
 
 export const PG_ITERATIVE_SCANS = ['off', 'relaxed_order', 'strict_order'] as const;
 export type PgIterativeScan = (typeof PG_ITERATIVE_SCANS)[number];
-const SEARCH_DEFAULTS: Required<PgSearchParams> = { efSearch: 40, probes: 1, iterativeScan: 'relaxed_order', maxScanTuples: 20_000 };
+const SEARCH_DEFAULTS: Required<PgSearchParams> = { efSearch: 40, probes: 1, iterativeScan: 'relaxed_order', maxScanTuples: 20_000, plan: 'auto' };
 
 /** What a row carries besides its vector (EntryAttributes): its namespace (NULL when absent) and metadata. */
 export type PgRowAttributes = EntryAttributes;
@@ -343,7 +352,9 @@ export class PgVectorIndex implements VectorIndex {
     const ann = this.annIndex;
     const storage = this.storage === 'binary' ? `binary + re-rank x${this.rerankFactor}` : this.storage;
     const { efSearch, probes, iterativeScan, maxScanTuples } = this.searchParams;
-    const iterative = iterativeScan === 'off' ? 'iterative scan off' : `iterative ${iterativeScan}, max_scan_tuples ${maxScanTuples}`;
+    const iterative =
+      (iterativeScan === 'off' ? 'iterative scan off' : `iterative ${iterativeScan}, max_scan_tuples ${maxScanTuples}`) +
+      (this.searchParams.plan === 'index' ? ', index forced' : '');
     const setting =
       ann.kind === 'hnsw'
         ? `${storage}, HNSW m ${ann.m ?? 16} ef_c ${ann.efConstruction ?? 64}, ef_search ${efSearch}, ${iterative}`
@@ -425,8 +436,13 @@ export class PgVectorIndex implements VectorIndex {
             'hnsw.ef_search': String(this.searchParams.efSearch),
             'hnsw.iterative_scan': this.searchParams.iterativeScan,
             'hnsw.max_scan_tuples': String(this.searchParams.maxScanTuples),
+            enable_seqscan: this.searchParams.plan === 'index' ? 'off' : 'on',
           }
-        : { 'ivfflat.probes': String(this.searchParams.probes), 'ivfflat.iterative_scan': this.searchParams.iterativeScan === 'off' ? 'off' : 'relaxed_order' };
+        : {
+            'ivfflat.probes': String(this.searchParams.probes),
+            'ivfflat.iterative_scan': this.searchParams.iterativeScan === 'off' ? 'off' : 'relaxed_order',
+            enable_seqscan: this.searchParams.plan === 'index' ? 'off' : 'on',
+          };
     const changed = Object.entries(wanted).filter(([name, value]) => s.settings.get(name) !== value);
     if (changed.length === 0) return;
     const params = changed.flat();
@@ -521,6 +537,7 @@ function checkSearchParams(p: Required<PgSearchParams>): void {
   if (!Number.isInteger(p.efSearch) || p.efSearch < 1 || p.efSearch > 1000) throw new OptionError('search.efSearch', 'an integer in 1..1000', p.efSearch);
   if (!Number.isInteger(p.probes) || p.probes < 1) throw new OptionError('search.probes', 'an integer >= 1', p.probes);
   if (!(PG_ITERATIVE_SCANS as readonly string[]).includes(p.iterativeScan)) throw new OptionError('search.iterativeScan', PG_ITERATIVE_SCANS.join(', '), p.iterativeScan);
+  if (!(PG_PLANS as readonly string[]).includes(p.plan)) throw new OptionError('search.plan', PG_PLANS.join(', '), p.plan);
   if (!Number.isInteger(p.maxScanTuples) || p.maxScanTuples < 1) throw new OptionError('search.maxScanTuples', 'an integer >= 1', p.maxScanTuples);
 }
 
