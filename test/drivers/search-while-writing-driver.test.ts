@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { measureOneIndex, runThroughMemory, searchWhileWritingDriver } from '../../src/drivers/search-while-writing.ts';
 import type { VectorIndex } from '../../src/memory/types.ts';
 import { createIndex, type IndexParams } from '../../src/parts/registry.ts';
+import { InputError } from '../../src/errors.ts';
 import { delegatingIndex } from '../support/delegating-index.ts';
 import { prepareContext } from '../support/endpoints.ts';
 
-// 300 mock memories, 150 new texts for writes, 8 distinct queries (so a cache hits), 2 pairs of 30-search blocks.
+// 150 mock memories, 100 new texts for writes, 8 distinct queries (so a cache hits), 2 pairs of 30-search blocks.
 const workload = searchWhileWritingDriver.workloadSchema.parse({
-  size: 300,
-  poolSize: 150,
+  size: 150,
+  poolSize: 100,
   queryCount: 8,
   blockPairs: 2,
   searchesPerBlock: 30,
@@ -90,5 +91,12 @@ describe('search-while-writing driver', () => {
   it('counts lost writes when updates do nothing', async () => {
     const m = await measureOneIndex(await prepared, { index: 'flat' }, ignoresUpdates);
     expect(m.lost).toBeGreaterThan(0);
+  });
+
+  it('refuses, as bad input naming workload.poolSize, a schedule whose writes outrun the new texts', async () => {
+    const tooFew = searchWhileWritingDriver.workloadSchema.parse({ size: 20, poolSize: 2, queryCount: 2, blockPairs: 1, searchesPerBlock: 20, mix: { insert: 1, update: 0, delete: 0 } });
+    const refused = searchWhileWritingDriver.prepare(tooFew, prepareContext(11));
+    await expect(refused).rejects.toBeInstanceOf(InputError);
+    await expect(refused).rejects.toThrow(/workload\.poolSize.*ran out/);
   });
 });
