@@ -140,6 +140,8 @@ export { parallelApiDriver, type ParallelApiWorkload, type ParallelApiVariant } 
 export { parallelSearchDriver, type ParallelSearchWorkload, type ParallelSearchVariant } from './drivers/parallel-search.ts';
 export { filteredSearchDriver, type FilteredSearchWorkload, type FilteredSearchVariant, type FilteredIndexParams } from './drivers/filtered-search.ts';
 export { memoryReplayDriver, type MemoryReplayWorkload, type MemoryReplayVariant } from './drivers/memory-replay.ts';
+export { filterSelectivityDriver, type FilterSelectivityWorkload, type FilterSelectivityVariant } from './drivers/filter-selectivity.ts';
+export { searchWhileWritingDriver, type SearchWhileWritingWorkload, type SearchWhileWritingVariant } from './drivers/search-while-writing.ts';
 
 // The suite runner: what `memopt run` does, from a program (selection, shards, endpoint, reports, progress, abort).
 export {

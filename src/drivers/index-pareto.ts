@@ -97,7 +97,8 @@ export function peerParams(spec: PeerMethod, rows: number, dims: number, log: (m
       }
       const { method: _m, maxBuildRows: _max, efSearch, probes, ...rest } = spec;
       const sweep = spec.search === 'hnsw' ? efSearch.map((ef) => ({ efSearch: ef, probes: 1 })) : spec.search === 'ivfflat' ? probes.map((p) => ({ efSearch: 40, probes: p })) : [{ efSearch: 40, probes: 1 }];
-      return sweep.map((setting) => ({ index: 'pgvector', ...rest, ...setting }));
+      // Unfiltered searches here: iterative scans (a filtered search's setting) stay at the store's default.
+      return sweep.map((setting) => ({ index: 'pgvector', ...rest, ...setting, iterativeScan: 'relaxed_order', maxScanTuples: 20_000, plan: 'auto' }) as const);
     }
   }
 }

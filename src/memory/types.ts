@@ -187,9 +187,10 @@ export interface VectorIndex {
   build?(): MaybePromise<void>;
   /**
    * Optional: changes search-time settings (HNSW's ef, IVFFlat's probes) on the built index, so one build serves
-   * a sweep of them. Keys are the index's own param names; unknown keys are refused.
+   * a sweep of them. Keys are the index's own param names; unknown keys are refused. Values are numbers, or names of
+   * a mode (pgvector's iterativeScan).
    */
-  setSearchParams?(settings: Record<string, number>): void;
+  setSearchParams?(settings: Record<string, number | string>): void;
   /** Optional: the vector stored under `id` (as stored: after any quantization), or undefined. */
   get?(id: string): ArrayLike<number> | undefined;
   /**

@@ -156,7 +156,7 @@ export const INDEX_KINDS: { readonly [K in IndexKind]: IndexEntry<K> } = {
   },
   pgvector: {
     role: 'store',
-    searchParams: ['efSearch', 'probes'],
+    searchParams: ['efSearch', 'probes', 'iterativeScan', 'maxScanTuples', 'plan'],
     create: async (params, environment) => {
       const { stores, dimensions } = environment;
       if (!stores) throw new RunError("index 'pgvector' needs the scenario's connections (IndexEnvironment.stores)");
@@ -170,7 +170,7 @@ export const INDEX_KINDS: { readonly [K in IndexKind]: IndexEntry<K> } = {
         reset: true,
         storage: params.storage,
         index: pgAnnIndexOf(params),
-        search: { efSearch: params.efSearch, probes: params.probes },
+        search: { efSearch: params.efSearch, probes: params.probes, iterativeScan: params.iterativeScan, maxScanTuples: params.maxScanTuples, plan: params.plan },
         rerankFactor: params.rerankFactor,
       });
     },
@@ -193,11 +193,11 @@ export function buildKeyOf(params: IndexParams): string {
 }
 
 /** The search-time settings of params (see buildKeyOf), as setSearchParams takes them. */
-export function searchSettingsOf(params: IndexParams): Record<string, number> {
-  const out: Record<string, number> = {};
+export function searchSettingsOf(params: IndexParams): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
   for (const name of INDEX_KINDS[params.index].searchParams) {
     const value = (params as Record<string, unknown>)[name];
-    if (typeof value === 'number') out[name] = value;
+    if (typeof value === 'number' || typeof value === 'string') out[name] = value;
   }
   return out;
 }

@@ -89,6 +89,39 @@ describe('PgVectorIndex filtered search (namespace and metadata pushed into SQL)
     expect(mode.rows[0].m).toBe('relaxed_order');
   }, 120_000);
 
+  it("iterative scan settings: 'off' post-filters one candidate list, relaxed_order scans on, max_scan_tuples caps it", async () => {
+    // A selective filter: about 1% of the 1,500 rows (kind 'fact' x pinned x turn 4).
+    const filter: PgSearchFilter = { metadata: { kind: 'fact', pinned: true, turn: 4 } };
+    // plan 'index' (enable_seqscan off): on 1,500 rows the planner would rather scan and sort, exactly.
+    const index = await load('filtered_iterative', { index: { kind: 'hnsw', m: 8, efConstruction: 32 }, search: { efSearch: 10, iterativeScan: 'off', plan: 'index' } });
+    await index.buildIndex();
+    const returned = async () => {
+      let rows = 0;
+      let wanted = 0;
+      for (const q of queries) {
+        rows += (await index.search(q, 10, filter)).length;
+        wanted += bruteForce(q, 10, filter).length;
+      }
+      return { rows, wanted };
+    };
+    const off = await returned();
+    expect(off.wanted).toBeGreaterThan(0);
+    // ef_search 10 candidates, about 1% of them pass: far fewer rows than k come back.
+    expect(off.rows).toBeLessThan(off.wanted / 2);
+    index.setSearchParams({ iterativeScan: 'relaxed_order' });
+    expect(await returned()).toEqual({ rows: off.wanted, wanted: off.wanted });
+    const mode = await pglite().client.withSession((s) => s.query<{ m: string; t: string }>(`SELECT current_setting('hnsw.iterative_scan') AS m, current_setting('hnsw.max_scan_tuples') AS t`));
+    expect(mode.rows[0]).toEqual({ m: 'relaxed_order', t: '20000' });
+    index.setSearchParams({ maxScanTuples: 20 });
+    expect((await returned()).rows).toBeLessThan(off.wanted);
+    expect(() => index.setSearchParams({ iterativeScan: 'sometimes' as never })).toThrow(/iterativeScan/);
+    // Back to the planner's choice for the other tests of this session.
+    index.setSearchParams({ plan: 'auto' });
+    await index.search(queries[0], 1, filter);
+    const seqscan = await pglite().client.withSession((s) => s.query<{ v: string }>(`SELECT current_setting('enable_seqscan') AS v`));
+    expect(seqscan.rows[0].v).toBe('on');
+  }, 180_000);
+
   it('an update moves a row to its new namespace; a removed row leaves every filter', async () => {
     const index = await load('filtered_update');
     const q = vectors[10];

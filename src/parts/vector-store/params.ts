@@ -23,6 +23,15 @@ export const pgvectorParams = z
     efConstruction: z.number().int().min(4).max(1000).default(64),
     /** HNSW search candidate list (hnsw.ef_search): a search-time setting, swept on one build. */
     efSearch: z.number().int().min(1).max(1000).default(40),
+    /**
+     * pgvector 0.8's iterative index scans within a filter (hnsw.iterative_scan / ivfflat.iterative_scan; search-time):
+     * 'relaxed_order' scans on until k rows pass the filter (or max_scan_tuples); 'off' is pgvector's own default.
+     */
+    iterativeScan: z.enum(['off', 'relaxed_order', 'strict_order']).default('relaxed_order'),
+    /** hnsw.max_scan_tuples: tuples an iterative HNSW scan visits at most (search-time; pgvector's default 20000). */
+    maxScanTuples: z.number().int().min(1).default(20_000),
+    /** 'auto': the planner picks the ANN index or a scan and sort; 'index': enable_seqscan off, so filters walk the ANN index (search-time). */
+    plan: z.enum(['auto', 'index']).default('auto'),
     /** IVFFlat lists (default: rows / 1000, at least 1) and lists probed per search (search-time). */
     lists: z.number().int().min(1).optional(),
     probes: z.number().int().min(1).default(1),

@@ -27,7 +27,28 @@ export interface PgSearchParams {
   efSearch?: number;
   /** IVFFlat lists probed. Default 1 (pgvector's). */
   probes?: number;
+  /**
+   * pgvector 0.8's iterative index scans for a filtered search (`hnsw.iterative_scan`, `ivfflat.iterative_scan`):
+   * 'relaxed_order' (default here) scans on until k rows pass the WHERE clause or a limit is reached; 'off' (pgvector's
+   * own default) filters one candidate list of ef_search rows, so a selective filter returns fewer than k.
+   */
+  iterativeScan?: PgIterativeScan;
+  /** With iterative HNSW scans: tuples visited at most (`hnsw.max_scan_tuples`). Default 20000 (pgvector's). */
+  maxScanTuples?: number;
+  /**
+   * 'auto' (default): the planner chooses between the ANN index and a scan and sort (on a selective filter it often
+   * scans: exact, at a scan's cost). 'index': sequential scans are disabled for the session (`enable_seqscan = off`),
+   * so a filtered search walks the ANN index: what a filtered ANN search does when the planner picks it.
+   */
+  plan?: PgPlan;
 }
+
+export const PG_PLANS = ['auto', 'index'] as const;
+export type PgPlan = (typeof PG_PLANS)[number];
+
+export const PG_ITERATIVE_SCANS = ['off', 'relaxed_order', 'strict_order'] as const;
+export type PgIterativeScan = (typeof PG_ITERATIVE_SCANS)[number];
+const SEARCH_DEFAULTS: Required<PgSearchParams> = { efSearch: 40, probes: 1, iterativeScan: 'relaxed_order', maxScanTuples: 20_000, plan: 'auto' };
 
 /** What a row carries besides its vector (EntryAttributes): its namespace (NULL when absent) and metadata. */
 export type PgRowAttributes = EntryAttributes;
@@ -113,7 +134,7 @@ export class PgVectorIndex implements VectorIndex {
     this.rerankFactor = options.rerankFactor ?? 10;
     this.batchSize = options.batchSize ?? 500;
     this.buildMemoryMb = options.buildMemoryMb;
-    this.searchParams = { efSearch: options.search?.efSearch ?? 40, probes: options.search?.probes ?? 1 };
+    this.searchParams = { ...SEARCH_DEFAULTS, ...definedOf(options.search) };
     this.rows = size;
     this.indexBuilt = indexBuilt || this.annIndex.kind === 'none';
   }
@@ -175,7 +196,7 @@ export class PgVectorIndex implements VectorIndex {
 
   /** Changes ef_search / probes for later searches (applied once to each session before its next search). */
   setSearchParams(params: PgSearchParams): void {
-    const next = { ...this.searchParams, ...params };
+    const next = { ...this.searchParams, ...definedOf(params) };
     checkSearchParams(next);
     this.searchParams = next;
     this.searchParamsVersion++;
@@ -330,10 +351,13 @@ export class PgVectorIndex implements VectorIndex {
   describe(): PartDescription {
     const ann = this.annIndex;
     const storage = this.storage === 'binary' ? `binary + re-rank x${this.rerankFactor}` : this.storage;
-    const { efSearch, probes } = this.searchParams;
+    const { efSearch, probes, iterativeScan, maxScanTuples } = this.searchParams;
+    const iterative =
+      (iterativeScan === 'off' ? 'iterative scan off' : `iterative ${iterativeScan}, max_scan_tuples ${maxScanTuples}`) +
+      (this.searchParams.plan === 'index' ? ', index forced' : '');
     const setting =
       ann.kind === 'hnsw'
-        ? `${storage}, HNSW m ${ann.m ?? 16} ef_c ${ann.efConstruction ?? 64}, ef_search ${efSearch}`
+        ? `${storage}, HNSW m ${ann.m ?? 16} ef_c ${ann.efConstruction ?? 64}, ef_search ${efSearch}, ${iterative}`
         : ann.kind === 'ivfflat'
           ? `${storage}, IVFFlat lists ${ann.lists ?? 'rows/1000'}, probes ${probes}`
           : `${storage}, exact scan`;
@@ -408,8 +432,17 @@ export class PgVectorIndex implements VectorIndex {
     if (kind === 'none') return;
     const wanted =
       kind === 'hnsw'
-        ? { 'hnsw.ef_search': String(this.searchParams.efSearch), 'hnsw.iterative_scan': 'relaxed_order' }
-        : { 'ivfflat.probes': String(this.searchParams.probes), 'ivfflat.iterative_scan': 'relaxed_order' };
+        ? {
+            'hnsw.ef_search': String(this.searchParams.efSearch),
+            'hnsw.iterative_scan': this.searchParams.iterativeScan,
+            'hnsw.max_scan_tuples': String(this.searchParams.maxScanTuples),
+            enable_seqscan: this.searchParams.plan === 'index' ? 'off' : 'on',
+          }
+        : {
+            'ivfflat.probes': String(this.searchParams.probes),
+            'ivfflat.iterative_scan': this.searchParams.iterativeScan === 'off' ? 'off' : 'relaxed_order',
+            enable_seqscan: this.searchParams.plan === 'index' ? 'off' : 'on',
+          };
     const changed = Object.entries(wanted).filter(([name, value]) => s.settings.get(name) !== value);
     if (changed.length === 0) return;
     const params = changed.flat();
@@ -486,7 +519,7 @@ function checkOptions(options: PgVectorIndexOptions, table: string): void {
   } else if (ann.kind !== 'none') {
     throw new OptionError('index.kind', "'none', 'hnsw' or 'ivfflat'", (ann as { kind: unknown }).kind);
   }
-  checkSearchParams({ efSearch: options.search?.efSearch ?? 40, probes: options.search?.probes ?? 1 });
+  checkSearchParams({ ...SEARCH_DEFAULTS, ...definedOf(options.search) });
   const rf = options.rerankFactor;
   if (rf !== undefined && (!Number.isInteger(rf) || rf < 1)) throw new OptionError('rerankFactor', 'an integer >= 1', rf);
   const mem = options.buildMemoryMb;
@@ -495,9 +528,17 @@ function checkOptions(options: PgVectorIndexOptions, table: string): void {
   if (bs !== undefined && (!Number.isInteger(bs) || bs < 1)) throw new OptionError('batchSize', 'an integer >= 1', bs);
 }
 
+/** The fields of `params` that are set (an undefined one keeps the current value). */
+function definedOf(params: PgSearchParams | undefined): PgSearchParams {
+  return Object.fromEntries(Object.entries(params ?? {}).filter(([, value]) => value !== undefined));
+}
+
 function checkSearchParams(p: Required<PgSearchParams>): void {
   if (!Number.isInteger(p.efSearch) || p.efSearch < 1 || p.efSearch > 1000) throw new OptionError('search.efSearch', 'an integer in 1..1000', p.efSearch);
   if (!Number.isInteger(p.probes) || p.probes < 1) throw new OptionError('search.probes', 'an integer >= 1', p.probes);
+  if (!(PG_ITERATIVE_SCANS as readonly string[]).includes(p.iterativeScan)) throw new OptionError('search.iterativeScan', PG_ITERATIVE_SCANS.join(', '), p.iterativeScan);
+  if (!(PG_PLANS as readonly string[]).includes(p.plan)) throw new OptionError('search.plan', PG_PLANS.join(', '), p.plan);
+  if (!Number.isInteger(p.maxScanTuples) || p.maxScanTuples < 1) throw new OptionError('search.maxScanTuples', 'an integer >= 1', p.maxScanTuples);
 }
 
 function checkAttributes(attributes: PgRowAttributes | PgSearchFilter | undefined, id: string): void {
