@@ -126,6 +126,7 @@ export {
 export { parallelApiDriver, type ParallelApiWorkload, type ParallelApiVariant } from './drivers/parallel-api.ts';
 export { parallelSearchDriver, type ParallelSearchWorkload, type ParallelSearchVariant } from './drivers/parallel-search.ts';
 export { filteredSearchDriver, type FilteredSearchWorkload, type FilteredSearchVariant, type FilteredIndexParams } from './drivers/filtered-search.ts';
+export { semanticCacheDriver, type SemanticCacheWorkload } from './drivers/semantic-cache.ts';
 
 // The suite runner: what `memopt run` does, from a program (selection, shards, endpoint, reports, progress, abort).
 export {
