@@ -18,11 +18,11 @@ export default defineScenario({
   description: "semantic search cache on labelled paraphrases and adversarial near-misses, on the mock model's vectors: exact-key SearchCache vs semantic tier (adaptive 1% + guard)",
   driver: semanticCacheDriver,
   seed: 42,
-  // 12 users: the smallest count with >= 3,000 adversarial pairs at 500 per kind (the reversed relation has 32 per user).
+  // 12 users: the smallest count with >= 3,000 adversarial pairs at 540 per kind (the reversed relation has 32 per user: 384).
   workload: {
     vectors: 'mock',
     users: 12,
-    pairsPerKind: 500,
+    pairsPerKind: 540,
     writeEvery: 25,
     sweep: { thresholds: [0.85, 0.9, 0.95, 0.97, 0.98], errorBounds: [0.01] },
     bound: 0.01,

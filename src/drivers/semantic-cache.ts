@@ -93,6 +93,8 @@ export interface PreparedSemantic {
   workload: SemanticCacheWorkload;
   data: SemanticWorkloadData;
   vectors: Map<string, Float32Array>;
+  /** The same vectors as plain arrays, for the replay's PrecomputedEmbedders (which would copy anything else). */
+  entries: Array<readonly [string, number[]]>;
   ops: Op[];
 }
 
@@ -140,7 +142,8 @@ export const semanticCacheDriver: WorkloadDriver<SemanticCacheWorkload, CachePar
       const reference = referenceOf(endpoint, 'semantic-cache');
       for (const text of texts) vectors.set(text, await referenceFloat32(reference, text, workload.model));
     }
-    return { workload, data, vectors, ops: planOps(data, workload, seed) };
+    const entries = [...vectors].map(([text, v]) => [text, Array.from(v)] as const);
+    return { workload, data, vectors, entries, ops: planOps(data, workload, seed) };
   },
 
   async run(prepared, params, context) {
@@ -204,7 +207,7 @@ export interface ReplayOptions {
 export async function replay(prepared: PreparedSemantic, params: CacheParams, options: ReplayOptions = {}): Promise<ReplayCounts> {
   const { data, vectors, workload } = prepared;
   const vectorOf = (text: string) => vectors.get(text)!;
-  const entries = [...vectors].map(([text, v]) => [text, v] as const);
+  const entries = prepared.entries;
   const storeEmbedder = new PrecomputedEmbedder(entries);
   const queryApi = new PrecomputedEmbedder(entries);
   const index = await createIndex({ index: 'flat' });

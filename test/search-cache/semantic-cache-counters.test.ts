@@ -6,10 +6,10 @@ import type { EmbeddingsEndpoint } from '../../src/endpoint/types.ts';
 
 // The semantic-cache driver's counters catch what they are there to catch: a threshold that lets everything through
 // (false hits), a guard switched off (adversarial false hits), invalidation cut off (stale results). Small replays on
-// the shipped USE-lite vectors of the labelled workload (2 users, 12 pairs of each kind, a rewrite every 5 searches).
+// the shipped USE-lite vectors of the labelled workload (2 users, 8 pairs of each kind, a rewrite every 5 searches).
 let prepared: PreparedSemantic;
 beforeAll(async () => {
-  const workload = semanticCacheDriver.workloadSchema.parse({ vectors: 'use-lite', users: 2, pairsPerKind: 12, writeEvery: 5 });
+  const workload = semanticCacheDriver.workloadSchema.parse({ vectors: 'use-lite', users: 2, pairsPerKind: 8, writeEvery: 5 });
   prepared = await semanticCacheDriver.prepare(workload, { seed: 42, quick: true, file: 'test', endpoint: {} as EmbeddingsEndpoint });
 });
 

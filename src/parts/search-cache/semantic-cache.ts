@@ -205,7 +205,10 @@ export class SemanticSearchCache implements SearchResultCache {
       return this.searchAndIndex(query, options, generation, compute, scope, normalized, vector);
     }
     this.counts.verifications++;
-    const fresh = await this.searchAndIndex(query, options, generation, compute, scope, normalized, vector);
+    // As vCache does, a query whose verification confirms the candidate does not become a candidate itself: the
+    // candidate keeps answering its neighbourhood and gathers the observations its threshold is learned from (the
+    // exact tier still stores the fresh result for exact repeats).
+    const fresh = await this.exact.getOrCompute(query, options, generation, compute);
     // Learn only if the candidate's answer is still the one it would serve now (no write changed it meanwhile).
     let verifiedCorrect: boolean | undefined;
     if (this.exact.peek(pointer.query, pointer.options) === cached) {
@@ -213,6 +216,7 @@ export class SemanticSearchCache implements SearchResultCache {
       pointer.observations.add(similarity, verifiedCorrect);
       if (!verifiedCorrect) this.counts.verificationsWrong++;
     }
+    if (verifiedCorrect !== true) this.indexIfStored(query, options, fresh, scope, normalized, vector);
     this.onLookup?.({ ...seen, outcome: 'verified', ...(verifiedCorrect !== undefined ? { verifiedCorrect } : {}) });
     return fresh;
   }
@@ -228,6 +232,12 @@ export class SemanticSearchCache implements SearchResultCache {
     vector: Float64Array,
   ): Promise<MemoryResult[]> {
     const results = await this.exact.getOrCompute(query, options, generation, compute);
+    this.indexIfStored(query, options, results, scope, normalized, vector);
+    return results;
+  }
+
+  /** Makes a query a candidate once the exact tier holds its result. */
+  private indexIfStored(query: string, options: SearchOptions, results: readonly MemoryResult[], scope: string, normalized: string, vector: Float64Array): void {
     if (this.exact.peek(query, options) === results) {
       let pointers = this.scopes.get(scope);
       if (!pointers) this.scopes.set(scope, (pointers = new Map()));
@@ -235,7 +245,6 @@ export class SemanticSearchCache implements SearchResultCache {
       if (existing) existing.vector = vector;
       else pointers.set(normalized, { query, options, vector, observations: this.pooled ?? this.retained.get(normalized + '\u0000' + scope) ?? new EntryObservations() });
     }
-    return results;
   }
 
   /** The most similar servable pointer of the scope (ties: the first indexed), dropping pointers whose entry is gone. */
