@@ -160,6 +160,7 @@ export const semanticCacheDriver: WorkloadDriver<SemanticCacheWorkload, CachePar
         context.log(`sweep: ${workload.sweep.thresholds.length} thresholds, ${workload.sweep.errorBounds.length} error bounds, with and without the guard`);
         const sweep = await runSweep(prepared, params);
         details.push(sweep.table);
+        sweep.kinds.forEach((row) => kinds.push(row));
         const best = sweep.bestFixed.get(params.guard);
         if (best) {
           result.adaptive_vs_best_fixed = best.hitRate > 0 ? result.hit_rate / best.hitRate : Number.POSITIVE_INFINITY;
@@ -341,6 +342,7 @@ const SWEEP_COLUMNS = ['policy', 'guard', 'setting', 'hit_rate', 'semantic_hits'
 async function runSweep(prepared: PreparedSemantic, variant: Extract<CacheParams, { cache: 'semantic' }>) {
   const { workload } = prepared;
   const rows: DetailTable['rows'] = [];
+  const kinds: DetailTable['rows'] = [];
   const bestFixed = new Map<boolean, { threshold: number; hitRate: number; semanticHits: number }>();
   for (const guard of [false, true]) {
     const configs: Array<Extract<CacheParams, { cache: 'semantic' }>> = [
@@ -348,7 +350,9 @@ async function runSweep(prepared: PreparedSemantic, variant: Extract<CacheParams
       ...workload.sweep.errorBounds.map((errorBound) => ({ ...variant, policy: 'adaptive' as const, errorBound, guard })),
     ];
     for (const config of configs) {
-      const m = metricsOf(await replay(prepared, config));
+      const counts = await replay(prepared, config);
+      kindRows(`sweep: ${label(config)}`, counts).forEach((row) => kinds.push(row));
+      const m = metricsOf(counts);
       const setting = config.policy === 'fixed' ? config.threshold : config.errorBound;
       const column = `${config.policy}${guard ? '_guard' : ''}_upper95`;
       const curves = Object.fromEntries(['fixed_upper95', 'fixed_guard_upper95', 'adaptive_upper95', 'adaptive_guard_upper95'].map((c) => [c, c === column ? m.false_hit_upper95 : null]));
@@ -398,5 +402,5 @@ async function runSweep(prepared: PreparedSemantic, variant: Extract<CacheParams
       ],
     },
   };
-  return { table, bestFixed };
+  return { table, bestFixed, kinds };
 }
