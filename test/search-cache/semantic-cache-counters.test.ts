@@ -3,6 +3,7 @@ import { metricsOf, replay, semanticCacheDriver, type PreparedSemantic } from '.
 import type { SearchResultCache } from '../../src/memory/types.ts';
 import { cacheParamsSchema } from '../../src/parts/registry.ts';
 import type { EmbeddingsEndpoint } from '../../src/endpoint/types.ts';
+import { InputError } from '../../src/errors.ts';
 
 // The semantic-cache driver's counters catch what they are there to catch: a threshold that lets everything through
 // (false hits), a guard switched off (adversarial false hits), invalidation cut off (stale results). Small replays on
@@ -65,5 +66,12 @@ describe('semantic cache counters', () => {
     const { replay_ms: _b, ...countersB } = b;
     expect(countersA).toEqual(countersB);
     expect(a.verifications).toBeGreaterThan(0);
+  });
+
+  it('refuses, as an input error naming the field, a workload whose texts the shipped vectors do not cover', async () => {
+    const workload = semanticCacheDriver.workloadSchema.parse({ vectors: 'use-lite', users: 2, pairsPerKind: 1 });
+    const failure = semanticCacheDriver.prepare(workload, { seed: 7, quick: true, file: 'test', endpoint: {} as EmbeddingsEndpoint });
+    await expect(failure).rejects.toBeInstanceOf(InputError);
+    await expect(failure).rejects.toThrow(/workload\.vectors.*no row for/);
   });
 });
