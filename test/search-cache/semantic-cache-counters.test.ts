@@ -74,4 +74,20 @@ describe('semantic cache counters', () => {
     await expect(failure).rejects.toBeInstanceOf(InputError);
     await expect(failure).rejects.toThrow(/workload\.vectors.*no row for/);
   });
+
+  it('the optimized side returns the sweep (charted, both guard settings) and the per-kind table', async () => {
+    const workload = { ...prepared.workload, sweep: { thresholds: [0.9, 0.999], errorBounds: [0.01] }, bound: 0.5 };
+    const params = cacheParamsSchema.parse({ cache: 'semantic', policy: 'adaptive', errorBound: 0.01, guard: true });
+    const context = { side: 'optimized', repetition: 0, log: () => {}, note: () => {} } as unknown as Parameters<typeof semanticCacheDriver.run>[2];
+    const out = await semanticCacheDriver.run({ ...prepared, workload }, params, context);
+    const sweep = out.details!.find((d) => d.name === 'sweep')!;
+    expect(sweep.rows).toHaveLength(6); // (2 thresholds + 1 bound) x guard off/on
+    expect(sweep.chart?.type).toBe('line');
+    const kinds = out.details!.find((d) => d.name === 'pair_kinds')!;
+    expect(kinds.rows).toHaveLength(7 * (2 + 6));
+    // With a bound of 0.5 every fixed threshold qualifies: the ratio is measured against the best of them.
+    const hitRate = (row: (typeof sweep.rows)[number]) => row[sweep.columns.indexOf('hit_rate')] as number;
+    const bestGuarded = Math.max(...sweep.rows.filter((r) => r[0] === 'fixed' && r[1] === true).map(hitRate));
+    expect(out.metrics.adaptive_vs_best_fixed).toBeCloseTo(out.metrics.hit_rate / bestGuarded, 12);
+  });
 });
