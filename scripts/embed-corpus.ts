@@ -41,7 +41,7 @@ const USAGE = `Usage: npx tsx scripts/embed-corpus.ts [options]
 const BATCH = 32;
 const WORKER_FILE = new URL('./lib/use-lite-worker.mjs', import.meta.url);
 
-async function embedAll(texts: string[], workers: number): Promise<{ data: Float32Array; backend: string }> {
+export async function embedAll(texts: string[], workers: number): Promise<{ data: Float32Array; backend: string }> {
   const data = new Float32Array(texts.length * USE_LITE_DIMENSIONS);
   const batches = Math.ceil(texts.length / BATCH);
   let next = 0;
@@ -82,7 +82,7 @@ async function embedAll(texts: string[], workers: number): Promise<{ data: Float
   return { data, backend };
 }
 
-function packageVersions(): Record<string, string> {
+export function packageVersions(): Record<string, string> {
   const require = createRequire(import.meta.url);
   const versions: Record<string, string> = {};
   for (const name of USE_LITE_PACKAGES) versions[name] = (require(`${name}/package.json`) as { version: string }).version;

@@ -142,6 +142,7 @@ export { filteredSearchDriver, type FilteredSearchWorkload, type FilteredSearchV
 export { memoryReplayDriver, type MemoryReplayWorkload, type MemoryReplayVariant } from './drivers/memory-replay.ts';
 export { filterSelectivityDriver, type FilterSelectivityWorkload, type FilterSelectivityVariant } from './drivers/filter-selectivity.ts';
 export { searchWhileWritingDriver, type SearchWhileWritingWorkload, type SearchWhileWritingVariant } from './drivers/search-while-writing.ts';
+export { semanticCacheDriver, type SemanticCacheWorkload } from './drivers/semantic-cache.ts';
 
 // The suite runner: what `memopt run` does, from a program (selection, shards, endpoint, reports, progress, abort).
 export {

@@ -13,7 +13,8 @@ import type OpenAI from 'openai';
 import { RunError } from '../errors.ts';
 import type { Embedder, MemoryRecord, SearchHit, SearchResultCache, VectorIndex } from '../memory/types.ts';
 import { batchEmbedderParams, naiveEmbedderParams } from './embeddings/params.ts';
-import { naiveCacheParams, noCacheParams, searchCacheParams } from './search-cache/params.ts';
+import { naiveCacheParams, noCacheParams, searchCacheParams, semanticCacheParams } from './search-cache/params.ts';
+import type { SemanticLookup } from './search-cache/semantic-lookup.ts';
 import type { QueryNormalization } from './search-cache/keys.ts';
 import {
   binaryIndexParams,
@@ -243,7 +244,7 @@ export function createEmbedder(params: EmbedderParams, environment: EmbedderEnvi
 // ---------------------------------------------------------------------------------------------------------------
 // Search-result caches
 
-export const cacheParamsSchema = z.discriminatedUnion('cache', [noCacheParams, naiveCacheParams, searchCacheParams]);
+export const cacheParamsSchema = z.discriminatedUnion('cache', [noCacheParams, naiveCacheParams, searchCacheParams, semanticCacheParams]);
 export type CacheParams = z.output<typeof cacheParamsSchema>;
 export type CacheKind = CacheParams['cache'];
 
@@ -269,6 +270,10 @@ export interface CacheEnvironment {
    * trace, not on how fast the machine runs it.
    */
   now?: () => number;
+  /** 'semantic': names its guard treats as entities, by namespace (the user's contacts). Default none. */
+  knownNames?: (namespace: string | undefined) => readonly string[];
+  /** 'semantic': called once per lookup with what it did (a driver counting false hits watches this). */
+  onSemanticLookup?: (lookup: SemanticLookup) => void;
 }
 
 /** A cache and the query embedder to give the memory with it (every kind embeds the same normalized query). */
@@ -285,6 +290,38 @@ export async function createCache(params: CacheParams, environment: CacheEnviron
   const { index, record } = environment;
   const normalization = environment.normalization ?? { caseFold: false };
   const embedder = environment.queryEmbedderFactory ? environment.queryEmbedderFactory(environment.embedder) : environment.embedder;
+  if (params.cache === 'semantic') {
+    const [{ createSearchCaches }, { SemanticSearchCache }, { FixedThreshold, AdaptiveThreshold }, { createRng }] = await Promise.all([
+      import('./search-cache/cached-memory.ts'),
+      import('./search-cache/semantic-cache.ts'),
+      import('./search-cache/threshold-policy.ts'),
+      import('../util/rng.ts'),
+    ]);
+    const caches = createSearchCaches({
+      embedder,
+      index,
+      record,
+      normalization,
+      cache: { maxEntries: params.maxEntries, maxSizeBytes: params.maxSizeBytes, ttlMs: params.ttlMs, invalidation: params.invalidation, ...(environment.now ? { now: environment.now } : {}) },
+      embeddingCache: { maxEntries: params.embeddingCacheEntries },
+    });
+    const policy = params.policy === 'fixed' ? new FixedThreshold(params.threshold) : new AdaptiveThreshold({ errorBound: params.errorBound, minObservations: params.minObservations });
+    const rng = createRng(params.seed).fork('semantic-cache');
+    const cache = new SemanticSearchCache({
+      exact: caches.cache,
+      embedder: caches.embeddings,
+      policy,
+      guard: params.guard,
+      verifyShare: params.verifyShare,
+      answerMatch: params.answerMatch,
+      observations: params.observations,
+      normalization,
+      random: () => rng.next(),
+      ...(environment.knownNames ? { knownNames: environment.knownNames } : {}),
+      ...(environment.onSemanticLookup ? { onLookup: environment.onSemanticLookup } : {}),
+    });
+    return { cache, queryEmbedder: caches.embeddings };
+  }
   if (params.cache === 'search-cache') {
     const { createSearchCaches } = await import('./search-cache/cached-memory.ts');
     const caches = createSearchCaches({

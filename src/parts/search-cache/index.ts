@@ -26,3 +26,6 @@ export {
 export { measureHitCost, type HitCostOptions, type HitCostResult } from './hit-bench.ts';
 export { canonicalKey, canonicalOptions, normalizeQuery, parseKey, stableStringify, type QueryNormalization } from './keys.ts';
 export type { SearchCacheStats, EmbeddingCacheStats } from './stats.ts';
+export { SemanticSearchCache, sameAnswer, type SemanticSearchCacheOptions, type SemanticCacheStats, type SemanticLookup, type AnswerMatch } from './semantic-cache.ts';
+export { FixedThreshold, AdaptiveThreshold, EntryObservations, fitThreshold, type ThresholdPolicy, type SemanticDecision, type ThresholdFit } from './threshold-policy.ts';
+export { guardRefusal, queryFacts, type GuardReason } from './query-guard.ts';

@@ -380,6 +380,16 @@ export class SearchCache implements SearchResultCache {
     return entry !== undefined && this.servable(entry) ? entry.results : undefined;
   }
 
+  /**
+   * Whether a search has a computation running that a lookup now would join (no write that touches it since it
+   * started, not past its TTL). For a tier in front of this cache (the semantic tier), which must not answer a
+   * query this cache is about to answer itself.
+   */
+  isComputing(query: string, options: SearchOptions = {}): boolean {
+    const flight = this.inflight.get(this.keyOf(query, options));
+    return flight !== undefined && flight.live && !(flight.ttlMs > 0 && this.clock() - flight.startedAt > flight.ttlMs);
+  }
+
   /** The canonical key this cache files a search under. */
   keyOf(query: string, options: SearchOptions = {}): string {
     return `${canonicalOptions(options, this.defaultTopK)}\n${normalizeQuery(query, this.normalization)}`;
