@@ -404,5 +404,5 @@ export function summarizeAgentWorkload(ops: readonly AgentTraceOpInput[]): Agent
 export const AGENT_WORKLOADS = {
   dir: 'agent-memory',
   full: { file: 'agent-memory.jsonl', users: 1_000, seed: 2101 },
-  quick: { file: 'agent-memory-quick.jsonl', users: 30, seed: 2102 },
+  quick: { file: 'agent-memory-quick.jsonl', users: 15, seed: 2102 },
 } as const;

@@ -17,7 +17,7 @@ import { sha256 } from '../../src/endpoint/models/shipped-vectors.ts';
 const MIN_COSINE = 0.9999;
 
 describe('shipped full agent-memory workload', () => {
-  it(`${AGENT_WORKLOADS.full.file} is exactly the generator output for its seed, and reads back as a valid trace`, async () => {
+  it(`${AGENT_WORKLOADS.full.file} is exactly the generator output for its seed, and reads back as a valid trace`, { timeout: 120_000 }, async () => {
     const { file, users, seed } = AGENT_WORKLOADS.full;
     const path = join(DEFAULT_DATASET_DIR, AGENT_WORKLOADS.dir, file);
     const [memories, queries] = await Promise.all([loadDataset(join(DEFAULT_DATASET_DIR, 'memories.jsonl')), loadQueries(join(DEFAULT_DATASET_DIR, 'queries.jsonl'))]);
@@ -33,7 +33,7 @@ describe('shipped full agent-memory workload', () => {
 });
 
 describe('shipped USE-lite agent-memory vectors', () => {
-  it('hold every distinct workload text the corpus set lacks, in order, made from today\'s workload files', async () => {
+  it('hold every distinct workload text the corpus set lacks, in order, made from today\'s workload files', { timeout: 120_000 }, async () => {
     // Both loads verify their files' sha256 against their manifests.
     const [agent, corpus] = await Promise.all([ShippedVectors.load('use-lite', AGENT_MEMORY_VECTORS_DIR), ShippedVectors.load('use-lite', SHIPPED_VECTORS_DIR)]);
     const { texts, sources } = await distinctAgentMemoryTexts();
@@ -46,7 +46,8 @@ describe('shipped USE-lite agent-memory vectors', () => {
     expect(agent.manifest).toMatchObject({ model: 'use-lite', dims: 512, rows: agent.size });
   });
 
-  it('let the USE-lite model answer every workload text without running it', async () => {
+  // Loads both sets and counts 10,000 texts' tokens: about 30 s on a loaded 2-core machine.
+  it('let the USE-lite model answer every workload text without running it', { timeout: 180_000 }, async () => {
     const { texts } = await distinctAgentMemoryTexts();
     const model = createUseLiteModel({ cacheEntries: 0 });
     const { vectors } = await model.embed(texts);
