@@ -5,8 +5,8 @@
  *   npx tsx scripts/embed-corpus.ts --set agent-memory     (the agent-memory workloads' texts, to datasets/agent-memory/vectors)
  *
  * `--set agent-memory` takes the texts of datasets/agent-memory/*.jsonl (distinctAgentMemoryTexts) instead of the
- * corpus's, and copies the rows of texts the corpus vectors already have (`--reuse`, default datasets/vectors; the
- * float16 values copied exactly, recorded as `reused` in the manifest) so only new texts run through the model.
+ * corpus's, minus those the corpus vectors already have (`--base`, default datasets/vectors; recorded as `base` in
+ * the manifest): the model's loader (loadShippedVectorSets) consults both sets, so no row is stored twice.
  *
  * Writes `use-lite.f16.npy` (rows x 512, little-endian float16, C order; `.f32.npy` with --dtype float32),
  * `use-lite.texts.jsonl` (`{"row": r, "text": ...}` per row, in the order of distinctCorpusTexts) and
@@ -32,7 +32,7 @@ const USAGE = `Usage: npx tsx scripts/embed-corpus.ts [options]
   --datasets <dir>   folder with memories.jsonl, queries.jsonl, traces/ (default: datasets)
   --set <name>       corpus (default: memories, queries, traces/) or agent-memory (agent-memory/*.jsonl)
   --out <dir>        where the vectors go (default: datasets/vectors; with --set agent-memory, datasets/agent-memory/vectors)
-  --reuse <dir>      copy rows of texts already in the shipped vectors there, 'none' to embed everything
+  --base <dir>       leave out the texts the shipped vectors there already have, 'none' to embed every text
                      (default: none; with --set agent-memory, datasets/vectors)
   --workers <n>      worker threads, each with its own model (default: 2)
   --dtype <t>        float16 (default) or float32
@@ -96,7 +96,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       datasets: { type: 'string', default: 'datasets' },
       set: { type: 'string', default: 'corpus' },
       out: { type: 'string' },
-      reuse: { type: 'string' },
+      base: { type: 'string' },
       workers: { type: 'string', default: '2' },
       dtype: { type: 'string', default: 'float16' },
       help: { type: 'boolean', default: false },
@@ -114,32 +114,24 @@ export async function main(argv: readonly string[]): Promise<number> {
   const set = values.set;
   if (set !== 'corpus' && set !== 'agent-memory') throw new UsageError({ field: '--set' }, `expected corpus or agent-memory, found '${set}'`);
   const out = values.out ?? (set === 'corpus' ? 'datasets/vectors' : 'datasets/agent-memory/vectors');
-  const reuseDir = values.reuse ?? (set === 'corpus' ? 'none' : 'datasets/vectors');
-  const { texts, sources } = set === 'corpus' ? await distinctCorpusTexts(values.datasets) : await distinctAgentMemoryTexts(values.datasets);
-  const reuse = reuseDir === 'none' ? undefined : await ShippedVectors.load(USE_LITE_NAME, reuseDir);
-  const dims = USE_LITE_DIMENSIONS;
-  // Rows the reused vectors have are copied; the rest go through the model (in fixed batches, as always).
-  const data = new Float32Array(texts.length * dims);
-  const toEmbed: number[] = [];
-  texts.forEach((text, row) => {
-    const known = reuse?.vectorFor(text);
-    if (known) data.set(known, row * dims);
-    else toEmbed.push(row);
-  });
+  const baseDir = values.base ?? (set === 'corpus' ? 'none' : 'datasets/vectors');
+  const all = set === 'corpus' ? await distinctCorpusTexts(values.datasets) : await distinctAgentMemoryTexts(values.datasets);
+  const base = baseDir === 'none' ? undefined : await ShippedVectors.load(USE_LITE_NAME, baseDir);
+  // Texts the base set has are answered from it (loadShippedVectorSets combines both); only the others are here.
+  const texts = base ? all.texts.filter((text) => !base.has(text)) : all.texts;
+  const { sources } = all;
   process.stderr.write(
-    `${texts.length} distinct texts from ${sources.join(', ')}; ${texts.length - toEmbed.length} copied from ${reuseDir}, ${toEmbed.length} to embed; ${workers} worker(s)\n`,
+    `${all.texts.length} distinct texts from ${sources.join(', ')}; ${all.texts.length - texts.length} already in ${baseDir}, ${texts.length} to embed; ${workers} worker(s)\n`,
   );
   const started = Date.now();
-  const embedded = toEmbed.length > 0 ? await embedAll(toEmbed.map((row) => texts[row]), workers) : { data: new Float32Array(0), backend: 'none (every row copied)' };
-  const { backend } = embedded;
-  toEmbed.forEach((row, i) => data.set(embedded.data.subarray(i * dims, (i + 1) * dims), row * dims));
-  process.stderr.write(`embedded ${toEmbed.length} texts in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  const { data, backend } = await embedAll(texts, workers);
+  process.stderr.write(`embedded ${texts.length} texts in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 
-  // Over the rows the model produced here (copied rows were checked when they were made).
+  const dims = USE_LITE_DIMENSIONS;
   let maxNormError = 0;
-  for (const row of toEmbed) {
+  for (let r = 0; r < texts.length; r++) {
     let s = 0;
-    for (let j = 0; j < dims; j++) s += data[row * dims + j] ** 2;
+    for (let j = 0; j < dims; j++) s += data[r * dims + j] ** 2;
     maxNormError = Math.max(maxNormError, Math.abs(Math.sqrt(s) - 1));
   }
   const npy = encodeNpy(data, texts.length, dims, dtype);
@@ -185,7 +177,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       [textsName]: { sha256: sha256(textsJsonl), bytes: Buffer.byteLength(textsJsonl) },
     },
     command: `npx tsx scripts/embed-corpus.ts${set === 'corpus' ? '' : ` --set ${set}`} --workers ${workers} --dtype ${dtype}`,
-    ...(reuse ? { reused: { from: relative(out, reuseDir) || '.', rows: texts.length - toEmbed.length, sha256: reuse.manifest.checksums[reuse.manifest.files.vectors].sha256 } } : {}),
+    ...(base ? { base: { from: relative(out, baseDir) || '.', rows: all.texts.length - texts.length, sha256: base.manifest.checksums[base.manifest.files.vectors].sha256 } } : {}),
   };
   await writeFileAtomic(join(out, vectorsName), npy);
   await writeFileAtomic(join(out, textsName), textsJsonl);

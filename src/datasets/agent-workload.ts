@@ -21,10 +21,13 @@
  * Some searches are the corpus's queries, unlabelled. Every operation's `at` is a whole second; users interleave in
  * time order (ties broken by user, then by the user's own order), and no user's time goes backwards.
  *
+ * Before a user's first turn, their memory receives `history` notes (an import of earlier conversations, a second
+ * apart, `history: true`), so questions search a collection of a realistic size, not a handful of memories.
+ *
  * Annotations beyond the format, kept by the reader and ignored by a replay: `about` (the attribute a labelled
  * search asks about), `recheck` (true on a question asked right after its fact changed), `cause` on a delete
- * ('forget' or 'superseded'), and each write's `metadata` (`kind` 'fact' or 'note', `topic`, `attribute`,
- * `session`).
+ * ('forget' or 'superseded'), `history` (true on the imported notes), and each write's `metadata` (`kind` 'fact'
+ * or 'note', `topic`, `attribute`, `session`: 0 for the history).
  */
 import { OptionError } from '../errors.ts';
 import { createRng, type Rng } from '../util/rng.ts';
@@ -45,6 +48,12 @@ export interface AgentWorkloadOptions {
   sessions?: readonly [number, number];
   /** Turns per session, inclusive range. Default [2, 4]. */
   turns?: readonly [number, number];
+  /**
+   * Notes a user's memory already holds when their first session starts (an import of earlier conversations),
+   * inclusive range. Default [10, 20]: without them a question would search a handful of memories, where every
+   * retriever's top 10 holds everything.
+   */
+  history?: readonly [number, number];
   /** Days the sessions spread over (each of a user's sessions on its own day). Default 60. */
   days?: number;
   /** First possible moment (ISO 8601 with a zone). Default '2026-03-02T00:00:00Z'. */
@@ -68,6 +77,7 @@ export interface AgentWorkloadPools {
 export const AGENT_WORKLOAD_DEFAULTS = {
   sessions: [2, 3] as const,
   turns: [2, 4] as const,
+  history: [10, 20] as const,
   days: 60,
   start: '2026-03-02T00:00:00Z',
   questionShare: 0.6,
@@ -134,6 +144,7 @@ function generateUser(user: string, rng: Rng, o: Resolved, pools: AgentWorkloadP
   const out: { atMs: number; op: AgentTraceOpInput }[] = [];
   const sessions = rng.int(o.sessions[0], o.sessions[1]);
   const days = pickDistinct(o.days, sessions, rng).sort((a, b) => a - b);
+  const history = rng.int(o.history[0], o.history[1]);
   days.forEach((day, s) => {
     const session = s + 1;
     // A session starts between 07:00 and 21:00 of its day; turns follow a minute or a few apart.
@@ -143,6 +154,17 @@ function generateUser(user: string, rng: Rng, o: Resolved, pools: AgentWorkloadP
       out.push({ atMs: Date.parse(op.at as string), op });
       t += rng.int(2, 20) * 1000;
     };
+    if (s === 0) {
+      // The earlier notes, imported a second apart as the first session opens.
+      for (let h = 0; h < history; h++) {
+        const note = rng.pick(pools.notes);
+        out.push({
+          atMs: t,
+          op: { op: 'add', user, id: `${user}-m${state.nextMemory++}`, text: note.text, at: at(), metadata: { kind: 'note', topic: note.topic ?? 'other', session: 0 }, history: true },
+        });
+        t += 1000;
+      }
+    }
     const turns = rng.int(o.turns[0], o.turns[1]);
     for (let turn = 0; turn < turns; turn++) {
       if (rng.next() < o.questionShare) {
@@ -301,9 +323,12 @@ function checkOptions(options: AgentWorkloadOptions, pools: AgentWorkloadPools):
   positiveInt('days', o.days);
   positiveInt('k', o.k);
   if (!Number.isInteger(o.seed)) throw new OptionError('seed', 'an integer', o.seed);
-  for (const name of ['sessions', 'turns'] as const) {
+  for (const name of ['sessions', 'turns', 'history'] as const) {
     const [min, max] = o[name];
-    if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min) throw new OptionError(name, 'an inclusive range [min, max] of positive integers', o[name]);
+    const least = name === 'history' ? 0 : 1;
+    if (!Number.isInteger(min) || !Number.isInteger(max) || min < least || max < min) {
+      throw new OptionError(name, `an inclusive range [min, max] of integers >= ${least}`, o[name]);
+    }
   }
   if (o.sessions[1] > o.days) throw new OptionError('sessions', `at most days (${o.days}) sessions: each is on its own day`, o.sessions);
   for (const name of ['questionShare', 'supersedeShare', 'unlabelledShare'] as const) {
@@ -379,5 +404,5 @@ export function summarizeAgentWorkload(ops: readonly AgentTraceOpInput[]): Agent
 export const AGENT_WORKLOADS = {
   dir: 'agent-memory',
   full: { file: 'agent-memory.jsonl', users: 1_000, seed: 2101 },
-  quick: { file: 'agent-memory-quick.jsonl', users: 50, seed: 2102 },
+  quick: { file: 'agent-memory-quick.jsonl', users: 15, seed: 2102 },
 } as const;

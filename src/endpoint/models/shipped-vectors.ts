@@ -55,11 +55,10 @@ export const ShippedManifestSchema = z.strictObject({
   checksums: z.record(z.string(), FileEntrySchema),
   command: z.string(),
   /**
-   * Rows copied from another shipped set instead of embedded again (the agent-memory set reuses the corpus's rows of
-   * texts it shares): that set's folder relative to this one, how many rows, and the sha256 of its vectors file.
-   * `maxNormError` covers only the rows embedded for this set.
+   * The set this one complements (the agent-memory set leaves out the texts the corpus set has): that set's folder
+   * relative to this one, how many of the source texts it answers, and the sha256 of its vectors file.
    */
-  reused: z.strictObject({ from: z.string(), rows: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
+  base: z.strictObject({ from: z.string(), rows: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
 });
 export type ShippedManifest = z.infer<typeof ShippedManifestSchema>;
 
@@ -152,7 +151,7 @@ export function combineShippedVectors(sets: readonly ShippedVectorLookup[]): Shi
   if (sets.length === 1) return sets[0];
   return {
     get size() {
-      // Texts shared by several sets (the agent-memory set repeats the corpus rows it reuses) count once.
+      // A text in several sets counts once.
       const seen = new Set<string>();
       for (const set of sets) if (set instanceof ShippedVectors) for (const text of set.texts()) seen.add(text);
       return seen.size;

@@ -123,6 +123,7 @@ export class HybridIndex implements VectorIndex {
   }
 
   setSearchParams(settings: Record<string, number>): void {
+    if (Object.keys(settings).length === 0) return;
     if (!this.vector.setSearchParams) throw new RangeError(`HybridIndex.setSearchParams: its vector index has no search-time settings (given ${Object.keys(settings).join(', ')})`);
     this.vector.setSearchParams(settings);
   }

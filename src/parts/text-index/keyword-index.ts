@@ -7,7 +7,8 @@
  *   reads only that user's postings, and its statistics (document count, average length, document frequencies) are
  *   that user's. A search without a namespace ranks every namespace's matches by their own statistics, merged.
  * - Ranking: MiniSearch's BM25+ term scores (defaults k 1.2, b 0.7, δ 0.5), summed over the query's terms, without
- *   MiniSearch's extra factor of the number of distinct query terms matched: plain, untuned BM25+. Terms: MiniSearch's
+ *   MiniSearch's extra factor of the number of distinct query terms matched: plain, untuned BM25+ (a text's length is
+ *   its number of distinct terms, as MiniSearch counts it). Terms: MiniSearch's
  *   default tokenizer (split on spaces and punctuation) and lower case; no stemming, no stop words, no prefix or
  *   fuzzy matching. Ties by id ascending, as every index. Only memories sharing a term with the query are returned.
  * - Writes are exact and immediate: an update removes the old text's postings (MiniSearch's `remove`, which
