@@ -112,6 +112,9 @@ describe('the memory-replay driver', () => {
     expect(out.metrics.api_requests).toBeLessThan((writes + searches) / 2);
     // The repeated 'where do I live?' of each user is answered from the cache until that user's next write.
     expect(out.metrics.cache_hit_rate).toBeGreaterThan(0);
+    // ...and it takes every hit the trace allows a never-stale per-user cache: the shortfall gate is 0.
+    expect(out.metrics.cache_hit_rate_bound).toBeGreaterThan(0);
+    expect(out.metrics.cache_hit_shortfall).toBeCloseTo(0, 12);
     // Exact counters reproduce run after run.
     const again = await memoryReplayDriver.run(prepared, OPTIMIZED, await context());
     for (const name of ['api_requests', 'api_tokens', 'cache_hit_rate', 'index_bytes', 'recall_any_at_1', 'context_tokens_per_search']) {
@@ -182,6 +185,8 @@ describe('the memory-replay driver', () => {
     const ttl = variant({ stack: { embedder: { embedder: 'naive' }, cache: { cache: 'search-cache', ttlMs: 60_000 }, index: { index: 'flat' } } });
     const out = await memoryReplayDriver.run(await prepare(ops), ttl, await context());
     expect(out.metrics.cache_hit_rate).toBeCloseTo(1 / 3, 12);
+    // The TTL costs a hit the per-user ceiling counts (2 of 3 repeat since the last write): the shortfall gate fails.
+    expect(out.metrics.cache_hit_shortfall).toBeCloseTo(1 / 3, 12);
   });
 
   it('maxUsers replays the first users\' streams whole, and only theirs', async () => {
