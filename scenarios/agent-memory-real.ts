@@ -68,7 +68,10 @@ export default defineScenario({
     { metric: 'search_errors', kind: 'max', max: 0 },
     { metric: 'recall_at_10', kind: 'min', min: 0.95, note: "recall@10 against exact search over the user's memory as it stands" },
     { metric: 'recall_any_at_10_drop', kind: 'max', max: 0.01, note: "the optimized stack's recall_any@10 against the labels within 0.01 of exact search's (the naive stack's), on real vectors" },
-    { metric: 'fused_recall_any_at_10_margin', kind: 'min', min: 0, note: "the hybrid memory's recall_any@10 at least the better of the vector and keyword memories' (interval in stack_relevance)" },
+    // Missed when measured on the trace with histories (-0.093 quick; full in docs/results.md): the questions
+    // paraphrase the facts ("Where does the user live?" against "Lives in Berlin."), BM25 without stemming ranks them
+    // poorly, and equal-weight fusion pulls the vector ranking down. The issue asks to say so: reported, not gating.
+    { metric: 'fused_recall_any_at_10_margin', kind: 'min', min: 0, gate: 'advisory', note: "the hybrid memory's recall_any@10 at least the better of the vector and keyword memories' (interval in stack_relevance); missed when measured" },
     { metric: 'latency_p95_ms', kind: 'speedup', atLeast: 1, gate: 'advisory' },
   ],
 });
