@@ -23,18 +23,37 @@ export function resolveWorkloadPaths(
   variants: { baseline: unknown; optimized: unknown },
   scenarioDir: string,
 ): unknown {
+  return mapWorkloadPaths(driver, workload, variants, (path) => (isAbsolute(path) ? path : resolve(scenarioDir, path)));
+}
+
+/**
+ * The workload as run.json's manifest records it: each declared input path as `reportedPath` gives it, so a run in
+ * another checkout or on another machine records (and `compare` sees) the same workload.
+ */
+export function reportedWorkload(driver: Pick<WorkloadDriver, 'inputs'>, workload: unknown, variants: { baseline: unknown; optimized: unknown }): unknown {
+  return mapWorkloadPaths(driver, workload, variants, (path) => (isAbsolute(path) ? reportedPath(path) : path));
+}
+
+/** The workload with `map` applied to each file path its driver declares under a workload field (a copy if any changes). */
+function mapWorkloadPaths(
+  driver: Pick<WorkloadDriver, 'inputs'>,
+  workload: unknown,
+  variants: { baseline: unknown; optimized: unknown },
+  map: (path: string) => string,
+): unknown {
   if (!driver.inputs || typeof workload !== 'object' || workload === null) return workload;
   const declarations: unknown = driver.inputs(workload, variants);
   if (!Array.isArray(declarations)) return workload; // checkInputs reports a driver that returns no array
-  let resolved = workload as Record<string, unknown>;
+  let mapped = workload as Record<string, unknown>;
   for (const declaration of declarations as InputDeclaration[]) {
-    if (declaration.kind === 'postgres' || typeof declaration.path !== 'string' || isAbsolute(declaration.path)) continue;
+    if (declaration.kind === 'postgres' || typeof declaration.path !== 'string') continue;
     const keys = declaration.field.split('.');
     if (keys[0] !== 'workload' || keys.length < 2) continue;
-    if (valueAt(resolved, keys.slice(1)) !== declaration.path) continue;
-    resolved = withValueAt(resolved, keys.slice(1), resolve(scenarioDir, declaration.path));
+    if (valueAt(mapped, keys.slice(1)) !== declaration.path) continue;
+    const next = map(declaration.path);
+    if (next !== declaration.path) mapped = withValueAt(mapped, keys.slice(1), next);
   }
-  return resolved;
+  return mapped;
 }
 
 /** A scenario's endpoint model: `onnx:<folder>` with a relative folder resolves against the scenario's folder. */

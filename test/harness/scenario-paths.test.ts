@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkInputs } from '../../src/harness/inputs.ts';
 import { loadScenarios } from '../../src/harness/loader.ts';
 import { validateScenario } from '../../src/harness/scenario-schema.ts';
-import { resolveModelPath } from '../../src/harness/scenario-paths.ts';
+import { reportedWorkload, resolveModelPath } from '../../src/harness/scenario-paths.ts';
 import { DEFAULT_DATASET_DIR, shippedDataPath } from '../../src/datasets/defaults.ts';
 import { ingestDriver } from '../../src/drivers/ingest.ts';
 
@@ -71,6 +71,17 @@ describe("a scenario's paths", () => {
     const validated = validateScenario(join(fixtures, 'in-memory.ts'), definition, { quick: false });
     expect((validated.workload as { dataset: string }).dataset).toBe(join(fixtures, 'data', 'x.jsonl'));
     expect(definition.workload.dataset).toBe('data/x.jsonl');
+  });
+
+  it("run.json records each path relative to the working directory when inside it, else absolute (reportedWorkload)", async () => {
+    const [dataset] = await loadScenarios([join(fixtures, 'relative-files.ts')], { quick: false, filter: 'paths-relative-dataset' });
+    const variants = { baseline: dataset.baselineParams, optimized: dataset.optimizedParams };
+    // From a folder outside the fixtures: absolute.
+    expect((reportedWorkload(ingestDriver, dataset.workload, variants) as { dataset: string }).dataset).toBe(join(fixtures, 'data', 'three-memories.jsonl'));
+    // From the repository root, as a run there records it (the same on every checkout).
+    process.chdir(packageRoot);
+    expect((reportedWorkload(ingestDriver, dataset.workload, variants) as { dataset: string }).dataset).toBe('test/fixtures/scenario-paths/data/three-memories.jsonl');
+    expect((dataset.workload as { dataset: string }).dataset).toBe(join(fixtures, 'data', 'three-memories.jsonl')); // unchanged
   });
 
   it("an onnx:<folder> model in the scenario's endpoint resolves against its folder; use-lite and absolute folders are kept", () => {
