@@ -13,8 +13,16 @@ export const sharedTestOptions = {
   env: { MEMOPT_ENDPOINT_KIND: 'in-process' },
 } as const;
 
+/**
+ * `import 'memopt'` in scenarios/ and examples/ resolves to src/public-api.ts (the `memopt-source` export condition
+ * in package.json; an installed copy resolves to dist/), as bin/memopt.js does in the repository. The other three
+ * are vite's default server conditions, which setting the list replaces.
+ */
+export const sourceResolution = { ssr: { resolve: { conditions: ['memopt-source', 'module', 'node', 'development|production'] } } };
+
 /** `npm test`: every test file but the end-to-end ones (test/e2e-files.ts), which `npm run test:e2e` runs. */
 export default defineConfig({
+  ...sourceResolution,
   test: {
     ...sharedTestOptions,
     include: ['test/**/*.test.ts'],

@@ -11,7 +11,7 @@ export default defineScenario({
   driver: ingestDriver,
   seed: 7,
   workload: {
-    dataset: 'datasets/memories.jsonl',
+    dataset: '../datasets/memories.jsonl',
     size: 2_000,
     producers: 128,
     arrival: { pattern: 'burst' },

@@ -16,7 +16,7 @@ export default defineScenario({
   driver: ingestDriver,
   seed: 42,
   workload: {
-    dataset: 'datasets/memories.jsonl',
+    dataset: '../datasets/memories.jsonl',
     // 5,000 (was 10,000): at real latency the naive side is bound by the client's own CPU per request (~15-30 s
     // per 2,000 texts on 2 shared cores), so a 10,000-text pair would not fit the bench's 30 minutes.
     size: 5_000,

@@ -19,8 +19,8 @@ export default defineScenario({
   seed: 42,
   workload: {
     vectors: 'use-lite',
-    dataset: 'datasets/memories.jsonl',
-    queries: 'datasets/queries.jsonl',
+    dataset: '../datasets/memories.jsonl',
+    queries: '../datasets/queries.jsonl',
     size: 10_000,
     queryCount: 1_000,
     k: 10,

@@ -20,8 +20,8 @@ export default defineScenario({
   driver: indexCompressionDriver,
   seed: 42,
   workload: {
-    dataset: 'datasets/memories.jsonl',
-    queries: 'datasets/queries.jsonl',
+    dataset: '../datasets/memories.jsonl',
+    queries: '../datasets/queries.jsonl',
     size: 10_000,
     queryCount: 1_000,
     model: 'text-embedding-3-small',

@@ -22,8 +22,8 @@ export default defineScenario({
   driver: indexCompressionDriver,
   seed: 42,
   workload: {
-    dataset: 'datasets/memories.jsonl',
-    queries: 'datasets/queries.jsonl',
+    dataset: '../datasets/memories.jsonl',
+    queries: '../datasets/queries.jsonl',
     size: 10_000,
     queryCount: 200,
     model: 'text-embedding-3-small',

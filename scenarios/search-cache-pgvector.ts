@@ -24,8 +24,8 @@ export default defineScenario({
   driver: searchTraceDriver,
   seed: 42,
   workload: {
-    trace: 'datasets/traces/search-default.jsonl',
-    dataset: 'datasets/memories.jsonl',
+    trace: '../datasets/traces/search-default.jsonl',
+    dataset: '../datasets/memories.jsonl',
     preload: 1_000,
     clients: 8,
     model: 'text-embedding-3-small',
@@ -40,7 +40,7 @@ export default defineScenario({
   // CI: 1,000 operations (200 distinct searches, Zipf 0.9, 2% adds; scripts/generate-traces.ts --preload 500 --pool 200
   // --ops 1000 --seed 14) on 500 pre-loaded memories. Kept outside datasets/traces/, whose texts the shipped real
   // vectors cover one by one.
-  quick: { trace: 'datasets/pgvector/search-trace-quick.jsonl', preload: 500 },
+  quick: { trace: '../datasets/pgvector/search-trace-quick.jsonl', preload: 500 },
   endpoint: { timeScale: 0.05, rateLimit: false },
   // One full repetition: every gated figure is a counter (the same in each repetition up to client interleaving);
   // wall time, the one timing, is advisory here. Three took 382 s of the bench; one took 745 s on 2026-12-01 with

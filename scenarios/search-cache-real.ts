@@ -17,8 +17,8 @@ export default defineScenario({
   driver: searchTraceDriver,
   seed: 42,
   workload: {
-    trace: 'datasets/traces/search-quick.jsonl',
-    dataset: 'datasets/memories.jsonl',
+    trace: '../datasets/traces/search-quick.jsonl',
+    dataset: '../datasets/memories.jsonl',
     preload: 1_000,
     clients: 8,
     model: 'use-lite',

@@ -18,8 +18,8 @@ export default defineScenario({
   driver: searchTraceDriver,
   seed: 42,
   workload: {
-    trace: 'datasets/traces/search-default.jsonl',
-    dataset: 'datasets/memories.jsonl',
+    trace: '../datasets/traces/search-default.jsonl',
+    dataset: '../datasets/memories.jsonl',
     preload: 1_000,
     clients: 8,
     model: 'text-embedding-3-small',
@@ -27,7 +27,7 @@ export default defineScenario({
     caseFold: true,
     measureHitCost: false,
   },
-  quick: { trace: 'datasets/traces/search-quick.jsonl' },
+  quick: { trace: '../datasets/traces/search-quick.jsonl' },
   endpoint: { timeScale: 0.05, rateLimit: false },
   // Counters gate on one run per side (hits vary by +-2 between runs with 8 clients interleaving, far from any
   // target); this keeps the bench within budget now that scenarios/search-cache.ts runs at real latency.

@@ -19,8 +19,8 @@ export default defineScenario({
   driver: searchTraceDriver,
   seed: 42,
   workload: {
-    trace: 'datasets/traces/search-default.jsonl',
-    dataset: 'datasets/memories.jsonl',
+    trace: '../datasets/traces/search-default.jsonl',
+    dataset: '../datasets/memories.jsonl',
     preload: 1_000,
     clients: 64,
     model: 'text-embedding-3-small',
@@ -28,7 +28,7 @@ export default defineScenario({
     dimensions: 256,
     caseFold: true,
   },
-  quick: { trace: 'datasets/traces/search-quick.jsonl' },
+  quick: { trace: '../datasets/traces/search-quick.jsonl' },
   // Real modelled latency (a query embedding waits ~200 ms); no rate limit and no faults: this isolates caching.
   endpoint: { timeScale: 1, rateLimit: false },
   // One advisory pair with latency compressed 20x, reported as wall_time_ms_compressed beside the real ratio; in

@@ -25,8 +25,8 @@ export default defineScenario({
   seed: 42,
   workload: {
     vectors: 'use-lite',
-    dataset: 'datasets/memories.jsonl',
-    queries: 'datasets/queries.jsonl',
+    dataset: '../datasets/memories.jsonl',
+    queries: '../datasets/queries.jsonl',
     // 5,000 rather than the 10,000 shipped: at 10,000 x 500 queries this scenario took 253 s here (the baseline's
     // over-fetch 21-64 s a repetition, pgvector's load over the wire 42 s), more than the bench's remaining room.
     size: 5_000,

@@ -113,6 +113,8 @@ export {
 
 // The harness: scenarios and the drivers that run them.
 export { defineScenario } from './harness/scenario-schema.ts';
+// memopt's shipped data (datasets/) by absolute path; a scenario's own relative paths resolve against its folder.
+export { shippedDataPath, DEFAULT_DATASET_DIR } from './datasets/defaults.ts';
 export type * from './harness/types.ts';
 export { isFactoryVariant } from './harness/factory-variant.ts';
 export {

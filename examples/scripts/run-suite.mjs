@@ -1,6 +1,8 @@
 // Example: run a suite of scenarios from a plain script, as `memopt run examples --quick` does.
 //
-//   node examples/scripts/run-suite.mjs [filter]     (or: npx tsx examples/scripts/run-suite.mjs [filter])
+//   node run-suite.mjs [filter]        in a project that installed memopt
+//   node --conditions=memopt-source examples/scripts/run-suite.mjs [filter]     in memopt's repository, where
+//                                      `import 'memopt'` must resolve to the TypeScript sources (there is no dist/)
 //
 // runSuite selects and checks the scenarios (bad input throws, exit code 2, before anything runs), runs them into a
 // run folder of their own (reports/runs/<time>-<id>/: summary.csv, run.json, ...) and returns the report and the
@@ -9,7 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
 
-// memopt ships TypeScript sources and loads TypeScript scenario files: tsx's loader lets plain node import both.
+// The example scenarios are TypeScript: tsx's loader lets plain node import them (and memopt's sources in its repository).
 register();
 const { runSuite, MemoptError } = await import('memopt');
 

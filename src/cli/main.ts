@@ -25,6 +25,7 @@ import { ReportWriter } from '../report/report-writer.ts';
 import { checkBaselineName, checkComplete, createRunFolder, DEFAULT_BASELINES_DIR, LAST_POINTER, loadRunReport, resolveRunFolder, resolveRunRef, writeReportFiles } from '../runs/index.ts';
 import { checkSuiteOptions, DEFAULT_SCENARIO_DIR, runSuite, saveWrittenRun, SIGNAL_EXIT_CODES, type RunSuiteOptions, type SuiteEndpoint, type SuiteMessage } from '../suite/run-suite.ts';
 import { describeTarget } from './describe.ts';
+import { describeStarter, writeStarter } from './init.ts';
 import { serveCommand, serveOptions } from './serve.ts';
 import { POSTGRES_RUN_OPTIONS, runPostgresFrom } from './postgres-option.ts';
 import { redactArgv, redactingWriter } from '../util/redact.ts';
@@ -285,6 +286,15 @@ export async function main(argv: readonly string[], cliIo: CliIo = defaultIo): P
       },
     )
     .command(
+      'init [dir]',
+      'Write a starter into a project: scenarios/own-index.ts (your own part), scenarios/stack.ts (memopt\'s parts by params) and .github/workflows/memopt.yml; never overwrites a file',
+      (y) => y.positional('dir', { type: 'string', default: '.', describe: "The project's folder" }),
+      async (args) => {
+        io.out(describeStarter(args.dir, await writeStarter(args.dir)));
+        exitCode = ExitCode.ok;
+      },
+    )
+    .command(
       'serve',
       'Serve the mocked OpenAI embeddings API over real HTTP (POST /v1/embeddings, GET /v1/models, GET /memopt/ledger) until Ctrl-C',
       (y) => serveOptions(y),
@@ -292,7 +302,7 @@ export async function main(argv: readonly string[], cliIo: CliIo = defaultIo): P
         exitCode = await serveCommand(args, { out: io.out, err: io.err });
       },
     )
-    .demandCommand(1, 'Name a command: run, compare, merge, report or list (see --help)')
+    .demandCommand(1, 'Name a command: run, compare, merge, report, list or init (see --help)')
     .strict()
     .help()
     .alias('h', 'help')

@@ -25,4 +25,4 @@ export {
   type GenerateOptions,
 } from './corpus.ts';
 export { loadDataset, loadQueries, takeSample } from './load.ts';
-export { DEFAULT_DATASET_DIR, DEFAULT_DATASETS } from './defaults.ts';
+export { DEFAULT_DATASET_DIR, DEFAULT_DATASETS, shippedDataPath } from './defaults.ts';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
-import { loadDataset, loadQueries } from '../datasets/index.ts';
+import { loadDataset, loadQueries, shippedDataPath } from '../datasets/index.ts';
 import { takeSample } from '../datasets/load.ts';
 import { loadVectorSets, type VectorMatrix } from '../datasets/vector-files.ts';
 import { ShippedVectors, SHIPPED_VECTORS_DIR } from '../endpoint/models/shipped-vectors.ts';
@@ -72,9 +72,9 @@ const workloadSchema = z
     /** Where the vectors come from (see vectorSourceSchema); default the endpoint's reference vectors of the texts. */
     vectors: vectorSourceSchema.optional(),
     /** Memories JSONL; the first `size` records are the collection. */
-    dataset: z.string().default('datasets/memories.jsonl'),
+    dataset: z.string().default(shippedDataPath('memories.jsonl')),
     /** Held-out queries JSONL; the first `queryCount` records are asked. */
-    queries: z.string().default('datasets/queries.jsonl'),
+    queries: z.string().default(shippedDataPath('queries.jsonl')),
     /** Vectors in the collection (the first `size`); for a file source default all of its base rows. */
     size: z.number().int().min(2).optional(),
     /** Queries asked (the first `queryCount`); for a file source default min(rows, FILE_QUERY_CAP). */

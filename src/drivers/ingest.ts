@@ -5,7 +5,7 @@ import type { ClientOptions } from 'openai';
 import { createEmbedder, createIndex, embedderParamsSchema, type EmbedderParams } from '../parts/registry.ts';
 import { DEFAULT_MAX_BATCH_SIZE } from '../parts/embeddings/params.ts';
 import { measureBatcherOverhead } from '../parts/embeddings/overhead-bench.ts';
-import { loadDataset } from '../datasets/index.ts';
+import { loadDataset, shippedDataPath } from '../datasets/index.ts';
 import { MemorySystem } from '../memory/memory-system.ts';
 import type { Embedder } from '../memory/types.ts';
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
@@ -30,7 +30,7 @@ import type { ApiRequestContext, ApiRequestPlan } from '../harness/types.ts';
 const workloadSchema = z
   .object({
     /** JSONL file of { id, text, topic } records; relative paths are from the working directory. */
-    dataset: z.string().default('datasets/memories.jsonl'),
+    dataset: z.string().default(shippedDataPath('memories.jsonl')),
     /** How many texts to ingest (the dataset's first `size` records). */
     size: z.number().int().min(1),
     /** Concurrent producers; producers outrun the API when this exceeds batch size x requests in flight. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { loadDataset } from '../datasets/load.ts';
+import { shippedDataPath } from '../datasets/defaults.ts';
 import { readTrace, type TraceOp, type TraceSearch } from '../datasets/traces.ts';
 import { MemorySystem, type SearchStatus } from '../memory/memory-system.ts';
 import { matchesFilter } from '../memory/reference.mjs';
@@ -62,9 +63,9 @@ import type { ApiRequestContext, ApiRequestPlan } from '../harness/types.ts';
 const workloadSchema = z
   .object({
     /** The trace to replay (JSONL, src/datasets/traces.ts). */
-    trace: z.string().default('datasets/traces/search-default.jsonl'),
+    trace: z.string().default(shippedDataPath('traces/search-default.jsonl')),
     /** Memories file; its first `preload` records are in the memory before the replay starts. */
-    dataset: z.string().default('datasets/memories.jsonl'),
+    dataset: z.string().default(shippedDataPath('memories.jsonl')),
     preload: z.number().int().min(0).default(1_000),
     /** Concurrent clients replaying the trace in order. */
     clients: z.number().int().min(1).max(1_000).default(8),

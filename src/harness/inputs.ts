@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative } from 'node:path';
 import { loadDataset, loadQueries } from '../datasets/load.ts';
 import { readTrace } from '../datasets/traces.ts';
 import { readAgentTrace } from '../datasets/agent-trace.ts';
 import { readVectorFile } from '../datasets/vector-files.ts';
 import { InputError, InputErrorList, ScenarioError } from '../errors.ts';
 import type { ValidatedScenario } from './scenario-schema.ts';
+import { reportedPath, scenarioDirOf } from './scenario-paths.ts';
 import { checkPgConnection } from '../parts/vector-store/database.ts';
 import type { CheckedInput, FileInputDeclaration, InputDeclaration, PostgresInputDeclaration } from './types.ts';
 
@@ -81,7 +83,7 @@ export async function checkInputs(scenarios: readonly ValidatedScenario[]): Prom
         } catch (error) {
           if (!(error instanceof InputError)) throw error;
           problem(
-            new InputError(error.where, `${error.problem} (read by scenario '${scenario.definition.name}' in ${scenario.file} as ${declaration.field})`, {
+            new InputError(error.where, `${error.problem} (read by scenario '${scenario.definition.name}' in ${scenario.file} as ${declaration.field}${folderNote(scenario.file, declaration.path)})`, {
               cause: error,
             }),
           );
@@ -92,7 +94,7 @@ export async function checkInputs(scenarios: readonly ValidatedScenario[]): Prom
           problem(new ScenarioError({ file: scenario.file, field: declaration.atLeast.field }, `${text}${inForm}`), `${scenario.file}\0${declaration.atLeast.field}\0${text}`);
         }
         if (result.width !== undefined) widths.set(declaration.field, { width: result.width, path: declaration.path });
-        if (form === 0) checked.push({ kind: declaration.kind, field: declaration.field, path: declaration.path, sha256: result.sha256, records: result.records });
+        if (form === 0) checked.push({ kind: declaration.kind, field: declaration.field, path: reportedPath(declaration.path), sha256: result.sha256, records: result.records });
       }
       for (const declaration of declarations) {
         if (declaration.kind === 'postgres' || declaration.sameWidthAs === undefined) continue;
@@ -107,6 +109,12 @@ export async function checkInputs(scenarios: readonly ValidatedScenario[]): Prom
     scenario.inputs = checked;
   }
   if (problems.length > 0) throw InputErrorList.of(problems);
+}
+
+/** Says where a path inside the scenario's own folder came from: a relative path there is read from that folder. */
+function folderNote(scenarioFile: string, path: string): string {
+  const fromFolder = relative(scenarioDirOf(scenarioFile), path);
+  return fromFolder.startsWith('..') || isAbsolute(fromFolder) ? '' : "; a scenario's relative paths are read from its own folder";
 }
 
 function declare(scenario: ValidatedScenario, workload: unknown): InputDeclaration[] {

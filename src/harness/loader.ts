@@ -5,7 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { InputError, InputErrorList, ScenarioError, UsageError } from '../errors.ts';
 import { validateScenario, type ValidatedScenario } from './scenario-schema.ts';
 
-const SCENARIO_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
+/** TypeScript (through tsx's loader) or JavaScript, ES modules or CommonJS (`module.exports = defineScenario(...)`). */
+const SCENARIO_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
+const isDeclarationFile = (name: string) => /\.d\.[cm]?ts$/.test(name);
 
 /** The scenario files to run: the given files or folders, or every file in `defaultDir`; sorted, de-duplicated. */
 export async function findScenarioFiles(paths: readonly string[], defaultDir: string): Promise<string[]> {
@@ -21,7 +23,7 @@ export async function findScenarioFiles(paths: readonly string[], defaultDir: st
     }
     if (info.isDirectory()) {
       for (const entry of (await readdir(full)).sort()) {
-        if (SCENARIO_EXTENSIONS.has(extname(entry)) && !entry.endsWith('.d.ts')) files.add(resolve(full, entry));
+        if (SCENARIO_EXTENSIONS.has(extname(entry)) && !isDeclarationFile(entry)) files.add(resolve(full, entry));
       }
     } else {
       files.add(full);

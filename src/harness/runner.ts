@@ -12,6 +12,7 @@ import type { ValidatedScenario } from './scenario-schema.ts';
 import type { RunPostgres } from '../parts/vector-store/database.ts';
 import { median } from '../measure/latency.ts';
 import { checkTarget } from './targets.ts';
+import { reportedWorkload } from './scenario-paths.ts';
 import type {
   DetailTable,
   MetricResult,
@@ -123,7 +124,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   };
   const manifest = (): ScenarioManifest => ({
     fileSha256: scenario.fileSha256 ?? '',
-    workload: scenario.workload,
+    workload: reportedWorkload(driver, scenario.workload, { baseline: scenario.baselineParams, optimized: scenario.optimizedParams }),
     baselineParams: describeParams(scenario.baselineParams),
     optimizedParams: describeParams(scenario.optimizedParams),
     mock: describeMock(mockInput),

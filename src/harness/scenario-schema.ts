@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ScenarioError } from '../errors.ts';
 import { mockOptionsSchema } from '../endpoint/emulated-api/options-schema.ts';
+import { resolveModelPath, resolveWorkloadPaths, scenarioDirOf } from './scenario-paths.ts';
 import type { CheckedInput, ComparePolicy, FactoryVariant, MetricClass, ScenarioDefinition, SweepSpec, TargetSpec, WorkloadDriver } from './types.ts';
 
 /** Identity at run time; gives scenario files full type checking of workload, params and targets. */
@@ -228,7 +229,10 @@ function validateForm(file: string, exported: unknown, options: { quick: boolean
   if (definition.endpoint !== undefined && definition.mock !== undefined) {
     throw new ScenarioError({ file, field: 'mock' }, "give 'endpoint' only: 'mock' is its old name");
   }
-  const endpointOptions = definition.endpoint ?? definition.mock ?? {};
+  const givenEndpoint = definition.endpoint ?? definition.mock ?? {};
+  // Relative paths (workload files, an onnx:<folder> model) resolve against the scenario file's folder.
+  const scenarioDir = scenarioDirOf(file);
+  const endpointOptions = givenEndpoint.model === undefined ? givenEndpoint : { ...givenEndpoint, model: resolveModelPath(givenEndpoint.model, scenarioDir) };
   const warnings =
     definition.mock !== undefined ? [`${file}: the scenario field 'mock' is now 'endpoint' (the emulated API's options and the model that answers); 'mock' is still read, rename it`] : [];
 
@@ -250,7 +254,7 @@ function validateForm(file: string, exported: unknown, options: { quick: boolean
     file,
     definition,
     quick: options.quick,
-    workload: workload.data,
+    workload: resolveWorkloadPaths(driver, workload.data, { baseline: params[0], optimized: params[1] }, scenarioDir),
     baselineParams: params[0],
     optimizedParams: params[1],
     targets,

@@ -261,7 +261,10 @@ export interface FileInputDeclaration {
    * 'vectors' (a vector file: .npy, .fvecs, raw float32 + JSON sidecar, .jsonl; every row checked; records = rows).
    */
   kind: 'dataset' | 'queries' | 'trace' | 'vectors' | 'agent-trace';
-  /** The path as the workload gives it (relative paths are from the working directory, as the driver reads it). */
+  /**
+   * The path as the workload holds it. When the field is the workload field `field` names, a relative path there is
+   * resolved against the scenario file's folder before the driver sees the workload (src/harness/scenario-paths.ts).
+   */
   path: string;
   /** The workload field that names it, for messages, e.g. 'workload.dataset'. */
   field: string;

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { fixedDriverRuns } from '../fixtures/fixed-driver.ts';
@@ -74,9 +74,10 @@ describe('late checks made before measuring', () => {
     await expectRefused(['run', passing, '--out', out, '--seed', 'abc'], out, /field '--seed': expected an integer from 0 to 4294967295, found 'abc'/);
   });
 
-  it('a dataset path that does not exist names the absolute path it was resolved to (the working directory)', async () => {
-    const tried = resolve('datasets/no-such-memories.jsonl');
-    const r = await expectRefused(['run', bad('missing-dataset'), '--out', out], out, /file not found \(relative paths are read from the working directory: tried /);
-    expect(r.err).toContain(tried);
+  it("a dataset path that does not exist names the absolute path it was resolved to (the scenario file's folder)", async () => {
+    const tried = resolve(dirname(bad('missing-dataset')), 'datasets/no-such-memories.jsonl');
+    const r = await expectRefused(['run', bad('missing-dataset'), '--out', out], out, /file not found/);
+    expect(r.err).toContain(`${tried}: cannot open the file`);
+    expect(r.err).toContain("as workload.dataset; a scenario's relative paths are read from its own folder");
   });
 });

@@ -3,7 +3,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { RunError } from '../../errors.ts';
 
-const SERVER_FILE = fileURLToPath(new URL('./pglite-server.ts', import.meta.url));
+/** This module's own extension: `.ts` in the repository (run through tsx), `.js` in the built package. */
+const OWN_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const SERVER_FILE = fileURLToPath(new URL(`./pglite-server${OWN_EXTENSION}`, import.meta.url));
+/** The TypeScript sources need tsx's loader in the child; the built JavaScript needs nothing. */
+const LOADER_ARGS = OWN_EXTENSION === '.ts' ? ['--import', 'tsx'] : [];
 
 export interface PgliteServerOptions {
   /** Port on 127.0.0.1; default 0 (any free port). */
@@ -24,12 +28,12 @@ export interface PgliteServer {
 }
 
 /**
- * Spawns pglite-server.ts in its own Node process (through tsx's loader) and resolves once it prints its URL.
+ * Spawns pglite-server.ts in its own Node process (through tsx's loader; the built pglite-server.js without it) and resolves once it prints its URL.
  * The child's stdin is a pipe it watches, so it exits if this process dies. One connection at a time: see
  * pglite-server.ts.
  */
 export function startPgliteServer(options: PgliteServerOptions = {}): Promise<PgliteServer> {
-  const args = ['--import', 'tsx', SERVER_FILE, '--port', String(options.port ?? 0)];
+  const args = [...LOADER_ARGS, SERVER_FILE, '--port', String(options.port ?? 0)];
   if (options.dataDir !== undefined) args.push('--data-dir', options.dataDir);
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
