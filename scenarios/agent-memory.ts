@@ -20,7 +20,7 @@ export default defineScenario({
   driver: memoryReplayDriver,
   seed: 42,
   workload: {
-    trace: 'datasets/agent-memory/agent-memory.jsonl',
+    trace: '../datasets/agent-memory/agent-memory.jsonl',
     model: 'text-embedding-3-small',
     dimensions: 512,
     // The first 130 of the 1,000 users (3,606 operations; users hold 10-20 notes of history): the whole trace takes
@@ -28,7 +28,7 @@ export default defineScenario({
     maxUsers: 130,
     fitSample: 1_000,
   },
-  quick: { trace: 'datasets/agent-memory/agent-memory-quick.jsonl', maxUsers: 25, fitSample: 200 },
+  quick: { trace: '../datasets/agent-memory/agent-memory-quick.jsonl', maxUsers: 25, fitSample: 200 },
   // 100x-compressed modelled latency (2 ms a request): at a real 200 ms the naive side alone would take 12 minutes.
   // The ratio gated here is the conservative one: the quick USE-lite form at timeScale 1 gave 11.1x against 6.4x at
   // 0.01 (one loaded pair each; docs/results.md).

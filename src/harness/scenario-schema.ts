@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ScenarioError } from '../errors.ts';
 import { mockOptionsSchema } from '../endpoint/emulated-api/options-schema.ts';
+import { resolve as resolvePath } from 'node:path';
 import { resolveModelPath, resolveWorkloadPaths, scenarioDirOf } from './scenario-paths.ts';
 import type { CheckedInput, ComparePolicy, FactoryVariant, MetricClass, ScenarioDefinition, SweepSpec, TargetSpec, WorkloadDriver } from './types.ts';
 
@@ -180,8 +181,9 @@ function validateForm(file: string, exported: unknown, options: { quick: boolean
   const driver = definition.driver;
 
   const ownWorkload = options.quick && definition.quick ? mergeQuick(definition.workload, definition.quick) : definition.workload;
-  // `run --trace FILE`: the user's agent-memory trace in place of the scenario's own.
-  const rawWorkload = options.trace !== undefined && driver.takesAgentTrace && typeof ownWorkload === 'object' && ownWorkload !== null ? { ...ownWorkload, trace: options.trace } : ownWorkload;
+  // `run --trace FILE`: the user's agent-memory trace in place of the scenario's own. A command-line path is the
+  // working directory's (made absolute here, so the scenario folder's resolution below leaves it as given).
+  const rawWorkload = options.trace !== undefined && driver.takesAgentTrace && typeof ownWorkload === 'object' && ownWorkload !== null ? { ...ownWorkload, trace: resolvePath(options.trace) } : ownWorkload;
   const workload = driver.workloadSchema.safeParse(rawWorkload);
   if (!workload.success) throw fromZod(file, options.quick && definition.quick ? 'workload (with quick)' : 'workload', workload.error);
 
