@@ -385,7 +385,7 @@ async function runWithDisplay(
       },
       onResult: (result) => {
         results.push(result);
-        out(`${formatScenario(result)}\n`);
+        out(`${formatScenario(result, { verbose })}\n`);
       },
     });
     (progress as ProgressDisplay | null)?.stop();

@@ -16,6 +16,7 @@ import { measurePeers, peerMethodSchema } from './index-pareto.ts';
 import type { ChartHint, DetailTable, InputDeclaration, MemorySample, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import type { SearchHit, VectorIndex } from '../memory/types.ts';
 import { isFactoryVariant } from '../harness/factory-variant.ts';
+import { buildUserPart } from '../harness/user-part.ts';
 import { isPromise, settle } from '../util/maybe-promise.ts';
 import { createIndex, StoreConnections, indexParamsSchema, postgresVariablesOf, type IndexParams } from '../parts/registry.ts';
 import { precisionSchema, rerankSchema } from '../parts/vector-index/params.ts';
@@ -310,7 +311,7 @@ export const indexCompressionDriver: WorkloadDriver<
     const own = isFactoryVariant(params) ? undefined : params;
     const index: VectorIndex = own
       ? await createIndex(own, { capacity: entries.length, dimensions: dims, stores: prepared.stores })
-      : await factory!.factory({ dimensions: dims, capacity: entries.length, seed: context.seed });
+      : await buildUserPart(factory!, 'VectorIndex', { dimensions: dims, capacity: entries.length, seed: context.seed });
     // Opening is not building: an out-of-process store may start its server here (logged, not in build_ms).
     const openMs = performance.now() - started;
     const where = own ? await prepared.stores.describe(own) : undefined;

@@ -6,6 +6,7 @@ import { MemorySystem, type SearchStatus } from '../memory/memory-system.ts';
 import { matchesFilter } from '../memory/reference.mjs';
 import type { MemoryResult, SearchOptions, SearchResultCache, VectorIndex } from '../memory/types.ts';
 import { isFactoryVariant } from '../harness/factory-variant.ts';
+import { buildUserPart } from '../harness/user-part.ts';
 import { isPromise, settle } from '../util/maybe-promise.ts';
 import { partStatsTable } from '../measure/part-stats.ts';
 import { checkAgainstReference, CrossSideVectors, endpointVectors, ObservedVectors, VECTOR_CHECK_METRICS, vectorCheckMetrics, vectorCheckTable } from '../measure/vector-checks.ts';
@@ -262,7 +263,7 @@ export const searchTraceDriver: WorkloadDriver<
     const now = () => virtualNowMs;
     // A user's cache gets the same query embedder as memopt's uncached variant: the API behind the normalization.
     const built = await createCache(own ?? { cache: 'none' }, { embedder: api, index, record, normalization, now });
-    const cache: SearchResultCache | undefined = factory ? await factory.factory({ index, record, normalization, seed: context.seed, now }) : built.cache;
+    const cache: SearchResultCache | undefined = factory ? await buildUserPart(factory, 'SearchResultCache', { index, record, normalization, seed: context.seed, now }) : built.cache;
     const ttlMs = !own || own.cache === 'none' ? 0 : own.ttlMs;
     // The generation each memory was added at, from the memory's own write events (the stale check replays them).
     const addedAt = new Map<string, number>();

@@ -5,6 +5,7 @@ import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import { resolveMockConfig } from '../endpoint/emulated-api/index.ts';
 import { mockEndpoints, type ScenarioEndpoints } from './scenario-endpoint.ts';
 import { describeFactoryVariant, isFactoryVariant } from './factory-variant.ts';
+import { describeUserPartCall, userPartOf } from './user-part.ts';
 import { resolveComparePolicy, resolveMetricClass } from './compare-policy.ts';
 import { createMemoryProbe } from '../measure/memory-probe.ts';
 import type { EmulatedApiConfigInput } from '../endpoint/emulated-api/types.ts';
@@ -14,6 +15,7 @@ import { median } from '../measure/latency.ts';
 import { checkTarget } from './targets.ts';
 import type {
   DetailTable,
+  ErroredScenarioResult,
   MetricResult,
   MetricValues,
   RunContext,
@@ -229,7 +231,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
           sweepPoint: point,
           on: 'sweep',
           keep: (output) => row([...names.map((n) => (isNumber(output.metrics[n]) ? output.metrics[n] : null)), null]),
-          failed: (error) => row([...names.map(() => null), redactText((error as Error)?.message ?? String(error))]),
+          failed: (error) => row([...names.map(() => null), describeRunFailure(error, ExitCode.runFailed).message]),
         });
       }
     });
@@ -284,7 +286,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
       ...base,
       status: 'errored',
       // An endpoint's error body may echo the key or a header: the message is kept without known secrets.
-      error: { message: redactText((error as Error).message ?? String(error)), exitCode },
+      error: describeRunFailure(error, exitCode),
       metrics: [],
       details: mergeDetails(details),
       durationMs: performance.now() - started,
@@ -353,6 +355,22 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   const result: ScenarioResult = { ...base, status, metrics, details: allDetails, durationMs: performance.now() - started, manifest: manifest() };
   emit({ type: 'scenario-end', scenario: definition.name, result });
   return result;
+}
+
+/**
+ * What run.json keeps of the error that ended a scenario: its message (naming the user's part and call when one threw),
+ * its stack, and the part; each without known secrets.
+ */
+function describeRunFailure(error: unknown, exitCode: number): ErroredScenarioResult['error'] {
+  const message = (error as Error)?.message ?? String(error);
+  const part = userPartOf(error);
+  const stack = typeof (error as Error)?.stack === 'string' ? redactText((error as Error).stack!) : undefined;
+  return {
+    message: redactText(part ? `${describeUserPartCall(part)}: ${message}` : message),
+    exitCode,
+    ...(stack ? { stack } : {}),
+    ...(part ? { part } : {}),
+  };
 }
 
 /** The spec with its class resolved (scenario override, driver's class, kind default), as run.json records it. */

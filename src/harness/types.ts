@@ -8,6 +8,7 @@ import type { EmulatedApiConfig } from '../endpoint/emulated-api/index.ts';
 import type { BatchingPlan } from '../endpoint/cost-guard.ts';
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import type { RunPostgres } from '../parts/vector-store/database.ts';
+import type { UserPartCall } from './user-part.ts';
 
 /** Whether a smaller or a larger value of a metric is better. */
 export type Better = 'lower' | 'higher';
@@ -552,7 +553,14 @@ export interface CompletedScenarioResult extends ScenarioResultBase {
 /** A run of the scenario threw: no metric is reported (a partial median would mislead). */
 export interface ErroredScenarioResult extends ScenarioResultBase {
   status: 'errored';
-  error: { message: string; exitCode: number };
+  error: {
+    message: string;
+    exitCode: number;
+    /** The error's stack (secrets removed): printed with `--verbose`, always kept in run.json. */
+    stack?: string;
+    /** When a user's part (a factory variant) threw: which variant, which interface, which call. */
+    part?: UserPartCall;
+  };
   metrics: [];
 }
 

@@ -27,10 +27,15 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd()).join('\n');
 }
 
-export function formatScenario(result: ScenarioResult): string {
+/** `verbose`: an errored scenario's stack too (run.json always keeps it). */
+export function formatScenario(result: ScenarioResult, options: { verbose?: boolean } = {}): string {
   const header = `${result.name} (${result.file.split('/').pop()}): ${result.status.toUpperCase()}` +
     `  seed=${result.seed}${result.quick ? ' quick' : ''} repetitions=${result.repetitions} ${(result.durationMs / 1000).toFixed(1)} s`;
-  if (result.status === 'errored') return `${header}\n  error: ${result.error.message}\n`;
+  if (result.status === 'errored') {
+    const stack = options.verbose && result.error.stack ? `${result.error.stack.replace(/^/gm, '    ')}\n` : '';
+    const hint = !options.verbose && result.error.stack ? '  (the stack: --verbose, or run.json)\n' : '';
+    return `${header}\n  error: ${result.error.message}\n${stack}${hint}`;
+  }
   const rows = [['metric', 'unit', result.baselineLabel, result.optimizedLabel, 'change', 'target']];
   for (const metric of result.metrics) {
     let target = verdict(metric);
