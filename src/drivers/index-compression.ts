@@ -60,12 +60,20 @@ const vectorSourceSchema = z.union([
     .object({
       base: z.string().min(1),
       queries: z.string().min(1).optional(),
-      /** Rows of `base` held out as queries (seeded by the scenario's seed), when there is no query file. */
-      holdOut: z.number().int().min(1).optional(),
+      /**
+       * Rows of `base` held out as queries, when there is no query file: a row count (drawn by the scenario's seed),
+       * or `{ count, seed }` as loadVectorSets takes it (its own seed, so the split stays when `--seed` changes).
+       */
+      holdOut: z.union([z.number().int().min(1), z.object({ count: z.number().int().min(1), seed: z.number().int().optional() }).strict()]).optional(),
       format: z.enum(['npy', 'fvecs', 'raw-f32', 'jsonl']).optional(),
     })
     .strict()
-    .refine((v) => (v.queries === undefined) !== (v.holdOut === undefined), 'give exactly one of queries (a file) or holdOut (a row count)'),
+    .refine((v) => (v.queries === undefined) !== (v.holdOut === undefined), 'give exactly one of queries (a file) or holdOut (a row count, or { count, seed })')
+    // One shape for the driver: holdOut a count, and the split's own seed when the scenario gave one.
+    .transform(({ holdOut, ...rest }) => ({
+      ...rest,
+      ...(holdOut === undefined ? {} : typeof holdOut === 'number' ? { holdOut } : { holdOut: holdOut.count, ...(holdOut.seed === undefined ? {} : { holdOutSeed: holdOut.seed }) }),
+    })),
 ]);
 
 const workloadSchema = z
@@ -530,7 +538,7 @@ async function prepareFromFiles(
   const sets = await loadVectorSets(
     source.queries !== undefined
       ? { base: source.base, queries: source.queries, format: source.format }
-      : { base: source.base, holdOut: { count: source.holdOut!, seed }, format: source.format },
+      : { base: source.base, holdOut: { count: source.holdOut!, seed: source.holdOutSeed ?? seed }, format: source.format },
   );
   const size = workload.size ?? sets.base.rows;
   if (sets.base.rows < size) throw new InputError({ field: 'workload.size' }, `asks for ${size} vectors but ${source.base} has ${sets.base.rows}${source.holdOut ? ` after holding out ${source.holdOut}` : ''}`);

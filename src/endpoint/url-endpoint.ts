@@ -76,7 +76,7 @@ export function createUrlEndpoint(options: UrlEndpointOptions): UrlEndpoint {
   let apiKey = NO_KEY;
   if (apiKeyEnv !== null) {
     const value = (options.env ?? process.env)[apiKeyEnv];
-    if (!value) throw new InputError({ field: apiKeyEnv }, `environment variable ${apiKeyEnv} is not set (it holds the API key; use apiKeyEnv null for a server without keys)`);
+    if (!value) throw new InputError({ field: apiKeyEnv }, `environment variable ${apiKeyEnv} is not set (it holds the API key; for a server without keys, pass --api-key-env none, or apiKeyEnv: null to createUrlEndpoint)`);
     apiKey = value;
     registerSecret(apiKey);
   }
