@@ -595,6 +595,7 @@ async function listCommand(paths: string[], io: CliIo, options: { metrics?: bool
     const d = s.definition;
     io.out(`${d.name}  [${d.driver.name}]  ${d.baseline.label} vs ${d.optimized.label}\n  ${d.description}\n`);
     for (const target of s.targets) io.out(`  target: ${describeTarget(target)}\n`);
+    if (s.targets.length === 0) io.out('  no target: measures only\n');
     if (s.sweep) io.out(`  sweep: ${s.sweep.side}.${s.sweep.param} over ${s.sweep.values.join(', ')}\n`);
     io.out('\n');
   }

@@ -102,7 +102,8 @@ const definitionSchema = z
       .optional(),
     baseline: variantSchema,
     optimized: variantSchema,
-    targets: z.array(z.unknown()).min(1, 'expected at least one target'),
+    /** None (or absent): the scenario only measures. */
+    targets: z.array(z.unknown()).optional(),
     compare: z.record(z.string(), comparePolicySchema).optional(),
     classes: z.record(z.string(), z.enum(['exact', 'timing', 'time-dependent'])).optional(),
     sweep: sweepSchema.optional(),
@@ -200,7 +201,7 @@ function validateForm(file: string, exported: unknown, options: { quick: boolean
   });
 
   const metricNames = new Set(driver.metrics.map((m) => m.name));
-  const targets = definition.targets.map((target, i) => {
+  const targets = (definition.targets ?? []).map((target, i) => {
     const common = targetCommon.safeParse(target);
     if (!common.success) throw fromZod(file, `targets.${i}`, common.error);
     if (!metricNames.has(common.data.metric)) {

@@ -437,7 +437,11 @@ export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown, WIn =
   repetitions?: { full: number; quick: number };
   baseline: VariantSpec<PIn, F>;
   optimized: VariantSpec<PIn, F>;
-  targets: TargetSpec[];
+  /**
+   * What the scenario must meet. Default none: the scenario only measures (its table and reports as usual), and
+   * exits 0 unless a run fails.
+   */
+  targets?: TargetSpec[];
   /** Per-metric overrides of how `memopt compare` judges a metric (see `ComparePolicy`), keyed by metric name. */
   compare?: Record<string, Partial<ComparePolicy>>;
   /**
