@@ -34,6 +34,7 @@ export const E2E_TEST_FILES = [
   'test/harness/cli-merge-refusals.test.ts',
   'test/harness/cli-shard-split.test.ts',
   'test/harness/determinism-check-end-to-end.test.ts',
+  'test/harness/cli-user-scenario-charts.test.ts',
   // full driver runs and whole-dataset checks
   'test/vector-index/index-compression-driver.test.ts',
   'test/datasets/shipped-vectors-match-model.test.ts',

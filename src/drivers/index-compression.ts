@@ -138,6 +138,8 @@ export interface IndexFactoryContext {
   /** Vectors that will be added. */
   capacity: number;
   seed: number;
+  /** The variant's own `params` (a sweep point's value in place of the swept one); {} when it gives none. */
+  params: Readonly<Record<string, unknown>>;
 }
 
 /** A user's VectorIndex for an index-compression variant (`{ label, factory, version }` in place of `params`). */
@@ -247,6 +249,12 @@ export const indexCompressionDriver: WorkloadDriver<
   variantSchema,
   metrics,
   factory: { part: 'VectorIndex' },
+  variantsChart: {
+    title: 'recall@10 against bytes per vector, per variant',
+    x: { column: 'bytes_per_vector', title: 'bytes per vector', scale: 'auto', unit: 'B' },
+    y: { column: 'recall_at_10', title: 'recall@10' },
+    target: 'recall_at_10',
+  },
 
   inputs: (workload, variants) => {
     const source = workload.vectors;

@@ -65,6 +65,8 @@ export interface EmbedderFactoryContext {
   model: string;
   dimensions: number | undefined;
   seed: number;
+  /** The variant's own `params` (a sweep point's value in place of the swept one); {} when it gives none. */
+  params: Readonly<Record<string, unknown>>;
 }
 
 /** A user's Embedder for an ingest variant (`{ label, factory, version }` in place of `params`). */

@@ -109,6 +109,8 @@ export interface SearchCacheFactoryContext {
   seed: number;
   /** The replay's virtual clock in ms (workload.opIntervalMs per operation): use it for TTLs so they reproduce. */
   now: () => number;
+  /** The variant's own `params` (a sweep point's value in place of the swept one); {} when it gives none. */
+  params: Readonly<Record<string, unknown>>;
 }
 
 /** A user's SearchResultCache for a search-trace variant (`{ label, factory, version }` in place of `params`). */

@@ -26,6 +26,7 @@ import type {
   ScenarioResult,
   ScenarioStatus,
   VariantRunOutput,
+  WorkloadDriver,
 } from './types.ts';
 
 export interface RunScenarioOptions {
@@ -352,6 +353,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   const status: ScenarioStatus = missed ? 'missed' : 'passed';
   const allDetails = mergeDetails(details);
   if (sweepTable) allDetails.push(sweepTable);
+  if (driver.variantsChart) allDetails.push(variantsTable(driver.variantsChart, metrics, sweepTable, { baseline: labelOf('baseline'), optimized: labelOf('optimized') }));
   const result: ScenarioResult = { ...base, status, metrics, details: allDetails, durationMs: performance.now() - started, manifest: manifest() };
   emit({ type: 'scenario-end', scenario: definition.name, result });
   return result;
@@ -370,6 +372,59 @@ function describeRunFailure(error: unknown, exitCode: number): ErroredScenarioRe
     exitCode,
     ...(stack ? { stack } : {}),
     ...(part ? { part } : {}),
+  };
+}
+
+/**
+ * The driver's cost and quality metrics for each variant the scenario ran, with the Pareto chart hint (see
+ * WorkloadDriver.variantsChart). No `side` or `repetition` column: every row is one point, medians already taken.
+ */
+function variantsTable(
+  hint: NonNullable<WorkloadDriver['variantsChart']>,
+  metrics: readonly MetricResult[],
+  sweep: DetailTable | null,
+  labels: Record<Side, string>,
+): DetailTable {
+  const columns = ['role', 'variant', 'point', hint.x.column, hint.y.column];
+  const medianOf = (side: Side, name: string) => {
+    const m = metrics.find((x) => x.name === name);
+    return m ? (side === 'baseline' ? m.baseline : m.optimized) : null;
+  };
+  const rows: DetailTable['rows'] = (['baseline', 'optimized'] as const).map((side) => [side, labels[side], side, medianOf(side, hint.x.column), medianOf(side, hint.y.column)]);
+  if (sweep) {
+    const at = (name: string) => sweep.columns.indexOf(name);
+    const byValue = new Map<string, { variant: string; param: string; value: unknown; x: number[]; y: number[] }>();
+    for (const row of sweep.rows) {
+      const key = String(row[at('value')]);
+      const entry = byValue.get(key) ?? { variant: String(row[at('variant')]), param: String(row[at('param')]), value: row[at('value')], x: [], y: [] };
+      const x = row[at(hint.x.column)];
+      const y = row[at(hint.y.column)];
+      if (typeof x === 'number' && typeof y === 'number') {
+        entry.x.push(x);
+        entry.y.push(y);
+      }
+      byValue.set(key, entry);
+    }
+    for (const entry of byValue.values()) {
+      if (entry.x.length > 0) rows.push(['sweep', entry.variant, `${entry.param}=${entry.value}`, median(entry.x), median(entry.y)]);
+    }
+  }
+  return {
+    name: 'variants',
+    columns,
+    rows,
+    chart: {
+      type: 'front',
+      id: 'variants',
+      title: hint.title,
+      caption: 'each point a variant this scenario ran: baseline and optimized (medians over the gated repetitions) and each swept value (the median over its runs), labelled; the dashed step is the Pareto front',
+      x: hint.x,
+      y: hint.y,
+      group: { text: '{variant}', title: 'variant' },
+      label: 'point',
+      name: '{variant} {point}',
+      ...(hint.target ? { target: hint.target } : {}),
+    },
   };
 }
 

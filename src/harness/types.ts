@@ -317,6 +317,13 @@ export interface WorkloadDriver<W = unknown, P = unknown, S = unknown, WIn = W, 
    */
   factory?: { part: string };
   /**
+   * Cost (x) against quality (y), two of the driver's metrics, for every variant a scenario runs: the runner writes
+   * them as the `variants` table (baseline and optimized: medians over the gated repetitions; each swept value:
+   * the median over its runs) with a Pareto-front chart hint, so any scenario of this driver, a user's part's
+   * included, gets the chart. `target`: the metric whose `>= N` target is drawn.
+   */
+  variantsChart?: { title: string; x: ChartAxisHint; y: ChartAxisHint; target?: string };
+  /**
    * The embeddings requests this workload may send at most, for the cost guard of a user's endpoint
    * (`run --endpoint URL`): each entry a set of texts sent `times` times, batched as its plan says, every attempt
    * billed. A driver without it calls no embeddings API: its scenarios are refused against a url endpoint.
@@ -370,6 +377,12 @@ export interface ParamsVariantSpec<P = unknown> {
 export interface FactoryVariantSpec<F = never> {
   label: string;
   factory: F;
+  /**
+   * Your part's own settings, handed to the factory as `context.params` and recorded in run.json. A `sweep` over a
+   * factory variant varies one of them (`sweep.param` must be a key here; its value here is the default the gated
+   * runs use). Plain values only (numbers, strings, booleans), as a sweep's values are.
+   */
+  params?: Record<string, number | string | boolean>;
   /** The user's version string for this part (e.g. a git hash or semver), recorded in run.json. */
   version?: string;
 }
@@ -385,6 +398,8 @@ export interface FactoryVariant<F = unknown> {
   factory: F;
   label: string;
   version: string | undefined;
+  /** The variant's `params` ({} when it gives none); a sweep point's copy has the swept value in place. */
+  params?: Readonly<Record<string, number | string | boolean>>;
 }
 
 /**

@@ -43,15 +43,16 @@ function mark(error: unknown, call: UserPartCall): unknown {
  * properties pass through. Its cost per call is one closure call and a try/catch, plus one `.then` on a promise
  * result: small beside any index search or embedding, and it applies to the user's side only.
  */
-export async function buildUserPart<A, T extends object>(
+export async function buildUserPart<A extends { params: Readonly<Record<string, unknown>> }, T extends object>(
   variant: FactoryVariant<(args: A) => T | Promise<T>>,
   part: string,
-  args: A,
+  args: Omit<A, 'params'>,
 ): Promise<T> {
   const who = { label: variant.label, part };
   let built: T;
   try {
-    built = await variant.factory(args);
+    // The variant's own params (a sweep point's value in place) go to the factory with the driver's context.
+    built = await variant.factory({ ...args, params: variant.params ?? {} } as A);
   } catch (error) {
     throw mark(error, { ...who, call: 'factory' });
   }
