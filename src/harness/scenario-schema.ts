@@ -125,7 +125,7 @@ export interface ValidatedSweep {
   side: 'baseline' | 'optimized';
   repetitions: number;
   values: Array<number | string | boolean>;
-  /** The swept variant's params for each value, parsed by the driver's schema. */
+  /** The swept variant's params for each value, parsed by the driver's schema (a factory variant: its copy with that value in its params). */
   params: unknown[];
 }
 
