@@ -32,7 +32,40 @@ export interface ClientLedgerSnapshot extends LedgerSnapshot {
   timeouts: number;
   /** Requests that got no response for another reason (connection refused, reset). */
   networkErrors: number;
+  /** The requests that got no response, by kind (timeout = `timeouts`; refused + reset + other = `networkErrors`). */
+  transport: TransportErrorCounts;
+  /** Every answer that was not 200, by HTTP status ('429': 3, '503': 1). */
+  statuses: Record<string, number>;
   rateLimitHeaders: RateLimitHeadersSeen;
+}
+
+/** Requests that got no HTTP response at all, by why. */
+export interface TransportErrorCounts {
+  /** The connection was refused (nothing listening: ECONNREFUSED). */
+  refused: number;
+  /** The connection was dropped mid-request (ECONNRESET, EPIPE, a socket closed by the other side). */
+  reset: number;
+  /** The client's timeout fired or it aborted, or the connection timed out. */
+  timeout: number;
+  /** Anything else without a response (host not found, TLS failure, ...). */
+  other: number;
+}
+
+/** The kind of a fetch failure, from its error and the errors it wraps (undici puts the system code in `cause`). */
+export function transportErrorKind(error: unknown, aborted = false): keyof TransportErrorCounts {
+  const names: string[] = [];
+  const codes: string[] = [];
+  const messages: string[] = [];
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const x = e as { name?: unknown; code?: unknown; message?: unknown };
+    if (typeof x.name === 'string') names.push(x.name);
+    if (typeof x.code === 'string') codes.push(x.code);
+    if (typeof x.message === 'string') messages.push(x.message);
+  }
+  if (aborted || names.some((n) => n === 'AbortError' || n === 'TimeoutError') || codes.some((c) => c === 'ETIMEDOUT' || c === 'UND_ERR_CONNECT_TIMEOUT' || c === 'UND_ERR_HEADERS_TIMEOUT' || c === 'UND_ERR_BODY_TIMEOUT')) return 'timeout';
+  if (codes.includes('ECONNREFUSED')) return 'refused';
+  if (codes.some((c) => c === 'ECONNRESET' || c === 'EPIPE' || c === 'UND_ERR_SOCKET' || c === 'UND_ERR_CLOSED') || messages.some((m) => /other side closed|socket hang up/i.test(m))) return 'reset';
+  return 'other';
 }
 
 export interface ClientLedger {
@@ -63,6 +96,8 @@ function zero(): Omit<ClientLedgerSnapshot, 'costUsd'> {
     inputsTruncated: 0,
     timeouts: 0,
     networkErrors: 0,
+    transport: { refused: 0, reset: 0, timeout: 0, other: 0 },
+    statuses: {},
     rateLimitHeaders: { responsesWithLimits: 0, limitRequests: null, limitTokens: null, minRemainingRequests: null, minRemainingTokens: null, retryAfterMs: 0, retryAfter: 0 },
   };
 }
@@ -114,8 +149,9 @@ export function createClientLedger(options: ClientLedgerOptions = {}): ClientLed
     try {
       response = await inner(input, init);
     } catch (error) {
-      const name = (error as Error)?.name;
-      if (name === 'AbortError' || name === 'TimeoutError' || init?.signal?.aborted) counts.timeouts++;
+      const kind = transportErrorKind(error, init?.signal?.aborted ?? false);
+      counts.transport[kind]++;
+      if (kind === 'timeout') counts.timeouts++;
       else counts.networkErrors++;
       throw error;
     }
@@ -132,6 +168,7 @@ export function createClientLedger(options: ClientLedgerOptions = {}): ClientLed
     seen.minRemainingTokens = minOf(seen.minRemainingTokens, remainingTokens);
 
     const status = response.status;
+    if (status !== 200) counts.statuses[String(status)] = (counts.statuses[String(status)] ?? 0) + 1;
     if (status === 200) {
       // Read a clone for usage, so the SDK still gets an unread body.
       let promptTokens = 0;
@@ -161,7 +198,7 @@ export function createClientLedger(options: ClientLedgerOptions = {}): ClientLed
     snapshot() {
       let costUsd = 0;
       for (const [model, tokens] of tokensByModel) costUsd += (tokens * (prices[model] ?? 0)) / 1_000_000;
-      return { ...counts, rateLimitHeaders: { ...counts.rateLimitHeaders }, costUsd };
+      return { ...counts, transport: { ...counts.transport }, statuses: { ...counts.statuses }, rateLimitHeaders: { ...counts.rateLimitHeaders }, costUsd };
     },
     reset() {
       counts = zero();

@@ -6,6 +6,7 @@ import { resolveMockConfig } from '../endpoint/emulated-api/index.ts';
 import { mockEndpoints, type ScenarioEndpoints } from './scenario-endpoint.ts';
 import { describeFactoryVariant, isFactoryVariant } from './factory-variant.ts';
 import { describeUserPartCall, userPartOf } from './user-part.ts';
+import { addTallies, refuseIfMostlyUnreachable, tallyOf, type TransportTally } from './transport-tally.ts';
 import { resolveComparePolicy, resolveMetricClass } from './compare-policy.ts';
 import { createMemoryProbe } from '../measure/memory-probe.ts';
 import type { EmulatedApiConfigInput } from '../endpoint/emulated-api/types.ts';
@@ -137,6 +138,14 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     inputs: scenario.inputs ?? [],
   });
   const labelOf = (side: Side) => (side === 'baseline' ? definition.baseline.label : definition.optimized.label);
+  let transport: TransportTally | null = null;
+  /** Adds the run's requests by outcome to the scenario's tally; a run whose requests mostly got no answer fails. */
+  const checkTransport = async (endpoint: EmbeddingsEndpoint, variant: string, runError?: unknown) => {
+    const tally = tallyOf(await endpoint.ledger());
+    if (!tally) return;
+    transport = addTallies(transport, tally);
+    refuseIfMostlyUnreachable(tally, variant, runError);
+  };
   /** One run of one variant on a fresh endpoint. */
   const runOnce = async (
     prepared: unknown,
@@ -161,7 +170,15 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
         sweep: sweepPoint,
         ...(compressed ? { compressedTime: compressed } : {}),
       };
-      const output = await driver.run(prepared, params, context);
+      let output: VariantRunOutput;
+      try {
+        output = await driver.run(prepared, params, context);
+      } catch (error) {
+        // A run that failed because its requests never reached the endpoint says so, rather than what it hit next.
+        await checkTransport(endpoint, labelOf(side), error);
+        throw error;
+      }
+      await checkTransport(endpoint, labelOf(side));
       await refuseIfNothingAnswered(endpoint, labelOf(side));
       return output;
     } finally {
@@ -292,6 +309,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
       details: mergeDetails(details),
       durationMs: performance.now() - started,
       manifest: manifest(),
+      ...(transport ? { transport } : {}),
     };
     emit({ type: 'scenario-end', scenario: definition.name, result });
     return result;
@@ -354,7 +372,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   const allDetails = mergeDetails(details);
   if (sweepTable) allDetails.push(sweepTable);
   if (driver.variantsChart) allDetails.push(variantsTable(driver.variantsChart, metrics, sweepTable, { baseline: labelOf('baseline'), optimized: labelOf('optimized') }));
-  const result: ScenarioResult = { ...base, status, metrics, details: allDetails, durationMs: performance.now() - started, manifest: manifest() };
+  const result: ScenarioResult = { ...base, status, metrics, details: allDetails, durationMs: performance.now() - started, manifest: manifest(), ...(transport ? { transport } : {}) };
   emit({ type: 'scenario-end', scenario: definition.name, result });
   return result;
 }

@@ -9,6 +9,7 @@ import type { BatchingPlan } from '../endpoint/cost-guard.ts';
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import type { RunPostgres } from '../parts/vector-store/database.ts';
 import type { UserPartCall } from './user-part.ts';
+import type { TransportTally } from './transport-tally.ts';
 
 /** Whether a smaller or a larger value of a metric is better. */
 export type Better = 'lower' | 'higher';
@@ -561,6 +562,8 @@ interface ScenarioResultBase {
   durationMs: number;
   /** What the scenario ran with (absent in results from before the manifest existed). */
   manifest?: ScenarioManifest;
+  /** Against a user's endpoint: its requests by outcome over every run (no response by kind, HTTP statuses). */
+  transport?: TransportTally;
 }
 
 /** Every run finished: 'missed' when a strict target was missed, else 'passed'. */

@@ -2,6 +2,7 @@ import { formatGateCounts, gateOf, SPEEDUP_ORIENTATION, verdictCountsByGate } fr
 import type { MetricComparison, RunComparison } from '../compare/types.ts';
 import type { EnvironmentInfo, MetricResult, ScenarioResult } from '../harness/types.ts';
 import { pairedSpeedup } from '../harness/targets.ts';
+import { describeTally } from '../harness/transport-tally.ts';
 import { evidence, formatComparisonChange, formatValue } from './format.ts';
 
 export { formatValue } from './format.ts';
@@ -31,10 +32,11 @@ function table(rows: string[][]): string {
 export function formatScenario(result: ScenarioResult, options: { verbose?: boolean } = {}): string {
   const header = `${result.name} (${result.file.split('/').pop()}): ${result.status.toUpperCase()}` +
     `  seed=${result.seed}${result.quick ? ' quick' : ''} repetitions=${result.repetitions} ${(result.durationMs / 1000).toFixed(1)} s`;
+  const transport = result.transport && describeTally(result.transport) ? `  endpoint: ${result.transport.requests} requests, ${result.transport.succeeded} answered 200; ${describeTally(result.transport)}\n` : '';
   if (result.status === 'errored') {
     const stack = options.verbose && result.error.stack ? `${result.error.stack.replace(/^/gm, '    ')}\n` : '';
     const hint = !options.verbose && result.error.stack ? '  (the stack: --verbose, or run.json)\n' : '';
-    return `${header}\n  error: ${result.error.message}\n${stack}${hint}`;
+    return `${header}\n  error: ${result.error.message}\n${stack}${hint}${transport}`;
   }
   const rows = [['metric', 'unit', result.baselineLabel, result.optimizedLabel, 'change', 'target']];
   for (const metric of result.metrics) {
@@ -43,7 +45,7 @@ export function formatScenario(result: ScenarioResult, options: { verbose?: bool
     if (speedup) target += ` [pair ratios ${speedup.min.toFixed(2)}..${speedup.max.toFixed(2)}]`;
     rows.push([metric.name, metric.unit, formatValue(metric.baseline, metric.unit), formatValue(metric.optimized, metric.unit), formatChange(metric), target]);
   }
-  return `${header}\n${table(rows).replace(/^/gm, '  ')}\n`;
+  return `${header}\n${table(rows).replace(/^/gm, '  ')}\n${transport}`;
 }
 
 export function formatEnvironment(env: EnvironmentInfo): string {
