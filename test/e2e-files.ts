@@ -20,6 +20,7 @@ export const E2E_TEST_FILES = [
   // memopt servers over HTTP or in child processes
   'test/endpoint/url-endpoint-ledger.test.ts',
   'test/harness/transport-errors-by-kind.test.ts',
+  'test/harness/cost-cap-stops-run.test.ts',
   'test/harness/scenario-over-http.test.ts',
   'test/endpoint/server-isolation.test.ts',
   'test/endpoint/serve-real-model.test.ts',

@@ -8,6 +8,7 @@
  * through a snapshot, a report or a log.
  */
 import type { LedgerSnapshot } from './emulated-api/types.ts';
+import type { CostBudget } from './cost-budget.ts';
 
 export interface RateLimitHeadersSeen {
   /** Responses that carried any x-ratelimit-* header. */
@@ -80,6 +81,11 @@ export interface ClientLedgerOptions {
   fetch?: typeof fetch;
   /** USD per million tokens by model, for costUsd. Default none (cost 0). */
   pricesUsdPerMillionTokens?: Readonly<Record<string, number>>;
+  /**
+   * The run's cost cap: each embeddings request is charged before it is sent; one that would pass the cap is not
+   * sent (answered locally with status 402 and `x-should-retry: false`, never counted as sent). Default none.
+   */
+  budget?: CostBudget;
 }
 
 function zero(): Omit<ClientLedgerSnapshot, 'costUsd'> {
@@ -103,18 +109,26 @@ function zero(): Omit<ClientLedgerSnapshot, 'costUsd'> {
 }
 
 /** Inputs in an embeddings request body, counted as the API counts them (a token array is one input). */
-function countInputs(body: unknown): { model: string | undefined; inputs: number } {
-  if (typeof body !== 'string') return { model: undefined, inputs: 0 };
+function countInputs(body: unknown): { model: string | undefined; inputs: number; input: unknown } {
+  if (typeof body !== 'string') return { model: undefined, inputs: 0, input: undefined };
   try {
     const parsed = JSON.parse(body) as { model?: unknown; input?: unknown };
     const model = typeof parsed.model === 'string' ? parsed.model : undefined;
     const input = parsed.input;
-    if (typeof input === 'string') return { model, inputs: 1 };
-    if (!Array.isArray(input)) return { model, inputs: 0 };
-    return { model, inputs: input.length > 0 && input.every((item) => typeof item === 'number') ? 1 : input.length };
+    if (typeof input === 'string') return { model, inputs: 1, input };
+    if (!Array.isArray(input)) return { model, inputs: 0, input };
+    return { model, inputs: input.length > 0 && input.every((item) => typeof item === 'number') ? 1 : input.length, input };
   } catch {
-    return { model: undefined, inputs: 0 };
+    return { model: undefined, inputs: 0, input: undefined };
   }
+}
+
+/** The local answer to a request the cost cap refused: never sent, final (the SDK and memopt's retry do not retry). */
+function capRefusal(message: string): Response {
+  return new Response(JSON.stringify({ error: { message, type: 'memopt_cost_cap', code: 'memopt_cost_cap' } }), {
+    status: 402,
+    headers: { 'content-type': 'application/json', 'x-should-retry': 'false' },
+  });
 }
 
 function headerNumber(headers: Headers, name: string): number | null {
@@ -140,10 +154,12 @@ export function createClientLedger(options: ClientLedgerOptions = {}): ClientLed
   const ledgerFetch: typeof fetch = async (input, init) => {
     const inner = options.fetch ?? globalThis.fetch;
     if (!isEmbeddingsPost(input, init)) return inner(input, init);
+    const { model, inputs, input: sentInput } = countInputs(init?.body);
+    const capped = options.budget?.charge(model, sentInput);
+    if (capped) return capRefusal(capped.message);
     counts.requests++;
     const retryCount = Number(new Headers(init?.headers).get('x-stainless-retry-count') ?? '0');
     if (Number.isFinite(retryCount) && retryCount > 0) counts.retriesSeen++;
-    const { model, inputs } = countInputs(init?.body);
 
     let response: Response;
     try {

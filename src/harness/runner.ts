@@ -1,4 +1,4 @@
-import { MemoptError, ExitCode, RunError } from '../errors.ts';
+import { CostCapError, MemoptError, ExitCode, RunError } from '../errors.ts';
 import { redactText } from '../util/redact.ts';
 import { verifyInputsUnchanged } from './inputs.ts';
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
@@ -172,7 +172,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
       };
       let output: VariantRunOutput;
       try {
-        output = await driver.run(prepared, params, context);
+        output = await untilCostCap(driver.run(prepared, params, context), endpoint.costCapReached);
       } catch (error) {
         // A run that failed because its requests never reached the endpoint says so, rather than what it hit next.
         await checkTransport(endpoint, labelOf(side), error);
@@ -291,7 +291,8 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
         try {
           run.keep(await runOnce(prepared, run.side, run.params, run.repetition, run.sweepPoint, endpointsOf(run.on), run.compressed));
         } catch (error) {
-          if (!run.failed || (error instanceof MemoptError && error.exitCode === ExitCode.badInput)) throw error;
+          // Bad input and the run's cost cap end the scenario; any other failure of a sweep point is a row.
+          if (!run.failed || (error instanceof MemoptError && error.exitCode === ExitCode.badInput) || error instanceof CostCapError) throw error;
           run.failed(error);
         }
       });
@@ -449,6 +450,18 @@ function variantsTable(
 /** The spec with its class resolved (scenario override, driver's class, kind default), as run.json records it. */
 function withClass(spec: MetricSpec, scenario: ValidatedScenario): MetricSpec {
   return { ...spec, class: resolveMetricClass(spec, scenario.classes[spec.name]) };
+}
+
+/**
+ * The run, stopped the moment the run's cost cap is reached (a refused request): its promise is left to settle in
+ * the background, where every request it still sends is refused locally, without being sent.
+ */
+function untilCostCap<T>(run: Promise<T>, capReached: Promise<Error> | undefined): Promise<T> {
+  if (!capReached) return run;
+  return new Promise<T>((resolve, reject) => {
+    run.then(resolve, reject);
+    void capReached.then(reject);
+  });
 }
 
 /**

@@ -25,6 +25,8 @@ export interface TinyServer {
   seen: SeenCounters;
   /** Headers and query of the last request, as received. */
   last: { headers: IncomingMessage['headers']; query: Record<string, string> } | undefined;
+  /** Every embeddings request's model and texts, in arrival order. */
+  received: Array<{ model: unknown; texts: string[] }>;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startTinyOpenAIServer(
 ): Promise<TinyServer> {
   const seen: SeenCounters = { requests: 0, succeeded: 0, inputs: 0, tokens: 0, rateLimited: 0, serverErrors: 0, clientErrors: 0, retriesSeen: 0 };
   const state: { last: TinyServer['last'] } = { last: undefined };
+  const received: TinyServer['received'] = [];
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -58,6 +61,7 @@ export async function startTinyOpenAIServer(
       return send(400, { error: { message: 'bad json' } });
     }
     const texts = typeof body.input === 'string' ? [body.input] : Array.isArray(body.input) ? body.input.map(String) : [];
+    received.push({ model: body.model, texts });
     if (texts.length === 0) {
       seen.clientErrors++;
       return send(400, { error: { message: 'input required' } });
@@ -93,6 +97,7 @@ export async function startTinyOpenAIServer(
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     seen,
+    received,
     get last() {
       return state.last;
     },
