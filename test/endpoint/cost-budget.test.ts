@@ -54,7 +54,7 @@ describe('the run cost budget', () => {
     expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 200, 402, 402, 402, 402, 402, 402, 402]);
     const refused = answers.find((r) => r.status === 402)!;
     expect(refused.headers.get('x-should-retry')).toBe('false');
-    expect((await refused.json()).error.code).toBe('memopt_cost_cap');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('memopt_cost_cap');
     expect(ledger.snapshot()).toMatchObject({ requests: 3, succeeded: 3, statuses: {} });
   });
 });

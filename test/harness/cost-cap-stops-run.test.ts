@@ -40,7 +40,7 @@ describe('--max-cost-usd is a hard cap, enforced request by request', () => {
     });
 
     expect(outcome.exitCode).toBe(3);
-    const [first, second, ...rest] = outcome.report.scenarios;
+    const [first, second, ...rest] = outcome.report!.scenarios;
     expect(rest).toEqual([]); // cap-c-never did not run
     expect(messages.map((m) => m.text)).toContain(`the run's cost cap of $${cap} was reached: not run: cap-c-never`);
     expect(first).toMatchObject({ name: 'cap-a-params', status: 'passed' });
@@ -59,7 +59,7 @@ describe('--max-cost-usd is a hard cap, enforced request by request', () => {
     expect(ownRequests).toBeLessThanOrEqual(21);
 
     // The report on disk holds the scenarios that ran, the run marked failed with exit code 3.
-    const run = JSON.parse(await readFile(join(outcome.runFolder, 'run.json'), 'utf8'));
+    const run = JSON.parse(await readFile(join(outcome.runFolder!, 'run.json'), 'utf8'));
     expect(run.scenarios.map((s: { name: string }) => s.name)).toEqual(['cap-a-params', 'cap-b-factory']);
     expect([run.status, run.exitCode]).toEqual(['failed', 3]);
   });
