@@ -42,7 +42,8 @@ export function formatScenario(result: ScenarioResult, options: { verbose?: bool
   for (const metric of result.metrics) {
     let target = verdict(metric);
     const speedup = metric.targets.some((t) => t.kind === 'speedup') ? pairedSpeedup(metric) : null;
-    if (speedup) target += ` [pair ratios ${speedup.min.toFixed(2)}..${speedup.max.toFixed(2)}]`;
+    // Oriented as everywhere (compare, report.html): baseline / optimized, above 1 the optimization is faster.
+    if (speedup) target += ` [pair ratios ${speedup.min.toFixed(2)}..${speedup.max.toFixed(2)}, baseline/optimized]`;
     rows.push([metric.name, metric.unit, formatValue(metric.baseline, metric.unit), formatValue(metric.optimized, metric.unit), formatChange(metric), target]);
   }
   return `${header}\n${table(rows).replace(/^/gm, '  ')}\n${transport}`;

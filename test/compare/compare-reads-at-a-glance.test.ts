@@ -6,10 +6,10 @@ import { compareRuns } from '../../src/compare/compare.ts';
 import { verdictCountsByGate } from '../../src/compare/gate.ts';
 import { pairedSpeedup } from '../../src/harness/targets.ts';
 import { formatComparison, formatScenario } from '../../src/report/console.ts';
-import { comparisonCsv } from '../../src/report/csv.ts';
+import { comparisonCsv, summaryCsv } from '../../src/report/csv.ts';
 import { readReportFolder } from '../../src/report/charts/folder.ts';
 import { renderHtml } from '../../src/report/charts/html.ts';
-import { metric, run, scenario } from '../support/run-reports.ts';
+import { environment, metric, run, scenario } from '../support/run-reports.ts';
 
 const times = (base: number[], factor: number) => base.map((t) => Math.round(t * factor));
 const eight = [100, 104, 98, 101, 103, 99, 102, 97];
@@ -39,6 +39,17 @@ describe('compare reads at a glance', () => {
     expect(paired.saved).toBeCloseTo(4, 1);
     expect(paired.current).toBeCloseTo(396 / 145, 12); // the median pair: 401/140, 409/150, 396/145
     expect(formatComparison(comparison)).toContain('timings gate as their speedup = baseline time / optimized time per interleaved pair (above 1: the optimization is faster), as in the run table');
+  });
+
+  it('the run table and report.html state the same orientation for a speedup target', async () => {
+    const m = metric('wall_time_ms', 'timing', [400, 410, 395], [100, 102, 99]);
+    m.targets = [{ kind: 'speedup', text: '>= 2x', gate: 'strict', passed: true, measured: 4 }];
+    const result = scenario('speedy', [m]);
+    expect(formatScenario(result)).toContain('>= 2x: met [pair ratios 3.99..4.02, baseline/optimized]');
+    const dir = await mkdtemp(join(tmpdir(), 'memopt-glance-targets-'));
+    await writeFile(join(dir, 'summary.csv'), summaryCsv(environment(), [result]));
+    const html = renderHtml(await readReportFolder(dir), []);
+    expect(html).toContain('A speedup target (<code>&gt;= Nx</code>) is met by the median speedup = baseline time / optimized time per interleaved pair (above 1: the optimization is faster).');
   });
 
   it('gating and advisory apart: an advisory regression is not in the gating count, and each has its own labelled table', () => {

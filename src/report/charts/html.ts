@@ -105,7 +105,10 @@ function targetsSection(summary: Row[], descriptions: ReadonlyMap<string, string
         `<td class="num">${cell(r.change_pct, '%')}</td><td><code>${escape(String(r.target))}</code></td><td class="${passed ? 'met' : 'missed'}">${passed ? 'met' : 'missed'}</td></tr>`;
     })
     .join('');
-  return `<section><h2>Targets</h2><table><thead><tr><th>scenario</th><th>metric</th><th>class</th><th>baseline</th><th>optimized</th><th>change</th><th>target</th><th></th></tr></thead><tbody>${body}</tbody></table></section>`;
+  const speedups = rows.some((r) => /^>= [\d.]+x$/.test(String(r.target)))
+    ? `<p class="advisory-note">A speedup target (<code>&gt;= Nx</code>) is met by the median ${escape(SPEEDUP_ORIENTATION)}.</p>`
+    : '';
+  return `<section><h2>Targets</h2>${speedups}<table><thead><tr><th>scenario</th><th>metric</th><th>class</th><th>baseline</th><th>optimized</th><th>change</th><th>target</th><th></th></tr></thead><tbody>${body}</tbody></table></section>`;
 }
 
 /**
