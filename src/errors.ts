@@ -90,6 +90,12 @@ export class RunError extends MemoptError {
 }
 
 /**
+ * The run's cost cap (`--max-cost-usd`) reached: the next embeddings request would have passed it, so it was not
+ * sent, and the run stops (exit 3; what was measured so far is kept). See src/endpoint/cost-budget.ts.
+ */
+export class CostCapError extends RunError {}
+
+/**
  * An embeddings request that finally failed (after any retries). Carries the HTTP status when there was one.
  * Only the callers whose texts were in the failed request are rejected with it.
  */

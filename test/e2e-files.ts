@@ -19,6 +19,8 @@ export const E2E_TEST_FILES = [
   'test/parts/every-registered-kind.test.ts',
   // memopt servers over HTTP or in child processes
   'test/endpoint/url-endpoint-ledger.test.ts',
+  'test/harness/transport-errors-by-kind.test.ts',
+  'test/harness/cost-cap-stops-run.test.ts',
   'test/harness/scenario-over-http.test.ts',
   'test/endpoint/server-isolation.test.ts',
   'test/endpoint/serve-real-model.test.ts',
@@ -35,6 +37,7 @@ export const E2E_TEST_FILES = [
   'test/harness/cli-merge-refusals.test.ts',
   'test/harness/cli-shard-split.test.ts',
   'test/harness/determinism-check-end-to-end.test.ts',
+  'test/harness/cli-user-scenario-charts.test.ts',
   // full driver runs and whole-dataset checks
   'test/vector-index/index-compression-driver.test.ts',
   'test/datasets/shipped-vectors-match-model.test.ts',

@@ -24,8 +24,9 @@ import { checkOutputFile, checkOutputFolder } from '../report/output-check.ts';
 import { ReportWriter } from '../report/report-writer.ts';
 import { checkBaselineName, checkComplete, createRunFolder, DEFAULT_BASELINES_DIR, LAST_POINTER, loadRunReport, resolveRunFolder, resolveRunRef, writeReportFiles } from '../runs/index.ts';
 import { checkSuiteOptions, DEFAULT_SCENARIO_DIR, runSuite, saveWrittenRun, SIGNAL_EXIT_CODES, type RunSuiteOptions, type SuiteEndpoint, type SuiteMessage } from '../suite/run-suite.ts';
-import { describeTarget } from './describe.ts';
+import { describeMetrics, describeTarget } from './describe.ts';
 import { describeStarter, writeStarter } from './init.ts';
+import { baselineScenarioFiles } from './baseline-scenarios.ts';
 import { serveCommand, serveOptions } from './serve.ts';
 import { POSTGRES_RUN_OPTIONS, runPostgresFrom } from './postgres-option.ts';
 import { redactArgv, redactingWriter } from '../util/redact.ts';
@@ -280,9 +281,12 @@ export async function main(argv: readonly string[], cliIo: CliIo = defaultIo): P
     .command(
       'list [files..]',
       'List scenarios with their workload driver and targets',
-      (y) => y.positional('files', { type: 'string', array: true, describe: 'Scenario files or folders' }),
+      (y) =>
+        y
+          .positional('files', { type: 'string', array: true, describe: 'Scenario files or folders' })
+          .option('metrics', { type: 'boolean', default: false, describe: "Each driver's metrics: unit, class, which way is better, what it measures" }),
       async (args) => {
-        exitCode = await listCommand(args.files ?? [], io);
+        exitCode = await listCommand(args.files ?? [], io, { metrics: args.metrics });
       },
     )
     .command(
@@ -398,7 +402,7 @@ async function runWithDisplay(
       },
       onResult: (result) => {
         results.push(result);
-        out(`${formatScenario(result)}\n`);
+        out(`${formatScenario(result, { verbose })}\n`);
       },
     });
     (progress as ProgressDisplay | null)?.stop();
@@ -498,6 +502,12 @@ async function compareCommand(argv: readonly string[], args: CompareArgs, io: Cl
     throw new UsageError({ field: '--seed' }, `baseline '${saved.ref}' was run with ${savedSeed === undefined ? "each scenario's own seed" : `--seed ${savedSeed}`}; use the same`);
   }
   const only = args.filter || (args.scenarios?.length ?? 0) > 0 ? undefined : new Set(saved.report.scenarios.map((s) => s.name));
+  // No files named: the files the baseline ran, and a line saying which.
+  if ((args.scenarios?.length ?? 0) === 0) {
+    const fromBaseline = baselineScenarioFiles(saved.report, saved.ref);
+    io.out(`compare: ${fromBaseline.note}\n`);
+    if (fromBaseline.files) args = { ...args, scenarios: fromBaseline.files };
+  }
   const expectedMs = new Map(saved.report.scenarios.map((s) => [s.name, s.durationMs ?? 0]));
   const endpoint = args.endpoint?.kind === 'url' ? { ...args.endpoint, dryRun: false } : args.endpoint;
   // The inputs are read and hashed before anything runs, so a changed dataset is refused before minutes are spent.
@@ -587,13 +597,18 @@ async function reportCommand(args: { dir: string; out?: string; allowIncomplete:
   return ExitCode.ok;
 }
 
-async function listCommand(paths: string[], io: CliIo): Promise<number> {
+async function listCommand(paths: string[], io: CliIo, options: { metrics?: boolean } = {}): Promise<number> {
   const files = await findScenarioFiles(paths, DEFAULT_SCENARIO_DIR);
   const scenarios = await loadScenarios(files, { quick: false });
+  if (options.metrics) {
+    io.out(describeMetrics(scenarios));
+    return ExitCode.ok;
+  }
   for (const s of scenarios) {
     const d = s.definition;
     io.out(`${d.name}  [${d.driver.name}]  ${d.baseline.label} vs ${d.optimized.label}\n  ${d.description}\n`);
     for (const target of s.targets) io.out(`  target: ${describeTarget(target)}\n`);
+    if (s.targets.length === 0) io.out('  no target: measures only\n');
     if (s.sweep) io.out(`  sweep: ${s.sweep.side}.${s.sweep.param} over ${s.sweep.values.join(', ')}\n`);
     io.out('\n');
   }

@@ -63,8 +63,8 @@ export function compareScenario(saved: ScenarioResult, current: ScenarioResult, 
     const before = savedMetrics.get(now.name);
     if (!before) continue;
     const policy = now.comparePolicy ?? before.comparePolicy ?? resolveComparePolicy(now);
-    const savedPairs = pairRatios(before);
-    const currentPairs = pairRatios(now);
+    const savedPairs = pairSpeedups(before);
+    const currentPairs = pairSpeedups(now);
     // A timing measured on both sides is gated by its paired ratio; each side's own timing is still reported, as
     // advisory. A timing with no pair (measured on one side only) is an absolute time: reported, never gating,
     // because the machine may be slower today than when the baseline was saved.
@@ -95,8 +95,9 @@ export function compareScenario(saved: ScenarioResult, current: ScenarioResult, 
         compareMetric({
           scenario: current.name,
           side: 'paired',
-          variant: `${current.optimizedLabel}/${current.baselineLabel}`,
-          metric: { ...now, unit: 'ratio' },
+          variant: `${current.optimizedLabel} vs ${current.baselineLabel}`,
+          // The speedup of each pair: higher is better whichever way the timing itself runs.
+          metric: { ...now, unit: SPEEDUP_UNIT, better: 'higher' },
           policy,
           savedSamples: savedPairs,
           currentSamples: currentPairs,
@@ -233,29 +234,47 @@ export function compareMetric(input: MetricInput): MetricComparison {
     reason = `within the +-${noisePct}% band (${pText})`;
   } else {
     verdict = 'inconclusive';
-    reason = !significant
-      ? `${pText} >= ${policy.alpha}${saved.length < 4 || current.length < 4 ? ` with ${saved.length} vs ${current.length} samples` : ''}`
+    // What fell short, over how many samples (pairs for a paired speedup), and what a verdict would need.
+    const samples = `${saved.length} vs ${current.length} ${input.side === 'paired' ? 'pairs' : 'samples'}`;
+    const leastP = leastTwoSidedP(saved.length, current.length);
+    const shortfall = !significant
+      ? `${pText} >= ${policy.alpha} over ${samples}${leastP >= policy.alpha ? ` (the least p ${samples} can give is ${formatP(leastP)}: compare with --repetitions 8 or more)` : ''}`
       : !largeEnough
-        ? `effect |delta| = ${Math.abs(test.effectSize).toFixed(2)} < ${policy.minEffectSize}`
-        : `interval reaches into the +-${noisePct}% band`;
+        ? `effect |delta| = ${Math.abs(test.effectSize).toFixed(2)} < ${policy.minEffectSize} over ${samples}`
+        : `interval ${ci ? `${ci.lowPct.toFixed(1)}..${ci.highPct.toFixed(1)}% ` : ''}reaches into the +-${noisePct}% band over ${samples}`;
+    reason = `${shortfall}; a verdict needs p < ${policy.alpha}, |delta| >= ${policy.minEffectSize} and the interval outside +-${noisePct}%`;
   }
   if (varies && policy.method === 'exact') reason += '; varies within a run, so compared statistically';
   return { ...common, ci, pValue: test.pValue, effectSize: test.effectSize, verdict, reason };
 }
 
 /**
- * Optimized / baseline for each interleaved pair (repetition i of both sides ran back to back, on the same load).
- * For a lower-is-better timing a larger ratio is worse, as for the timing itself, so the metric's `better` holds.
+ * The unit of a paired row: a speedup, oriented as everywhere in memopt (run table, speedup targets, compare,
+ * report.html): baseline time / optimized time for a lower-is-better timing (optimized / baseline for a
+ * higher-is-better one), so above 1 the optimization is better and a larger value is always better.
  */
-function pairRatios(metric: MetricResult): number[] {
+export const SPEEDUP_UNIT = 'x speedup';
+
+/**
+ * The speedup of each interleaved pair (repetition i of both sides ran back to back, on the same load), oriented as
+ * pairedSpeedup() orients a speedup target's ratios (see SPEEDUP_UNIT).
+ */
+function pairSpeedups(metric: MetricResult): number[] {
   const n = Math.min(metric.baselineSamples.length, metric.optimizedSamples.length);
   const ratios: number[] = [];
   for (let i = 0; i < n; i++) {
     const b = metric.baselineSamples[i];
     const o = metric.optimizedSamples[i];
-    if (b > 0 && o > 0 && Number.isFinite(b) && Number.isFinite(o)) ratios.push(o / b);
+    if (b > 0 && o > 0 && Number.isFinite(b) && Number.isFinite(o)) ratios.push(metric.better === 'lower' ? b / o : o / b);
   }
   return ratios.length === n ? ratios : [];
+}
+
+/** The smallest two-sided Mann-Whitney p two samples of these sizes can give (no ties): 2 / C(m + n, m). */
+function leastTwoSidedP(m: number, n: number): number {
+  let combinations = 1;
+  for (let i = 1; i <= m; i++) combinations = (combinations * (n + i)) / i;
+  return Math.min(1, 2 / combinations);
 }
 
 function constant(values: readonly number[]): boolean {

@@ -16,11 +16,12 @@ export type Verdict = 'improved' | 'regressed' | 'unchanged' | 'inconclusive';
 export interface MetricComparison {
   scenario: string;
   /**
-   * Which variant of the scenario: the naive baseline, the optimization, or 'paired': for a timing, the per-pair
-   * ratio optimized / baseline of each interleaved pair, which cancels the load a pair shared (see compareScenario).
+   * Which variant of the scenario: the naive baseline, the optimization, or 'paired': for a timing, the speedup of
+   * each interleaved pair (baseline time / optimized time, as speedup targets and the run table have it; higher is
+   * better), which cancels the load a pair shared (see compareScenario and SPEEDUP_UNIT).
    */
   side: 'baseline' | 'optimized' | 'paired';
-  /** The variant's label in the current run ('batched/naive' for a paired ratio). */
+  /** The variant's label in the current run ('batched vs naive' for a paired speedup). */
   variant: string;
   metric: string;
   unit: string;

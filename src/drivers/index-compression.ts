@@ -16,6 +16,7 @@ import { measurePeers, peerMethodSchema } from './index-pareto.ts';
 import type { ChartHint, DetailTable, InputDeclaration, MemorySample, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
 import type { SearchHit, VectorIndex } from '../memory/types.ts';
 import { isFactoryVariant } from '../harness/factory-variant.ts';
+import { buildUserPart } from '../harness/user-part.ts';
 import { isPromise, settle } from '../util/maybe-promise.ts';
 import { createIndex, StoreConnections, indexParamsSchema, postgresVariablesOf, type IndexParams } from '../parts/registry.ts';
 import { precisionSchema, rerankSchema } from '../parts/vector-index/params.ts';
@@ -59,12 +60,20 @@ const vectorSourceSchema = z.union([
     .object({
       base: z.string().min(1),
       queries: z.string().min(1).optional(),
-      /** Rows of `base` held out as queries (seeded by the scenario's seed), when there is no query file. */
-      holdOut: z.number().int().min(1).optional(),
+      /**
+       * Rows of `base` held out as queries, when there is no query file: a row count (drawn by the scenario's seed),
+       * or `{ count, seed }` as loadVectorSets takes it (its own seed, so the split stays when `--seed` changes).
+       */
+      holdOut: z.union([z.number().int().min(1), z.object({ count: z.number().int().min(1), seed: z.number().int().optional() }).strict()]).optional(),
       format: z.enum(['npy', 'fvecs', 'raw-f32', 'jsonl']).optional(),
     })
     .strict()
-    .refine((v) => (v.queries === undefined) !== (v.holdOut === undefined), 'give exactly one of queries (a file) or holdOut (a row count)'),
+    .refine((v) => (v.queries === undefined) !== (v.holdOut === undefined), 'give exactly one of queries (a file) or holdOut (a row count, or { count, seed })')
+    // One shape for the driver: holdOut a count, and the split's own seed when the scenario gave one.
+    .transform(({ holdOut, ...rest }) => ({
+      ...rest,
+      ...(holdOut === undefined ? {} : typeof holdOut === 'number' ? { holdOut } : { holdOut: holdOut.count, ...(holdOut.seed === undefined ? {} : { holdOutSeed: holdOut.seed }) }),
+    })),
 ]);
 
 const workloadSchema = z
@@ -129,6 +138,8 @@ export interface IndexFactoryContext {
   /** Vectors that will be added. */
   capacity: number;
   seed: number;
+  /** The variant's own `params` (a sweep point's value in place of the swept one); {} when it gives none. */
+  params: Readonly<Record<string, unknown>>;
 }
 
 /** A user's VectorIndex for an index-compression variant (`{ label, factory, version }` in place of `params`). */
@@ -238,6 +249,12 @@ export const indexCompressionDriver: WorkloadDriver<
   variantSchema,
   metrics,
   factory: { part: 'VectorIndex' },
+  variantsChart: {
+    title: 'recall@10 against bytes per vector, per variant',
+    x: { column: 'bytes_per_vector', title: 'bytes per vector', scale: 'auto', unit: 'B' },
+    y: { column: 'recall_at_10', title: 'recall@10' },
+    target: 'recall_at_10',
+  },
 
   inputs: (workload, variants) => {
     const source = workload.vectors;
@@ -310,7 +327,7 @@ export const indexCompressionDriver: WorkloadDriver<
     const own = isFactoryVariant(params) ? undefined : params;
     const index: VectorIndex = own
       ? await createIndex(own, { capacity: entries.length, dimensions: dims, stores: prepared.stores })
-      : await factory!.factory({ dimensions: dims, capacity: entries.length, seed: context.seed });
+      : await buildUserPart(factory!, 'VectorIndex', { dimensions: dims, capacity: entries.length, seed: context.seed });
     // Opening is not building: an out-of-process store may start its server here (logged, not in build_ms).
     const openMs = performance.now() - started;
     const where = own ? await prepared.stores.describe(own) : undefined;
@@ -529,7 +546,7 @@ async function prepareFromFiles(
   const sets = await loadVectorSets(
     source.queries !== undefined
       ? { base: source.base, queries: source.queries, format: source.format }
-      : { base: source.base, holdOut: { count: source.holdOut!, seed }, format: source.format },
+      : { base: source.base, holdOut: { count: source.holdOut!, seed: source.holdOutSeed ?? seed }, format: source.format },
   );
   const size = workload.size ?? sets.base.rows;
   if (sets.base.rows < size) throw new InputError({ field: 'workload.size' }, `asks for ${size} vectors but ${source.base} has ${sets.base.rows}${source.holdOut ? ` after holding out ${source.holdOut}` : ''}`);

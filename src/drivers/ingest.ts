@@ -10,6 +10,7 @@ import { MemorySystem } from '../memory/memory-system.ts';
 import type { Embedder } from '../memory/types.ts';
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import { isFactoryVariant } from '../harness/factory-variant.ts';
+import { buildUserPart } from '../harness/user-part.ts';
 import { partStatsTable } from '../measure/part-stats.ts';
 import { matchesReference, referenceArray } from '../measure/reference-vectors.ts';
 import { CrossSideVectors, VECTOR_CHECK_METRICS, vectorCheckMetrics, vectorCheckTable } from '../measure/vector-checks.ts';
@@ -64,6 +65,8 @@ export interface EmbedderFactoryContext {
   model: string;
   dimensions: number | undefined;
   seed: number;
+  /** The variant's own `params` (a sweep point's value in place of the swept one); {} when it gives none. */
+  params: Readonly<Record<string, unknown>>;
 }
 
 /** A user's Embedder for an ingest variant (`{ label, factory, version }` in place of `params`). */
@@ -144,9 +147,9 @@ export const ingestDriver: WorkloadDriver<
     const { workload, texts, arrivalsMs } = prepared;
     const { endpoint } = context;
     const embedder: Embedder = isFactoryVariant<EmbedderFactory>(params)
-      ? await params.factory({
+      ? await buildUserPart(params, 'Embedder', {
           endpoint,
-          createClient: (options) => endpoint.createClient(options),
+          createClient: (options: ClientOptions | undefined) => endpoint.createClient(options),
           model: workload.model,
           dimensions: workload.dimensions,
           seed: context.seed,

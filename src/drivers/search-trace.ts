@@ -7,6 +7,7 @@ import { MemorySystem, type SearchStatus } from '../memory/memory-system.ts';
 import { matchesFilter } from '../memory/reference.mjs';
 import type { MemoryResult, SearchOptions, SearchResultCache, VectorIndex } from '../memory/types.ts';
 import { isFactoryVariant } from '../harness/factory-variant.ts';
+import { buildUserPart } from '../harness/user-part.ts';
 import { isPromise, settle } from '../util/maybe-promise.ts';
 import { partStatsTable } from '../measure/part-stats.ts';
 import { checkAgainstReference, CrossSideVectors, endpointVectors, ObservedVectors, VECTOR_CHECK_METRICS, vectorCheckMetrics, vectorCheckTable } from '../measure/vector-checks.ts';
@@ -109,6 +110,8 @@ export interface SearchCacheFactoryContext {
   seed: number;
   /** The replay's virtual clock in ms (workload.opIntervalMs per operation): use it for TTLs so they reproduce. */
   now: () => number;
+  /** The variant's own `params` (a sweep point's value in place of the swept one); {} when it gives none. */
+  params: Readonly<Record<string, unknown>>;
 }
 
 /** A user's SearchResultCache for a search-trace variant (`{ label, factory, version }` in place of `params`). */
@@ -263,7 +266,7 @@ export const searchTraceDriver: WorkloadDriver<
     const now = () => virtualNowMs;
     // A user's cache gets the same query embedder as memopt's uncached variant: the API behind the normalization.
     const built = await createCache(own ?? { cache: 'none' }, { embedder: api, index, record, normalization, now });
-    const cache: SearchResultCache | undefined = factory ? await factory.factory({ index, record, normalization, seed: context.seed, now }) : built.cache;
+    const cache: SearchResultCache | undefined = factory ? await buildUserPart(factory, 'SearchResultCache', { index, record, normalization, seed: context.seed, now }) : built.cache;
     const ttlMs = !own || own.cache === 'none' ? 0 : own.ttlMs;
     // The generation each memory was added at, from the memory's own write events (the stale check replays them).
     const addedAt = new Map<string, number>();

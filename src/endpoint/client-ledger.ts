@@ -8,6 +8,7 @@
  * through a snapshot, a report or a log.
  */
 import type { LedgerSnapshot } from './emulated-api/types.ts';
+import type { CostBudget } from './cost-budget.ts';
 
 export interface RateLimitHeadersSeen {
   /** Responses that carried any x-ratelimit-* header. */
@@ -32,7 +33,40 @@ export interface ClientLedgerSnapshot extends LedgerSnapshot {
   timeouts: number;
   /** Requests that got no response for another reason (connection refused, reset). */
   networkErrors: number;
+  /** The requests that got no response, by kind (timeout = `timeouts`; refused + reset + other = `networkErrors`). */
+  transport: TransportErrorCounts;
+  /** Every answer that was not 200, by HTTP status ('429': 3, '503': 1). */
+  statuses: Record<string, number>;
   rateLimitHeaders: RateLimitHeadersSeen;
+}
+
+/** Requests that got no HTTP response at all, by why. */
+export interface TransportErrorCounts {
+  /** The connection was refused (nothing listening: ECONNREFUSED). */
+  refused: number;
+  /** The connection was dropped mid-request (ECONNRESET, EPIPE, a socket closed by the other side). */
+  reset: number;
+  /** The client's timeout fired or it aborted, or the connection timed out. */
+  timeout: number;
+  /** Anything else without a response (host not found, TLS failure, ...). */
+  other: number;
+}
+
+/** The kind of a fetch failure, from its error and the errors it wraps (undici puts the system code in `cause`). */
+export function transportErrorKind(error: unknown, aborted = false): keyof TransportErrorCounts {
+  const names: string[] = [];
+  const codes: string[] = [];
+  const messages: string[] = [];
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const x = e as { name?: unknown; code?: unknown; message?: unknown };
+    if (typeof x.name === 'string') names.push(x.name);
+    if (typeof x.code === 'string') codes.push(x.code);
+    if (typeof x.message === 'string') messages.push(x.message);
+  }
+  if (aborted || names.some((n) => n === 'AbortError' || n === 'TimeoutError') || codes.some((c) => c === 'ETIMEDOUT' || c === 'UND_ERR_CONNECT_TIMEOUT' || c === 'UND_ERR_HEADERS_TIMEOUT' || c === 'UND_ERR_BODY_TIMEOUT')) return 'timeout';
+  if (codes.includes('ECONNREFUSED')) return 'refused';
+  if (codes.some((c) => c === 'ECONNRESET' || c === 'EPIPE' || c === 'UND_ERR_SOCKET' || c === 'UND_ERR_CLOSED') || messages.some((m) => /other side closed|socket hang up/i.test(m))) return 'reset';
+  return 'other';
 }
 
 export interface ClientLedger {
@@ -47,6 +81,11 @@ export interface ClientLedgerOptions {
   fetch?: typeof fetch;
   /** USD per million tokens by model, for costUsd. Default none (cost 0). */
   pricesUsdPerMillionTokens?: Readonly<Record<string, number>>;
+  /**
+   * The run's cost cap: each embeddings request is charged before it is sent; one that would pass the cap is not
+   * sent (answered locally with status 402 and `x-should-retry: false`, never counted as sent). Default none.
+   */
+  budget?: CostBudget;
 }
 
 function zero(): Omit<ClientLedgerSnapshot, 'costUsd'> {
@@ -63,23 +102,33 @@ function zero(): Omit<ClientLedgerSnapshot, 'costUsd'> {
     inputsTruncated: 0,
     timeouts: 0,
     networkErrors: 0,
+    transport: { refused: 0, reset: 0, timeout: 0, other: 0 },
+    statuses: {},
     rateLimitHeaders: { responsesWithLimits: 0, limitRequests: null, limitTokens: null, minRemainingRequests: null, minRemainingTokens: null, retryAfterMs: 0, retryAfter: 0 },
   };
 }
 
 /** Inputs in an embeddings request body, counted as the API counts them (a token array is one input). */
-function countInputs(body: unknown): { model: string | undefined; inputs: number } {
-  if (typeof body !== 'string') return { model: undefined, inputs: 0 };
+function countInputs(body: unknown): { model: string | undefined; inputs: number; input: unknown } {
+  if (typeof body !== 'string') return { model: undefined, inputs: 0, input: undefined };
   try {
     const parsed = JSON.parse(body) as { model?: unknown; input?: unknown };
     const model = typeof parsed.model === 'string' ? parsed.model : undefined;
     const input = parsed.input;
-    if (typeof input === 'string') return { model, inputs: 1 };
-    if (!Array.isArray(input)) return { model, inputs: 0 };
-    return { model, inputs: input.length > 0 && input.every((item) => typeof item === 'number') ? 1 : input.length };
+    if (typeof input === 'string') return { model, inputs: 1, input };
+    if (!Array.isArray(input)) return { model, inputs: 0, input };
+    return { model, inputs: input.length > 0 && input.every((item) => typeof item === 'number') ? 1 : input.length, input };
   } catch {
-    return { model: undefined, inputs: 0 };
+    return { model: undefined, inputs: 0, input: undefined };
   }
+}
+
+/** The local answer to a request the cost cap refused: never sent, final (the SDK and memopt's retry do not retry). */
+function capRefusal(message: string): Response {
+  return new Response(JSON.stringify({ error: { message, type: 'memopt_cost_cap', code: 'memopt_cost_cap' } }), {
+    status: 402,
+    headers: { 'content-type': 'application/json', 'x-should-retry': 'false' },
+  });
 }
 
 function headerNumber(headers: Headers, name: string): number | null {
@@ -105,17 +154,20 @@ export function createClientLedger(options: ClientLedgerOptions = {}): ClientLed
   const ledgerFetch: typeof fetch = async (input, init) => {
     const inner = options.fetch ?? globalThis.fetch;
     if (!isEmbeddingsPost(input, init)) return inner(input, init);
+    const { model, inputs, input: sentInput } = countInputs(init?.body);
+    const capped = options.budget?.charge(model, sentInput);
+    if (capped) return capRefusal(capped.message);
     counts.requests++;
     const retryCount = Number(new Headers(init?.headers).get('x-stainless-retry-count') ?? '0');
     if (Number.isFinite(retryCount) && retryCount > 0) counts.retriesSeen++;
-    const { model, inputs } = countInputs(init?.body);
 
     let response: Response;
     try {
       response = await inner(input, init);
     } catch (error) {
-      const name = (error as Error)?.name;
-      if (name === 'AbortError' || name === 'TimeoutError' || init?.signal?.aborted) counts.timeouts++;
+      const kind = transportErrorKind(error, init?.signal?.aborted ?? false);
+      counts.transport[kind]++;
+      if (kind === 'timeout') counts.timeouts++;
       else counts.networkErrors++;
       throw error;
     }
@@ -132,6 +184,7 @@ export function createClientLedger(options: ClientLedgerOptions = {}): ClientLed
     seen.minRemainingTokens = minOf(seen.minRemainingTokens, remainingTokens);
 
     const status = response.status;
+    if (status !== 200) counts.statuses[String(status)] = (counts.statuses[String(status)] ?? 0) + 1;
     if (status === 200) {
       // Read a clone for usage, so the SDK still gets an unread body.
       let promptTokens = 0;
@@ -161,7 +214,7 @@ export function createClientLedger(options: ClientLedgerOptions = {}): ClientLed
     snapshot() {
       let costUsd = 0;
       for (const [model, tokens] of tokensByModel) costUsd += (tokens * (prices[model] ?? 0)) / 1_000_000;
-      return { ...counts, rateLimitHeaders: { ...counts.rateLimitHeaders }, costUsd };
+      return { ...counts, transport: { ...counts.transport }, statuses: { ...counts.statuses }, rateLimitHeaders: { ...counts.rateLimitHeaders }, costUsd };
     },
     reset() {
       counts = zero();

@@ -40,5 +40,10 @@ export interface EmbeddingsEndpoint {
   readonly timeScale: number;
   /** null when the endpoint has no reference model: then sides are compared with each other. */
   readonly reference: ReferenceVectors | null;
+  /**
+   * With a cost cap (a url endpoint given `budget`): resolves with the error once a request was refused for passing
+   * it; the runner then stops the run in progress (exit 3). Absent: no cap.
+   */
+  readonly costCapReached?: Promise<Error>;
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ import OpenAI, { type ClientOptions } from 'openai';
 import { ClosedError, InputError } from '../errors.ts';
 import { registerSecret } from '../util/redact.ts';
 import { createClientLedger, type ClientLedgerSnapshot } from './client-ledger.ts';
+import type { CostBudget } from './cost-budget.ts';
 import type { EmbeddingsEndpoint, EndpointLimits } from './types.ts';
 
 export const DEFAULT_API_KEY_ENV = 'OPENAI_API_KEY';
@@ -36,6 +37,11 @@ export interface UrlEndpointOptions {
   pricesUsdPerMillionTokens?: Readonly<Record<string, number>>;
   /** The fetch under the ledger; default globalThis.fetch. */
   fetch?: typeof fetch;
+  /**
+   * The run's cost cap, shared by every endpoint of the run (cost-budget.ts): each request is charged before it is
+   * sent, and the first that would pass the cap is not. Default none.
+   */
+  budget?: CostBudget;
 }
 
 /** What may be written about a url endpoint: no key, no header or query value. */
@@ -76,12 +82,12 @@ export function createUrlEndpoint(options: UrlEndpointOptions): UrlEndpoint {
   let apiKey = NO_KEY;
   if (apiKeyEnv !== null) {
     const value = (options.env ?? process.env)[apiKeyEnv];
-    if (!value) throw new InputError({ field: apiKeyEnv }, `environment variable ${apiKeyEnv} is not set (it holds the API key; use apiKeyEnv null for a server without keys)`);
+    if (!value) throw new InputError({ field: apiKeyEnv }, `environment variable ${apiKeyEnv} is not set (it holds the API key; for a server without keys, pass --api-key-env none, or apiKeyEnv: null to createUrlEndpoint)`);
     apiKey = value;
     registerSecret(apiKey);
   }
   const headers = { ...options.headers };
-  const ledger = createClientLedger({ fetch: options.fetch, pricesUsdPerMillionTokens: options.pricesUsdPerMillionTokens });
+  const ledger = createClientLedger({ fetch: options.fetch, pricesUsdPerMillionTokens: options.pricesUsdPerMillionTokens, budget: options.budget });
   let closed = false;
 
   return {
@@ -101,6 +107,7 @@ export function createUrlEndpoint(options: UrlEndpointOptions): UrlEndpoint {
         fetch: ledger.fetch,
       });
     },
+    ...(options.budget ? { costCapReached: options.budget.reached } : {}),
     ledger: async () => ledger.snapshot(),
     resetLedger: async () => ledger.reset(),
     describe: () => ({ kind: 'url', baseURL, apiKeyEnv, headerNames: Object.keys(headers), queryNames: Object.keys(query) }),

@@ -10,7 +10,8 @@ export function isFactoryVariant<F>(value: unknown): value is FactoryVariant<F> 
   );
 }
 
-/** How run.json records a factory variant: its label and the user's version, never the function. */
-export function describeFactoryVariant(variant: FactoryVariant): { factory: string; version: string | null } {
-  return { factory: variant.label, version: variant.version ?? null };
+/** How run.json records a factory variant: its label, the user's version and params, never the function. */
+export function describeFactoryVariant(variant: FactoryVariant): { factory: string; version: string | null; params?: Record<string, unknown> } {
+  const params = variant.params && Object.keys(variant.params).length > 0 ? { params: { ...variant.params } } : {};
+  return { factory: variant.label, version: variant.version ?? null, ...params };
 }

@@ -1,10 +1,12 @@
-import { MemoptError, ExitCode, RunError } from '../errors.ts';
+import { CostCapError, MemoptError, ExitCode, RunError } from '../errors.ts';
 import { redactText } from '../util/redact.ts';
 import { verifyInputsUnchanged } from './inputs.ts';
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import { resolveMockConfig } from '../endpoint/emulated-api/index.ts';
 import { mockEndpoints, type ScenarioEndpoints } from './scenario-endpoint.ts';
 import { describeFactoryVariant, isFactoryVariant } from './factory-variant.ts';
+import { describeUserPartCall, userPartOf } from './user-part.ts';
+import { addTallies, refuseIfMostlyUnreachable, tallyOf, type TransportTally } from './transport-tally.ts';
 import { resolveComparePolicy, resolveMetricClass } from './compare-policy.ts';
 import { createMemoryProbe } from '../measure/memory-probe.ts';
 import type { EmulatedApiConfigInput } from '../endpoint/emulated-api/types.ts';
@@ -15,6 +17,7 @@ import { checkTarget } from './targets.ts';
 import { reportedWorkload } from './scenario-paths.ts';
 import type {
   DetailTable,
+  ErroredScenarioResult,
   MetricResult,
   MetricValues,
   RunContext,
@@ -25,6 +28,7 @@ import type {
   ScenarioResult,
   ScenarioStatus,
   VariantRunOutput,
+  WorkloadDriver,
 } from './types.ts';
 
 export interface RunScenarioOptions {
@@ -135,6 +139,14 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
     inputs: scenario.inputs ?? [],
   });
   const labelOf = (side: Side) => (side === 'baseline' ? definition.baseline.label : definition.optimized.label);
+  let transport: TransportTally | null = null;
+  /** Adds the run's requests by outcome to the scenario's tally; a run whose requests mostly got no answer fails. */
+  const checkTransport = async (endpoint: EmbeddingsEndpoint, variant: string, runError?: unknown) => {
+    const tally = tallyOf(await endpoint.ledger());
+    if (!tally) return;
+    transport = addTallies(transport, tally);
+    refuseIfMostlyUnreachable(tally, variant, runError);
+  };
   /** One run of one variant on a fresh endpoint. */
   const runOnce = async (
     prepared: unknown,
@@ -159,7 +171,15 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
         sweep: sweepPoint,
         ...(compressed ? { compressedTime: compressed } : {}),
       };
-      const output = await driver.run(prepared, params, context);
+      let output: VariantRunOutput;
+      try {
+        output = await untilCostCap(driver.run(prepared, params, context), endpoint.costCapReached);
+      } catch (error) {
+        // A run that failed because its requests never reached the endpoint says so, rather than what it hit next.
+        await checkTransport(endpoint, labelOf(side), error);
+        throw error;
+      }
+      await checkTransport(endpoint, labelOf(side));
       await refuseIfNothingAnswered(endpoint, labelOf(side));
       return output;
     } finally {
@@ -230,7 +250,7 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
           sweepPoint: point,
           on: 'sweep',
           keep: (output) => row([...names.map((n) => (isNumber(output.metrics[n]) ? output.metrics[n] : null)), null]),
-          failed: (error) => row([...names.map(() => null), redactText((error as Error)?.message ?? String(error))]),
+          failed: (error) => row([...names.map(() => null), describeRunFailure(error, ExitCode.runFailed).message]),
         });
       }
     });
@@ -272,7 +292,8 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
         try {
           run.keep(await runOnce(prepared, run.side, run.params, run.repetition, run.sweepPoint, endpointsOf(run.on), run.compressed));
         } catch (error) {
-          if (!run.failed || (error instanceof MemoptError && error.exitCode === ExitCode.badInput)) throw error;
+          // Bad input and the run's cost cap end the scenario; any other failure of a sweep point is a row.
+          if (!run.failed || (error instanceof MemoptError && error.exitCode === ExitCode.badInput) || error instanceof CostCapError) throw error;
           run.failed(error);
         }
       });
@@ -285,11 +306,12 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
       ...base,
       status: 'errored',
       // An endpoint's error body may echo the key or a header: the message is kept without known secrets.
-      error: { message: redactText((error as Error).message ?? String(error)), exitCode },
+      error: describeRunFailure(error, exitCode),
       metrics: [],
       details: mergeDetails(details),
       durationMs: performance.now() - started,
       manifest: manifest(),
+      ...(transport ? { transport } : {}),
     };
     emit({ type: 'scenario-end', scenario: definition.name, result });
     return result;
@@ -351,14 +373,96 @@ export async function runScenario(scenario: ValidatedScenario, options: RunScena
   const status: ScenarioStatus = missed ? 'missed' : 'passed';
   const allDetails = mergeDetails(details);
   if (sweepTable) allDetails.push(sweepTable);
-  const result: ScenarioResult = { ...base, status, metrics, details: allDetails, durationMs: performance.now() - started, manifest: manifest() };
+  if (driver.variantsChart) allDetails.push(variantsTable(driver.variantsChart, metrics, sweepTable, { baseline: labelOf('baseline'), optimized: labelOf('optimized') }));
+  const result: ScenarioResult = { ...base, status, metrics, details: allDetails, durationMs: performance.now() - started, manifest: manifest(), ...(transport ? { transport } : {}) };
   emit({ type: 'scenario-end', scenario: definition.name, result });
   return result;
+}
+
+/**
+ * What run.json keeps of the error that ended a scenario: its message (naming the user's part and call when one threw),
+ * its stack, and the part; each without known secrets.
+ */
+function describeRunFailure(error: unknown, exitCode: number): ErroredScenarioResult['error'] {
+  const message = (error as Error)?.message ?? String(error);
+  const part = userPartOf(error);
+  const stack = typeof (error as Error)?.stack === 'string' ? redactText((error as Error).stack!) : undefined;
+  return {
+    message: redactText(part ? `${describeUserPartCall(part)}: ${message}` : message),
+    exitCode,
+    ...(stack ? { stack } : {}),
+    ...(part ? { part } : {}),
+  };
+}
+
+/**
+ * The driver's cost and quality metrics for each variant the scenario ran, with the Pareto chart hint (see
+ * WorkloadDriver.variantsChart). No `side` or `repetition` column: every row is one point, medians already taken.
+ */
+function variantsTable(
+  hint: NonNullable<WorkloadDriver['variantsChart']>,
+  metrics: readonly MetricResult[],
+  sweep: DetailTable | null,
+  labels: Record<Side, string>,
+): DetailTable {
+  const columns = ['role', 'variant', 'point', hint.x.column, hint.y.column];
+  const medianOf = (side: Side, name: string) => {
+    const m = metrics.find((x) => x.name === name);
+    return m ? (side === 'baseline' ? m.baseline : m.optimized) : null;
+  };
+  const rows: DetailTable['rows'] = (['baseline', 'optimized'] as const).map((side) => [side, labels[side], side, medianOf(side, hint.x.column), medianOf(side, hint.y.column)]);
+  if (sweep) {
+    const at = (name: string) => sweep.columns.indexOf(name);
+    const byValue = new Map<string, { variant: string; param: string; value: unknown; x: number[]; y: number[] }>();
+    for (const row of sweep.rows) {
+      const key = String(row[at('value')]);
+      const entry = byValue.get(key) ?? { variant: String(row[at('variant')]), param: String(row[at('param')]), value: row[at('value')], x: [], y: [] };
+      const x = row[at(hint.x.column)];
+      const y = row[at(hint.y.column)];
+      if (typeof x === 'number' && typeof y === 'number') {
+        entry.x.push(x);
+        entry.y.push(y);
+      }
+      byValue.set(key, entry);
+    }
+    for (const entry of byValue.values()) {
+      if (entry.x.length > 0) rows.push(['sweep', entry.variant, `${entry.param}=${entry.value}`, median(entry.x), median(entry.y)]);
+    }
+  }
+  return {
+    name: 'variants',
+    columns,
+    rows,
+    chart: {
+      type: 'front',
+      id: 'variants',
+      title: hint.title,
+      caption: 'each point a variant this scenario ran: baseline and optimized (medians over the gated repetitions) and each swept value (the median over its runs), labelled; the dashed step is the Pareto front',
+      x: hint.x,
+      y: hint.y,
+      group: { text: '{variant}', title: 'variant' },
+      label: 'point',
+      name: '{variant} {point}',
+      ...(hint.target ? { target: hint.target } : {}),
+    },
+  };
 }
 
 /** The spec with its class resolved (scenario override, driver's class, kind default), as run.json records it. */
 function withClass(spec: MetricSpec, scenario: ValidatedScenario): MetricSpec {
   return { ...spec, class: resolveMetricClass(spec, scenario.classes[spec.name]) };
+}
+
+/**
+ * The run, stopped the moment the run's cost cap is reached (a refused request): its promise is left to settle in
+ * the background, where every request it still sends is refused locally, without being sent.
+ */
+function untilCostCap<T>(run: Promise<T>, capReached: Promise<Error> | undefined): Promise<T> {
+  if (!capReached) return run;
+  return new Promise<T>((resolve, reject) => {
+    run.then(resolve, reject);
+    void capReached.then(reject);
+  });
 }
 
 /**

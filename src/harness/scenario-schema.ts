@@ -83,6 +83,7 @@ const variantSchema = z.union([
       label: z.string().min(1),
       factory: z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', 'expected a function'),
       version: z.string().optional(),
+      params: z.record(z.string(), sweepValue).optional(),
     })
     .strict(),
 ]);
@@ -104,7 +105,8 @@ const definitionSchema = z
       .optional(),
     baseline: variantSchema,
     optimized: variantSchema,
-    targets: z.array(z.unknown()).min(1, 'expected at least one target'),
+    /** None (or absent): the scenario only measures. */
+    targets: z.array(z.unknown()).optional(),
     compare: z.record(z.string(), comparePolicySchema).optional(),
     classes: z.record(z.string(), z.enum(['exact', 'timing', 'time-dependent'])).optional(),
     sweep: sweepSchema.optional(),
@@ -125,7 +127,7 @@ export interface ValidatedSweep {
   side: 'baseline' | 'optimized';
   repetitions: number;
   values: Array<number | string | boolean>;
-  /** The swept variant's params for each value, parsed by the driver's schema. */
+  /** The swept variant's params for each value, parsed by the driver's schema (a factory variant: its copy with that value in its params). */
   params: unknown[];
 }
 
@@ -196,7 +198,7 @@ function validateForm(file: string, exported: unknown, options: { quick: boolean
           `driver '${driver.name}' takes params only (no factory variants); give ${side}.params instead`,
         );
       }
-      const factoryVariant: FactoryVariant = { kind: 'factory', factory: variant.factory, label: variant.label, version: variant.version };
+      const factoryVariant: FactoryVariant = { kind: 'factory', factory: variant.factory, label: variant.label, version: variant.version, params: { ...(variant.params ?? {}) } };
       return factoryVariant;
     }
     const parsed = driver.variantSchema.safeParse(variant.params);
@@ -205,7 +207,7 @@ function validateForm(file: string, exported: unknown, options: { quick: boolean
   });
 
   const metricNames = new Set(driver.metrics.map((m) => m.name));
-  const targets = definition.targets.map((target, i) => {
+  const targets = (definition.targets ?? []).map((target, i) => {
     const common = targetCommon.safeParse(target);
     if (!common.success) throw fromZod(file, `targets.${i}`, common.error);
     if (!metricNames.has(common.data.metric)) {
@@ -278,12 +280,28 @@ function validateSweep(file: string, definition: ScenarioDefinition, sweep: Swee
   const side = sweep.side ?? 'optimized';
   const driver = definition.driver;
   const variant = definition[side];
-  if (!('params' in variant)) {
-    throw new ScenarioError({ file, field: 'sweep.side' }, `the ${side} variant is a factory variant; a sweep varies params, so it needs a params variant`);
-  }
-  const own = variant.params;
   const useQuick = quick && sweep.quickValues !== undefined;
   const values = [...(useQuick ? sweep.quickValues! : sweep.values)];
+  if ('factory' in variant) {
+    // The user's own params: no schema to check them against, so the swept one must be declared (with the value
+    // the gated runs use), which also catches a misspelt sweep.param.
+    const declared = variant.params ?? {};
+    if (!Object.hasOwn(declared, sweep.param)) {
+      throw new ScenarioError(
+        { file, field: 'sweep.param' },
+        `'${sweep.param}' is not among the ${side} factory variant's params (${Object.keys(declared).join(', ') || 'it gives none'}); declare it in ${side}.params with the value the gated runs use`,
+      );
+    }
+    const params = values.map((value): FactoryVariant => ({
+      kind: 'factory',
+      factory: variant.factory,
+      label: variant.label,
+      version: variant.version,
+      params: { ...declared, [sweep.param]: value },
+    }));
+    return { param: sweep.param, side, repetitions: sweep.repetitions ?? 1, values, params };
+  }
+  const own = variant.params;
   const params = values.map((value, i) => {
     const merged = typeof own === 'object' && own !== null ? { ...own, [sweep.param]: value } : { [sweep.param]: value };
     const parsed = driver.variantSchema.safeParse(merged);

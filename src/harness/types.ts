@@ -8,6 +8,8 @@ import type { EmulatedApiConfig } from '../endpoint/emulated-api/index.ts';
 import type { BatchingPlan } from '../endpoint/cost-guard.ts';
 import type { EmbeddingsEndpoint } from '../endpoint/types.ts';
 import type { RunPostgres } from '../parts/vector-store/database.ts';
+import type { UserPartCall } from './user-part.ts';
+import type { TransportTally } from './transport-tally.ts';
 
 /** Whether a smaller or a larger value of a metric is better. */
 export type Better = 'lower' | 'higher';
@@ -319,6 +321,13 @@ export interface WorkloadDriver<W = unknown, P = unknown, S = unknown, WIn = W, 
    */
   factory?: { part: string };
   /**
+   * Cost (x) against quality (y), two of the driver's metrics, for every variant a scenario runs: the runner writes
+   * them as the `variants` table (baseline and optimized: medians over the gated repetitions; each swept value:
+   * the median over its runs) with a Pareto-front chart hint, so any scenario of this driver, a user's part's
+   * included, gets the chart. `target`: the metric whose `>= N` target is drawn.
+   */
+  variantsChart?: { title: string; x: ChartAxisHint; y: ChartAxisHint; target?: string };
+  /**
    * The embeddings requests this workload may send at most, for the cost guard of a user's endpoint
    * (`run --endpoint URL`): each entry a set of texts sent `times` times, batched as its plan says, every attempt
    * billed. A driver without it calls no embeddings API: its scenarios are refused against a url endpoint.
@@ -377,6 +386,12 @@ export interface ParamsVariantSpec<P = unknown> {
 export interface FactoryVariantSpec<F = never> {
   label: string;
   factory: F;
+  /**
+   * Your part's own settings, handed to the factory as `context.params` and recorded in run.json. A `sweep` over a
+   * factory variant varies one of them (`sweep.param` must be a key here; its value here is the default the gated
+   * runs use). Plain values only (numbers, strings, booleans), as a sweep's values are.
+   */
+  params?: Record<string, number | string | boolean>;
   /** The user's version string for this part (e.g. a git hash or semver), recorded in run.json. */
   version?: string;
 }
@@ -392,6 +407,8 @@ export interface FactoryVariant<F = unknown> {
   factory: F;
   label: string;
   version: string | undefined;
+  /** The variant's `params` ({} when it gives none); a sweep point's copy has the swept value in place. */
+  params?: Readonly<Record<string, number | string | boolean>>;
 }
 
 /**
@@ -444,7 +461,11 @@ export interface ScenarioDefinition<W = unknown, P = unknown, S = unknown, WIn =
   repetitions?: { full: number; quick: number };
   baseline: VariantSpec<PIn, F>;
   optimized: VariantSpec<PIn, F>;
-  targets: TargetSpec[];
+  /**
+   * What the scenario must meet. Default none: the scenario only measures (its table and reports as usual), and
+   * exits 0 unless a run fails.
+   */
+  targets?: TargetSpec[];
   /** Per-metric overrides of how `memopt compare` judges a metric (see `ComparePolicy`), keyed by metric name. */
   compare?: Record<string, Partial<ComparePolicy>>;
   /**
@@ -549,6 +570,8 @@ interface ScenarioResultBase {
   durationMs: number;
   /** What the scenario ran with (absent in results from before the manifest existed). */
   manifest?: ScenarioManifest;
+  /** Against a user's endpoint: its requests by outcome over every run (no response by kind, HTTP statuses). */
+  transport?: TransportTally;
 }
 
 /** Every run finished: 'missed' when a strict target was missed, else 'passed'. */
@@ -560,7 +583,14 @@ export interface CompletedScenarioResult extends ScenarioResultBase {
 /** A run of the scenario threw: no metric is reported (a partial median would mislead). */
 export interface ErroredScenarioResult extends ScenarioResultBase {
   status: 'errored';
-  error: { message: string; exitCode: number };
+  error: {
+    message: string;
+    exitCode: number;
+    /** The error's stack (secrets removed): printed with `--verbose`, always kept in run.json. */
+    stack?: string;
+    /** When a user's part (a factory variant) threw: which variant, which interface, which call. */
+    part?: UserPartCall;
+  };
   metrics: [];
 }
 

@@ -1,7 +1,8 @@
-import { verdictCounts } from '../compare/gate.ts';
+import { formatGateCounts, gateOf, SPEEDUP_ORIENTATION, verdictCountsByGate } from '../compare/gate.ts';
 import type { MetricComparison, RunComparison } from '../compare/types.ts';
 import type { EnvironmentInfo, MetricResult, ScenarioResult } from '../harness/types.ts';
 import { pairedSpeedup } from '../harness/targets.ts';
+import { describeTally } from '../harness/transport-tally.ts';
 import { evidence, formatComparisonChange, formatValue } from './format.ts';
 
 export { formatValue } from './format.ts';
@@ -27,18 +28,25 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd()).join('\n');
 }
 
-export function formatScenario(result: ScenarioResult): string {
+/** `verbose`: an errored scenario's stack too (run.json always keeps it). */
+export function formatScenario(result: ScenarioResult, options: { verbose?: boolean } = {}): string {
   const header = `${result.name} (${result.file.split('/').pop()}): ${result.status.toUpperCase()}` +
     `  seed=${result.seed}${result.quick ? ' quick' : ''} repetitions=${result.repetitions} ${(result.durationMs / 1000).toFixed(1)} s`;
-  if (result.status === 'errored') return `${header}\n  error: ${result.error.message}\n`;
+  const transport = result.transport && describeTally(result.transport) ? `  endpoint: ${result.transport.requests} requests, ${result.transport.succeeded} answered 200; ${describeTally(result.transport)}\n` : '';
+  if (result.status === 'errored') {
+    const stack = options.verbose && result.error.stack ? `${result.error.stack.replace(/^/gm, '    ')}\n` : '';
+    const hint = !options.verbose && result.error.stack ? '  (the stack: --verbose, or run.json)\n' : '';
+    return `${header}\n  error: ${result.error.message}\n${stack}${hint}${transport}`;
+  }
   const rows = [['metric', 'unit', result.baselineLabel, result.optimizedLabel, 'change', 'target']];
   for (const metric of result.metrics) {
     let target = verdict(metric);
     const speedup = metric.targets.some((t) => t.kind === 'speedup') ? pairedSpeedup(metric) : null;
-    if (speedup) target += ` [pair ratios ${speedup.min.toFixed(2)}..${speedup.max.toFixed(2)}]`;
+    // Oriented as everywhere (compare, report.html): baseline / optimized, above 1 the optimization is faster.
+    if (speedup) target += ` [pair ratios ${speedup.min.toFixed(2)}..${speedup.max.toFixed(2)}, baseline/optimized]`;
     rows.push([metric.name, metric.unit, formatValue(metric.baseline, metric.unit), formatValue(metric.optimized, metric.unit), formatChange(metric), target]);
   }
-  return `${header}\n${table(rows).replace(/^/gm, '  ')}\n`;
+  return `${header}\n${table(rows).replace(/^/gm, '  ')}\n${transport}`;
 }
 
 export function formatEnvironment(env: EnvironmentInfo): string {
@@ -57,6 +65,7 @@ export function formatOutcome(results: readonly ScenarioResult[]): string {
  */
 export function formatComparison(comparison: RunComparison): string {
   const out: string[] = [`compare: ${comparison.current.ref} (run ${comparison.current.runId}) against ${comparison.saved.ref} (run ${comparison.saved.runId})`];
+  if (comparison.scenarios.some((s) => s.metrics.some((m) => m.side === 'paired'))) out.push(`  timings gate as their ${SPEEDUP_ORIENTATION}, as in the run table`);
   for (const w of comparison.warnings) out.push(`  warning: ${w}`);
   for (const scenario of comparison.scenarios) {
     if (scenario.status !== 'compared') {
@@ -67,21 +76,30 @@ export function formatComparison(comparison: RunComparison): string {
       .filter((m) => m.verdict !== 'unchanged')
       .sort((a, b) => rank(a.verdict) - rank(b.verdict));
     const unchanged = scenario.metrics.length - shown.length;
-    out.push(`${scenario.name}: ${shown.filter((m) => m.verdict === 'regressed').length} regressed, ${shown.filter((m) => m.verdict === 'improved').length} improved, ${unchanged} unchanged, ${shown.filter((m) => m.verdict === 'inconclusive').length} inconclusive`);
+    out.push(`${scenario.name}: ${formatGateCounts(verdictCountsByGate({ ...comparison, scenarios: [scenario] }))}`);
     for (const change of scenario.configChanges.slice(0, 6)) out.push(`  config: ${change}`);
     if (scenario.addedMetrics?.length) out.push(`  added (current run only): ${scenario.addedMetrics.join(', ')}`);
     if (scenario.removedMetrics?.length) out.push(`  removed (saved run only): ${scenario.removedMetrics.join(', ')}`);
     if (scenario.unsampledMetrics?.length) out.push(`  not compared: ${scenario.unsampledMetrics.join('; ')}`);
     if (shown.length === 0) continue;
-    const rows = [['metric', 'variant', 'saved', 'current', 'change', 'evidence', 'verdict']];
-    for (const m of shown) {
-      const verdict = m.verdict === 'regressed' ? (m.policy.gate === 'advisory' ? 'regressed (advisory)' : 'REGRESSED') : m.verdict;
-      rows.push([m.metric, m.variant, formatValue(m.saved, m.unit), formatValue(m.current, m.unit), formatComparisonChange(m), evidence(m), verdict]);
+    // Gating rows (they decide the exit code) and advisory rows (reported, never failing) in tables of their own.
+    for (const gate of ['gating', 'advisory'] as const) {
+      const rows = shown.filter((m) => gateOf(m) === gate);
+      if (rows.length === 0) continue;
+      out.push(gate === 'gating' ? '  gating (decides the exit code):' : '  advisory (reported, never fails a build):');
+      const cells = [['metric', 'variant', 'unit', 'saved', 'current', 'change', 'evidence', 'verdict']];
+      for (const m of rows) {
+        const verdict = m.verdict === 'regressed' ? (gate === 'advisory' ? 'regressed (advisory)' : 'REGRESSED') : gate === 'advisory' ? `${m.verdict} (advisory)` : m.verdict;
+        cells.push([m.metric, m.variant, m.unit, formatValue(m.saved, m.unit), formatValue(m.current, m.unit), formatComparisonChange(m), evidence(m), verdict]);
+      }
+      out.push(table(cells).replace(/^/gm, '    '));
+      // A gating row the samples could not decide says why, and what a verdict would need.
+      for (const m of rows) if (gate === 'gating' && m.verdict === 'inconclusive') out.push(`    why ${m.metric} (${m.variant}) is inconclusive: ${m.reason}`);
     }
-    out.push(table(rows).replace(/^/gm, '  '));
   }
-  const counts = verdictCounts(comparison);
-  out.push(`compared ${counts.regressed + counts.improved + counts.unchanged + counts.inconclusive} metric(s): ${counts.regressed} regressed, ${counts.improved} improved, ${counts.unchanged} unchanged, ${counts.inconclusive} inconclusive`);
+  const counts = verdictCountsByGate(comparison);
+  const total = [counts.gating, counts.advisory].reduce((n, c) => n + c.regressed + c.improved + c.unchanged + c.inconclusive, 0);
+  out.push(`compared ${total} metric(s): ${formatGateCounts(counts)}`);
   return `${out.join('\n')}\n`;
 }
 

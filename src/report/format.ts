@@ -2,7 +2,12 @@ import type { MetricComparison } from '../compare/types.ts';
 
 /** Human-facing number formatting, shared by the console and Markdown reporters; the CSVs never round. */
 
-/** Human rounding only; the CSVs keep full precision. */
+/**
+ * Human rounding only; the CSVs keep full precision. One rule for every number, integer or not, so a column reads
+ * one way: from 1,000 up, rounded to a whole number with thousands separators (never `3,928` beside `3184`); from
+ * 100, whole; from 1, two decimals unless whole; below, three significant digits. Bytes in B / KiB / MiB / GiB, a
+ * fractional byte count (a mean) to one decimal.
+ */
 export function formatValue(value: number | null, unit: string): string {
   if (value === null || !Number.isFinite(value)) return '-';
   if (unit === 'bytes') {
@@ -10,11 +15,17 @@ export function formatValue(value: number | null, unit: string): string {
     if (abs >= 1024 ** 3) return `${(value / 1024 ** 3).toFixed(2)} GiB`;
     if (abs >= 1024 ** 2) return `${(value / 1024 ** 2).toFixed(1)} MiB`;
     if (abs >= 1024) return `${(value / 1024).toFixed(1)} KiB`;
-    return `${value} B`;
+    return `${Number.isInteger(value) ? value : value.toFixed(1)} B`;
   }
-  if (Number.isInteger(value)) return value.toLocaleString('en-US');
+  return formatNumber(value);
+}
+
+/** A unitless number by formatValue's rule. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return '-';
   const abs = Math.abs(value);
-  if (abs >= 100) return value.toFixed(0);
+  if (abs >= 1000) return Math.round(value).toLocaleString('en-US');
+  if (abs >= 100 || Number.isInteger(value)) return value.toFixed(0);
   if (abs >= 1) return value.toFixed(2);
   return value.toPrecision(3);
 }

@@ -1,4 +1,4 @@
-import { gatingRegressions, verdictCounts } from '../compare/gate.ts';
+import { gateOf, verdictCountsByGate } from '../compare/gate.ts';
 import type { MetricComparison, RunComparison } from '../compare/types.ts';
 import type { ScenarioResult } from '../harness/types.ts';
 import { evidence, formatComparisonChange, formatValue } from './format.ts';
@@ -104,10 +104,9 @@ function outcomeLine(data: ReportData): string {
   const scenarios = data.scenarios;
   const count = (s: ScenarioResult['status']) => scenarios.filter((r) => r.status === s).length;
   if (data.comparison) {
-    const counts = verdictCounts(data.comparison);
-    const gating = gatingRegressions(data.comparison).length;
-    parts.push(`**${counts.regressed} regressed**${gating !== counts.regressed ? ` (${gating} gating)` : ''}, ${counts.improved} improved, ` +
-      `${counts.unchanged} unchanged, ${counts.inconclusive} inconclusive`);
+    const { gating, advisory } = verdictCountsByGate(data.comparison);
+    parts.push(`gating: **${gating.regressed} regressed**, ${gating.improved} improved, ${gating.unchanged} unchanged, ${gating.inconclusive} inconclusive; ` +
+      `advisory (never fails a build): ${advisory.regressed} regressed, ${advisory.improved} improved, ${advisory.unchanged} unchanged, ${advisory.inconclusive} inconclusive`);
   }
   parts.push(`${scenarios.length} scenario(s): ${count('passed')} met every target, ${count('missed')} missed a target, ${count('errored')} errored`);
   if (data.exitCode !== undefined) parts.push(`exit code **${data.exitCode}**${data.exitCode === 0 ? '' : ` (${exitMeaning(data.exitCode)})`}`);
@@ -123,10 +122,11 @@ function verdictRank(m: MetricComparison): number {
 }
 
 function comparisonTable(metrics: readonly MetricComparison[]): string[] {
-  const rows = ['| scenario | variant | metric | saved | current | change | evidence | verdict |', '|---|---|---|---|---|---|---|---|'];
+  const rows = ['| scenario | variant | metric | gate | saved | current | change | evidence | verdict |', '|---|---|---|---|---|---|---|---|---|'];
   for (const m of metrics) {
-    const verdict = m.verdict === 'regressed' ? `**regressed**${m.policy.gate === 'advisory' ? ' (advisory)' : ''}` : m.verdict;
-    rows.push(`| ${m.scenario} | ${m.variant} | ${m.metric} | ${formatValue(m.saved, m.unit)} | ${formatValue(m.current, m.unit)} | ${formatComparisonChange(m)} | ${evidence(m)} | ${verdict} |`);
+    const gate = gateOf(m);
+    const verdict = gate === 'advisory' ? `${m.verdict} (advisory)` : m.verdict === 'regressed' ? '**regressed**' : m.verdict;
+    rows.push(`| ${m.scenario} | ${m.variant} | ${m.metric} | ${gate} | ${formatValue(m.saved, m.unit)} | ${formatValue(m.current, m.unit)} | ${formatComparisonChange(m)} | ${evidence(m)} | ${verdict} |`);
   }
   return rows;
 }

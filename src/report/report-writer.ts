@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import type { RunComparison } from '../compare/types.ts';
 import type { EnvironmentInfo, RunStatus, ScenarioResult } from '../harness/types.ts';
-import { LAST_POINTER, LATEST_POINTER, writeReportFiles, type ReportFile, type ReportFilesWriter } from '../runs/files.ts';
+import { LAST_POINTER, LATEST_POINTER, writeLinkPointer, writeReportFiles, type ReportFile, type ReportFilesWriter } from '../runs/files.ts';
 import { ExitCode, ReportWriteError, type ReportFileFailure } from '../errors.ts';
 import { csvExporter, jsonExporter } from './csv.ts';
 import type { Exporter, ReportData } from './exporter.ts';
@@ -88,7 +88,7 @@ export class ReportWriter {
       written = await this.recorded(this.write());
     }
     if (this.root && this.status === 'complete') {
-      await this.recorded(this.enqueue(() => this.writeFiles(this.root!, [{ name: LATEST_POINTER, contents: `${this.pointerText()}\n` }])));
+      await this.recorded(this.enqueue(async () => [await writeLinkPointer(this.root!, LATEST_POINTER, this.pointerText())]));
     }
     return written;
   }

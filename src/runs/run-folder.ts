@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { lstat, mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 import type { EnvironmentInfo, RunReport } from '../harness/types.ts';
@@ -28,8 +28,9 @@ export async function resolveRunFolder(path: string, field: string): Promise<str
   const info = await stat(full).catch(() => null);
   if (!info) throw new UsageError({ file: path, field }, 'no such run folder, reports root or pointer file');
   if (info.isFile()) return followPointer(full, field);
-  if (await isFile(join(full, 'run.json'))) return full;
-  if (await isFile(join(full, LATEST_POINTER))) return followPointer(join(full, LATEST_POINTER), field);
+  // A run folder, or a link to one (`reports/latest`): named by its real path, as a pointer file's target is.
+  if (await isFile(join(full, 'run.json'))) return (await lstat(full)).isSymbolicLink() ? realpath(full) : full;
+  if (await exists(join(full, LATEST_POINTER))) return resolveRunFolder(join(full, LATEST_POINTER), field);
   const hint = (await isFile(join(full, LAST_POINTER)))
     ? `no run here has completed yet (the last one is named in ${join(path, LAST_POINTER)})`
     : 'neither a run folder (no run.json) nor a reports root (no latest pointer)';
@@ -60,6 +61,10 @@ export function checkComplete(report: RunReport, file: string, options: { allowI
         ? `is abandoned (recorded running, but its process ${report.environment.pid} on ${report.environment.hostname} is gone)`
         : `is ${report.status}${report.exitCode !== null && report.exitCode !== undefined ? ` (exit code ${report.exitCode})` : ''}`;
   throw new UsageError({ file, field: 'status' }, `run ${report.environment.runId} ${state}, not complete; pass ${flag} to use it anyway`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => null)) !== null;
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -5,8 +5,9 @@
  * The scenarios whose driver declares its API requests (`WorkloadDriver.apiRequests`: ingest, search-trace and
  * parallel-api) run. Such an endpoint has no reference model: vectors a driver needs outside its measured section
  * are asked of it once in prepare, and correctness is checked across sides (src/measure/vector-checks.ts). Scenarios
- * of other drivers (index scenarios take vectors, not an API) are refused (exit 2), as is a factory variant (a
- * user's part can send anything) against a non-loopback endpoint.
+ * of other drivers (index scenarios take vectors, not an API) are refused (exit 2), and a factory variant (a
+ * user's part can send anything) runs against a non-loopback endpoint only with --max-cost-usd, which the client
+ * ledger enforces request by request (src/endpoint/cost-budget.ts).
  *
  * The bound of each scenario is its driver's request plan (each driver documents its own): the requests of every
  * run (2 x repetitions, plus the sweep) and of prepare, each sent as often as its retries allow, every attempt billed.
@@ -40,16 +41,26 @@ export function prepareForUrlEndpoint(scenarios: readonly ValidatedScenario[], a
     const workload = scenario.workload as { model: string; dimensions?: number };
     if (args.model !== undefined) workload.model = args.model;
     if (args.dimensions !== undefined) workload.dimensions = args.dimensions;
-    if (!isLoopback(args.baseURL) && (isFactoryVariant(scenario.baselineParams) || isFactoryVariant(scenario.optimizedParams))) {
-      throw new UsageError({ field: '--endpoint' }, `${scenario.definition.name}: a factory variant's requests cannot be bounded; refused against ${new URL(args.baseURL).host}`);
+    // A user's part can send anything: no plan bounds it, so off this machine it runs only under a hard cap, which the
+    // client ledger enforces request by request (cost-budget.ts).
+    if (!isLoopback(args.baseURL) && args.maxCostUsd === undefined && (isFactoryVariant(scenario.baselineParams) || isFactoryVariant(scenario.optimizedParams))) {
+      throw new UsageError(
+        { field: '--max-cost-usd' },
+        `${scenario.definition.name}: a factory variant's requests cannot be bounded before the run; against ${new URL(args.baseURL).host} give --max-cost-usd, and memopt's client ledger stops the run before a request would pass it`,
+      );
     }
   }
 }
 
-/** How many runs each side makes (repetitions, plus the sweep's runs on its side). */
+/**
+ * How many runs each side makes (repetitions, plus the sweep's runs on its side). A factory variant's side counts 0:
+ * its requests are the user's part's own, which no plan bounds; the cap bounds them as they go.
+ */
 function runsBySide(scenario: ValidatedScenario): { baseline: number; optimized: number } {
   const runs = { baseline: scenario.repetitions, optimized: scenario.repetitions };
   if (scenario.sweep) runs[scenario.sweep.side] += scenario.sweep.values.length * scenario.sweep.repetitions;
+  if (isFactoryVariant(scenario.baselineParams)) runs.baseline = 0;
+  if (isFactoryVariant(scenario.optimizedParams)) runs.optimized = 0;
   return runs;
 }
 
@@ -62,20 +73,28 @@ async function scenarioBounds(scenario: ValidatedScenario, price: { pricePerMill
 }
 
 /** Each scenario's upper bound of requests, tokens and cost, for the console and the guard. */
-export async function costBounds(scenarios: readonly ValidatedScenario[], args: EndpointGuardArgs): Promise<{ name: string; bound: CostBound }[]> {
-  const out: { name: string; bound: CostBound }[] = [];
+export async function costBounds(scenarios: readonly ValidatedScenario[], args: EndpointGuardArgs): Promise<{ name: string; bound: CostBound; factorySides: string[] }[]> {
+  const out: { name: string; bound: CostBound; factorySides: string[] }[] = [];
   for (const scenario of scenarios) {
     const parts = await scenarioBounds(scenario, { pricePerMillionTokens: args.pricePerMillionTokens });
     const total = sumCostBounds(parts.flatMap(([b, times]) => Array.from({ length: times }, () => b)));
-    out.push({ name: scenario.definition.name, bound: { ...parts[0][0], ...total } });
+    const factorySides = (['baseline', 'optimized'] as const).filter((side) => isFactoryVariant(side === 'baseline' ? scenario.baselineParams : scenario.optimizedParams)).map((side) => `${side} '${scenario.definition[side].label}'`);
+    out.push({ name: scenario.definition.name, bound: { ...parts[0][0], ...total }, factorySides });
   }
   return out;
 }
 
 /** Prints every bound, then refuses (exit 2) what the guard refuses. Returns the lines printed. */
-export function guardCost(bounds: readonly { name: string; bound: CostBound }[], args: EndpointGuardArgs, out: (text: string) => void): void {
+export function guardCost(
+  bounds: readonly { name: string; bound: CostBound; factorySides?: string[] }[],
+  args: EndpointGuardArgs,
+  out: (text: string) => void,
+): void {
   const host = new URL(args.baseURL).host;
-  for (const { name, bound } of bounds) out(`cost bound ${name} on ${host} (${bound.model}): ${formatCostBound(bound)}\n`);
+  for (const { name, bound, factorySides } of bounds) {
+    const unbounded = factorySides?.length ? ` (not counted: the factory variant ${factorySides.join(', ')}; --max-cost-usd caps it as it runs)` : '';
+    out(`cost bound ${name} on ${host} (${bound.model}): ${formatCostBound(bound)}${unbounded}\n`);
+  }
   const total = sumCostBounds(bounds.map((b) => b.bound));
   out(`cost bound, all scenarios: ${formatCostBound(total)}\n`);
   checkCostGuard({ baseURL: args.baseURL, maxCostUsd: args.maxCostUsd, bound: { ...total, model: bounds[0]?.bound.model } });

@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { PRICE_TABLE_USD_PER_MILLION_TOKENS } from '../endpoint/cost-guard.ts';
 import { createUrlEndpoint, DEFAULT_API_KEY_ENV, type UrlEndpointOptions } from '../endpoint/url-endpoint.ts';
+import { createCostBudget, type CostBudget } from '../endpoint/cost-budget.ts';
 import type { EmulatedApiConfigInput } from '../endpoint/emulated-api/types.ts';
 import type { RunComparison } from '../compare/types.ts';
 import { ExitCode, UsageError } from '../errors.ts';
@@ -167,6 +168,8 @@ interface SuitePlan {
   scenarios: ValidatedScenario[];
   shardInfo: ShardInfo | null;
   choice: EndpointChoice;
+  /** With `--max-cost-usd` against a url endpoint: the run's cap, charged by every request as it goes. */
+  budget?: CostBudget;
 }
 
 /** Runs a suite of scenarios (see the module comment); throws a MemoptError (exit 2) for bad input. */
@@ -264,7 +267,9 @@ async function planSuite(options: RunSuiteOptions): Promise<SuitePlan | null> {
       maxCostUsd: endpoint.maxCostUsd,
       pricePerMillionTokens: endpoint.pricePerMillionTokens,
     };
-    const client = urlOptions(endpoint);
+    // The cap given is enforced as requests go (the pre-flight's included), beside the bound checked before them.
+    const budget = endpoint.maxCostUsd === undefined ? undefined : createCostBudget({ maxCostUsd: endpoint.maxCostUsd, pricesUsdPerMillionTokens: urlOptions(endpoint).pricesUsdPerMillionTokens ?? {} });
+    const client: UrlEndpointOptions = { ...urlOptions(endpoint), ...(budget ? { budget } : {}) };
     // Before any request: which scenarios may run, and what they may cost at most (exit 2 when refused).
     await createUrlEndpoint(client).close(); // a bad URL or a missing key variable fails here (exit 2)
     prepareForUrlEndpoint(scenarios, guard);
@@ -272,7 +277,7 @@ async function planSuite(options: RunSuiteOptions): Promise<SuitePlan | null> {
     if (endpoint.dryRun) return null;
     const choice: EndpointChoice = { kind: 'url', options: client };
     await checkEndpointServes(scenarios, choice);
-    return { scenarios, shardInfo, choice };
+    return { scenarios, shardInfo, choice, ...(budget ? { budget } : {}) };
   }
   const choice: EndpointChoice = { kind: endpoint.kind };
   if (choice.kind === 'in-process') {
@@ -345,6 +350,12 @@ async function executeSuite(options: RunSuiteOptions, plan: SuitePlan): Promise<
       results.push(outcome.result);
       await writer.add(outcome.result);
       options.onResult?.(outcome.result);
+      // The cost cap reached: the run stops here; what ran is kept (the scenario that hit it ended errored, exit 3).
+      const left = plan.scenarios.slice(plan.scenarios.indexOf(scenario) + 1).map((s) => s.definition.name);
+      if (plan.budget && plan.budget.refused() > 0 && left.length > 0) {
+        options.onMessage?.({ level: 'warning', text: `the run's cost cap of $${plan.budget.maxCostUsd} was reached: not run: ${left.join(', ')}` });
+        break;
+      }
     }
   } catch (error) {
     // The run itself failed (not a scenario: a write, the harness): record it as failed, then report the error.

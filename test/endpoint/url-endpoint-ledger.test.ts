@@ -41,9 +41,12 @@ describe('the url endpoint and its client-side ledger', () => {
     const client = endpoint.createClient({ maxRetries: 30 });
     await Promise.all(Array.from({ length: 20 }, (_, i) => client.embeddings.create({ model: MODEL, input: [`text number ${i}`, 'shared words here'] })));
     const server = await memopt.ledger();
-    const { timeouts, networkErrors, rateLimitHeaders, ...counters } = await endpoint.ledger();
+    const { timeouts, networkErrors, rateLimitHeaders, transport, statuses, ...counters } = await endpoint.ledger();
     expect(timeouts + networkErrors).toBe(0);
+    expect(transport).toEqual({ refused: 0, reset: 0, timeout: 0, other: 0 });
     expect(counters).toEqual({ ...server, slowResponses: 0, inputsTruncated: 0 });
+    // The client's answers by status are the server's 429s and 5xx.
+    expect((statuses['429'] ?? 0) + Object.entries(statuses).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0)).toBe(server.rateLimited + server.serverErrors);
     expect(server.rateLimited).toBeGreaterThan(0); // the comparison covered 429s,
     expect(server.serverErrors).toBeGreaterThan(0); // 5xx
     expect(server.retriesSeen).toBe(server.rateLimited + server.serverErrors); // and their retries

@@ -74,6 +74,8 @@ describe('url endpoint secrets', () => {
     })();
     expect(missing).toBeInstanceOf(InputError);
     expect((missing as Error).message).toContain('OPENAI_API_KEY');
+    // The hint names the CLI flag a user types, not an option name of the API.
+    expect((missing as Error).message).toContain('--api-key-env none');
     expect(() => createUrlEndpoint({ baseURL: `http://user:${KEY}@127.0.0.1:9/v1`, apiKeyEnv: null })).toThrow(/credentials in the URL/);
     try {
       createUrlEndpoint({ baseURL: `http://user:${KEY}@127.0.0.1:9/v1`, apiKeyEnv: null });

@@ -46,11 +46,11 @@ describe('memopt run --save-baseline and memopt compare', () => {
     const out = join(root, 'same');
     const r = await cli('compare', 'main', '--scenarios', saved, '--baselines-dir', baselines, '--out', out);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/fixture-compare: 0 regressed, 0 improved, 7 unchanged, 0 inconclusive/);
+    expect(r.out).toMatch(/fixture-compare: gating: 0 regressed, 0 improved, 5 unchanged, 0 inconclusive; advisory \(never fails a build\): 0 regressed, 0 improved, 2 unchanged, 0 inconclusive/);
     const rows = parse(await readFile(join(await lastRun(out), 'comparison.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
-    // requests, time_ms and mock_requests for each variant, and time_ms as a paired ratio (opt/base).
+    // requests, time_ms and mock_requests for each variant, and time_ms as the pairs' speedup (base 50 / opt 20 ms).
     expect(rows).toHaveLength(7);
-    expect(rows.find((row) => row.side === 'paired')).toMatchObject({ metric: 'time_ms', variant: 'opt/base', saved: '0.4', current: '0.4' });
+    expect(rows.find((row) => row.side === 'paired')).toMatchObject({ metric: 'time_ms', variant: 'opt vs base', unit: 'x speedup', saved: '2.5', current: '2.5' });
     expect(new Set(rows.map((row) => row.verdict))).toEqual(new Set(['unchanged']));
   });
 
@@ -59,12 +59,12 @@ describe('memopt run --save-baseline and memopt compare', () => {
     const markdown = join(root, 'summary.md');
     const r = await cli('compare', 'main', '--scenarios', worse, '--baselines-dir', baselines, '--out', out, '--markdown', markdown);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/requests\s+opt\s+40\s+60\s+\+50\.0%\s+exact\s+REGRESSED/);
+    expect(r.out).toMatch(/requests\s+opt\s+requests\s+40\s+60\s+\+50\.0%\s+exact\s+REGRESSED/);
     expect(r.out).toContain('config: optimized.requests: 40 -> 60');
     const md = await readFile(markdown, 'utf8');
-    expect(md).toContain('**1 regressed**');
+    expect(md).toContain('gating: **1 regressed**');
     expect(md).toContain('exit code **1**');
-    expect(md).toContain('| fixture-compare | opt | requests | 40 | 60 | +50.0% | exact | **regressed** |');
+    expect(md).toContain('| fixture-compare | opt | requests | gating | 40 | 60 | +50.0% | exact | **regressed** |');
     const rows = parse(await readFile(join(await lastRun(out), 'comparison.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows.find((row) => row.metric === 'requests' && row.side === 'optimized')).toMatchObject({
       saved: '40', current: '60', change_pct: '50', verdict: 'regressed', method: 'exact', gate: 'strict',
@@ -79,7 +79,7 @@ describe('memopt run --save-baseline and memopt compare', () => {
     expect(regression.out).not.toMatch(/fixture-compare \(/); // nothing ran: no scenario table
     const improvement = await cli('compare', worseReports, 'main', '--baselines-dir', baselines);
     expect(improvement.code).toBe(0);
-    expect(improvement.out).toMatch(/requests\s+opt\s+60\s+40\s+-33\.3%\s+exact\s+improved/);
+    expect(improvement.out).toMatch(/requests\s+opt\s+requests\s+60\s+40\s+-33\.3%\s+exact\s+improved/);
   });
 
   it('bad input exits 2: an unknown baseline, another quick mode, a bad name, a broken run.json', async () => {

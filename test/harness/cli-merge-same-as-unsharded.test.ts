@@ -80,7 +80,7 @@ describe('run --shard 1/2 + run --shard 2/2 + merge = one unsharded run', () => 
     // The same through the saved baseline written by merge --save-baseline.
     const viaBaseline = await cli('compare', 'merged', wholeDir, '--baselines-dir', join(root, 'baselines'));
     expect(viaBaseline.code).toBe(1);
-    expect(viaBaseline.out).toMatch(/compared \d+ metric\(s\): 0 regressed, 0 improved, \d+ unchanged, 0 inconclusive/);
+    expect(viaBaseline.out).toMatch(/compared \d+ metric\(s\): gating: 0 regressed, 0 improved, \d+ unchanged, 0 inconclusive; advisory \(never fails a build\): 0 regressed, 0 improved, \d+ unchanged, 0 inconclusive/);
   });
 
   it('the exact counters of compare are the same whether the saved run was merged or not', async () => {

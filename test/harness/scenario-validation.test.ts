@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ExitCode, ScenarioError } from '../../src/errors.ts';
 import { loadScenarioFile, loadScenarios } from '../../src/harness/loader.ts';
 import { validateScenario } from '../../src/harness/scenario-schema.ts';
+import { exitCodeFor, runScenario } from '../../src/harness/runner.ts';
 import { fixedDriver } from '../fixtures/fixed-driver.ts';
 
 const FILE = 'scenarios/example.ts';
@@ -88,8 +89,20 @@ describe('scenario validation names the file and the field', () => {
     expect(error.where.field).toBe('targets.0.kind');
   });
 
-  it('rejects an empty target list', () => {
-    expect(errorOf({ ...valid(), targets: [] }).where.field).toBe('targets');
+  it('takes a scenario with no target (absent or empty): it only measures, passes, and exits 0 unless a run fails', async () => {
+    const { targets: _dropped, ...withoutTargets } = valid();
+    for (const definition of [withoutTargets, { ...valid(), targets: [] }]) {
+      const scenario = validateScenario(FILE, definition, { quick: true });
+      expect(scenario.targets).toEqual([]);
+      const result = await runScenario(scenario, { quick: true });
+      expect(result.status).toBe('passed');
+      expect(result.metrics.find((m) => m.name === 'requests')).toMatchObject({ baseline: 10, optimized: 1, targets: [] });
+      expect(exitCodeFor([result])).toBe(ExitCode.ok);
+    }
+    const failing = validateScenario(FILE, { ...withoutTargets, optimized: { label: 'opt', params: { requests: 1, timeMs: 1, fail: true } } }, { quick: true });
+    const failed = await runScenario(failing, { quick: true });
+    expect(failed.status).toBe('errored');
+    expect(exitCodeFor([failed])).toBe(ExitCode.runFailed);
   });
 
   it('accepts a sweep over a param of the variant, each value parsed by the driver schema', () => {

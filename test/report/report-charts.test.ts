@@ -37,6 +37,8 @@ describe('memopt report: SVG charts and an HTML page from the CSVs, rendered in 
     for (const text of ['Hit rate against cache capacity', 'infinite cache', "Belady's optimal", 'measured hit rate (capacity 200)']) expect(hitRate).toContain(text);
     const pareto = await svg('index-compression-pareto');
     for (const text of ['recall@10 against bytes per vector', 'Pareto front', 'int8', 'float32', 'binary', 'usearch']) expect(pareto).toContain(text);
+    // Peer points have no label column: drawn unlabelled, never as the text "null".
+    expect(pareto).not.toContain("null");
     expect(await svg('parallel-search-workers')).toContain('core count ceiling (2 cores)');
     const concurrency = await svg('parallel-api-concurrency');
     expect(concurrency).toContain('rate-limit ceiling (6.2x)');

@@ -25,7 +25,7 @@ describe('console report: targets are read by their kind, not by their text', ()
   });
 
   it("shows a speedup target's range of pair ratios", () => {
-    expect(formatScenario(withTarget({ metric: 'wall_time_ms', kind: 'speedup', atLeast: 2 }, 'ms'))).toContain('[pair ratios 1.00..3.00]');
+    expect(formatScenario(withTarget({ metric: 'wall_time_ms', kind: 'speedup', atLeast: 2 }, 'ms'))).toContain('[pair ratios 1.00..3.00, baseline/optimized]');
   });
 
   it('shows no pair ratios for other kinds, whatever their text ends with', () => {

@@ -27,14 +27,15 @@ describe('Markdown summary', () => {
 
   it('leads with the outcome: counts by verdict and the exit code', () => {
     expect(md).toMatch(/^## memopt compare: `current run` against `main`\n/);
-    expect(md).toContain('**1 regressed**, 0 improved, 2 unchanged, 2 inconclusive; 1 scenario(s): 0 met every target, 1 missed a target, 0 errored; exit code **1** (a target missed or a metric regressed).');
+    // Gating and advisory rows counted apart: the advisory inconclusive timing is not in the gating count.
+    expect(md).toContain('gating: **1 regressed**, 0 improved, 2 unchanged, 0 inconclusive; advisory (never fails a build): 0 regressed, 0 improved, 1 unchanged, 1 inconclusive; 1 scenario(s): 0 met every target, 1 missed a target, 0 errored; exit code **1** (a target missed or a metric regressed).');
     expect(md).toContain('Saved: run `saved-run` (commit `0123456789`');
   });
 
   it('names what changed, by how much, with its evidence and verdict', () => {
     const changed = md.slice(md.indexOf('### What changed'), md.indexOf('### Missed targets'));
-    expect(changed).toContain('| scenario | variant | metric | saved | current | change | evidence | verdict |');
-    expect(changed).toContain('| batch-embeddings | batched | api_requests | 32 | 125 | +291% | exact | **regressed** |');
+    expect(changed).toContain('| scenario | variant | metric | gate | saved | current | change | evidence | verdict |');
+    expect(changed).toContain('| batch-embeddings | batched | api_requests | gating | 32 | 125 | +291% | exact | **regressed** |');
     expect(changed).not.toContain('wall_time_ms');
   });
 
@@ -42,7 +43,9 @@ describe('Markdown summary', () => {
     expect(md).toContain('| batch-embeddings | api_requests | `<= -95%` | -93.75 | strict |');
     expect(md).toContain('- batch-embeddings: configuration changed: `optimized.maxBatchSize: 64 -> 16`');
     expect(md).toMatch(/<details><summary>Every comparison \(5\)<\/summary>/);
-    expect(md).toMatch(/\| batch-embeddings \| batched \| wall_time_ms \| 3,095 \| 3,450 \| \+11\.5% \| 95% CI [-+\d.]+\.\.[-+\d.]+%, p=[\d.]+, n=4\/4 \| inconclusive \|/);
+    expect(md).toMatch(/\| batch-embeddings \| batched \| wall_time_ms \| advisory \| 3,095 \| 3,450 \| \+11\.5% \| 95% CI [-+\d.]+\.\.[-+\d.]+%, p=[\d.]+, n=4\/4 \| inconclusive \(advisory\) \|/);
+    // The gating timing row is the pairs' speedup, baseline / optimized as in the run table: 17,050 / 3,095 = 5.51.
+    expect(md).toMatch(/\| batch-embeddings \| batched vs naive \| wall_time_ms \| gating \| 5\.51 \| 4\.98 \| -9\.6% \|/);
   });
 
   it('a run without a comparison gets a targets table', () => {

@@ -3,7 +3,8 @@
  * src/endpoint): tests check the client ledger's counters against what this server saw. Vectors are 8 numbers
  * derived from the text alone (as a real model's: the same whether sent alone or in a batch); usage counts
  * whitespace-separated words. `answer(n)` picks the status of the n-th request
- * (0-based): 200, or 429 / 500 with a tiny retry-after-ms so SDK retries are fast.
+ * (0-based): 200, or 429 / 500 with a tiny retry-after-ms so SDK retries are fast, or 'reset' (the connection is
+ * destroyed without an answer, as a dropped connection would be).
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +25,8 @@ export interface TinyServer {
   seen: SeenCounters;
   /** Headers and query of the last request, as received. */
   last: { headers: IncomingMessage['headers']; query: Record<string, string> } | undefined;
+  /** Every embeddings request's model and texts, in arrival order. */
+  received: Array<{ model: unknown; texts: string[] }>;
   close(): Promise<void>;
 }
 
@@ -32,11 +35,12 @@ export interface TinyServer {
  * model that embeds each text by itself; a test may make batched answers differ).
  */
 export async function startTinyOpenAIServer(
-  answer: (n: number) => 200 | 401 | 429 | 500 = () => 200,
+  answer: (n: number) => 200 | 401 | 429 | 500 | 'reset' = () => 200,
   embed: (text: string, index: number, inputs: number) => number[] = (text) => vectorOf(text),
 ): Promise<TinyServer> {
   const seen: SeenCounters = { requests: 0, succeeded: 0, inputs: 0, tokens: 0, rateLimited: 0, serverErrors: 0, clientErrors: 0, retriesSeen: 0 };
   const state: { last: TinyServer['last'] } = { last: undefined };
+  const received: TinyServer['received'] = [];
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -57,11 +61,16 @@ export async function startTinyOpenAIServer(
       return send(400, { error: { message: 'bad json' } });
     }
     const texts = typeof body.input === 'string' ? [body.input] : Array.isArray(body.input) ? body.input.map(String) : [];
+    received.push({ model: body.model, texts });
     if (texts.length === 0) {
       seen.clientErrors++;
       return send(400, { error: { message: 'input required' } });
     }
     const status = answer(n);
+    if (status === 'reset') {
+      req.socket.destroy();
+      return;
+    }
     if (status === 429) {
       seen.rateLimited++;
       return send(429, { error: { message: 'slow down' } }, { 'retry-after-ms': '1', 'x-ratelimit-limit-requests': '60', 'x-ratelimit-remaining-requests': '0' });
@@ -88,6 +97,7 @@ export async function startTinyOpenAIServer(
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     seen,
+    received,
     get last() {
       return state.last;
     },

@@ -52,6 +52,22 @@ describe('index-compression driver on vector files', () => {
     expect(compressed.details!.some((t) => t.name === 'width_sweep')).toBe(true);
   });
 
+  it("takes holdOut as datasets/README.md shows it, { count, seed }: the split follows that seed, not the scenario's", async () => {
+    const base = writeVectors('base-seeded.npy', 80, 8, 6);
+    const asCount = indexCompressionDriver.workloadSchema.parse({ vectors: { base, holdOut: 10 } });
+    const asObject = indexCompressionDriver.workloadSchema.parse({ vectors: { base, holdOut: { count: 10, seed: 5 } } });
+    const otherSeed = indexCompressionDriver.workloadSchema.parse({ vectors: { base, holdOut: { count: 10, seed: 6 } } });
+    const byScenarioSeed = await indexCompressionDriver.prepare(asCount, prepareContext(5));
+    // The object's seed 5 under a scenario seeded 99: the same split as the count under scenario seed 5.
+    const byOwnSeed = await indexCompressionDriver.prepare(asObject, prepareContext(99));
+    expect(byOwnSeed.queries).toHaveLength(10);
+    expect(byOwnSeed.queries).toEqual(byScenarioSeed.queries);
+    const byOtherSeed = await indexCompressionDriver.prepare(otherSeed, prepareContext(5));
+    expect(byOtherSeed.queries).not.toEqual(byScenarioSeed.queries);
+    expect(indexCompressionDriver.workloadSchema.safeParse({ vectors: { base, holdOut: { count: 0 } } }).success).toBe(false);
+    expect(indexCompressionDriver.workloadSchema.safeParse({ vectors: { base, holdOut: { count: 3, sed: 1 } } }).success).toBe(false);
+  });
+
   it('reads queries from their own file, caps their count, and takes the first `size` base rows', async () => {
     const base = writeVectors('base2.npy', 100, 16, 2);
     const queries = writeVectors('queries2.npy', FILE_QUERY_CAP + 5, 16, 3);

@@ -223,12 +223,13 @@ function lineChartFor(folder: ReportFolder, t: HintedTable, hint: LineChartHint)
 }
 
 function frontChartFor(folder: ReportFolder, t: HintedTable, hint: FrontChartHint): Chart | null {
-  type FrontPoint = { x: number; y: number; label: number | string | null; group: string; name: string };
+  type FrontPoint = { x: number; y: number; label: number | string; group: string; name: string };
   const pointsOf = (rows: Row[], source: { group: string; label?: string; name?: string }) =>
     firstRepetition(rows)
       .map((r) => {
         const group = groupText(source.group, r);
-        const label = source.label ? (num(r[source.label]) ?? (r[source.label] as string | null)) : null;
+        // A point without a label column (a peer) or with an empty one is drawn unlabelled, never as "null".
+        const label = (source.label ? (num(r[source.label]) ?? (r[source.label] as string | null)) : null) ?? '';
         return { x: num(r[hint.x.column]), y: num(r[hint.y.column]), label, group, name: source.name ? groupText(source.name, r) : group };
       })
       .filter((p): p is FrontPoint => p.x !== null && p.y !== null);

@@ -1,3 +1,5 @@
+import { SPEEDUP_ORIENTATION } from '../../compare/gate.ts';
+import { formatNumber, formatValue } from '../format.ts';
 import type { Chart } from './definitions.ts';
 import type { ReportFolder, Row } from './folder.ts';
 
@@ -27,7 +29,7 @@ export function renderHtml(folder: ReportFolder, charts: ReadonlyArray<{ chart: 
   const comparison = folder.tables.get('comparison');
   if (comparison) sections.push(comparisonSection(comparison));
   const summary = folder.tables.get('summary');
-  if (summary) sections.push(targetsSection(summary));
+  if (summary) sections.push(targetsSection(summary, metricDescriptions(folder)));
   for (const { chart, svg } of charts) {
     sections.push(
       `<figure class="chart" id="chart-${escape(chart.id)}" data-chart="${escape(chart.id)}">` +
@@ -50,6 +52,8 @@ export function renderHtml(folder: ReportFolder, charts: ReadonlyArray<{ chart: 
   th, td { border-bottom: 1px solid #e3e3e3; padding: 0.25rem 0.6rem; text-align: left; }
   td.num { text-align: right; font-variant-numeric: tabular-nums; }
   .regressed, .missed { color: #b3261e; font-weight: 600; } .improved, .met { color: #1e7b34; } .inconclusive { color: #8a6d00; }
+  td.advisory, .advisory-note { color: #666; font-weight: normal; }
+  td.why { color: #555; font-size: 12px; }
   figure.chart { margin: 2rem 0; padding: 1rem; border: 1px solid #e3e3e3; border-radius: 6px; }
   figure.chart h2 { margin-top: 0; font-size: 1.1rem; }
   figure.chart svg { max-width: 100%; height: auto; }
@@ -77,43 +81,79 @@ ${sections.join('\n')}
 `;
 }
 
-function targetsSection(summary: Row[]): string {
+/** Each metric's description from run.json, by name (the first scenario that has it). */
+function metricDescriptions(folder: ReportFolder): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const scenario of folder.run?.scenarios ?? []) {
+    for (const metric of (scenario.metrics as Array<{ name?: unknown; description?: unknown }> | undefined) ?? []) {
+      if (typeof metric.name === 'string' && typeof metric.description === 'string' && !out.has(metric.name)) out.set(metric.name, metric.description);
+    }
+  }
+  return out;
+}
+
+function targetsSection(summary: Row[], descriptions: ReadonlyMap<string, string>): string {
   const rows = summary.filter((r) => r.scenario !== '_run' && typeof r.target === 'string' && r.target !== '');
   if (rows.length === 0) return '';
   const body = rows
     .map((r) => {
       const passed = r.passed === 'true';
-      return `<tr><td>${escape(String(r.scenario))}</td><td>${escape(String(r.metric))}</td><td>${cell(r.class)}</td><td class="num">${cell(r.baseline)}</td><td class="num">${cell(r.optimized)}</td>` +
+      const unit = typeof r.unit === 'string' ? r.unit : '';
+      const description = descriptions.get(String(r.metric));
+      const metric = description ? `${escape(String(r.metric))}<br><small class="description">${escape(description)}</small>` : escape(String(r.metric));
+      return `<tr><td>${escape(String(r.scenario))}</td><td>${metric}</td><td>${cell(r.class)}</td><td class="num">${cell(r.baseline, '', unit)}</td><td class="num">${cell(r.optimized, '', unit)}</td>` +
         `<td class="num">${cell(r.change_pct, '%')}</td><td><code>${escape(String(r.target))}</code></td><td class="${passed ? 'met' : 'missed'}">${passed ? 'met' : 'missed'}</td></tr>`;
     })
     .join('');
-  return `<section><h2>Targets</h2><table><thead><tr><th>scenario</th><th>metric</th><th>class</th><th>baseline</th><th>optimized</th><th>change</th><th>target</th><th></th></tr></thead><tbody>${body}</tbody></table></section>`;
+  const speedups = rows.some((r) => /^>= [\d.]+x$/.test(String(r.target)))
+    ? `<p class="advisory-note">A speedup target (<code>&gt;= Nx</code>) is met by the median ${escape(SPEEDUP_ORIENTATION)}.</p>`
+    : '';
+  return `<section><h2>Targets</h2>${speedups}<table><thead><tr><th>scenario</th><th>metric</th><th>class</th><th>baseline</th><th>optimized</th><th>change</th><th>target</th><th></th></tr></thead><tbody>${body}</tbody></table></section>`;
 }
 
+/**
+ * The comparison, gating rows and advisory rows apart: counts for each, then a table each. A gating row decides
+ * the exit code (its verdict coloured); an advisory row is labelled and grey, whatever its verdict, because it never
+ * fails a build. Paired timing rows are speedups, oriented as the run table's (SPEEDUP_ORIENTATION).
+ */
 function comparisonSection(comparison: Row[]): string {
-  const shown = comparison.filter((r) => r.verdict === 'regressed' || r.verdict === 'improved' || r.verdict === 'inconclusive');
-  const count = (v: string) => comparison.filter((r) => r.verdict === v).length;
-  const head = `<p>${count('regressed')} regressed, ${count('improved')} improved, ${count('unchanged')} unchanged, ${count('inconclusive')} inconclusive.</p>`;
-  if (shown.length === 0) return `<section><h2>Comparison with the saved run</h2>${head}</section>`;
-  const body = shown
-    .map(
-      (r) =>
-        `<tr><td>${escape(String(r.scenario))}</td><td>${escape(String(r.variant))}</td><td>${escape(String(r.metric))}</td><td>${cell(r.class)}</td><td class="num">${cell(r.saved)}</td><td class="num">${cell(r.current)}</td>` +
-        `<td class="num">${cell(r.change_pct, '%')}</td><td class="${escape(String(r.verdict))}">${escape(String(r.verdict))}</td><td>${escape(String(r.reason ?? ''))}</td></tr>`,
-    )
-    .join('');
-  return `<section><h2>Comparison with the saved run</h2>${head}<table><thead><tr><th>scenario</th><th>variant</th><th>metric</th><th>class</th><th>saved</th><th>current</th><th>change</th><th>verdict</th><th>why</th></tr></thead><tbody>${body}</tbody></table></section>`;
+  const verdicts = ['regressed', 'improved', 'unchanged', 'inconclusive'];
+  const rows = comparison.filter((r) => typeof r.verdict === 'string' && verdicts.includes(r.verdict));
+  const isGating = (r: Row) => r.gate === 'strict';
+  const counts = (subset: Row[]) => verdicts.map((v) => `${subset.filter((r) => r.verdict === v).length} ${v}`).join(', ');
+  const gating = rows.filter(isGating);
+  const advisory = rows.filter((r) => !isGating(r));
+  const head =
+    `<p><strong>Gating</strong> (decides the exit code): ${counts(gating)}.<br>` +
+    `<span class="advisory-note"><strong>Advisory</strong> (reported, never fails a build): ${counts(advisory)}.</span></p>` +
+    (rows.some((r) => r.side === 'paired') ? `<p class="advisory-note">Timings gate as their ${escape(SPEEDUP_ORIENTATION)}, as in the targets table.</p>` : '');
+  const shown = (subset: Row[]) => subset.filter((r) => r.verdict !== 'unchanged');
+  const table = (subset: Row[], gate: 'gating' | 'advisory') => {
+    if (subset.length === 0) return '';
+    const body = subset
+      .map((r) => {
+        const unit = typeof r.unit === 'string' ? r.unit : '';
+        const verdict = gate === 'advisory' ? `${escape(String(r.verdict))} (advisory)` : escape(String(r.verdict));
+        const verdictClass = gate === 'advisory' ? 'advisory' : escape(String(r.verdict));
+        return `<tr><td>${escape(String(r.scenario))}</td><td>${escape(String(r.variant))}</td><td>${escape(String(r.metric))}</td><td>${cell(r.class)}</td><td>${escape(unit)}</td>` +
+          `<td class="num">${cell(r.saved, '', unit)}</td><td class="num">${cell(r.current, '', unit)}</td>` +
+          `<td class="num">${cell(r.change_pct, '%')}</td><td class="${verdictClass}">${verdict}</td><td class="why">${escape(String(r.reason ?? ''))}</td></tr>`;
+      })
+      .join('');
+    const title = gate === 'gating' ? '<h3>Gating</h3>' : '<h3 class="advisory-note">Advisory (never fails a build)</h3>';
+    return `${title}<table data-gate="${gate}"><thead><tr><th>scenario</th><th>variant</th><th>metric</th><th>class</th><th>unit</th><th>saved</th><th>current</th><th>change</th><th>verdict</th><th>why</th></tr></thead><tbody>${body}</tbody></table>`;
+  };
+  return `<section><h2>Comparison with the saved run</h2>${head}${table(shown(gating), 'gating')}${table(shown(advisory), 'advisory')}</section>`;
 }
 
-function cell(value: Row[string], suffix = ''): string {
+/** A number by the reporters' one rule (formatValue), a change in % with its sign, anything else as text. */
+function cell(value: Row[string], suffix = '', unit = ''): string {
   if (typeof value !== 'number') return escape(value === null || value === undefined ? '' : String(value));
   if (suffix === '%') {
     const text = Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(1);
     return `${value > 0 ? '+' : ''}${text}%`;
   }
-  const abs = Math.abs(value);
-  if (abs >= 100) return Math.round(value).toLocaleString('en-US');
-  return Number.isInteger(value) ? String(value) : abs >= 1 ? value.toFixed(2) : value.toPrecision(3);
+  return escape(unit ? formatValue(value, unit) : formatNumber(value));
 }
 
 function escape(text: string): string {
