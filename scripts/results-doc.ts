@@ -17,6 +17,7 @@
  * scenarios/ (vectorsOf): an accuracy figure on the mock's generative model is not one on real embeddings.
  */
 import { readFileSync } from 'node:fs';
+import { register } from 'node:module';
 import { join } from 'node:path';
 import type { ScenarioDefinition } from '../src/harness/types.ts';
 import { findScenarioFiles, loadScenarios } from '../src/harness/loader.ts';
@@ -25,6 +26,10 @@ import { InputError } from '../src/errors.ts';
 import { formatValue } from '../src/report/format.ts';
 import { writeFileAtomic } from '../src/util/atomic-write.ts';
 import { parseScriptArgs, runIfEntryPoint } from './lib/options.ts';
+
+// The scenarios it reads import 'memopt': resolve that to the sources, as bin/memopt.js does in the repository
+// (under vitest the config adds the same condition; registering it twice is harmless).
+register('../bin/source-condition.mjs', import.meta.url);
 
 const USAGE = `Usage: npx tsx scripts/results-doc.ts [--doc docs/results.md] [--root .] [--check]`;
 const OPEN = /^<!-- generated: (summary|table) (\S+) -->$/;
