@@ -15,8 +15,10 @@ export const PYTHON = '/usr/bin/python3';
 export type SklearnSolver = 'randomized' | 'full';
 
 export interface SklearnFit {
-  /** Seconds inside `PCA(...).fit(X)`. */
+  /** Seconds inside `PCA(...).fit(X)` (wall clock). */
   seconds: number;
+  /** CPU seconds of the process inside the fit (one thread: the wall time a quiet machine would show). */
+  cpuSeconds: number;
   model: PcaModel;
 }
 
@@ -28,9 +30,9 @@ const CODE = [
   'X = np.fromfile(sys.argv[1], dtype="<f4").reshape(-1, int(sys.argv[2]))',
   'rows = int(sys.argv[8])',
   'X = X[:rows] if rows > 0 else X',
-  't0 = time.perf_counter()',
+  't0 = time.perf_counter(); c0 = time.process_time()',
   'p = PCA(n_components=int(sys.argv[3]), svd_solver=sys.argv[7], random_state=0).fit(X)',
-  'print(f"{time.perf_counter() - t0:.6f}")',
+  'print(f"{time.perf_counter() - t0:.6f} {time.process_time() - c0:.6f}")',
   'p.mean_.astype("<f8").tofile(sys.argv[4]); p.components_.astype("<f4").tofile(sys.argv[5])',
   'np.array(list(p.explained_variance_) + [float(np.sum(np.var(X, axis=0, ddof=1)))], dtype="<f8").tofile(sys.argv[6])',
 ].join('\n');
@@ -49,7 +51,7 @@ export async function sklearnFit(file: string, dim: number, components: number, 
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`scikit-learn PCA failed (${PYTHON}; needs python3-numpy and python3-sklearn): ${result.stderr || result.error?.message}`);
-  const seconds = Number(result.stdout.trim().split('\n').pop());
+  const [seconds, cpuSeconds] = result.stdout.trim().split('\n').pop()!.split(' ').map(Number);
   const f64 = async (f: string) => {
     const b = await readFile(f);
     return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
@@ -59,5 +61,5 @@ export async function sklearnFit(file: string, dim: number, components: number, 
   const axes = new Float32Array(axesBytes.buffer.slice(axesBytes.byteOffset, axesBytes.byteOffset + axesBytes.byteLength));
   const ev = await f64(evFile);
   await Promise.all([meanFile, axesFile, evFile].map((f) => rm(f, { force: true })));
-  return { seconds, model: { dims: dim, components, mean, axes, eigenvalues: ev.slice(0, components), totalVariance: ev[components] } };
+  return { seconds, cpuSeconds, model: { dims: dim, components, mean, axes, eigenvalues: ev.slice(0, components), totalVariance: ev[components] } };
 }

@@ -1,18 +1,20 @@
 /**
  * Principal component analysis of a sample of vectors: the mean and the top principal axes, by one of six methods.
- * The three ml-pca methods (SVD, covariance + full eigendecomposition, NIPALS) are kept to be measured against; the
- * default, 'subspace', is the one measured fastest at equal quality (see README.md, "Choosing the fit method"):
+ * The three ml-pca methods (SVD, covariance + full eigendecomposition, NIPALS) are kept to be measured against.
+ * fitPca's own default stays 'subspace'; CompressedIndex's default is 'randomized' (docs/results.md, "PCA fit"):
  *
- * - 'subspace': the sample covariance C (d x d, float64, blocked kernel), then block subspace iteration for the top
- *   components: Q <- orth(C Q) from a seeded random block of `components + oversample` rows, stopped when the
- *   captured variance trace(Qᵀ C Q) changes by less than `tolerance` (relative), then one Rayleigh-Ritz step (a
- *   small symmetric eigendecomposition by ml-matrix) to rotate the block onto the principal axes.
+ * - 'subspace': the sample covariance C (d x d, covariance.ts: float32 products by the SIMD Gram kernel, summed in
+ *   float64), then block subspace iteration for the top components: Q <- orth(C Q) from a seeded random block of
+ *   `components + oversample` rows, stopped when the captured variance trace(Qᵀ C Q) changes by less than
+ *   `tolerance` (relative), then one Rayleigh-Ritz step (a small symmetric eigendecomposition by ml-matrix) to
+ *   rotate the block onto the principal axes.
  * - 'randomized': Halko, Martinsson & Tropp's randomized range finder with power iterations (scikit-learn's
- *   'randomized' solver), on the centred rows themselves, never forming the covariance: a seeded Gaussian block of
- *   `components + oversample` directions, `powerIterations` times replaced by orth(Xᵀ X Q) (orthonormalized in the
- *   d-wide row space, Cholesky QR), then the same Rayleigh-Ritz step. The products X Q and Xᵀ Y are float32 batch
- *   scans by the WebAssembly SIMD multi-query kernel (WasmRows.scanMany) over X and its transpose.
- * - 'covariance-evd': the same covariance, then ml-matrix's full symmetric EVD of the d x d matrix (exact, O(d³)).
+ *   'randomized' solver): a seeded Gaussian block of `components + oversample` directions, `powerIterations` times
+ *   replaced by orth(C Q) (orthonormalized in the d-wide row space, Cholesky QR), then the same Rayleigh-Ritz step.
+ *   C Q comes from the covariance formed once (as 'subspace' forms it), or, when that costs more multiply-adds (a
+ *   narrow block of wide rows), as Xᵀ (X Q) from float32 batch scans over X and its transpose (`products`).
+ * - 'covariance-evd': the covariance in float64 arithmetic, then ml-matrix's full symmetric EVD of the d x d matrix
+ *   (exact, O(d³)): the reference the others are measured against.
  * - 'ml-pca-svd', 'ml-pca-covariance', 'ml-pca-nipals': ml-pca's own methods on the centred sample.
  *
  * Every method returns axes as unit rows, eigenvalues in decreasing order, and a deterministic sign per axis (its
@@ -153,9 +155,8 @@ export function fitPca(rows: Float32Array | Float64Array, dims: number, count: n
       if (!Number.isInteger(oversample) || oversample < 0) throw new OptionError('oversample', 'an integer >= 0', oversample);
       if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new OptionError('maxIterations', 'an integer >= 1', maxIterations);
       if (!(tolerance > 0)) throw new OptionError('tolerance', 'a number > 0', tolerance);
-      const products = new CovarianceProducts(covarianceBlocked(rows, dims, count, mean), dims);
       const block = Math.min(dims, k + oversample);
-      const apply = (basis: Float64Array, product: Float64Array) => products.apply(basis, block, product);
+      const apply = covarianceApply(rows, dims, count, mean, block);
       const result = subspaceIteration(apply, dims, k, block, { maxIterations, tolerance, seed: options.seed ?? 1, onIteration: options.onIteration });
       ({ axes, eigenvalues, iterations, converged } = result);
       break;
