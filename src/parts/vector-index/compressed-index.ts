@@ -63,15 +63,17 @@ export interface CompressedIndexOptions {
   meanTerm?: boolean;
   /**
    * PCA method used by fit(). Default 'randomized' (Halko's range finder with scikit-learn's power iterations,
-   * through the covariance formed by the SIMD Gram kernel): within 0.003 recall@10 of the exact fit on all rows at
-   * every width measured, in a third of 'subspace''s time at 5,000 rows (docs/results.md, "PCA fit").
+   * through the covariance formed by the SIMD Gram kernel): within 0.004 recall@10 of the exact fit on all rows at
+   * every width measured (mock and USE-lite, 32-512 components), on all 10,000 rows of a scenario in about half the
+   * CPU time 'subspace' took on 5,000 (docs/results.md, "PCA fit against scikit-learn").
    */
   fitMethod?: PcaMethod;
   /**
    * Most rows fit() uses: a larger sample is thinned to this many, evenly spaced (deterministic). Fit time grows
    * linearly with it (the covariance, d²/2 multiply-adds a row: ~0.1 ms a row at 1536-d, ~0.01 ms at 512-d) plus a
    * fixed part (the iterations). Default 20,000: 5,000 lost up to 0.010 recall@10 against a fit on all rows
-   * (128 components, 20,000 mock rows; 0.006 on USE-lite), 10,000 lost 0.0025 (docs/results.md, "PCA fit").
+   * (128 components, 20,000 mock rows; 0.006 on USE-lite), 10,000 up to 0.003 (docs/results.md, "PCA fit against
+   * scikit-learn").
    */
   fitSampleSize?: number;
   /** Seed of the fit's random start (the 'randomized' and 'subspace' methods). Default 1. */

@@ -343,7 +343,7 @@ function randomizedSubspace(
  * 'covariance' forms C once (count x dims² / 2, the upper half) and then multiplies dims² x block per product;
  * 'rows' never forms C and multiplies X then Xᵀ, 2 x count x dims x block per product. Both run on the same SIMD
  * kernel, so multiply-adds compare their times. On the 20,000 x 1536 mock file at 256 components (block 266, 7
- * passes) that is 2.4e10 against 1.3e11: covariance. A narrow fit of wide rows (block well under dims / 4) is
+ * passes) that is 2.9e10 against 1.3e11: covariance. A narrow fit of wide rows (block well under dims / 4) is
  * cheaper by rows.
  */
 function cheaperProducts(dims: number, count: number, block: number, passes: number): 'covariance' | 'rows' {
