@@ -23,7 +23,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
@@ -38,10 +37,10 @@ import { ScalarQuantizedIndex } from '../src/parts/vector-index/scalar-quantized
 import { WasmRows, simdAvailable } from '../src/parts/vector-index/wasm-rows.ts';
 import { integerOption, parseScriptArgs, runIfEntryPoint } from './lib/options.ts';
 import { readRawVectors, rowOf, writeRawVectors, type RawVectors } from './lib/raw-vectors.ts';
+import { PYTHON, sklearnFit, type SklearnSolver } from './lib/sklearn-pca.ts';
 
 const USAGE =
   'usage: npx tsx scripts/peer-speed.ts [--file F.f32] [--rows 20000] [--queries 200] [--batch 256] [--pca 256] [--pca-fits randomized:all,randomized:5000,subspace:5000] [--out peer-speed.csv] [--peer numpy_peer.py]';
-const PYTHON = '/usr/bin/python3';
 
 interface Row {
   measure: string;
@@ -79,33 +78,8 @@ function runPeer(peer: string, file: string, dim: number, queries: number, batch
 }
 
 /** scikit-learn's PCA with `solver` (one thread) fitted on the rows, its mean and axes exported for recall. */
-async function sklearnModel(file: string, dim: number, components: number, solver: 'randomized' | 'full'): Promise<PcaModel> {
-  const folder = tmpdir();
-  const meanFile = join(folder, `memopt-peer-mean-${process.pid}.f64`);
-  const axesFile = join(folder, `memopt-peer-axes-${process.pid}.f32`);
-  const evFile = join(folder, `memopt-peer-ev-${process.pid}.f64`);
-  const code = [
-    'import os',
-    'for v in ("OPENBLAS_NUM_THREADS","OMP_NUM_THREADS","MKL_NUM_THREADS"): os.environ[v]="1"',
-    'import sys, numpy as np',
-    'from sklearn.decomposition import PCA',
-    'X = np.fromfile(sys.argv[1], dtype="<f4").reshape(-1, int(sys.argv[2]))',
-    'p = PCA(n_components=int(sys.argv[3]), svd_solver=sys.argv[7], random_state=0).fit(X)',
-    'p.mean_.astype("<f8").tofile(sys.argv[4]); p.components_.astype("<f4").tofile(sys.argv[5])',
-    'np.array(list(p.explained_variance_) + [float(np.sum(np.var(X, axis=0, ddof=1)))], dtype="<f8").tofile(sys.argv[6])',
-  ].join('\n');
-  const result = spawnSync(PYTHON, ['-c', code, file, String(dim), String(components), meanFile, axesFile, evFile, solver], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`scikit-learn PCA failed: ${result.stderr}`);
-  const f64 = async (f: string) => {
-    const b = await readFile(f);
-    return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  };
-  const mean = await f64(meanFile);
-  const axesBytes = await readFile(axesFile);
-  const axes = new Float32Array(axesBytes.buffer.slice(axesBytes.byteOffset, axesBytes.byteOffset + axesBytes.byteLength));
-  const ev = await f64(evFile);
-  await Promise.all([meanFile, axesFile, evFile].map((f) => rm(f, { force: true })));
-  return { dims: dim, components, mean, axes, eigenvalues: ev.slice(0, components), totalVariance: ev[components] };
+async function sklearnModel(file: string, dim: number, components: number, solver: SklearnSolver): Promise<PcaModel> {
+  return (await sklearnFit(file, dim, components, solver)).model;
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -28,9 +28,9 @@ export const compressedIndexParams = z
     components: z.number().int().min(1).default(256),
     precision: precisionSchema.default('float32'),
     rerank: rerankSchema.default(false),
-    fitMethod: z.enum(PCA_METHODS).default('subspace'),
+    fitMethod: z.enum(PCA_METHODS).default('randomized'),
     /** Rows of the collection the PCA is fitted on (evenly spaced). */
-    fitSampleSize: z.number().int().min(2).default(5000),
+    fitSampleSize: z.number().int().min(2).default(20_000),
   })
   .strict();
 /** Sign bits with Hamming candidates re-scored at full precision (BinaryIndex). */

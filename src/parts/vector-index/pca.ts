@@ -1,18 +1,20 @@
 /**
  * Principal component analysis of a sample of vectors: the mean and the top principal axes, by one of six methods.
- * The three ml-pca methods (SVD, covariance + full eigendecomposition, NIPALS) are kept to be measured against; the
- * default, 'subspace', is the one measured fastest at equal quality (see README.md, "Choosing the fit method"):
+ * The three ml-pca methods (SVD, covariance + full eigendecomposition, NIPALS) are kept to be measured against.
+ * fitPca's own default stays 'subspace'; CompressedIndex's default is 'randomized' (docs/results.md, "PCA fit"):
  *
- * - 'subspace': the sample covariance C (d x d, float64, blocked kernel), then block subspace iteration for the top
- *   components: Q <- orth(C Q) from a seeded random block of `components + oversample` rows, stopped when the
- *   captured variance trace(Qᵀ C Q) changes by less than `tolerance` (relative), then one Rayleigh-Ritz step (a
- *   small symmetric eigendecomposition by ml-matrix) to rotate the block onto the principal axes.
+ * - 'subspace': the sample covariance C (d x d, covariance.ts: float32 products by the SIMD Gram kernel, summed in
+ *   float64), then block subspace iteration for the top components: Q <- orth(C Q) from a seeded random block of
+ *   `components + oversample` rows, stopped when the captured variance trace(Qᵀ C Q) changes by less than
+ *   `tolerance` (relative), then one Rayleigh-Ritz step (a small symmetric eigendecomposition by ml-matrix) to
+ *   rotate the block onto the principal axes.
  * - 'randomized': Halko, Martinsson & Tropp's randomized range finder with power iterations (scikit-learn's
- *   'randomized' solver), on the centred rows themselves, never forming the covariance: a seeded Gaussian block of
- *   `components + oversample` directions, `powerIterations` times replaced by orth(Xᵀ X Q) (orthonormalized in the
- *   d-wide row space, Cholesky QR), then the same Rayleigh-Ritz step. The products X Q and Xᵀ Y are float32 batch
- *   scans by the WebAssembly SIMD multi-query kernel (WasmRows.scanMany) over X and its transpose.
- * - 'covariance-evd': the same covariance, then ml-matrix's full symmetric EVD of the d x d matrix (exact, O(d³)).
+ *   'randomized' solver): a seeded Gaussian block of `components + oversample` directions, `powerIterations` times
+ *   replaced by orth(C Q) (orthonormalized in the d-wide row space, Cholesky QR), then the same Rayleigh-Ritz step.
+ *   C Q comes from the covariance formed once (as 'subspace' forms it), or, when that costs more multiply-adds (a
+ *   narrow block of wide rows), as Xᵀ (X Q) from float32 batch scans over X and its transpose (`products`).
+ * - 'covariance-evd': the covariance in float64 arithmetic, then ml-matrix's full symmetric EVD of the d x d matrix
+ *   (exact, O(d³)): the reference the others are measured against.
  * - 'ml-pca-svd', 'ml-pca-covariance', 'ml-pca-nipals': ml-pca's own methods on the centred sample.
  *
  * Every method returns axes as unit rows, eigenvalues in decreasing order, and a deterministic sign per axis (its
@@ -22,11 +24,16 @@ import { EVD, Matrix } from 'ml-matrix';
 import { PCA } from 'ml-pca';
 import { OptionError } from '../../errors.ts';
 import { createRng } from '../../util/rng.ts';
+import { CovarianceProducts, covarianceBlocked, covarianceFloat64 } from './covariance.ts';
 import { crossDots, orthonormalizeRows, orthonormalizeRowsCholesky } from './linalg.ts';
 import { WasmRows } from './wasm-rows.ts';
 
 export const PCA_METHODS = ['subspace', 'randomized', 'covariance-evd', 'ml-pca-svd', 'ml-pca-covariance', 'ml-pca-nipals'] as const;
 export type PcaMethod = (typeof PCA_METHODS)[number];
+
+/** How 'randomized' computes its products C Q (see `PcaFitOptions.products`). */
+export const RANDOMIZED_PRODUCTS = ['auto', 'covariance', 'rows'] as const;
+export type RandomizedProducts = (typeof RANDOMIZED_PRODUCTS)[number];
 
 /** A fitted projection: x -> axes · (x - mean) keeps the `components` directions of largest sample variance. */
 export interface PcaModel {
@@ -64,6 +71,14 @@ export interface PcaFitOptions {
    * axes, against 0.8881 for the exact eigendecomposition (README.md).
    */
   tolerance?: number;
+  /**
+   * 'randomized' only: how the covariance products C Q are computed. 'covariance' forms C = Xᵀ X / (n - 1) once
+   * (blocked SIMD Gram kernel, n·d²/2 multiply-adds) and multiplies the d x d matrix; 'rows' multiplies X and Xᵀ in
+   * every iteration (2·n·d·block each, as scikit-learn does) and holds two float32 copies of the sample; 'auto'
+   * picks whichever needs fewer multiply-adds (covariance unless the block is narrow against the width). Both
+   * start from the same seeded block, so they give the same axes up to rounding. Default 'auto'.
+   */
+  products?: RandomizedProducts;
   /** 'subspace' and 'randomized': seed of the random starting block. Default 1. */
   seed?: number;
   /** 'subspace' only: called after each iteration with the variance the block captures (for benches and progress). */
@@ -75,10 +90,12 @@ export interface PcaFitResult {
   method: PcaMethod;
   /** Rows the model was fitted on. */
   sampleRows: number;
-  /** Subspace iterations run ('subspace' only; 0 for the direct methods). */
+  /** Iterations run: 'subspace' its subspace iterations, 'randomized' its power iterations (0 when the block spans every dimension); 0 for the direct methods. */
   iterations: number;
   /** Whether 'subspace' met its tolerance before maxIterations (always true for the direct methods). */
   converged: boolean;
+  /** 'randomized' only: how its products C Q were computed ('auto' resolved). */
+  products?: 'covariance' | 'rows';
 }
 
 /** Share of the sample's variance the model's axes keep, in [0, 1]. */
@@ -128,10 +145,10 @@ export function fitPca(rows: Float32Array | Float64Array, dims: number, count: n
   let eigenvalues: Float64Array;
   let iterations = 0;
   let converged = true;
+  let products: 'covariance' | 'rows' | undefined;
 
   switch (method) {
     case 'subspace': {
-      const covariance = covarianceMatrix(rows, dims, count, mean);
       const oversample = options.oversample ?? 32;
       const maxIterations = options.maxIterations ?? 40;
       const tolerance = options.tolerance ?? 1e-3;
@@ -139,22 +156,29 @@ export function fitPca(rows: Float32Array | Float64Array, dims: number, count: n
       if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new OptionError('maxIterations', 'an integer >= 1', maxIterations);
       if (!(tolerance > 0)) throw new OptionError('tolerance', 'a number > 0', tolerance);
       const block = Math.min(dims, k + oversample);
-      const result = subspaceIteration(covariance, dims, k, block, { maxIterations, tolerance, seed: options.seed ?? 1, onIteration: options.onIteration });
+      const apply = covarianceApply(rows, dims, count, mean, block);
+      const result = subspaceIteration(apply, dims, k, block, { maxIterations, tolerance, seed: options.seed ?? 1, onIteration: options.onIteration });
       ({ axes, eigenvalues, iterations, converged } = result);
       break;
     }
     case 'randomized': {
       const oversample = options.oversample ?? 10;
       const powerIterations = options.powerIterations ?? (k >= 0.1 * Math.min(count, dims) ? 7 : 4);
+      const route = options.products ?? 'auto';
       if (!Number.isInteger(oversample) || oversample < 0) throw new OptionError('oversample', 'an integer >= 0', oversample);
       if (!Number.isInteger(powerIterations) || powerIterations < 0) throw new OptionError('powerIterations', 'an integer >= 0', powerIterations);
+      if (!(RANDOMIZED_PRODUCTS as readonly string[]).includes(route)) throw new OptionError('products', `one of ${RANDOMIZED_PRODUCTS.join(', ')}`, route);
       const block = Math.min(dims, count - 1, k + oversample);
-      ({ axes, eigenvalues } = randomizedRangeFinder(rows, dims, count, mean, k, block, powerIterations, options.seed ?? 1));
-      iterations = powerIterations;
+      // A block spanning every dimension needs no iteration: Rayleigh-Ritz on it is the full eigendecomposition.
+      const passes = block === dims ? 0 : powerIterations;
+      products = route === 'auto' ? cheaperProducts(dims, count, block, passes) : route;
+      const apply = products === 'covariance' ? covarianceApply(rows, dims, count, mean, block) : rowsApply(rows, dims, count, mean, block);
+      ({ axes, eigenvalues } = randomizedSubspace(apply, dims, k, block, passes, options.seed ?? 1));
+      iterations = passes;
       break;
     }
     case 'covariance-evd': {
-      const covariance = covarianceMatrix(rows, dims, count, mean);
+      const covariance = covarianceFloat64(rows, dims, count, mean);
       ({ axes, eigenvalues } = symmetricEigen(covariance, dims, k));
       break;
     }
@@ -168,7 +192,7 @@ export function fitPca(rows: Float32Array | Float64Array, dims: number, count: n
 
   fixSigns(axes, k, dims);
   const model: PcaModel = { dims, components: k, mean, axes: Float32Array.from(axes), eigenvalues, totalVariance };
-  return { model, method, sampleRows: count, iterations, converged };
+  return { model, method, sampleRows: count, iterations, converged, ...(products ? { products } : {}) };
 }
 
 function columnMeans(rows: Float32Array | Float64Array, dims: number, count: number): Float64Array {
@@ -194,23 +218,6 @@ function traceOfCovariance(rows: Float32Array | Float64Array, dims: number, coun
 }
 
 /**
- * The d x d sample covariance (divided by n - 1), row-major float64. The centred sample is first transposed so each
- * dimension's n values are contiguous; entry (i, j) is then a dot product of two columns (Gram kernel, upper half).
- */
-export function covarianceMatrix(rows: Float32Array | Float64Array, dims: number, count: number, mean: Float64Array): Float64Array {
-  const columns = new Float64Array(dims * count);
-  for (let r = 0; r < count; r++) {
-    const base = r * dims;
-    for (let j = 0; j < dims; j++) columns[j * count + r] = rows[base + j] - mean[j];
-  }
-  const covariance = new Float64Array(dims * dims);
-  crossDots(columns, dims, columns, dims, count, covariance, true);
-  const inverse = 1 / (count - 1);
-  for (let i = 0; i < covariance.length; i++) covariance[i] *= inverse;
-  return covariance;
-}
-
-/**
  * Top-k eigenpairs of a symmetric d x d matrix by block subspace iteration (block of `block` >= k rows).
  *
  * Each iteration: Y = C Q (rows of Q are the basis vectors), captured = trace(Q C Qᵀ) = Σ_i q_i · y_i, Q = orth(Y).
@@ -219,7 +226,7 @@ export function covarianceMatrix(rows: Float32Array | Float64Array, dims: number
  * rotates Q onto them, which orders the block by variance: its first k rows are the top-k approximate axes.
  */
 function subspaceIteration(
-  covariance: Float64Array,
+  apply: ApplyCovariance,
   dims: number,
   k: number,
   block: number,
@@ -237,7 +244,7 @@ function subspaceIteration(
   let converged = false;
   for (; iterations < maxIterations; ) {
     // product = basis · C (C symmetric, so row b of the product is C · basis_b).
-    crossDots(basis, block, covariance, dims, dims, product);
+    apply(basis, product);
     iterations++;
     let captured = 0;
     for (let i = 0; i < basis.length; i++) captured += basis[i] * product[i];
@@ -292,24 +299,72 @@ function rayleighRitz(
   return { axes, eigenvalues: ritz.eigenvalues };
 }
 
+/** product = basis · C for a block of `block` directions (rows of `dims`), C the sample covariance. */
+type ApplyCovariance = (basis: Float64Array, product: Float64Array) => void;
+
 /**
- * The 'randomized' method (Halko, Martinsson & Tropp 2011, randomized subspace iteration): with X the centred sample
- * (count x dims, float32) and C = Xᵀ X / (count - 1), Q starts as an orthonormalized seeded Gaussian block and is
- * `powerIterations` times replaced by orth(C Q); a last product C Q feeds the Rayleigh-Ritz step. C Q is computed
- * as Xᵀ (X Q) by two batch scans, never forming C (count x dims x block multiply-adds each, against dims² x count / 2
- * for C alone). Orthonormalizing in the dims-wide row space only (Cholesky QR, float64) keeps the n-side products
- * free; in float32 that loses the smallest kept directions only when σ₁² / σ_k² nears 1e7.
+ * The 'randomized' method (Halko, Martinsson & Tropp 2011, randomized subspace iteration), as scikit-learn's
+ * randomized solver: Q starts as an orthonormalized seeded Gaussian block and is `passes` times replaced by
+ * orth(C Q), C = Xᵀ X / (count - 1) for the centred sample X; a last product C Q feeds the Rayleigh-Ritz step.
+ * Orthonormalizing in the dims-wide row space only (Cholesky QR, float64) keeps the n-side products free.
+ * How C Q is computed is `apply`'s business (covarianceApply or rowsApply); both start from the same seeded block.
  */
-function randomizedRangeFinder(
-  rows: Float32Array | Float64Array,
+function randomizedSubspace(
+  apply: ApplyCovariance,
   dims: number,
-  count: number,
-  mean: Float64Array,
   k: number,
   block: number,
-  powerIterations: number,
+  passes: number,
   seed: number,
 ): { axes: Float64Array; eigenvalues: Float64Array } {
+  const rng = createRng(seed).fork('pca-randomized');
+  const random = () => rng.normal();
+  let basis = new Float64Array(block * dims);
+  for (let i = 0; i < basis.length; i++) basis[i] = random();
+  // The Gaussian block goes into the first product as it is (as scikit-learn's does): only the Rayleigh-Ritz step
+  // needs an orthonormal basis, so it is orthonormalized here only when no iteration follows.
+  if (passes === 0 && !orthonormalizeRowsCholesky(basis, block, dims)) orthonormalizeRows(basis, block, dims, random);
+  let product = new Float64Array(block * dims);
+  for (let i = 0; i < passes; i++) {
+    apply(basis, product);
+    const next = basis;
+    basis = product;
+    product = next;
+    // One CholeskyQR pass between iterations, two (orthonormal to rounding) before the last product.
+    const cholesky = i === passes - 1 ? 2 : 1;
+    if (!orthonormalizeRowsCholesky(basis, block, dims, cholesky)) orthonormalizeRows(basis, block, dims, random);
+  }
+  apply(basis, product);
+  return rayleighRitz(basis, product, block, dims, k);
+}
+
+/**
+ * Which way of computing C Q costs fewer multiply-adds for `passes` power iterations plus the final product:
+ * 'covariance' forms C once (count x dims² / 2, the upper half) and then multiplies dims² x block per product;
+ * 'rows' never forms C and multiplies X then Xᵀ, 2 x count x dims x block per product. Both run on the same SIMD
+ * kernel, so multiply-adds compare their times. On the 20,000 x 1536 mock file at 256 components (block 266, 7
+ * passes) that is 2.9e10 against 1.3e11: covariance. A narrow fit of wide rows (block well under dims / 4) is
+ * cheaper by rows.
+ */
+function cheaperProducts(dims: number, count: number, block: number, passes: number): 'covariance' | 'rows' {
+  const products = passes + 1;
+  const viaCovariance = (count * dims * dims) / 2 + products * dims * dims * block;
+  const viaRows = 2 * products * count * dims * block;
+  return viaCovariance <= viaRows ? 'covariance' : 'rows';
+}
+
+/** C Q from the covariance, formed once by the blocked SIMD Gram kernel (covariance.ts). */
+function covarianceApply(rows: Float32Array | Float64Array, dims: number, count: number, mean: Float64Array, block: number): ApplyCovariance {
+  const products = new CovarianceProducts(covarianceBlocked(rows, dims, count, mean), dims);
+  return (basis, product) => products.apply(basis, block, product);
+}
+
+/**
+ * C Q as Xᵀ (X Q) / (count - 1) by two float32 batch scans (WasmRows.scanMany) over the centred sample X and its
+ * transpose, never forming C: count x dims x block multiply-adds each. Holds X twice (rows and transpose) in
+ * float32; in float32 that loses the smallest kept directions only when σ₁² / σ_k² nears 1e7.
+ */
+function rowsApply(rows: Float32Array | Float64Array, dims: number, count: number, mean: Float64Array, block: number): ApplyCovariance {
   // Widths padded with zeros to whole 64-byte steps of the SIMD kernel (zeros add nothing to a dot product).
   const pad = (n: number) => Math.ceil(n / 16) * 16;
   const width = pad(dims);
@@ -329,36 +384,19 @@ function randomizedRangeFinder(
       }
     }
   }
-  const rng = createRng(seed).fork('pca-randomized');
-  const random = () => rng.normal();
-  let basis = new Float64Array(block * dims);
-  for (let i = 0; i < basis.length; i++) basis[i] = random();
-  orthonormalizeRows(basis, block, dims, random);
   const queries = new Float32Array(block * width);
   const projected = new Float32Array(block * count);
   const back = new Float32Array(block * length);
   const products = new Float32Array(block * dims);
   const inverse = 1 / (count - 1);
   // product = basis · C, row b = C basis_b = Xᵀ (X basis_b) / (count - 1).
-  const applyCovariance = (product: Float64Array): void => {
+  return (basis, product) => {
     for (let b = 0; b < block; b++) for (let j = 0; j < dims; j++) queries[b * width + j] = basis[b * dims + j];
     centred.scanMany(queries, block, count, projected);
     for (let b = 0; b < block; b++) back.set(projected.subarray(b * count, (b + 1) * count), b * length);
     transposed.scanMany(back, block, dims, products);
-    for (let i = 0; i < product.length; i++) product[i] = products[i] * inverse;
+    for (let i = 0; i < block * dims; i++) product[i] = products[i] * inverse;
   };
-  let product = new Float64Array(block * dims);
-  for (let i = 0; i < powerIterations; i++) {
-    applyCovariance(product);
-    const next = basis;
-    basis = product;
-    product = next;
-    // One CholeskyQR pass between iterations, two (orthonormal to rounding) before the last product.
-    const passes = i === powerIterations - 1 ? 2 : 1;
-    if (!orthonormalizeRowsCholesky(basis, block, dims, passes)) orthonormalizeRows(basis, block, dims, random);
-  }
-  applyCovariance(product);
-  return rayleighRitz(basis, product, block, dims, k);
 }
 
 /** Top-k eigenpairs of a symmetric n x n row-major matrix, by ml-matrix's EVD (Householder + QL, O(n³)). */

@@ -13,6 +13,9 @@
  *     scan_i8 (rows, query, count, rowBytes, out, stride)   out[r] = Σ_{i < rowBytes}   rows[r][i] · query[i]  (int32)
  *     scan_f32_q1..q3(rows, query, count, rowBytes, out, stride, outStride, queryStride)
  *                                                           scan_f32 for 1-3 queries per row load (see scanManyBody)
+ *     cross_f32_3x3(a, b, aCount, bCount, rowBytes, out, outStride)
+ *                                                           dot products between two runs of rows, 3 x 3 at a time
+ *                                                           (dense products for PCA, see crossBody)
  *
  * all arguments byte offsets or counts, row r starting at rows + r x stride (stride > rowBytes scans a prefix of
  * each row); each inner step reads 64 bytes of a row, so rowBytes must be a multiple of 64 (float32 widths multiple
@@ -320,17 +323,112 @@ function hammingBody(unroll: number): number[] {
   return [...uleb(code.length), ...code];
 }
 
+/**
+ * 16-byte steps per pass of cross_f32_3x3's inner loop: two halve its pointer arithmetic and branch per
+ * multiply-add (measured in CPU time on 1536 rows of 1024 floats: 17 GFLOP/s unrolled once, 23-24 twice or four
+ * times, against 13-15 for scan_f32_q3 on the same Gram matrix). Rows are whole 64-byte steps, so 2 always divides.
+ */
+const CROSS_UNROLL = 2;
+
+/**
+ * Dot products between two runs of rows, three by three: a 3 x 3 block of rows (a_i, a_i+1, a_i+2 against b_j ..
+ * b_j+2) is summed in nine float32x4 accumulators, so each 16-byte step loads six vectors for nine multiply-adds
+ * (scan_f32_q3 loads four for three). One accumulator per pair (a single float32 sum per lane), so the scores are
+ * not scan_f32's bit for bit: this kernel is for dense products (a Gram matrix, C Q) where ~1e-7 relative rounding
+ * does not matter, never for search scores.
+ *
+ *     cross_f32_3x3(a, b, aCount, bCount, rowBytes, out, outStride)
+ *       out + i x outStride + 4j  <-  Σ_{t < rowBytes/4} a_i[t] · b_j[t]     for i < aCount, j < bCount
+ *
+ * Rows of each run are `rowBytes` apart; aCount and bCount must be multiples of 3 and rowBytes of 16 x CROSS_UNROLL.
+ */
+function crossBody(): number[] {
+  const [A, B, AN, BN, RB, OUT_, OS] = [0, 1, 2, 3, 4, 5, 6];
+  const [AI, A_END, BJ, B_END, K, OUT_ROW, OUT_P, PA, PB] = [7, 8, 9, 10, 11, 12, 13, 14, 15];
+  const acc = Array.from({ length: 9 }, (_, i) => 16 + i);
+  const AV = [25, 26, 27];
+  const BV = 28;
+  const TMP_ = 29;
+  const mul = [0x6c];
+  const ltU = [0x49];
+  const plusRb = (local: number, times: number) => (times === 0 ? op.get(local) : [...op.get(local), ...op.get(RB), ...(times === 2 ? [...op.get(RB), ...op.add] : []), ...op.add]);
+  const step: number[] = [];
+  for (let u = 0; u < CROSS_UNROLL; u++) {
+    for (let x = 0; x < 3; x++) step.push(...plusRb(PA, x), ...op.load(16 * u), ...op.set(AV[x]));
+    for (let y = 0; y < 3; y++) {
+      step.push(...plusRb(PB, y), ...op.load(16 * u), ...op.set(BV));
+      for (let x = 0; x < 3; x++) {
+        const a = acc[x * 3 + y];
+        step.push(...op.get(a), ...op.get(AV[x]), ...op.get(BV), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(a));
+      }
+    }
+  }
+  const stores: number[] = [];
+  for (let x = 0; x < 3; x++) {
+    for (let y = 0; y < 3; y++) {
+      const address = x === 0 ? op.get(OUT_P) : [...op.get(OUT_P), ...op.get(OS), ...op.i32(x), ...mul, ...op.add];
+      stores.push(
+        ...address,
+        ...op.get(acc[x * 3 + y]), ...op.tee(TMP_), ...op.lane(0), ...op.get(TMP_), ...op.lane(1), ...op.f32Add,
+        ...op.get(TMP_), ...op.lane(2), ...op.f32Add, ...op.get(TMP_), ...op.lane(3), ...op.f32Add,
+        0x38, 0x02, ...uleb(4 * y), // f32.store, offset 4y
+      );
+    }
+  }
+  const body = [
+    ...op.get(A), ...op.get(AN), ...op.get(RB), ...mul, ...op.add, ...op.set(A_END),
+    ...op.get(B), ...op.get(BN), ...op.get(RB), ...mul, ...op.add, ...op.set(B_END),
+    ...op.get(A), ...op.set(AI),
+    ...op.get(OUT_), ...op.set(OUT_ROW),
+    ...op.block,
+    ...op.loop,
+    ...op.get(AI), ...op.get(A_END), ...op.geU, ...op.brIf(1),
+    ...op.get(B), ...op.set(BJ),
+    ...op.get(OUT_ROW), ...op.set(OUT_P),
+    ...op.block,
+    ...op.loop,
+    ...op.get(BJ), ...op.get(B_END), ...op.geU, ...op.brIf(1),
+    ...acc.flatMap((a) => [...op.zero, ...op.set(a)]),
+    ...op.i32(0), ...op.set(K),
+    ...op.loop,
+    ...op.get(AI), ...op.get(K), ...op.add, ...op.set(PA),
+    ...op.get(BJ), ...op.get(K), ...op.add, ...op.set(PB),
+    ...step,
+    ...op.get(K), ...op.i32(16 * CROSS_UNROLL), ...op.add, ...op.tee(K), ...op.get(RB), ...ltU, ...op.brIf(0),
+    ...op.end,
+    ...stores,
+    ...op.get(BJ), ...op.get(RB), ...op.i32(3), ...mul, ...op.add, ...op.set(BJ),
+    ...op.get(OUT_P), ...op.i32(12), ...op.add, ...op.set(OUT_P),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    ...op.get(AI), ...op.get(RB), ...op.i32(3), ...mul, ...op.add, ...op.set(AI),
+    ...op.get(OUT_ROW), ...op.get(OS), ...op.i32(3), ...mul, ...op.add, ...op.set(OUT_ROW),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    ...op.end,
+  ];
+  const locals = vec([
+    [...uleb(9), I32], // AI, A_END, BJ, B_END, K, OUT_ROW, OUT_P, PA, PB
+    [...uleb(14), V128], // 9 accumulators, 3 a rows, the b row, TMP
+  ]);
+  const code = [...locals, ...body];
+  return [...uleb(code.length), ...code];
+}
+
 /** Queries per call of the multi-query kernel (see scanManyBody). */
 export const SCAN_MANY_BLOCK = 3;
 
 function assemble(): Uint8Array {
   const funcType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])];
   const manyType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])];
+  const crossType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([funcType, manyType])),
+    ...section(1, vec([funcType, manyType, crossType])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0x00], [0x00], [0x01], [0x01], [0x01], [0x00], [0x00]])),
+    ...section(3, vec([[0x00], [0x00], [0x01], [0x01], [0x01], [0x00], [0x00], [0x02]])),
     ...section(7, vec([
       [...name('scan_f32'), 0x00, 0x00],
       [...name('scan_i8'), 0x00, 0x01],
@@ -339,8 +437,9 @@ function assemble(): Uint8Array {
       [...name('scan_f32_q3'), 0x00, 0x04],
       [...name('hamming_x1'), 0x00, 0x05],
       [...name('hamming_x4'), 0x00, 0x06],
+      [...name('cross_f32_3x3'), 0x00, 0x07],
     ])),
-    ...section(10, vec([scanBody(stepF32(), 64, 'f32'), scanBody(stepI8(), 128, 'i32'), scanManyBody(1), scanManyBody(2), scanManyBody(3), hammingBody(1), hammingBody(4)])),
+    ...section(10, vec([scanBody(stepF32(), 64, 'f32'), scanBody(stepI8(), 128, 'i32'), scanManyBody(1), scanManyBody(2), scanManyBody(3), hammingBody(1), hammingBody(4), crossBody()])),
   ]);
 }
 
@@ -365,6 +464,7 @@ export function simdAvailable(): boolean {
 }
 
 type ScanFunction = (rows: number, query: number, count: number, rowBytes: number, out: number, stride: number) => void;
+type CrossFunction = (a: number, b: number, aCount: number, bCount: number, rowBytes: number, out: number, outStride: number) => void;
 type ScanManyFunction = (
   rows: number,
   query: number,
@@ -386,6 +486,14 @@ const MANY_GROUP_BYTES = 256 * 1024;
 const MANY_CHUNK_BYTES = 256 * 1024;
 
 /**
+ * Cache blocking of cross(): the b rows are taken in tiles of at most this many bytes (kept in L2 while every block
+ * of a rows passes over them), the a rows in blocks of CROSS_A_BLOCK (the kernel's output scratch is one block x one
+ * tile of float32).
+ */
+const CROSS_TILE_BYTES = 256 * 1024;
+const CROSS_A_BLOCK = 96;
+
+/**
  * A growable matrix of `width`-wide rows (float32 or int8) in its own WebAssembly memory, with the scratch a scan
  * needs. `view` is a plain typed array over the rows (re-derived after a resize: hold it only briefly).
  */
@@ -400,6 +508,11 @@ export class WasmRows {
   private scanManyFns: ScanManyFunction[] | undefined;
   /** Whether the memory holds scanMany's scratch (added on its first call: a store never batch-scanned pays nothing). */
   private manyRegion = false;
+  /** cross_f32_3x3 (float32 stores with SIMD only), see cross(). */
+  private crossFn: CrossFunction | undefined;
+  /** Whether the memory holds cross()'s output scratch (added on its first call). */
+  private crossRegion = false;
+  private crossOutView!: Float32Array;
   /** hamming_x4 or hamming_x1 (int8 stores whose row is a multiple of 8 bytes), see hamming(). */
   private hammingFn: ScanFunction | undefined;
   private manyQueryView!: Float32Array;
@@ -505,18 +618,22 @@ export class WasmRows {
    * queryCount x width floats, query after query). On a float32 store with SIMD every score equals what scan()
    * gives for that query, bit for bit (the multi-query kernel keeps scan_f32's sums, see scanManyBody), three
    * queries per pass over a chunk of rows, with cache blocking (MANY_GROUP_BYTES). Elsewhere the JavaScript kernel
-   * scores one query at a time (float64 sums, rounded to float32 on store).
+   * scores one query at a time (float64 sums, rounded to float32 on store). With `from`, the rows scanned are
+   * from .. from + count - 1 (out[q x count + r - from]): a Gram matrix scans only its upper half.
    */
-  scanMany(queries: Float32Array, queryCount: number, count: number, out: Float32Array): void {
+  scanMany(queries: Float32Array, queryCount: number, count: number, out: Float32Array, from = 0): void {
     const width = this.width;
     if (queries.length < queryCount * width) throw new RangeError(`WasmRows.scanMany: expected ${queryCount} x ${width} query floats, found ${queries.length}`);
     if (out.length < queryCount * count) throw new RangeError(`WasmRows.scanMany: expected room for ${queryCount} x ${count} scores, found ${out.length}`);
+    if (!Number.isInteger(from) || from < 0 || from + count > this.capacityRows) {
+      throw new RangeError(`WasmRows.scanMany: rows ${from} to ${from + count - 1} are outside the store's ${this.capacityRows}`);
+    }
     const fns = this.scanManyFns;
     if (!fns) {
-      const scores = new Float64Array(count);
+      const scores = new Float64Array(from + count);
       for (let q = 0; q < queryCount; q++) {
-        this.scan(queries.subarray(q * width, (q + 1) * width), count, scores);
-        for (let r = 0; r < count; r++) out[q * count + r] = scores[r];
+        this.scanRuns(queries.subarray(q * width, (q + 1) * width), [from], [count], scores, width);
+        for (let r = 0; r < count; r++) out[q * count + r] = scores[from + r];
       }
       return;
     }
@@ -537,9 +654,72 @@ export class WasmRows {
         const rows = Math.min(chunk, count - c);
         for (let b = 0; b < inGroup; b += SCAN_MANY_BLOCK) {
           const n = Math.min(SCAN_MANY_BLOCK, inGroup - b);
-          fns[n - 1](c * rowBytes, queryBase + b * rowBytes, rows, rowBytes, outBase + b * chunk * 4, rowBytes, chunk * 4, rowBytes);
+          fns[n - 1]((from + c) * rowBytes, queryBase + b * rowBytes, rows, rowBytes, outBase + b * chunk * 4, rowBytes, chunk * 4, rowBytes);
         }
         for (let j = 0; j < inGroup; j++) out.set(scratch.subarray(j * chunk, j * chunk + rows), (g + j) * count + c);
+      }
+    }
+  }
+
+  /** Rows of b per tile of cross() (a multiple of 3). */
+  private get crossTile(): number {
+    return Math.max(3, Math.floor(CROSS_TILE_BYTES / (this.width * 4) / 3) * 3);
+  }
+
+  /**
+   * out[i x bCount + j] = row (aFirst + i) · row (bFirst + j) for i < aCount, j < bCount: dot products between two
+   * runs of this store's own rows (a block of a Gram matrix when the runs overlap; C Q when one run holds C's rows
+   * and the other Q's). A float32 store with SIMD sums each pair in float32 by cross_f32_3x3 (nine pairs per pass
+   * over three rows of each run, cache-blocked), so a score differs from scan()'s by float32 rounding (~1e-7
+   * relative): for dense linear algebra, not search. Pairs left over from whole 3 x 3 blocks, and stores without
+   * that kernel, are scored by the one-query kernel (scan()'s).
+   */
+  cross(aFirst: number, aCount: number, bFirst: number, bCount: number, out: Float32Array): void {
+    for (const [first, count, run] of [[aFirst, aCount, 'a'], [bFirst, bCount, 'b']] as const) {
+      if (!Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count < 0 || first + count > this.capacityRows) {
+        throw new RangeError(`WasmRows.cross: run ${run} (rows ${first} to ${first + count - 1}) is outside the store's ${this.capacityRows} rows`);
+      }
+    }
+    if (out.length < aCount * bCount) throw new RangeError(`WasmRows.cross: expected room for ${aCount} x ${bCount} products, found ${out.length}`);
+    if (this.type !== 'f32') throw new RangeError('WasmRows.cross: float32 stores only');
+    const width = this.width;
+    const fn = this.crossFn;
+    if (!fn) {
+      const scores = new Float64Array(bFirst + bCount);
+      for (let i = 0; i < aCount; i++) {
+        const row = (this.rowsView as Float32Array).slice((aFirst + i) * width, (aFirst + i + 1) * width);
+        this.scanRuns(row, [bFirst], [bCount], scores, width);
+        for (let j = 0; j < bCount; j++) out[i * bCount + j] = scores[bFirst + j];
+      }
+      return;
+    }
+    if (!this.crossRegion) {
+      this.crossRegion = true;
+      this.resize(this.capacityRows);
+    }
+    const rowBytes = width * 4;
+    const tile = this.crossTile;
+    const scratch = this.crossOutView;
+    const scores = this.scoresView;
+    // One row scored against a run by the one-query kernel: out[at + t x step] for t < count.
+    const leftover = (row: number, first: number, count: number, at: number, step: number) => {
+      this.queryView.set(this.rowsView.subarray(row * width, (row + 1) * width) as Float32Array);
+      this.scanFn!(first * rowBytes, this.queryView.byteOffset, count, rowBytes, scores.byteOffset, rowBytes);
+      for (let t = 0; t < count; t++) out[at + t * step] = scores[t];
+    };
+    for (let j0 = 0; j0 < bCount; j0 += tile) {
+      const nb = Math.min(tile, bCount - j0);
+      const nb3 = nb - (nb % 3);
+      for (let i0 = 0; i0 < aCount; i0 += CROSS_A_BLOCK) {
+        const na = Math.min(CROSS_A_BLOCK, aCount - i0);
+        const na3 = na - (na % 3);
+        if (na3 > 0 && nb3 > 0) {
+          fn((aFirst + i0) * rowBytes, (bFirst + j0) * rowBytes, na3, nb3, rowBytes, scratch.byteOffset, tile * 4);
+          for (let i = 0; i < na3; i++) out.set(scratch.subarray(i * tile, i * tile + nb3), (i0 + i) * bCount + j0);
+        }
+        // The last one or two a rows of the block against the tile, then the tile's last b rows against the rest.
+        for (let i = na3; i < na; i++) leftover(aFirst + i0 + i, bFirst + j0, nb, (i0 + i) * bCount + j0, 1);
+        for (let j = nb3; j < nb; j++) if (na3 > 0) leftover(bFirst + j0 + j, aFirst + i0, na3, i0 * bCount + j0 + j, bCount);
       }
     }
   }
@@ -629,7 +809,8 @@ export class WasmRows {
 
   private layoutBytes(capacity: number): number {
     const many = this.manyRegion ? this.manyGroup * (this.width + this.manyChunk) * 4 : 0;
-    return Math.ceil((capacity * this.width * this.elementBytes()) / 4) * 4 + this.width * 4 + capacity * 4 + many;
+    const cross = this.crossRegion ? CROSS_A_BLOCK * this.crossTile * 4 : 0;
+    return Math.ceil((capacity * this.width * this.elementBytes()) / 4) * 4 + this.width * 4 + capacity * 4 + many + cross;
   }
 
   private bind(simd: boolean): void {
@@ -639,13 +820,17 @@ export class WasmRows {
     const hamming = this.type === 'i8' && this.width % 8 === 0;
     this.scanFn = undefined;
     this.scanManyFns = undefined;
+    this.crossFn = undefined;
     this.hammingFn = undefined;
     if (!module || (!scans && !hamming)) return;
     const exports = new wasm!.Instance(module, { env: { memory: this.memory } }).exports;
     if (hamming) this.hammingFn = exports[this.width % 32 === 0 ? 'hamming_x4' : 'hamming_x1'] as ScanFunction;
     if (!scans) return;
     this.scanFn = (this.type === 'f32' ? exports.scan_f32 : exports.scan_i8) as ScanFunction;
-    if (this.type === 'f32') this.scanManyFns = [1, 2, 3].map((n) => exports[`scan_f32_q${n}`] as ScanManyFunction);
+    if (this.type === 'f32') {
+      this.scanManyFns = [1, 2, 3].map((n) => exports[`scan_f32_q${n}`] as ScanManyFunction);
+      this.crossFn = exports.cross_f32_3x3 as CrossFunction;
+    }
   }
 
   private views(): void {
@@ -658,11 +843,13 @@ export class WasmRows {
     this.scoresView = new Float32Array(buffer, queryOffset + this.width * 4, this.capacityRows);
     this.queryI16View = new Int16Array(buffer, queryOffset, this.width);
     this.scoresI32View = new Int32Array(buffer, queryOffset + this.width * 4, this.capacityRows);
+    const manyOffset = queryOffset + this.width * 4 + this.capacityRows * 4;
+    const manyBytes = this.manyRegion ? this.manyGroup * (this.width + this.manyChunk) * 4 : 0;
     if (this.manyRegion) {
-      const manyOffset = queryOffset + this.width * 4 + this.capacityRows * 4;
       this.manyQueryView = new Float32Array(buffer, manyOffset, this.manyGroup * this.width);
       this.manyOutView = new Float32Array(buffer, manyOffset + this.manyGroup * this.width * 4, this.manyGroup * this.manyChunk);
     }
+    if (this.crossRegion) this.crossOutView = new Float32Array(buffer, manyOffset + manyBytes, CROSS_A_BLOCK * this.crossTile);
   }
 }
 
