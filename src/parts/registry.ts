@@ -149,6 +149,7 @@ export const INDEX_KINDS: { readonly [K in IndexKind]: IndexEntry<K> } = {
         index: pgAnnIndexOf(params),
         search: { efSearch: params.efSearch, probes: params.probes },
         rerankFactor: params.rerankFactor,
+        ...(params.buildMemoryMb !== undefined ? { buildMemoryMb: params.buildMemoryMb } : {}),
       });
     },
   },
