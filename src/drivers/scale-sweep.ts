@@ -45,6 +45,8 @@ export interface ScaleSweepInput {
   /** A few stored rows of n (id and vector): the exact index must find each as its own best match before it is trusted. */
   storedRows(n: number): Promise<Array<{ id: string; vector: ArrayLike<number> }>>;
   log?: (message: string) => void;
+  /** Sees each N's ground truth (the exact index's top-k ids per query), e.g. to check it against a float64 scan. */
+  onGroundTruth?(n: number, exact: readonly (readonly string[])[]): void;
 }
 
 export type ScaleRowStatus = 'measured' | 'skipped' | 'failed';
@@ -165,7 +167,10 @@ export async function runScaleSweep(input: ScaleSweepInput, onRow: (row: ScaleRo
             if (Object.keys(searchSettings).length > 0) index.setSearchParams?.(searchSettings);
             for (let q = 0; q < Math.min(warmup, queries.length); q++) await settle(index.search(queries[q].vector, input.k));
             const { results, durations } = await timedSearches(index, queries, input.k);
-            if (spec === first) exact = results.map((hits: SearchHit[]) => hits.map((h) => h.id));
+            if (spec === first) {
+              exact = results.map((hits: SearchHit[]) => hits.map((h) => h.id));
+              input.onGroundTruth?.(n, exact);
+            }
             const [p50, p99] = percentiles(durations, [0.5, 0.99]);
             const row: ScaleRow = {
               n,

@@ -3,6 +3,7 @@ import { scaleId, scaleQueries, scaleVectorChunk, SCALE_DIMENSIONS } from '../..
 import { runScaleSweep, type ScaleIndexSpec, type ScaleRow } from '../../src/drivers/scale-sweep.ts';
 import type { IndexEntry } from '../../src/measure/index-runs.ts';
 import { indexParamsSchema } from '../../src/parts/registry.ts';
+import { exactTopK, recallAtK } from '../../src/parts/vector-index/recall.ts';
 import { growthTable, parseScaleCsv, scaleCharts, scaleCsv } from '../../src/report/scale-report.ts';
 
 const ROWS = 400;
@@ -40,12 +41,16 @@ describe('the scale sweep driver', () => {
   it('measures every index at every N against the exact index, streams chunks, and says where an index stops', async () => {
     const rows = firstSweep;
     chunksRead = 0;
+    const truth = new Map<number, readonly (readonly string[])[]>();
     await runScaleSweep(
-      input([
+      {
+        ...input([
         spec('flat', { index: 'flat' }),
         spec('sq8', { index: 'sq8', fitSampleSize: 150 }),
         spec('binary', { index: 'binary', oversample: 2 }, { maxN: 200, stopReason: 'test stop' }),
-      ]),
+        ]),
+        onGroundTruth: (n, exact) => truth.set(n, exact),
+      },
       (r) => {
         rows.push(r);
       },
@@ -59,6 +64,12 @@ describe('the scale sweep driver', () => {
       [400, 'binary', 'skipped'],
     ]);
     expect(rows[5].note).toBe('test stop');
+    // The ground truth is exact: the same top-10 as a float64 scan of the same rows (the reference ranking).
+    for (const n of [200, 400]) {
+      const ids = Array.from({ length: n }, (_, i) => scaleId(i));
+      const reference = exactTopK(Array.from({ length: n }, (_, i) => row(i)), ids, queries, 10);
+      expect(recallAtK(truth.get(n)! as string[][], reference, 10)).toBe(1);
+    }
     // 3 builds at 200 (2 chunks of 128 rows each) and 2 at 400 (4 chunks each).
     expect(chunksRead).toBe(3 * 2 + 2 * 4);
     const flat = rows.filter((r) => r.index === 'flat');
