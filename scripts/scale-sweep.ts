@@ -4,7 +4,7 @@
  *
  *     npm run bench:scale -- [--sizes 10000,100000,1000000] [--max-n N] [--queries 500] [--seed 1]
  *         [--indexes flat,sq8,pca,binary,usearch,pgvector] [--pgvector-max-n 100000] [--usearch-max-n N]
- *         [--out reports/scale] [--work-dir DIR] [--keep-vectors]
+ *         [--fit-rows 5000] [--out reports/scale] [--work-dir DIR] [--keep-vectors] [--merge DIR,DIR]
  *
  * Vectors (src/datasets/scale-vectors.ts): the mock model's text-embedding-3-small at 512 dimensions, of seeded
  * synthetic texts; generated once, in chunks, into a raw float32 file in --work-dir (the OS temp folder by default;
@@ -39,18 +39,18 @@ import { integerOption, parseScriptArgs, runIfEntryPoint } from './lib/options.t
 
 const USAGE = `usage: npm run bench:scale -- [--sizes N,N,...] [--max-n N] [--queries Q] [--seed S]
        [--indexes flat,sq8,pca,binary,usearch,pgvector] [--pgvector-max-n N] [--usearch-max-n N]
-       [--out DIR] [--work-dir DIR] [--keep-vectors]`;
+       [--fit-rows R] [--out DIR] [--work-dir DIR] [--keep-vectors] [--merge DIR,DIR --out DIR]`;
 
-/** Rows of the fit sample (sq8's ranges, PCA, binary's thresholds), evenly spaced over the N. */
+/** Default rows of the fit sample (sq8's ranges, PCA, binary's thresholds), evenly spaced over the N (--fit-rows). */
 const FIT_SAMPLE_ROWS = 5000;
 
 /** The indexes the sweep knows, in the order they run (flat first: its answers are the ground truth). */
-const INDEXES: Record<string, Omit<ScaleIndexSpec, 'maxN' | 'stopReason'>> = {
+const indexesFor = (fitRows: number): Record<string, Omit<ScaleIndexSpec, 'maxN' | 'stopReason'>> => ({
   flat: { label: 'flat', params: indexParamsSchema.parse({ index: 'flat' }) },
-  sq8: { label: 'sq8', params: indexParamsSchema.parse({ index: 'sq8', fitSampleSize: FIT_SAMPLE_ROWS }) },
+  sq8: { label: 'sq8', params: indexParamsSchema.parse({ index: 'sq8', fitSampleSize: fitRows }) },
   pca: {
     label: 'pca256-int8-rerank8',
-    params: indexParamsSchema.parse({ index: 'compressed', components: 256, precision: 'int8', rerank: { oversample: 8, precision: 'int8' }, fitSampleSize: FIT_SAMPLE_ROWS }),
+    params: indexParamsSchema.parse({ index: 'compressed', components: 256, precision: 'int8', rerank: { oversample: 8, precision: 'int8' }, fitSampleSize: fitRows }),
   },
   binary: { label: 'binary-rescore10', params: indexParamsSchema.parse({ index: 'binary', oversample: 10, rescore: 'int8' }) },
   usearch: {
@@ -64,7 +64,8 @@ const INDEXES: Record<string, Omit<ScaleIndexSpec, 'maxN' | 'stopReason'>> = {
     params: indexParamsSchema.parse({ index: 'pgvector', storage: 'vector', search: 'hnsw', m: 16, efConstruction: 64, efSearch: 40, buildMemoryMb: 512 }),
     searchSweep: [{ efSearch: 100 }],
   },
-};
+});
+const INDEX_NAMES = Object.keys(indexesFor(FIT_SAMPLE_ROWS));
 
 function intList(name: string, raw: string): number[] {
   return raw.split(',').map((part) => integerOption(name, part.trim(), 1));
@@ -112,7 +113,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       'max-n': { type: 'string' },
       queries: { type: 'string', default: '500' },
       seed: { type: 'string', default: '1' },
-      indexes: { type: 'string', default: Object.keys(INDEXES).join(',') },
+      indexes: { type: 'string', default: INDEX_NAMES.join(',') },
+      'fit-rows': { type: 'string', default: String(FIT_SAMPLE_ROWS) },
       'pgvector-max-n': { type: 'string', default: '100000' },
       'usearch-max-n': { type: 'string' },
       out: { type: 'string', default: 'reports/scale' },
@@ -128,8 +130,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (sizes.length === 0) throw new UsageError({ field: '--max-n' }, `no size in --sizes ${values.sizes} is at most ${maxN}`);
   const queryCount = integerOption('--queries', values.queries, 1);
   const seed = integerOption('--seed', values.seed, 0);
+  const fitRows = integerOption('--fit-rows', values['fit-rows'], 2);
+  const INDEXES = indexesFor(fitRows);
   const names = values.indexes.split(',').map((s) => s.trim());
-  for (const name of names) if (!INDEXES[name]) throw new UsageError({ field: '--indexes' }, `unknown index '${name}'; known: ${Object.keys(INDEXES).join(', ')}`);
+  for (const name of names) if (!INDEXES[name]) throw new UsageError({ field: '--indexes' }, `unknown index '${name}'; known: ${INDEX_NAMES.join(', ')}`);
   if (names[0] !== 'flat') throw new UsageError({ field: '--indexes' }, `must start with flat (its exact answers are the ground truth), found '${names[0]}'`);
   const pgvectorMaxN = integerOption('--pgvector-max-n', values['pgvector-max-n'], 1);
   const usearchMaxN = values['usearch-max-n'] === undefined ? undefined : integerOption('--usearch-max-n', values['usearch-max-n'], 1);
@@ -190,7 +194,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         dimensions: SCALE_DIMENSIONS,
         indexes,
         chunks: (n) => entryChunks(file, n, log),
-        sample: (n) => evenlySpaced(file, n, FIT_SAMPLE_ROWS),
+        sample: (n) => evenlySpaced(file, n, fitRows),
         queries,
         k: 10,
         log,
