@@ -141,7 +141,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const spec: ScaleIndexSpec = { ...INDEXES[name] };
     if (name === 'pgvector') {
       spec.maxN = pgvectorMaxN;
-      spec.stopReason = `--pgvector-max-n ${pgvectorMaxN}: PGlite is 32-bit WebAssembly (at most 4 GiB of memory for its heap, buffers and in-memory files), and at 10^6 x 512 the table alone is 2 GB before the HNSW graph`;
+      spec.stopReason = `not built above --pgvector-max-n ${pgvectorMaxN}: PGlite takes rows as text over one connection (batched INSERT ... unnest) and builds HNSW in WebAssembly on one thread (measured times in docs/results.md)`;
     }
     if (name === 'usearch' && usearchMaxN !== undefined) {
       spec.maxN = usearchMaxN;
