@@ -14,7 +14,7 @@
  * exact scan over the same vectors at each N (checked first: stored vectors find themselves).
  *
  * Writes <out>/scale.csv (one row per N, index and search setting, written after each row), <out>/scale-growth.csv
- * (each metric's growth exponent, the log-log slope), <out>/charts/*.svg and prints the total duration. Timings are
+ * (each metric's growth exponent, the log-log slope), <out>/scale.md (both as Markdown), <out>/charts/*.svg and prints the total duration. Timings are
  * wall times on whatever else the machine is running: compare within one run.
  */
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -33,7 +33,7 @@ import { runScaleSweep, type ScaleIndexSpec, type ScaleRow } from '../src/driver
 import type { IndexEntry } from '../src/measure/index-runs.ts';
 import { indexParamsSchema } from '../src/parts/registry.ts';
 import { chartToSvg } from '../src/report/charts/render.ts';
-import { growthCsv, growthTable, parseScaleCsv, scaleCharts, scaleCsv } from '../src/report/scale-report.ts';
+import { growthCsv, growthTable, parseScaleCsv, scaleCharts, scaleCsv, scaleMarkdown } from '../src/report/scale-report.ts';
 import { writeFileAtomic } from '../src/util/atomic-write.ts';
 import { integerOption, parseScriptArgs, runIfEntryPoint } from './lib/options.ts';
 
@@ -221,6 +221,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 async function writeOutputs(rows: ScaleRow[], out: string, subtitle: string): Promise<void> {
   await writeFileAtomic(join(out, 'scale.csv'), scaleCsv(rows));
   await writeFileAtomic(join(out, 'scale-growth.csv'), growthCsv(growthTable(rows)));
+  await writeFileAtomic(join(out, 'scale.md'), scaleMarkdown(rows));
   const charts = scaleCharts(rows, subtitle);
   for (const chart of charts) await writeFileAtomic(join(out, 'charts', `${chart.id}.svg`), await chartToSvg(chart));
   await writeFileAtomic(join(out, 'charts', 'specs.json'), JSON.stringify(Object.fromEntries(charts.map((c) => [c.id, c.spec])), null, 1));

@@ -161,3 +161,26 @@ export function scaleCharts(rows: readonly ScaleRow[], subtitle: string): Chart[
     };
   });
 }
+
+const fixed = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
+
+/** The sweep as Markdown: one row per N, index and search setting, then the growth exponents (for docs/results.md). */
+export function scaleMarkdown(rows: readonly ScaleRow[]): string {
+  const lines = [
+    '| N | index | search setting | bytes/vector (index) | heap Δ bytes/vector | build s | query p50 ms | query p99 ms | recall@10 | note |',
+    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const r of rows) {
+    const measured = r.status === 'measured';
+    lines.push(
+      `| ${r.n.toLocaleString('en-US')} | ${r.index} | ${r.searchSetting || '-'} | ${measured ? fixed(r.indexBytes / r.n, 0) : '-'} | ${measured ? fixed(r.heapDeltaBytes / r.n, 0) : '-'} | ` +
+        `${measured ? fixed((r.fitMs + r.buildMs) / 1000, 1) : '-'} | ${fixed(r.queryP50Ms, 2)} | ${fixed(r.queryP99Ms, 2)} | ${fixed(r.recallAt10, 4)} | ${r.status === 'measured' ? r.note : `${r.status}: ${r.note}`} |`,
+    );
+  }
+  lines.push('', '| series | N fitted | bytes | heap Δ | build | p50 | p99 | recall@10 |', '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const g of growthTable(rows)) {
+    const e = (name: string) => fixed(g.exponents[name], 2);
+    lines.push(`| ${g.series} | ${g.sizes.map((n) => n.toLocaleString('en-US')).join(', ')} | ${e('index_bytes')} | ${e('heap_delta_bytes')} | ${e('build_ms')} | ${e('query_p50_ms')} | ${e('query_p99_ms')} | ${e('recall_at_10')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
