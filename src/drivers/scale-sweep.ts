@@ -204,7 +204,12 @@ export async function runScaleSweep(input: ScaleSweepInput, onRow: (row: ScaleRo
           input.log?.(`N=${n} ${spec.label}: failed: ${message}`);
           await onRow(emptyRow(n, spec, 'failed', message.split('\n')[0]));
         } finally {
-          if (index) await settle(index.close?.({ drop: true }));
+          // A store whose query timed out may also fail to close: said, and the sweep goes on to the next index.
+          try {
+            if (index) await settle(index.close?.({ drop: true }));
+          } catch (error) {
+            input.log?.(`N=${n} ${spec.label}: close failed: ${error instanceof Error ? error.message : String(error)}`);
+          }
           index = undefined;
           forceGc();
         }
