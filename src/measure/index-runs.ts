@@ -37,6 +37,31 @@ export async function loadIndex(index: VectorIndex, entries: readonly IndexEntry
   return { fitMs, fit, buildMs: performance.now() - started };
 }
 
+/**
+ * Like loadIndex, for a collection too large to hold twice: entries arrive in chunks (read from a file, generated)
+ * and each chunk is added (addMany, else add per entry) before the next is read. buildMs counts the adds and build()
+ * only, not the time spent producing the chunks.
+ */
+export async function loadIndexInChunks(index: VectorIndex, chunks: AsyncIterable<readonly IndexEntry[]>, sample: readonly ArrayLike<number>[]): Promise<IndexLoad> {
+  let fitMs = 0;
+  let fit: IndexFitReport | undefined;
+  if (index.fit) {
+    const started = performance.now();
+    fit = ((await settle(index.fit(sample))) ?? undefined) as IndexFitReport | undefined;
+    fitMs = performance.now() - started;
+  }
+  let buildMs = 0;
+  for await (const entries of chunks) {
+    const started = performance.now();
+    if (index.addMany) await settle(index.addMany(entries));
+    else for (const [id, vector, attributes] of entries) await settle(index.add(id, vector, attributes));
+    buildMs += performance.now() - started;
+  }
+  const started = performance.now();
+  if (index.build) await settle(index.build());
+  return { fitMs, fit, buildMs: buildMs + performance.now() - started };
+}
+
 /** One query: its vector, and the filter it is asked within (if any). */
 export interface IndexQuery {
   vector: ArrayLike<number>;

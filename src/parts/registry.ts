@@ -173,6 +173,7 @@ export const INDEX_KINDS: { readonly [K in IndexKind]: IndexEntry<K> } = {
         index: pgAnnIndexOf(params),
         search: { efSearch: params.efSearch, probes: params.probes, iterativeScan: params.iterativeScan, maxScanTuples: params.maxScanTuples, plan: params.plan },
         rerankFactor: params.rerankFactor,
+        ...(params.buildMemoryMb !== undefined ? { buildMemoryMb: params.buildMemoryMb } : {}),
       });
     },
   },

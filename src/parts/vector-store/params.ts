@@ -37,6 +37,8 @@ export const pgvectorParams = z
     probes: z.number().int().min(1).default(1),
     /** binary: Hamming candidates re-ranked per result wanted. */
     rerankFactor: z.number().int().min(1).default(10),
+    /** maintenance_work_mem for the ANN build, in MiB (pgvector builds HNSW fastest when the graph fits). Default: the server's. */
+    buildMemoryMb: z.number().int().min(1).optional(),
     /** Environment variable holding a Postgres connection string; absent = the run's Postgres, else a PGlite server. */
     connectionEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
   })

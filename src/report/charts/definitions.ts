@@ -19,12 +19,12 @@ export interface Chart {
 
 export type ChartDefinition = (folder: ReportFolder) => Chart[];
 
-interface Point {
+export interface Point {
   x: number;
   y: number;
 }
 
-interface Series {
+export interface Series {
   name: string;
   points: Point[];
   /** 'measured': solid line with points; 'bound': dashed line (a ceiling, an optimum, an ideal). */
@@ -35,7 +35,7 @@ const WIDTH = 520;
 const HEIGHT = 300;
 
 /** Lines with a legend: measured series solid with points, bounds dashed; axes titled with units. */
-function lineChart(options: {
+export function lineChart(options: {
   title: string;
   subtitle?: string;
   x: { title: string; scale?: 'log' | 'linear'; integer?: boolean };
