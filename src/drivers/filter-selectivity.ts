@@ -27,6 +27,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
+import { shippedDataPath } from '../datasets/defaults.ts';
 import { SHIPPED_VECTORS_DIR } from '../endpoint/models/shipped-vectors.ts';
 import type { DetailTable, InputDeclaration, MetricSpec, MetricValues, WorkloadDriver } from '../harness/types.ts';
 import { MemorySystem } from '../memory/memory-system.ts';
@@ -45,8 +46,8 @@ const workloadSchema = z
   .object({
     /** 'use-lite': the shipped real vectors of the texts; absent: the endpoint's reference vectors (the mock's). */
     vectors: z.literal(SHIPPED_MODEL).optional(),
-    dataset: z.string().default('datasets/memories.jsonl'),
-    queries: z.string().default('datasets/queries.jsonl'),
+    dataset: z.string().default(shippedDataPath('memories.jsonl')),
+    queries: z.string().default(shippedDataPath('queries.jsonl')),
     /** Memories stored (the first `size` of the dataset). */
     size: z.number().int().min(2),
     /** Held-out queries of the timed rounds (each asked unfiltered, at every selectivity and within one tenant). */

@@ -107,7 +107,7 @@ const emptyRow = (n: number, spec: ScaleIndexSpec, status: ScaleRowStatus, note:
   queries: 0,
 });
 
-function describeSettings(settings: Record<string, number>): string {
+function describeSettings(settings: Record<string, number | string>): string {
   return Object.entries(settings)
     .map(([name, value]) => `${name} ${value}`)
     .join(', ');
@@ -162,7 +162,7 @@ export async function runScaleSweep(input: ScaleSweepInput, onRow: (row: ScaleRo
           const indexExternalBytes = index.externalBytes ? await settle(index.externalBytes()) : 0;
           if (index.size !== n) throw new RunError(`${spec.label} holds ${index.size} vectors after loading ${n}`);
           if (spec === first) await checkExact(index, await input.storedRows(n), input.k);
-          const settings: Array<Record<string, number>> = [searchSettingsOf(spec.params), ...(spec.searchSweep ?? [])];
+          const settings: Array<Record<string, number | string>> = [searchSettingsOf(spec.params), ...(spec.searchSweep ?? [])];
           for (const searchSettings of settings) {
             if (Object.keys(searchSettings).length > 0) index.setSearchParams?.(searchSettings);
             for (let q = 0; q < Math.min(warmup, queries.length); q++) await settle(index.search(queries[q].vector, input.k));

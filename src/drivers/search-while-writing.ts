@@ -18,6 +18,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
+import { shippedDataPath } from '../datasets/defaults.ts';
 import { InputError } from '../errors.ts';
 import { SHIPPED_VECTORS_DIR } from '../endpoint/models/shipped-vectors.ts';
 import type { DetailTable, InputDeclaration, MetricSpec, MetricValues, WorkloadDriver } from '../harness/types.ts';
@@ -35,8 +36,8 @@ import { isPromise, settle } from '../util/maybe-promise.ts';
 const workloadSchema = z
   .object({
     vectors: z.literal(SHIPPED_MODEL).optional(),
-    dataset: z.string().default('datasets/memories.jsonl'),
-    queries: z.string().default('datasets/queries.jsonl'),
+    dataset: z.string().default(shippedDataPath('memories.jsonl')),
+    queries: z.string().default(shippedDataPath('queries.jsonl')),
     /** Memories stored before the schedule starts (the first `size` of the dataset). */
     size: z.number().int().min(2),
     /** Dataset rows after the first `size` that inserts and updates take their new texts from, in order. */
