@@ -38,6 +38,22 @@ export const E2E_TEST_FILES = [
   'test/harness/cli-shard-split.test.ts',
   'test/harness/determinism-check-end-to-end.test.ts',
   'test/harness/cli-user-scenario-charts.test.ts',
+  'test/harness/run-suite-same-as-cli.test.ts',
+  'test/harness/run-suite-abort.test.ts',
+  'test/harness/user-part-errors-named.test.ts',
+  'test/harness/factory-variant-sweep-charts.test.ts',
+  'test/harness/cli-endpoint-serves-model.test.ts',
+  'test/harness/cli-secrets-never-written.test.ts',
+  'test/harness/cli-compare.test.ts',
+  'test/harness/cli-run-folders.test.ts',
+  'test/compare/baseline-saves-concurrent.test.ts',
+  // a browser, or the real sentence model run on many texts
+  'test/report/report-html-browser.test.ts',
+  'test/endpoint/use-lite-input-limit.test.ts',
+  // the real openai SDK against the emulated API with its modelled latencies (seconds of real waiting)
+  'test/embeddings/embeddings-mock-api.test.ts',
+  // every index kind, PGlite included
+  'test/memory/nul-refused-in-every-index.test.ts',
   // full driver runs and whole-dataset checks
   'test/vector-index/index-compression-driver.test.ts',
   'test/datasets/shipped-vectors-match-model.test.ts',
