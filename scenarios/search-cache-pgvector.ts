@@ -42,8 +42,9 @@ export default defineScenario({
   // vectors cover one by one.
   quick: { trace: '../datasets/pgvector/search-trace-quick.jsonl', preload: 500 },
   endpoint: { timeScale: 0.05, rateLimit: false },
-  // One full repetition: every gated figure is a counter (the same in each repetition up to client interleaving);
-  // wall time, the one timing, is advisory here. Three took 382 s of the bench; one took 745 s on 2026-12-01 with
+  // One full repetition: every gated figure is a counter, the same in every repetition and run (the index's
+  // answers are delivered in call order with the embedder's, src/measure/call-order.ts; PGlite's one connection runs
+  // the statements in the order they are sent); wall time, the one timing, is advisory here. Three took 382 s of the bench; one took 745 s on 2026-12-01 with
   // the machine's load average near 13 (other sessions' work), about a third of three on an idle machine.
   repetitions: { full: 1, quick: 1 },
   baseline: { label: 'no-cache', params: { cache: 'none' } },

@@ -3,11 +3,12 @@ import { readAgentTrace, type AgentTraceEntry } from '../datasets/agent-trace.ts
 import type { MemoryResult } from '../memory/types.ts';
 import { cosine } from '../memory/reference.mjs';
 import { buildMemory, memoryPipelineSchema, type MemoryPipeline, type PartFactory, type PipelineEnvironment } from '../parts/pipeline.ts';
-import { createEmbedder, StoreConnections, postgresVariablesOf, type IndexParams } from '../parts/registry.ts';
+import { createEmbedder, createIndex, StoreConnections, postgresVariablesOf, type IndexParams } from '../parts/registry.ts';
 import { normalizeQuery } from '../parts/search-cache/keys.ts';
 import { exactTokens } from '../parts/embeddings/tokens.ts';
 import { BATCH_API_PRICES_USD_PER_MILLION_TOKENS, LIST_PRICES_USD_PER_MILLION_TOKENS } from '../endpoint/emulated-api/models.ts';
 import { InOrderEmbedder } from '../measure/in-order-embedder.ts';
+import { CallOrder, inOrderPart } from '../measure/call-order.ts';
 import { LatencyRecorder, percentiles } from '../measure/latency.ts';
 import { endpointVectors, PREPARE_INPUTS_PER_REQUEST, PREPARE_MAX_RETRIES } from '../measure/vector-checks.ts';
 import { partStatsTable } from '../measure/part-stats.ts';
@@ -17,7 +18,7 @@ import { pairedBootstrapInterval, RELEVANCE_KS, RelevanceTally, wilsonInterval }
 import { settle } from '../util/maybe-promise.ts';
 import { createRng } from '../util/rng.ts';
 import type { ApiRequestContext, ApiRequestPlan, ChartHint, DetailTable, MetricSpec, MetricValues, RunContext, WorkloadDriver } from '../harness/types.ts';
-import type { Embedder } from '../memory/types.ts';
+import type { Embedder, VectorIndex } from '../memory/types.ts';
 
 /**
  * The memory-replay workload: an agent-memory trace (src/datasets/agent-trace.ts: users' adds, updates, deletes and
@@ -673,15 +674,25 @@ function priceOf(table: Readonly<Record<string, number>>, model: string): number
  * operations interleave the same way in every run; params are built by the registry as buildMemory would.
  */
 function inOrderPipeline(stack: MemoryPipeline): MemoryPipeline {
+  // One call order for the embedder's and the index's asynchronous answers (an index over the wire, pgvector).
+  const order = new CallOrder();
   const inner = stack.embedder;
   const embedder: PartFactory<Embedder> = async (environment) => {
     const built =
       typeof inner === 'function'
         ? await inner(environment)
         : await createEmbedder(inner, { client: environment.client, model: environment.model, dimensions: environment.dimensions, random: environment.random });
-    return new InOrderEmbedder(built);
+    return new InOrderEmbedder(built, order);
   };
-  return { ...stack, embedder };
+  const innerIndex = stack.index;
+  const index: PartFactory<VectorIndex> = async (environment) => {
+    const built =
+      typeof innerIndex === 'function'
+        ? await innerIndex(environment)
+        : await createIndex(innerIndex, { capacity: environment.capacity, dimensions: environment.dimensions, stores: environment.stores });
+    return inOrderPart(built, order);
+  };
+  return { ...stack, embedder, index };
 }
 
 /**

@@ -16,6 +16,7 @@ import { apiMetrics, apiMetricSpecs, pick } from '../measure/api-metrics.ts';
 import { runClosedLoop } from '../measure/closed-loop.ts';
 import { PrecomputedEmbedder } from '../measure/precomputed-embedder.ts';
 import { InOrderEmbedder } from '../measure/in-order-embedder.ts';
+import { CallOrder, inOrderPart } from '../measure/call-order.ts';
 import type { ChartHint, DetailTable, MetricSpec, MetricValues, WorkloadDriver } from '../harness/types.ts';
 import { CacheBounds, HIT_RATE_BOUNDS_CHART } from '../analysis/cache-bounds.ts';
 import { cacheParamsSchema, createCache, createEmbedder, createIndex, StoreConnections, indexParamsSchema, postgresVariablesOf } from '../parts/registry.ts';
@@ -38,8 +39,8 @@ import type { ApiRequestContext, ApiRequestPlan } from '../harness/types.ts';
  * a reference model (run --endpoint URL) is asked for them once in prepare, batched, before the runs' ledgers.
  *
  * Reproducible counters: the replay runs on a virtual clock (operation i starts at i x `opIntervalMs`) that cache
- * TTLs and the ttl_violations check read, and the query embeddings' answers are handed to the clients in the order
- * the clients asked (src/measure/in-order-embedder.ts), so hits, joins, evictions and expirations depend on the trace
+ * TTLs and the ttl_violations check read, and the query embeddings' and the index's asynchronous answers are handed
+ * to the clients in the order the clients asked (src/measure/call-order.ts), so hits, joins, evictions and expirations depend on the trace
  * and the seed, not on how fast the machine runs. Wall time is measured for the timing metrics only.
  *
  * Query vectors are checked (`wrong_vectors`): every vector the memory searched with must be the endpoint's
@@ -252,9 +253,11 @@ export const searchTraceDriver: WorkloadDriver<
   async run(prepared, params, context) {
     const { workload, ops } = prepared;
     const normalization = { caseFold: workload.caseFold };
-    // Answers in call order, so the clients' interleaving (and the cache counters) reproduce (in-order-embedder.ts).
-    const api = new InOrderEmbedder(await createEmbedder({ embedder: 'naive' }, { client: context.endpoint.createClient(), model: workload.model, dimensions: workload.dimensions }));
-    const index = await createFittedIndex(prepared);
+    // The API's and the index's answers in one call order, so the clients' interleaving (and the cache counters)
+    // reproduce (call-order.ts); an index over the wire (pgvector) answers asynchronously too.
+    const order = new CallOrder();
+    const api = new InOrderEmbedder(await createEmbedder({ embedder: 'naive' }, { client: context.endpoint.createClient(), model: workload.model, dimensions: workload.dimensions }), order);
+    const index = inOrderPart(await createFittedIndex(prepared), order);
     const stored = new PrecomputedEmbedder(prepared.memoryVectors, { model: workload.model, dimensions: workload.dimensions });
 
     let memory: MemorySystem | undefined;

@@ -1,22 +1,24 @@
 import type { EmbedCallOptions, Embedder, EmbedderCloseOptions, Embedding } from '../memory/types.ts';
+import { CallOrder } from './call-order.ts';
 
 /**
- * An Embedder that hands out answers in the order the calls were made: a call's vector (or error) is delivered
- * only after every earlier call's was, and everything one delivery sets off (a cache fill, the index scan, the
- * client's next operations up to its next API call) runs to completion before the next is delivered.
+ * An Embedder that hands out answers in the order the calls were made (see CallOrder): a call's vector (or error)
+ * is delivered only after every earlier call's was, and everything one delivery sets off (a cache fill, the index
+ * scan, the client's next operations up to its next API call) runs to completion before the next is delivered.
  *
  * Why: concurrent clients whose API answers come back in whatever order the machine's timing gives interleave
  * differently from run to run, so a cache's hits, joins and evictions would depend on machine load. Delivered in
  * call order, the interleaving (and every counter that follows from it) depends only on the workload and the seed.
- * The cost is head-of-line blocking: an answer that arrives early waits for earlier calls' answers, as responses
- * on one HTTP/1.1 connection would. The requests themselves go out at once, as before; only delivery is ordered.
+ * Give it the CallOrder an asynchronous index shares (inOrderPart) when the index answers over the wire: answers of
+ * both are then delivered in one call order.
  */
 export class InOrderEmbedder implements Embedder {
   readonly #inner: Embedder;
-  readonly #waiting: Array<{ ready: boolean; deliver: () => void }> = [];
+  readonly #order: CallOrder;
 
-  constructor(inner: Embedder) {
+  constructor(inner: Embedder, order: CallOrder = new CallOrder()) {
     this.#inner = inner;
+    this.#order = order;
   }
 
   get model(): string {
@@ -28,11 +30,11 @@ export class InOrderEmbedder implements Embedder {
   }
 
   embed(text: string, options?: EmbedCallOptions): Promise<Embedding> {
-    return this.#inOrder(this.#inner.embed(text, options));
+    return this.#order.deliver(this.#inner.embed(text, options));
   }
 
   embedMany(texts: readonly string[], options?: EmbedCallOptions): Promise<Embedding[]> {
-    return this.#inOrder(this.#inner.embedMany(texts, options));
+    return this.#order.deliver(this.#inner.embedMany(texts, options));
   }
 
   flush(): Promise<void> {
@@ -45,30 +47,5 @@ export class InOrderEmbedder implements Embedder {
 
   stats(): ReturnType<Embedder['stats']> {
     return this.#inner.stats();
-  }
-
-  #inOrder<T>(answer: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const slot = { ready: false, deliver: () => {} };
-      this.#waiting.push(slot);
-      answer
-        .then(
-          (value) => void (slot.deliver = () => resolve(value)),
-          (error: unknown) => void (slot.deliver = () => reject(error)),
-        )
-        .then(() => {
-          slot.ready = true;
-          this.#queueReady();
-        });
-    });
-  }
-
-  /**
-   * Queues, in call order, every answer that is ready with no unanswered call before it: one setImmediate each.
-   * Node drains the microtask queue between two setImmediate callbacks, so what one delivery sets off settles
-   * before the next, without waiting a whole event-loop turn per answer.
-   */
-  #queueReady(): void {
-    while (this.#waiting.length > 0 && this.#waiting[0].ready) setImmediate(this.#waiting.shift()!.deliver);
   }
 }
