@@ -13,7 +13,12 @@
  *   sides, and strict statistical metrics), with how many said 'regressed' or 'improved' (false alarms: the code did
  *   not change) and how many 'inconclusive';
  * - exact counters that changed (there should be none: each is a determinism failure, not noise).
- * Writes <out>/false-alarms.csv (one row per pair and gating timing row) and prints the totals.
+ * The quick gate itself fails a build through its targets, checked inside each run (a timing target on the median of
+ * the run's per-pair ratios). So every run's targets are tallied too: per target, in how many of the N runs it was
+ * missed on unchanged code (a strict one missed is a false alarm of the gate: exit 1), and the spread of its measured
+ * value against its threshold (min, median, max: the noise band a threshold must clear).
+ * Writes <out>/false-alarms.csv (one row per pair and gating timing row), <out>/targets.csv (one row per target with
+ * its measured values over the runs) and prints the totals.
  * Exit code: 0 whatever the rate (this measures, it does not gate); 2 bad input; 3 a run failed to run.
  */
 import { spawn } from 'node:child_process';
@@ -27,6 +32,7 @@ import { resolveMetricClass } from '../src/harness/compare-policy.ts';
 import type { RunReport } from '../src/harness/types.ts';
 import { toCsv } from '../src/report/csv.ts';
 import { resolveRunFolder } from '../src/runs/run-folder.ts';
+import { median } from '../src/util/median.ts';
 import { integerOption, parseScriptArgs, runIfEntryPoint } from './lib/options.ts';
 
 const USAGE = 'Usage: npx tsx scripts/false-alarm-rate.ts (--runs N --out DIR -- <memopt run args> | --existing DIR)';
@@ -95,6 +101,58 @@ export function describeTally(tally: FalseAlarmTally): string[] {
   ];
 }
 
+/** One target of one scenario over N runs of unchanged code. */
+export interface TargetNoise {
+  scenario: string;
+  metric: string;
+  class: string;
+  gate: 'strict' | 'advisory';
+  kind: string;
+  target: string;
+  /** The scenario's repetitions (interleaved pairs) per run: what a timing target's median is over. */
+  pairs: number;
+  runs: number;
+  missed: number;
+  measured: number[];
+}
+
+/** Every target of every completed scenario, over the runs: how often each was missed, and what it measured. */
+export function tallyTargets(runs: ReadonlyArray<{ name: string; report: RunReport }>): TargetNoise[] {
+  const byKey = new Map<string, TargetNoise>();
+  for (const { report } of runs) {
+    for (const s of report.scenarios) {
+      if (s.status === 'errored') continue;
+      for (const m of s.metrics) {
+        for (const t of m.targets) {
+          const key = `${s.name}\u0000${m.name}\u0000${t.text}\u0000${t.gate}`;
+          let row = byKey.get(key);
+          if (!row) {
+            row = { scenario: s.name, metric: m.name, class: m.class ?? resolveMetricClass({ kind: m.kind }), gate: t.gate, kind: t.kind, target: t.text, pairs: s.repetitions, runs: 0, missed: 0, measured: [] };
+            byKey.set(key, row);
+          }
+          row.runs++;
+          if (!t.passed) row.missed++;
+          row.measured.push(t.measured);
+        }
+      }
+    }
+  }
+  return [...byKey.values()];
+}
+
+export function describeTargets(targets: readonly TargetNoise[], runs: number): string[] {
+  const strict = targets.filter((t) => t.gate === 'strict');
+  const strictMissed = strict.filter((t) => t.missed > 0);
+  const timing = strict.filter((t) => t.class === 'timing');
+  const fmt = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(3)).toString() : String(x));
+  return [
+    `${runs} run(s); ${strict.length} strict target(s) (${timing.length} on timings), ${targets.length - strict.length} advisory:`,
+    `  strict targets missed on unchanged code: ${strictMissed.reduce((n, t) => n + t.missed, 0)} of ${strict.reduce((n, t) => n + t.runs, 0)} checks` +
+      strictMissed.map((t) => `; ${t.scenario} ${t.metric} ${t.target} missed ${t.missed}/${t.runs}`).join(''),
+    ...timing.map((t) => `  ${t.scenario} ${t.metric} ${t.target} (${t.pairs} pair(s) a run): min ${fmt(Math.min(...t.measured))}, median ${fmt(median(t.measured))}, max ${fmt(Math.max(...t.measured))}; missed ${t.missed}/${t.runs}`),
+  ];
+}
+
 function memopt(args: string[]): Promise<number> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [MEMOPT, ...args], { stdio: 'inherit' });
@@ -138,8 +196,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   const tally = tallyFalseAlarms(runs);
   const columns = ['pair', 'scenario', 'side', 'metric', 'verdict', 'change_pct', 'noise_pct', 'reason'];
   await writeFile(join(root, 'false-alarms.csv'), toCsv(columns, tally.rows.map((r) => [r.pair, r.scenario, r.side, r.metric, r.verdict, r.changePct, r.noisePct, r.reason])));
+  const targets = tallyTargets(runs);
+  const targetColumns = ['scenario', 'metric', 'class', 'gate', 'target', 'pairs_per_run', 'runs', 'missed', 'measured_min', 'measured_median', 'measured_max', 'measured'];
+  await writeFile(
+    join(root, 'targets.csv'),
+    toCsv(targetColumns, targets.map((t) => [t.scenario, t.metric, t.class, t.gate, t.target, t.pairs, t.runs, t.missed, Math.min(...t.measured), median(t.measured), Math.max(...t.measured), t.measured.join(' ')])),
+  );
   for (const line of describeTally(tally)) console.log(line);
-  console.log(`rows: ${join(root, 'false-alarms.csv')}`);
+  for (const line of describeTargets(targets, runs.length)) console.log(line);
+  console.log(`rows: ${join(root, 'false-alarms.csv')}, ${join(root, 'targets.csv')}`);
   return 0;
 }
 
