@@ -17,8 +17,10 @@
  * the run's per-pair ratios). So every run's targets are tallied too: per target, in how many of the N runs it was
  * missed on unchanged code (a strict one missed is a false alarm of the gate: exit 1), and the spread of its measured
  * value against its threshold (min, median, max: the noise band a threshold must clear).
- * Writes <out>/false-alarms.csv (one row per pair and gating timing row), <out>/targets.csv (one row per target with
- * its measured values over the runs) and prints the totals.
+ * Writes <out>/false-alarms.csv (one row per pair and gating timing row), <out>/verdicts-by-scenario.csv (those
+ * verdicts counted per scenario, with the noise band and the pairs per run each scenario's gate uses),
+ * <out>/targets.csv (one row per target with its measured values over the runs), <out>/timing-targets.csv (the
+ * targets on timings and time-dependent counters, without the list of values) and prints the totals.
  * Exit code: 0 whatever the rate (this measures, it does not gate); 2 bad input; 3 a run failed to run.
  */
 import { spawn } from 'node:child_process';
@@ -153,6 +155,30 @@ export function describeTargets(targets: readonly TargetNoise[], runs: number): 
   ];
 }
 
+/** The gating timing verdicts counted per scenario, with the noise band each row used and the scenario's pairs per run. */
+export function verdictsByScenario(tally: FalseAlarmTally, runs: ReadonlyArray<{ report: RunReport }>): Array<Array<string | number>> {
+  const pairsOf = new Map<string, Set<number>>();
+  for (const { report } of runs) for (const s of report.scenarios) pairsOf.set(s.name, (pairsOf.get(s.name) ?? new Set()).add(s.repetitions));
+  const byScenario = new Map<string, { rows: number; regressed: number; improved: number; inconclusive: number; unchanged: number; bands: Set<number> }>();
+  for (const r of tally.rows) {
+    let c = byScenario.get(r.scenario);
+    if (!c) byScenario.set(r.scenario, (c = { rows: 0, regressed: 0, improved: 0, inconclusive: 0, unchanged: 0, bands: new Set() }));
+    c.rows++;
+    if (r.verdict === 'regressed' || r.verdict === 'improved' || r.verdict === 'inconclusive' || r.verdict === 'unchanged') c[r.verdict]++;
+    c.bands.add(r.noisePct);
+  }
+  return [...byScenario.entries()].map(([scenario, c]) => [
+    scenario,
+    [...(pairsOf.get(scenario) ?? [])].join(' '),
+    c.rows,
+    c.regressed,
+    c.improved,
+    c.inconclusive,
+    c.unchanged,
+    [...c.bands].map((b) => `${b}%`).join(' '),
+  ]);
+}
+
 function memopt(args: string[]): Promise<number> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [MEMOPT, ...args], { stdio: 'inherit' });
@@ -202,9 +228,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     join(root, 'targets.csv'),
     toCsv(targetColumns, targets.map((t) => [t.scenario, t.metric, t.class, t.gate, t.target, t.pairs, t.runs, t.missed, Math.min(...t.measured), median(t.measured), Math.max(...t.measured), t.measured.join(' ')])),
   );
+  await writeFile(
+    join(root, 'timing-targets.csv'),
+    toCsv(
+      targetColumns.slice(0, -1),
+      targets.filter((t) => t.class !== 'exact').map((t) => [t.scenario, t.metric, t.class, t.gate, t.target, t.pairs, t.runs, t.missed, Math.min(...t.measured), median(t.measured), Math.max(...t.measured)]),
+    ),
+  );
+  await writeFile(
+    join(root, 'verdicts-by-scenario.csv'),
+    toCsv(['scenario', 'pairs_per_run', 'gating_timing_verdicts', 'regressed', 'improved', 'inconclusive', 'unchanged', 'noise_band'], verdictsByScenario(tally, runs)),
+  );
   for (const line of describeTally(tally)) console.log(line);
   for (const line of describeTargets(targets, runs.length)) console.log(line);
-  console.log(`rows: ${join(root, 'false-alarms.csv')}, ${join(root, 'targets.csv')}`);
+  console.log(`written: ${['false-alarms.csv', 'verdicts-by-scenario.csv', 'targets.csv', 'timing-targets.csv'].map((f) => join(root, f)).join(', ')}`);
   return 0;
 }
 

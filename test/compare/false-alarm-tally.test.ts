@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeTally, describeTargets, tallyFalseAlarms, tallyTargets } from '../../scripts/false-alarm-rate.ts';
+import { describeTally, describeTargets, tallyFalseAlarms, tallyTargets, verdictsByScenario } from '../../scripts/false-alarm-rate.ts';
 import type { MetricResult } from '../../src/harness/types.ts';
 import { metric, run, scenario } from '../support/run-reports.ts';
 
@@ -33,6 +33,8 @@ describe('the false-alarm tally over pairs of runs of unchanged code', () => {
     const tally = tallyFalseAlarms(runs);
     expect(tally.regressed).toBe(1);
     expect(tally.exactChanged).toEqual([{ pair: 'run-1 -> run-2', scenario: 's', side: 'optimized', metric: 'api_requests', saved: 16, current: 17 }]);
+    // Per scenario: the one gating row of the one pair, with its band and the scenario's pairs per run.
+    expect(verdictsByScenario(tally, runs)).toEqual([['s', '3', 1, 1, 0, 0, 0, `${tally.rows[0].noisePct}%`]]);
     const lines = describeTally(tally);
     expect(lines.join('\n')).toMatch(/regressed 1 \(100\.0%\)/);
     expect(lines.join('\n')).toMatch(/s api_requests \(optimized\) 16 -> 17/);
