@@ -93,6 +93,11 @@ export default [
     repetitions: { full: 3, quick: 2 },
     baseline: { label: 'main-thread', params: { mode: 'main-thread' } },
     optimized: { label: 'workers-2', params: { mode: 'workers', workers: 2 } },
+    // The workers' speedup between two runs is as noisy as its targets say: ten runs of 8 pairs on unchanged code
+    // gave 14 false 'regressed' of 90 paired verdicts (-24% to -30%): 7 of one run's 8 pairs were at 1.29-1.50x
+    // (median 1.36x, the other runs' 1.71-1.95x), the second core taken by something outside the run for its half-minute.
+    // So compare reports these rows, as the targets are reported, and does not gate on them.
+    compare: { batch_search_ms: { gate: 'advisory' }, queries_per_s: { gate: 'advisory' } },
     targets: [
       { metric: 'wrong_results', kind: 'max', max: 0, note: "workers answer exactly like the main thread's kernel" },
       { metric: 'reference_mismatches', kind: 'max', max: 0, note: "the kernel answers exactly like NaiveIndex's algorithm" },
